@@ -1,0 +1,199 @@
+import { randomBytes } from 'node:crypto';
+import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join, resolve } from 'node:path';
+import { execa } from 'execa';
+import pg from 'pg';
+import { findPgBinDir, type PgBinDir } from './binaries.js';
+import { serverUser, type OsUser } from './os-user.js';
+import { quoteIdent } from '../db/quote.js';
+
+/**
+ * A PostgreSQL cluster that astra owns: created with initdb in `baseDir`,
+ * started and stopped with pg_ctl, listening on 127.0.0.1 only, on a free port.
+ * Used by the test suite and as the embedded default database.
+ *
+ * Layout of `baseDir`:
+ *   cluster.json   port, superuser name and password, program folder (mode 0600)
+ *   data/          the data directory (owned by the server's user)
+ *   data/server.log
+ */
+export interface ClusterState {
+  port: number;
+  user: string;
+  password: string;
+  binDir: string;
+  major: number;
+}
+
+export interface LocalClusterOptions {
+  /** Skip fsync: for throwaway test clusters only. */
+  durable?: boolean;
+  /** Folder with initdb, pg_ctl and postgres; found on the machine when not given. */
+  binDir?: string;
+}
+
+export class LocalCluster {
+  readonly baseDir: string;
+  readonly dataDir: string;
+  private readonly stateFile: string;
+  private readonly durable: boolean;
+  private readonly explicitBinDir: string | undefined;
+  private readonly runAs: OsUser | undefined;
+
+  constructor(baseDir: string, options: LocalClusterOptions = {}) {
+    this.baseDir = resolve(baseDir);
+    this.dataDir = join(this.baseDir, 'data');
+    this.stateFile = join(this.baseDir, 'cluster.json');
+    this.durable = options.durable ?? true;
+    this.explicitBinDir = options.binDir;
+    this.runAs = serverUser();
+  }
+
+  get exists(): boolean {
+    return existsSync(join(this.dataDir, 'PG_VERSION')) && existsSync(this.stateFile);
+  }
+
+  state(): ClusterState {
+    return JSON.parse(readFileSync(this.stateFile, 'utf8')) as ClusterState;
+  }
+
+  /** Connection settings for the superuser; `database` defaults to "postgres". */
+  connectionConfig(database = 'postgres'): pg.ClientConfig {
+    const state = this.state();
+    return { host: '127.0.0.1', port: state.port, user: state.user, password: state.password, database };
+  }
+
+  /** A URL for `database`. It holds the password: never print it. */
+  connectionUrl(database = 'postgres'): string {
+    const state = this.state();
+    return `postgresql://${encodeURIComponent(state.user)}:${encodeURIComponent(state.password)}@127.0.0.1:${state.port}/${encodeURIComponent(database)}`;
+  }
+
+  /** Creates the cluster with initdb. Does nothing when it already exists. */
+  async init(): Promise<void> {
+    if (this.exists) return;
+    const bin = await this.binaries();
+    mkdirSync(this.baseDir, { recursive: true, mode: 0o711 });
+    // The server's user must be able to reach its data directory.
+    chmodSync(this.baseDir, 0o711);
+    rmSync(this.dataDir, { recursive: true, force: true });
+    mkdirSync(this.dataDir, { mode: 0o700 });
+    this.giveToServerUser(this.dataDir);
+
+    const password = randomBytes(18).toString('base64url');
+    const user = 'astra';
+    const pwfile = join(this.baseDir, `.pwfile-${process.pid}`);
+    writeFileSync(pwfile, `${password}\n`, { mode: 0o600 });
+    this.giveToServerUser(pwfile);
+    try {
+      const args = ['-D', this.dataDir, '-U', user, `--pwfile=${pwfile}`, '--auth-local=scram-sha-256', '--auth-host=scram-sha-256', '-E', 'UTF8', '--locale=C'];
+      if (!this.durable) args.push('--no-sync');
+      await this.runServerTool(join(bin.dir, 'initdb'), args);
+    } finally {
+      rmSync(pwfile, { force: true });
+    }
+    const settings = [
+      "listen_addresses = '127.0.0.1'",
+      "unix_socket_directories = ''",
+      ...(this.durable ? [] : ['fsync = off', 'synchronous_commit = off', 'full_page_writes = off']),
+    ];
+    appendFileSync(join(this.dataDir, 'postgresql.conf'), `\n# astra\n${settings.join('\n')}\n`);
+    const state: ClusterState = { port: await freePort(), user, password, binDir: bin.dir, major: bin.major };
+    writeFileSync(this.stateFile, JSON.stringify(state, null, 2), { mode: 0o600 });
+  }
+
+  /** Whether the server is running, by pg_ctl status. */
+  async isRunning(): Promise<boolean> {
+    if (!this.exists) return false;
+    const { exitCode } = await this.runServerTool(join(this.state().binDir, 'pg_ctl'), ['status', '-D', this.dataDir], { reject: false });
+    return exitCode === 0;
+  }
+
+  /** Starts the server when it is stopped and waits until it accepts connections. */
+  async start(): Promise<void> {
+    if (await this.isRunning()) return;
+    const state = this.state();
+    // The port chosen last time may have been taken since: pick another then.
+    if (!(await portIsFree(state.port))) {
+      state.port = await freePort();
+      writeFileSync(this.stateFile, JSON.stringify(state, null, 2), { mode: 0o600 });
+    }
+    const logFile = join(this.dataDir, 'server.log');
+    const result = await this.runServerTool(
+      join(state.binDir, 'pg_ctl'),
+      ['start', '-D', this.dataDir, '-l', logFile, '-w', '-t', '60', '-o', `-p ${state.port}`],
+      { reject: false },
+    );
+    if (result.exitCode !== 0) {
+      const tail = existsSync(logFile) ? readFileSync(logFile, 'utf8').split('\n').slice(-15).join('\n') : '';
+      throw new Error(`pg_ctl could not start the cluster in ${this.dataDir}: ${result.stderr || result.stdout}\n${tail}`);
+    }
+  }
+
+  async stop(): Promise<void> {
+    if (!(await this.isRunning())) return;
+    await this.runServerTool(join(this.state().binDir, 'pg_ctl'), ['stop', '-D', this.dataDir, '-m', 'fast', '-w', '-t', '60']);
+  }
+
+  /** Creates `database` when it does not exist. */
+  async ensureDatabase(database: string): Promise<void> {
+    const client = new pg.Client(this.connectionConfig('postgres'));
+    await client.connect();
+    try {
+      const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
+      if (!rowCount) await client.query(`CREATE DATABASE ${quoteIdent(database)}`);
+    } finally {
+      await client.end();
+    }
+  }
+
+  private async binaries(): Promise<PgBinDir> {
+    const found = await findPgBinDir(['postgres', 'initdb', 'pg_ctl'], this.explicitBinDir);
+    if (!found) {
+      throw new Error(
+        'no PostgreSQL server programs (initdb, pg_ctl, postgres) were found on PATH, by pg_config --bindir or under /usr/lib/postgresql/<N>/bin; install the server, e.g. apt-get install postgresql',
+      );
+    }
+    return found;
+  }
+
+  private giveToServerUser(path: string): void {
+    if (this.runAs) chownSync(path, this.runAs.uid, this.runAs.gid);
+  }
+
+  private runServerTool(file: string, args: string[], options: { reject?: boolean } = {}) {
+    return execa(file, args, {
+      reject: options.reject ?? true,
+      stdin: 'ignore',
+      // pg_ctl's server inherits these pipes unless they are closed: keep them
+      // off so that the launching process is free to exit.
+      stdout: 'pipe',
+      stderr: 'pipe',
+      cwd: this.baseDir,
+      ...(this.runAs ? { uid: this.runAs.uid, gid: this.runAs.gid } : {}),
+      env: { LC_ALL: 'C', PGPASSWORD: undefined, PGDATA: undefined },
+    });
+  }
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolvePort(port));
+    });
+  });
+}
+
+function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolveFree) => {
+    const server = createServer();
+    server.once('error', () => resolveFree(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolveFree(true)));
+  });
+}

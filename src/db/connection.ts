@@ -1,0 +1,124 @@
+import { join } from 'node:path';
+import { parse as parseConnectionString } from 'pg-connection-string';
+import type { ClientConfig } from 'pg';
+import { LocalCluster } from '../cluster/local-cluster.js';
+import { inputError, operationError } from '../errors.js';
+import type { Log } from '../ui/log.js';
+
+/** Where the connection settings came from, in the order they are looked for. */
+export type ConnectionSource = 'flag' | 'DATABASE_URL' | 'PG variables' | 'embedded';
+
+export interface ConnectionTarget {
+  source: ConnectionSource;
+  /** Settings for `pg`; the password is in here and nowhere printable. */
+  config: ClientConfig;
+  /** host:port/database as a person reads it, never with the password. */
+  label: string;
+}
+
+const LIBPQ_VARIABLES = ['PGHOST', 'PGHOSTADDR', 'PGPORT', 'PGDATABASE', 'PGUSER', 'PGPASSWORD', 'PGPASSFILE', 'PGSERVICE'];
+
+/** Name of the database that the embedded cluster serves. */
+export const EMBEDDED_DATABASE = 'astra';
+
+/** Folder of the embedded cluster, relative to the working directory. */
+export function embeddedClusterDir(cwd = process.cwd()): string {
+  return join(cwd, '.astra', 'postgres');
+}
+
+export function configFromUrl(url: string): ClientConfig {
+  let parsed: ReturnType<typeof parseConnectionString>;
+  try {
+    parsed = parseConnectionString(url);
+  } catch (error) {
+    throw inputError('The database URL could not be read.', 'Give it as postgresql://user:password@host:5432/database.', error);
+  }
+  if (!/^postgres(ql)?:\/\//.test(url) && !url.startsWith('socket:')) {
+    throw inputError('The database URL must start with postgresql:// or postgres://.', 'Give it as postgresql://user:password@host:5432/database.');
+  }
+  const config: ClientConfig = {
+    host: parsed.host ?? undefined,
+    port: parsed.port ? Number(parsed.port) : undefined,
+    user: parsed.user ?? undefined,
+    password: parsed.password ?? undefined,
+    database: parsed.database ?? undefined,
+  };
+  if (parsed.ssl !== undefined && parsed.ssl !== false) config.ssl = parsed.ssl as ClientConfig['ssl'];
+  return config;
+}
+
+/** Fills in what libpq would from the PG* variables, so labels and child processes agree with `pg`. */
+function withLibpqDefaults(config: ClientConfig): ClientConfig {
+  const env = process.env;
+  return {
+    ...config,
+    host: config.host ?? env.PGHOST ?? 'localhost',
+    port: config.port ?? (env.PGPORT ? Number(env.PGPORT) : 5432),
+    user: config.user ?? env.PGUSER ?? process.env.USER ?? 'postgres',
+    database: config.database ?? env.PGDATABASE ?? config.user ?? env.PGUSER ?? process.env.USER ?? 'postgres',
+    password: config.password ?? env.PGPASSWORD,
+  };
+}
+
+export function labelOf(config: ClientConfig): string {
+  return `${config.user ?? ''}@${config.host ?? 'localhost'}:${config.port ?? 5432}/${config.database ?? ''}`;
+}
+
+/**
+ * Decides which database to talk to: --database-url, else DATABASE_URL, else
+ * the libpq PG* variables, else the embedded cluster under ./.astra/ (created
+ * and started here, and announced in one line).
+ */
+export async function resolveConnection(options: { databaseUrl?: string; log: Log; cwd?: string }): Promise<ConnectionTarget> {
+  if (options.databaseUrl) {
+    const config = withLibpqDefaults(configFromUrl(options.databaseUrl));
+    return { source: 'flag', config, label: labelOf(config) };
+  }
+  if (process.env.DATABASE_URL) {
+    const config = withLibpqDefaults(configFromUrl(process.env.DATABASE_URL));
+    return { source: 'DATABASE_URL', config, label: labelOf(config) };
+  }
+  if (LIBPQ_VARIABLES.some((name) => process.env[name])) {
+    const config = withLibpqDefaults({});
+    return { source: 'PG variables', config, label: labelOf(config) };
+  }
+  return embeddedConnection(options.log, options.cwd);
+}
+
+async function embeddedConnection(log: Log, cwd?: string): Promise<ConnectionTarget> {
+  const dir = embeddedClusterDir(cwd);
+  const cluster = new LocalCluster(dir);
+  const created = !cluster.exists;
+  try {
+    await cluster.init();
+    await cluster.start();
+    await cluster.ensureDatabase(EMBEDDED_DATABASE);
+  } catch (error) {
+    throw operationError(
+      `The embedded PostgreSQL cluster in ${dir} could not be ${created ? 'created' : 'started'}: ${(error as Error).message}`,
+      'Install the PostgreSQL server (e.g. apt-get install postgresql), or point astra at your database with --database-url or DATABASE_URL.',
+      error,
+    );
+  }
+  const config = cluster.connectionConfig(EMBEDDED_DATABASE);
+  log.info(
+    `No database configured (--database-url, DATABASE_URL or PG* variables): using the ${created ? 'new ' : ''}local PostgreSQL ${cluster.state().major} cluster in ${dir} on 127.0.0.1:${config.port}.`,
+  );
+  return { source: 'embedded', config, label: labelOf(config) };
+}
+
+/**
+ * Environment for a libpq child process (pg_dump, pg_restore, psql) that
+ * reaches the same database. The password travels here, never in argv.
+ */
+export function libpqEnvironment(config: ClientConfig): Record<string, string | undefined> {
+  return {
+    PGHOST: config.host,
+    PGPORT: config.port === undefined ? undefined : String(config.port),
+    PGUSER: config.user,
+    PGDATABASE: config.database,
+    PGPASSWORD: typeof config.password === 'string' ? config.password : undefined,
+    PGSSLMODE: config.ssl ? 'require' : process.env.PGSSLMODE,
+    PGAPPNAME: 'astra',
+  };
+}

@@ -1,0 +1,104 @@
+import pg from 'pg';
+import { AstraError, operationError } from '../errors.js';
+import { astraVersion } from '../version.js';
+import type { ConnectionTarget } from './connection.js';
+
+/** A PostgreSQL error as `pg` raises it, with the fields astra reads. */
+export interface PgError extends Error {
+  code?: string;
+  position?: string;
+  detail?: string;
+  hint?: string;
+}
+
+export function isPgError(error: unknown): error is PgError {
+  return error instanceof Error && typeof (error as PgError).code === 'string';
+}
+
+/** SQLSTATE of a lock_timeout expiry. */
+export const LOCK_NOT_AVAILABLE = '55P03';
+
+/**
+ * One connection to the target database. This module and its siblings in db/
+ * are the only users of `pg`.
+ */
+export class Database {
+  readonly target: ConnectionTarget;
+  private readonly client: pg.Client;
+
+  private constructor(target: ConnectionTarget, client: pg.Client) {
+    this.target = target;
+    this.client = client;
+  }
+
+  static async connect(target: ConnectionTarget): Promise<Database> {
+    const client = new pg.Client({ ...target.config, application_name: `astra ${astraVersion}`, connectionTimeoutMillis: 15_000 });
+    // A connection dropped by the server must not crash the process: the
+    // query that was running rejects, and that is where it is reported.
+    client.on('error', () => {});
+    try {
+      await client.connect();
+    } catch (error) {
+      await client.end().catch(() => {});
+      throw connectionError(target, error);
+    }
+    return new Database(target, client);
+  }
+
+  async query<Row extends pg.QueryResultRow = pg.QueryResultRow>(sql: string, params: unknown[] = []): Promise<pg.QueryResult<Row>> {
+    return this.client.query<Row>(sql, params);
+  }
+
+  /** Runs `work` in a transaction: COMMIT when it resolves, ROLLBACK when it throws. */
+  async transaction<T>(work: () => Promise<T>): Promise<T> {
+    await this.client.query('BEGIN');
+    try {
+      const result = await work();
+      await this.client.query('COMMIT');
+      return result;
+    } catch (error) {
+      await this.client.query('ROLLBACK').catch(() => {});
+      throw error;
+    }
+  }
+
+  /** The server's version number, e.g. 150018. */
+  async serverVersionNum(): Promise<number> {
+    const { rows } = await this.client.query<{ v: string }>('SHOW server_version_num');
+    return Number(rows[0]?.v);
+  }
+
+  async close(): Promise<void> {
+    await this.client.end().catch(() => {});
+  }
+}
+
+/** Turns a failed connection attempt into one sentence that names the cause. */
+export function connectionError(target: ConnectionTarget, error: unknown): AstraError {
+  const where = `${target.config.host ?? 'localhost'}:${target.config.port ?? 5432}`;
+  const code = (error as { code?: string }).code;
+  const user = target.config.user ?? '';
+  const database = target.config.database ?? '';
+  switch (code) {
+    case 'ECONNREFUSED':
+      return operationError(`Could not connect to PostgreSQL at ${where}: the connection was refused.`, 'Check that the server is running and listening on that host and port.', error);
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return operationError(`Could not connect to PostgreSQL: the host "${target.config.host}" is unknown.`, 'Check the host name in the database URL or PGHOST.', error);
+    case 'ETIMEDOUT':
+      return operationError(`Could not connect to PostgreSQL at ${where}: the connection timed out.`, 'Check the host, the port and any firewall between here and the server.', error);
+    case '28P01':
+      return operationError(`PostgreSQL at ${where} rejected the password for user "${user}".`, 'Check the password in the database URL, PGPASSWORD or your .pgpass file.', error);
+    case '28000':
+      return operationError(`PostgreSQL at ${where} does not let user "${user}" connect to database "${database}".`, 'Check pg_hba.conf on the server and the user name.', error);
+    case '3D000':
+      return operationError(`The database "${database}" does not exist on ${where}.`, 'Create it, or check the database name in the URL.', error);
+    default: {
+      const message = error instanceof Error ? error.message : String(error);
+      if (/timeout/i.test(message)) {
+        return operationError(`Could not connect to PostgreSQL at ${where}: the connection timed out.`, 'Check the host, the port and any firewall between here and the server.', error);
+      }
+      return operationError(`Could not connect to PostgreSQL at ${where}: ${message}.`, 'Check the database URL and that the server is running.', error);
+    }
+  }
+}
