@@ -1,0 +1,21 @@
+import { writeFileSync, mkdirSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { inputError } from '../errors.js';
+import { nextMigrationFiles } from '../migrations/discover.js';
+import { listMigrations } from '../migrations/load.js';
+import type { Context } from './context.js';
+
+/** `astra migrate create <name>`: the next file(s), in the folder's own naming style. Touches no database. */
+export function migrateCreate(context: Context, name: string): { files: string[] } {
+  const folder = context.migrationsDir;
+  if (!existsSync(folder)) mkdirSync(folder, { recursive: true });
+  const next = nextMigrationFiles(listMigrations(folder), name);
+  const files = [next.up, ...(next.down ? [next.down] : [])].map((file) => join(folder, file));
+  for (const file of files) {
+    if (existsSync(file)) throw inputError(`${file} already exists.`, 'Choose another name.');
+  }
+  writeFileSync(files[0]!, `-- ${next.up}\n-- Write the change here. Guard it (IF NOT EXISTS) so that it can run twice.\n`, { flag: 'wx' });
+  if (files[1]) writeFileSync(files[1], `-- ${next.down}\n-- Undo ${next.up} here.\n`, { flag: 'wx' });
+  for (const file of files) context.log.info(`Created ${file}`);
+  return { files };
+}

@@ -1,0 +1,59 @@
+import { Ledger } from '../db/ledger.js';
+import { loadMigrations } from '../migrations/load.js';
+import { migrationStatuses, oneLine, type MigrationStatus } from '../migrations/plan.js';
+import { renderTable } from '../ui/table.js';
+import { astraVersion } from '../version.js';
+import { withDatabase, type Context } from './context.js';
+
+export interface StatusReport {
+  database: string;
+  applicationVersion: string;
+  /** Highest applied migration version, or null when none is. */
+  schemaVersion: number | null;
+  migrationsDir: string;
+  applied: number;
+  pending: number;
+  dirty: number;
+  migrations: (Omit<MigrationStatus, 'appliedAt'> & { appliedAt: string | null })[];
+}
+
+/** `astra status`: application version, database version, applied and pending migrations. */
+export async function status(context: Context): Promise<StatusReport> {
+  const migrations = await loadMigrations(context.migrationsDir);
+  const { statuses, label } = await withDatabase(context, async (db) => {
+    const ledger = await Ledger.open(db, { create: false });
+    return { statuses: migrationStatuses(migrations, await ledger.rows()), label: db.target.label };
+  });
+  const count = (state: MigrationStatus['state']) => statuses.filter((entry) => entry.state === state).length;
+  const recorded = statuses.filter((entry) => entry.state !== 'pending');
+  const report: StatusReport = {
+    database: label,
+    applicationVersion: astraVersion,
+    schemaVersion: recorded.at(-1)?.version ?? null,
+    migrationsDir: context.migrationsDir,
+    applied: count('applied'),
+    pending: count('pending'),
+    dirty: count('dirty'),
+    migrations: statuses.map((entry) => ({ ...entry, appliedAt: entry.appliedAt ? entry.appliedAt.toISOString() : null })),
+  };
+  if (!context.json) printStatus(context, report, statuses);
+  return report;
+}
+
+function printStatus(context: Context, report: StatusReport, statuses: MigrationStatus[]): void {
+  const log = { info: context.out };
+  log.info(`Database     ${report.database}`);
+  log.info(`Application  ${report.applicationVersion}`);
+  log.info(`Schema       ${report.schemaVersion ?? 'empty (no migration applied)'}`);
+  log.info(`Migrations   ${report.migrationsDir}: ${report.applied} applied, ${report.pending} pending${report.dirty ? `, ${report.dirty} dirty` : ''}`);
+  if (statuses.length === 0) return;
+  log.info('');
+  const rows = statuses.map((entry) => [
+    String(entry.version),
+    entry.name,
+    entry.state,
+    entry.appliedAt ? entry.appliedAt.toISOString().replace('T', ' ').slice(0, 19) : '',
+    entry.state === 'dirty' && entry.failedStatement ? `stopped at: ${oneLine(entry.failedStatement, 60)}` : '',
+  ]);
+  log.info(renderTable(['VERSION', 'NAME', 'STATE', 'APPLIED AT (UTC)', ''], rows));
+}

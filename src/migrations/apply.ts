@@ -1,0 +1,262 @@
+import { AstraError, EXIT_FAILED, errorMessage } from '../errors.js';
+import { isPgError, LOCK_NOT_AVAILABLE, type Database } from '../db/database.js';
+import type { Ledger } from '../db/ledger.js';
+import { quoteIdent } from '../db/quote.js';
+import type { Migration } from './load.js';
+import type { Statement } from './parse.js';
+import { oneLine } from './plan.js';
+
+export interface LockPolicy {
+  /** lock_timeout for every statement, in milliseconds. */
+  lockTimeoutMs: number;
+  /** How many times a statement that hit lock_timeout is tried again. */
+  lockRetries: number;
+  /** First wait before a retry; doubles each time, capped at 30 s. */
+  retryBaseMs: number;
+}
+
+export const DEFAULT_LOCK_POLICY: LockPolicy = { lockTimeoutMs: 3000, lockRetries: 5, retryBaseMs: 1000 };
+
+/** What the runner tells its caller as it goes. All optional. */
+export interface RunnerEvents {
+  migrationStarted?(migration: Migration, resumeAt?: number): void;
+  migrationApplied?(migration: Migration, durationMs: number): void;
+  /** A statement that runs outside the transaction is starting (index builds...). */
+  statementOutside?(migration: Migration, statement: Statement): void;
+  /** A lock could not be had within lock_timeout; waiting `delayMs`, then attempt `attempt` of `of`. */
+  lockRetry?(migration: Migration, statement: Statement, attempt: number, of: number, delayMs: number): void;
+  /** An INVALID index left by a failed concurrent build was dropped. */
+  invalidIndexDropped?(migration: Migration, index: string): void;
+}
+
+/** A migration failed; says what stands now. */
+export class MigrationFailedError extends AstraError {
+  readonly version: number;
+  readonly statement: Statement;
+
+  constructor(migration: Migration, statement: Statement, cause: unknown, recordedDirty: boolean) {
+    const where = `statement ${statement.index + 1} of ${migration.statements.length}, line ${statement.line}`;
+    const state = recordedDirty
+      ? 'It is recorded as unfinished (dirty) at that statement; the statements before it are kept.'
+      : 'Its transaction was rolled back: none of its changes were kept and it is not recorded as applied.';
+    super(`Migration ${migration.version} (${migration.file}) failed at ${where} (${oneLine(statement.text, 80)}): ${errorMessage(cause)}. ${state}`, {
+      exitCode: EXIT_FAILED,
+      cause,
+      fix: recordedDirty
+        ? 'Fix the cause, then run astra migrate up again: it resumes at that statement.'
+        : 'Fix the cause (or the migration, if it has never been applied anywhere) and run astra migrate up again.',
+    });
+    this.version = migration.version;
+    this.statement = statement;
+  }
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Groups statements into runs: consecutive transactional ones together, each outside one alone. */
+export function statementGroups(statements: Statement[]): Statement[][] {
+  const groups: Statement[][] = [];
+  for (const statement of statements) {
+    const last = groups.at(-1);
+    if (statement.outsideTransaction || !last || last[0]?.outsideTransaction) groups.push([statement]);
+    else last.push(statement);
+  }
+  return groups;
+}
+
+/**
+ * Applies migrations on one connection that holds the run lock.
+ *
+ * A migration whose statements can all run in a transaction is applied with
+ * its ledger row in one transaction: all or nothing. One with statements that
+ * cannot (CREATE INDEX CONCURRENTLY, VACUUM...) is recorded as dirty first;
+ * its transactional runs commit together with their progress in the ledger,
+ * and it is marked applied after its last statement. If one fails, the ledger
+ * keeps the statement to resume at.
+ */
+export class MigrationRunner {
+  constructor(
+    private readonly db: Database,
+    private readonly ledger: Ledger,
+    private readonly policy: LockPolicy,
+    private readonly events: RunnerEvents = {},
+  ) {}
+
+  async prepareSession(): Promise<void> {
+    await this.db.query("SELECT set_config('lock_timeout', $1, false)", [`${this.policy.lockTimeoutMs}ms`]);
+  }
+
+  async apply(migration: Migration, fromStatement = 0): Promise<number> {
+    const started = performance.now();
+    this.events.migrationStarted?.(migration, fromStatement > 0 ? fromStatement : undefined);
+    const needsOutside = migration.statements.some((statement) => statement.outsideTransaction);
+    if (!needsOutside && fromStatement === 0) {
+      await this.applyInOneTransaction(migration, started);
+    } else {
+      await this.applyInSteps(migration, fromStatement, started);
+    }
+    // A migration's SET commands must not leak into the next one.
+    await this.db.query('RESET ALL');
+    await this.prepareSession();
+    const durationMs = performance.now() - started;
+    this.events.migrationApplied?.(migration, durationMs);
+    return durationMs;
+  }
+
+  /**
+   * Runs a migration's down statements and forgets it in the ledger, in one
+   * transaction when they allow it. A failure outside a transaction leaves it
+   * recorded as dirty, with no statement to resume at.
+   */
+  async revert(migration: Migration, down: Statement[]): Promise<number> {
+    const started = performance.now();
+    const view: Migration = { ...migration, statements: down, file: migration.downFile ?? migration.file };
+    this.events.migrationStarted?.(view);
+    if (!down.some((statement) => statement.outsideTransaction)) {
+      await this.withLockRetries(view, down, () =>
+        this.db.transaction(async () => {
+          for (const statement of down) await this.run(view, statement, false);
+          await this.ledger.remove(migration.version);
+        }),
+      );
+    } else {
+      for (const group of statementGroups(down)) {
+        const first = group[0]!;
+        if (first.outsideTransaction) this.events.statementOutside?.(view, first);
+        await this.withLockRetries(
+          view,
+          group,
+          () => (first.outsideTransaction ? this.run(view, first, true) : this.db.transaction(async () => {
+            for (const statement of group) await this.run(view, statement, true);
+          })),
+          { resumable: false },
+        );
+      }
+      await this.ledger.remove(migration.version);
+    }
+    await this.db.query('RESET ALL');
+    await this.prepareSession();
+    const durationMs = performance.now() - started;
+    this.events.migrationApplied?.(view, durationMs);
+    return durationMs;
+  }
+
+  private async applyInOneTransaction(migration: Migration, started: number): Promise<void> {
+    await this.withLockRetries(migration, migration.statements, async () => {
+      await this.db.transaction(async () => {
+        for (const statement of migration.statements) await this.run(migration, statement, false);
+        await this.ledger.recordApplied({ ...migration, durationMs: performance.now() - started });
+      });
+    });
+  }
+
+  private async applyInSteps(migration: Migration, fromStatement: number, started: number): Promise<void> {
+    const remaining = migration.statements.slice(fromStatement);
+    if (fromStatement === 0) await this.ledger.recordStarted(migration, 0);
+    for (const group of statementGroups(remaining)) {
+      const first = group[0]!;
+      const next = first.index + group.length;
+      if (first.outsideTransaction) {
+        this.events.statementOutside?.(migration, first);
+        await this.withLockRetries(migration, group, async () => {
+          await this.dropInvalidIndexBeforeBuild(migration, first);
+          await this.run(migration, first, true);
+        });
+        await this.ledger.recordProgress(migration.version, next);
+      } else {
+        await this.withLockRetries(migration, group, () =>
+          this.db.transaction(async () => {
+            for (const statement of group) await this.run(migration, statement, true);
+            await this.ledger.recordProgress(migration.version, next);
+          }),
+        );
+      }
+    }
+    await this.ledger.recordApplied({ ...migration, durationMs: performance.now() - started });
+  }
+
+  /** Runs one statement; a failure becomes a MigrationFailedError (recorded when `dirty`). */
+  private async run(migration: Migration, statement: Statement, dirty: boolean): Promise<void> {
+    try {
+      await this.db.query(statement.text);
+    } catch (error) {
+      throw new StatementError(statement, error, dirty);
+    }
+  }
+
+  private async withLockRetries(
+    migration: Migration,
+    group: Statement[],
+    attempt: () => Promise<void>,
+    options: { resumable: boolean } = { resumable: true },
+  ): Promise<void> {
+    const tries = this.policy.lockRetries + 1;
+    for (let n = 1; ; n++) {
+      try {
+        await attempt();
+        return;
+      } catch (error) {
+        if (!(error instanceof StatementError)) throw error;
+        const lockTimedOut = isPgError(error.cause) && error.cause.code === LOCK_NOT_AVAILABLE;
+        await this.dropInvalidIndexAfterFailure(migration, error.statement);
+        if (lockTimedOut && n < tries) {
+          const delayMs = Math.min(this.policy.retryBaseMs * 2 ** (n - 1), 30_000);
+          this.events.lockRetry?.(migration, error.statement, n + 1, tries, delayMs);
+          await sleep(delayMs);
+          continue;
+        }
+        if (error.dirty) {
+          await this.ledger.recordFailure(migration.version, {
+            nextStatement: options.resumable ? group[0]!.index : null,
+            statement: error.statement.text,
+            error: errorMessage(error.cause),
+          });
+        }
+        const cause = lockTimedOut ? new Error(`${errorMessage(error.cause)}, ${tries} times with lock_timeout ${this.policy.lockTimeoutMs}ms: another session holds a conflicting lock`) : error.cause;
+        throw new MigrationFailedError(migration, error.statement, cause, error.dirty);
+      }
+    }
+  }
+
+  /**
+   * CREATE INDEX CONCURRENTLY IF NOT EXISTS would keep an INVALID index left by
+   * an earlier failed build and call it done: drop such an index first.
+   */
+  private async dropInvalidIndexBeforeBuild(migration: Migration, statement: Statement): Promise<void> {
+    if (statement.kind === 'IndexStmt' && statement.node.concurrent) await this.dropInvalidIndexAfterFailure(migration, statement);
+  }
+
+  private async dropInvalidIndexAfterFailure(migration: Migration, statement: Statement): Promise<void> {
+    const target = concurrentIndexName(statement);
+    if (!target) return;
+    const { rows } = await this.db.query<{ schema: string; name: string }>(
+      `SELECT n.nspname AS schema, c.relname AS name
+         FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE NOT i.indisvalid AND c.relname = $1 AND ($2::text IS NULL OR n.nspname = $2) AND pg_table_is_visible(i.indrelid)`,
+      [target.name, target.schema ?? null],
+    );
+    for (const row of rows) {
+      await this.db.query(`DROP INDEX CONCURRENTLY IF EXISTS ${quoteIdent(row.schema)}.${quoteIdent(row.name)}`);
+      this.events.invalidIndexDropped?.(migration, `${row.schema}.${row.name}`);
+    }
+  }
+}
+
+class StatementError extends Error {
+  constructor(
+    readonly statement: Statement,
+    override readonly cause: unknown,
+    readonly dirty: boolean,
+  ) {
+    super(errorMessage(cause));
+  }
+}
+
+/** The name of the index a CREATE INDEX CONCURRENTLY builds, when it names one. */
+function concurrentIndexName(statement: Statement): { name: string; schema?: string } | undefined {
+  if (statement.kind !== 'IndexStmt' || !statement.node.concurrent) return undefined;
+  const name = statement.node.idxname;
+  if (typeof name !== 'string') return undefined;
+  const relation = statement.node.relation as { schemaname?: string } | undefined;
+  return relation?.schemaname ? { name, schema: relation.schemaname } : { name };
+}

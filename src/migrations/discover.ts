@@ -1,0 +1,110 @@
+import { inputError } from '../errors.js';
+
+/** The naming schemes of the seeds, told apart so that `create` can follow a folder's own. */
+export type NamingStyle =
+  /** `001-core-tables.sql` (Open Astra) */
+  | 'dash'
+  /** `000001_create_users.up.sql` with optional `.down.sql` (golang-migrate) */
+  | 'updown'
+  /** `1001_control_oauth_signup.sql` (AtlasAI) */
+  | 'plain';
+
+export interface MigrationFileName {
+  file: string;
+  version: number;
+  /** The digits as written, to keep their zero padding. */
+  digits: string;
+  name: string;
+  direction: 'up' | 'down';
+  style: NamingStyle;
+}
+
+export interface DiscoveredMigration {
+  version: number;
+  name: string;
+  /** File name (not path) of the up migration. */
+  file: string;
+  /** File name of the down migration, when there is one. */
+  downFile?: string;
+  style: NamingStyle;
+  digits: string;
+}
+
+const FILE_PATTERN = /^(\d+)([-_])([A-Za-z0-9][\w.-]*?)(\.(up|down))?\.sql$/;
+
+/** Reads a migration file name, or returns undefined when it follows none of the schemes. */
+export function parseMigrationFileName(file: string): MigrationFileName | undefined {
+  const match = FILE_PATTERN.exec(file);
+  if (!match) return undefined;
+  const [, digits = '', separator, name = '', , direction] = match;
+  const version = Number(digits);
+  if (!Number.isSafeInteger(version)) return undefined;
+  const style: NamingStyle = direction ? 'updown' : separator === '-' ? 'dash' : 'plain';
+  return { file, version, digits, name, direction: direction === 'down' ? 'down' : 'up', style };
+}
+
+/**
+ * Turns the file names of a migrations folder into migrations sorted by version
+ * (9 before 10). Files that do not end in `.sql` are ignored; a `.sql` file that
+ * follows no naming scheme, two files with one version, and a `.down.sql` with
+ * no `.up.sql` are input errors, all reported together.
+ */
+export function discoverMigrations(fileNames: string[], folder: string): DiscoveredMigration[] {
+  const problems: string[] = [];
+  const ups = new Map<number, MigrationFileName>();
+  const downs = new Map<number, MigrationFileName>();
+  for (const file of [...fileNames].sort()) {
+    if (!file.endsWith('.sql')) continue;
+    const parsed = parseMigrationFileName(file);
+    if (!parsed) {
+      problems.push(`${file}: the name follows no migration naming scheme (NNN-name.sql, NNNNNN_name.up.sql, NNNN_name.sql)`);
+      continue;
+    }
+    const byVersion = parsed.direction === 'up' ? ups : downs;
+    const existing = byVersion.get(parsed.version);
+    if (existing) {
+      problems.push(`${existing.file} and ${file} both have version ${parsed.version}`);
+      continue;
+    }
+    byVersion.set(parsed.version, parsed);
+  }
+  for (const [version, down] of downs) {
+    if (!ups.has(version)) problems.push(`${down.file}: a down migration without its up migration (no ${version} .up.sql file)`);
+  }
+  if (problems.length > 0) {
+    throw inputError(
+      `The migrations folder ${folder} has ${problems.length === 1 ? 'a problem' : `${problems.length} problems`}: ${problems.join('; ')}.`,
+      'Rename or remove the files named; nothing was applied.',
+    );
+  }
+  return [...ups.values()]
+    .sort((a, b) => a.version - b.version)
+    .map((up) => {
+      const down = downs.get(up.version);
+      return { version: up.version, name: up.name, file: up.file, style: up.style, digits: up.digits, ...(down ? { downFile: down.file } : {}) };
+    });
+}
+
+/** The file names `create` writes: the next version, in the folder's own style. */
+export function nextMigrationFiles(existing: DiscoveredMigration[], rawName: string): { up: string; down?: string } {
+  const name = rawName
+    .trim()
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '_')
+    .replace(/^_+|_+$/g, '');
+  if (!name) throw inputError(`"${rawName}" is not a usable migration name.`, 'Use letters and digits, e.g. astra migrate create add_user_email.');
+  const last = existing.at(-1);
+  if (!last) return { up: `000001_${name}.up.sql`, down: `000001_${name}.down.sql` };
+  const version = last.version + 1;
+  const digits = String(version).padStart(last.digits.length, '0');
+  switch (last.style) {
+    case 'dash':
+      return { up: `${digits}-${name.replace(/_/g, '-')}.sql` };
+    case 'plain':
+      return { up: `${digits}_${name}.sql` };
+    case 'updown': {
+      const usesDowns = existing.some((migration) => migration.downFile !== undefined);
+      return usesDowns ? { up: `${digits}_${name}.up.sql`, down: `${digits}_${name}.down.sql` } : { up: `${digits}_${name}.up.sql` };
+    }
+  }
+}

@@ -1,0 +1,66 @@
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { inputError } from '../errors.js';
+import { discoverMigrations, type DiscoveredMigration } from './discover.js';
+import { loadParser, parseStatements, type Statement } from './parse.js';
+
+export interface Migration extends DiscoveredMigration {
+  path: string;
+  sql: string;
+  /** sha256 of the file's bytes, hex. */
+  checksum: string;
+  statements: Statement[];
+}
+
+export function sha256(text: string | Buffer): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+function readFolder(folder: string): string[] {
+  try {
+    if (!statSync(folder).isDirectory()) throw new Error('not a folder');
+    return readdirSync(folder);
+  } catch (error) {
+    throw inputError(`The migrations folder ${folder} cannot be read: ${(error as Error).message}.`, 'Check --migrations-dir.', error);
+  }
+}
+
+function readSql(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    throw inputError(`The migration file ${path} cannot be read: ${(error as Error).message}.`, 'Check its permissions.', error);
+  }
+}
+
+/** Lists the folder's migrations, sorted, without reading them. */
+export function listMigrations(folder: string): DiscoveredMigration[] {
+  return discoverMigrations(readFolder(folder), folder);
+}
+
+/**
+ * Reads and parses every up migration of a folder. Any unreadable or
+ * unparseable file stops everything before the database is touched.
+ */
+export async function loadMigrations(folder: string): Promise<Migration[]> {
+  const discovered = listMigrations(folder);
+  await loadParser();
+  return discovered.map((migration) => {
+    const path = join(folder, migration.file);
+    const sql = readSql(path);
+    return { ...migration, path, sql, checksum: sha256(sql), statements: parseStatements(sql, migration.file) };
+  });
+}
+
+/** Reads and parses the down migration of `migration`; an input error when it has none. */
+export async function loadDownStatements(folder: string, migration: DiscoveredMigration): Promise<Statement[]> {
+  if (!migration.downFile) {
+    throw inputError(
+      `Migration ${migration.version} (${migration.file}) has no down migration, so it cannot be undone by astra migrate.`,
+      'Write its .down.sql file, or restore the backup taken before it with astra rollback.',
+    );
+  }
+  await loadParser();
+  return parseStatements(readSql(join(folder, migration.downFile)), migration.downFile);
+}

@@ -1,0 +1,128 @@
+import { loadModule, parseSync, type SqlError } from 'libpg-query';
+import { inputError } from '../errors.js';
+
+/** One top-level SQL statement of a migration, as the PostgreSQL parser sees it. */
+export interface Statement {
+  /** 0-based position in the file. */
+  index: number;
+  /** The statement's text, without the terminating semicolon. */
+  text: string;
+  /** 1-based line where it starts. */
+  line: number;
+  /** Parse-tree node type, e.g. "IndexStmt". */
+  kind: string;
+  /** The parse-tree node (the value under `kind`). */
+  node: Record<string, unknown>;
+  /**
+   * Why the statement cannot run inside a transaction block, when it cannot
+   * (CREATE INDEX CONCURRENTLY, VACUUM, ...); undefined when it can.
+   */
+  outsideTransaction?: string;
+}
+
+let loaded: Promise<void> | undefined;
+
+/** The parser is WebAssembly: it must be loaded once before the first parse. */
+export function loadParser(): Promise<void> {
+  loaded ??= loadModule();
+  return loaded;
+}
+
+/**
+ * Splits migration SQL into statements with the real PostgreSQL parser.
+ * A syntax error is an input error naming the file and line.
+ * Call loadParser() first.
+ */
+export function parseStatements(sql: string, file: string): Statement[] {
+  let tree: ReturnType<typeof parseSync>;
+  try {
+    tree = parseSync(sql);
+  } catch (error) {
+    const details = (error as SqlError).sqlDetails;
+    const line = details ? lineAt(Buffer.from(sql), Math.max(0, details.cursorPosition - 1)) : undefined;
+    throw inputError(
+      `${file}${line ? `, line ${line}` : ''}: the SQL does not parse: ${(error as Error).message}.`,
+      'Fix the SQL; nothing was applied.',
+      error,
+    );
+  }
+  // The parser counts in bytes.
+  const bytes = Buffer.from(sql, 'utf8');
+  const statements: Statement[] = [];
+  for (const raw of tree.stmts ?? []) {
+    const start = raw.stmt_location ?? 0;
+    const end = raw.stmt_len ? start + raw.stmt_len : bytes.length;
+    const piece = bytes.subarray(start, end).toString('utf8');
+    const leading = piece.length - piece.trimStart().length;
+    const text = piece.trim();
+    const [kind, node] = Object.entries(raw.stmt ?? {})[0] ?? ['Unknown', {}];
+    const offset = start + Buffer.byteLength(piece.slice(0, leading));
+    const statement: Statement = { index: statements.length, text, line: lineAt(bytes, offset), kind, node: node as Record<string, unknown> };
+    const reason = outsideTransactionReason(kind, node as Record<string, unknown>);
+    if (reason) statement.outsideTransaction = reason;
+    statements.push(statement);
+  }
+  return stripTransactionWrapper(statements, file);
+}
+
+function lineAt(bytes: Buffer, offset: number): number {
+  let line = 1;
+  for (let i = 0; i < offset && i < bytes.length; i++) if (bytes[i] === 0x0a) line++;
+  return line;
+}
+
+/** Statements PostgreSQL refuses inside a transaction block, with the reason shown to people. */
+export function outsideTransactionReason(kind: string, node: Record<string, unknown>): string | undefined {
+  switch (kind) {
+    case 'IndexStmt':
+      return node.concurrent ? 'CREATE INDEX CONCURRENTLY' : undefined;
+    case 'DropStmt':
+      return node.concurrent ? 'DROP INDEX CONCURRENTLY' : undefined;
+    case 'ReindexStmt': {
+      const params = (node.params as { DefElem?: { defname?: string } }[] | undefined) ?? [];
+      if (params.some((param) => param.DefElem?.defname === 'concurrently')) return 'REINDEX CONCURRENTLY';
+      return node.kind === 'REINDEX_OBJECT_SYSTEM' || node.kind === 'REINDEX_OBJECT_DATABASE' ? 'REINDEX SYSTEM/DATABASE' : undefined;
+    }
+    case 'VacuumStmt':
+      return node.is_vacuumcmd ? 'VACUUM' : undefined;
+    case 'CreatedbStmt':
+      return 'CREATE DATABASE';
+    case 'DropdbStmt':
+      return 'DROP DATABASE';
+    case 'AlterSystemStmt':
+      return 'ALTER SYSTEM';
+    case 'CreateTableSpaceStmt':
+      return 'CREATE TABLESPACE';
+    case 'DropTableSpaceStmt':
+      return 'DROP TABLESPACE';
+    case 'CreateSubscriptionStmt':
+      return 'CREATE SUBSCRIPTION';
+    case 'DropSubscriptionStmt':
+      return 'DROP SUBSCRIPTION';
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * astra gives each migration its transaction. A file wrapped in BEGIN ... COMMIT
+ * (common in hand-written migrations) has the wrapper dropped; any other
+ * transaction control in a file is an input error.
+ */
+function stripTransactionWrapper(statements: Statement[], file: string): Statement[] {
+  const kindOf = (statement: Statement | undefined) => (statement?.kind === 'TransactionStmt' ? String(statement.node.kind) : undefined);
+  let body = statements;
+  const first = kindOf(body[0]);
+  const last = kindOf(body.at(-1));
+  if ((first === 'TRANS_STMT_BEGIN' || first === 'TRANS_STMT_START') && last === 'TRANS_STMT_COMMIT' && body.length >= 2) {
+    body = body.slice(1, -1);
+  }
+  const control = body.find((statement) => statement.kind === 'TransactionStmt');
+  if (control) {
+    throw inputError(
+      `${file}, line ${control.line}: "${control.text}" controls the transaction, which astra manages itself.`,
+      'Remove BEGIN/COMMIT/ROLLBACK/SAVEPOINT from the migration; astra runs each migration in one transaction.',
+    );
+  }
+  return body.map((statement, index) => ({ ...statement, index }));
+}
