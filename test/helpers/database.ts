@@ -1,0 +1,81 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { inject } from 'vitest';
+
+export interface TestDatabase {
+  name: string;
+  /** postgresql:// URL with the password: pass it through the environment, as operators do. */
+  url: string;
+  config: pg.ClientConfig;
+  query<Row extends pg.QueryResultRow = pg.QueryResultRow>(sql: string, params?: unknown[]): Promise<Row[]>;
+  /** A separate session, for holding locks and transactions against the CLI. */
+  connect(): Promise<pg.Client>;
+  drop(): Promise<void>;
+}
+
+export function serverConfig(database = 'postgres'): pg.ClientConfig {
+  const server = inject('postgres');
+  return { host: server.host, port: server.port, user: server.user, password: server.password, database };
+}
+
+async function admin<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client(serverConfig());
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
+/** A new, empty database on the test server, for one test. */
+export async function createTestDatabase(): Promise<TestDatabase> {
+  const name = `t_${randomBytes(6).toString('hex')}`;
+  await admin((client) => client.query(`CREATE DATABASE ${name}`));
+  const config = serverConfig(name);
+  const server = inject('postgres');
+  const url = `postgresql://${server.user}:${encodeURIComponent(server.password)}@${server.host}:${server.port}/${name}`;
+  const clients: pg.Client[] = [];
+  const connect = async () => {
+    const client = new pg.Client(config);
+    client.on('error', () => {});
+    await client.connect();
+    clients.push(client);
+    return client;
+  };
+  return {
+    name,
+    url,
+    config,
+    connect,
+    async query(sql, params = []) {
+      const client = new pg.Client(config);
+      await client.connect();
+      try {
+        return (await client.query(sql, params)).rows;
+      } finally {
+        await client.end();
+      }
+    },
+    async drop() {
+      await Promise.all(clients.map((client) => client.end().catch(() => {})));
+      await admin((client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
+    },
+  };
+}
+
+/** Names of the ordinary tables in the public schema, sorted. */
+export async function tableNames(db: TestDatabase): Promise<string[]> {
+  const rows = await db.query<{ relname: string }>(
+    "SELECT relname FROM pg_class WHERE relkind = 'r' AND relnamespace = 'public'::regnamespace ORDER BY relname",
+  );
+  return rows.map((row) => row.relname);
+}
+
+/** Applied versions in astra's ledger; empty when the ledger does not exist. */
+export async function ledgerVersions(db: TestDatabase): Promise<number[]> {
+  const exists = await db.query<{ found: string | null }>("SELECT to_regclass('astra_migrations')::text AS found");
+  if (!exists[0]?.found) return [];
+  const rows = await db.query<{ version: string }>('SELECT version FROM astra_migrations WHERE NOT dirty ORDER BY version');
+  return rows.map((row) => Number(row.version));
+}
