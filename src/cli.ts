@@ -47,7 +47,10 @@ function buildProgram(run: (action: Action) => (...args: unknown[]) => Promise<v
     .option('--json', 'machine-readable output on stdout, and nothing else there')
     .option('-y, --yes', 'never prompt')
     .option('--debug', 'show stack traces of errors')
-    .showHelpAfterError('(run astra --help for usage)');
+    .showHelpAfterError('(run astra --help for usage)')
+    // Set before the subcommands are added, which copy these settings.
+    .exitOverride()
+    .configureOutput({ writeErr: (text) => process.stderr.write(text) });
 
   program
     .command('status')
@@ -103,8 +106,7 @@ export async function main(argv: string[]): Promise<number> {
       const result = await action(context, ...args.slice(0, -1));
       context.emit({ ok: true, ...(result && typeof result === 'object' ? result : {}) });
     };
-  const program = buildProgram(run).exitOverride();
-  program.configureOutput({ writeErr: (text) => process.stderr.write(text) });
+  const program = buildProgram(run);
   try {
     await program.parseAsync(argv);
   } catch (error) {

@@ -39,7 +39,7 @@ export function parseStatements(sql: string, file: string): Statement[] {
     tree = parseSync(sql);
   } catch (error) {
     const details = (error as SqlError).sqlDetails;
-    const line = details ? lineAt(Buffer.from(sql), Math.max(0, details.cursorPosition - 1)) : undefined;
+    const line = details ? lineAt(Buffer.from(sql), Math.max(0, details.cursorPosition)) : undefined;
     throw inputError(
       `${file}${line ? `, line ${line}` : ''}: the SQL does not parse: ${(error as Error).message}.`,
       'Fix the SQL; nothing was applied.',

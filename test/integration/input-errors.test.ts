@@ -1,0 +1,91 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { inject } from 'vitest';
+import { astra, fixturesDir } from '../helpers/cli.js';
+import { createTestDatabase, tableNames, type TestDatabase } from '../helpers/database.js';
+import { freePort } from '../../src/cluster/local-cluster.js';
+
+let db: TestDatabase;
+beforeEach(async () => {
+  db = await createTestDatabase();
+});
+afterEach(async () => {
+  await db.drop();
+});
+
+function folder(files: Record<string, string>): string {
+  const dir = mkdtempSync(join(tmpdir(), 'astra-input-'));
+  for (const [name, sql] of Object.entries(files)) writeFileSync(join(dir, name), sql);
+  return dir;
+}
+
+const ok = 'CREATE TABLE ok_table (id int);\n';
+
+describe('bad input: exit 2, one clear sentence, nothing applied', () => {
+  it.each([
+    ['an unparseable file name', { '001-ok.sql': ok, 'add_users.sql': ok }, 'add_users.sql: the name follows no migration naming scheme'],
+    ['two files with one version', { '001-ok.sql': ok, '001-other.sql': ok }, '001-ok.sql and 001-other.sql both have version 1'],
+    ['a lone .down.sql', { '000001_ok.up.sql': ok, '000002_gone.down.sql': 'SELECT 1;' }, '000002_gone.down.sql: a down migration without its up migration'],
+    ['SQL that does not parse', { '001-ok.sql': ok, '002-bad.sql': 'CREATE TABLE fine (id int);\nCREATE TABEL broken (id int);\n' }, '002-bad.sql, line 2: the SQL does not parse: syntax error at or near "TABEL"'],
+    ['transaction control inside a migration', { '001-ok.sql': ok, '002-txn.sql': 'CREATE TABLE a (id int);\nCOMMIT;\nCREATE TABLE b (id int);\n' }, '002-txn.sql, line 2: "COMMIT" controls the transaction'],
+  ])('%s', async (_, files, message) => {
+    const result = await astra(['--migrations-dir', folder(files), 'migrate', 'up'], { env: { DATABASE_URL: db.url } });
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain(message);
+    expect(result.stderr).not.toMatch(/\n\s+at /); // no stack trace
+    expect(await tableNames(db)).toEqual([]);
+  });
+
+  it.each([
+    [['migrate', 'up', '--to', '7'], '--to 7: no migration has version 7'],
+    [['migrate', 'up', '--to', 'latest'], '--to "latest" is not a migration version'],
+    [['migrate', 'up', '--lock-timeout', 'soon'], '--lock-timeout "soon" is not a duration'],
+    [['migrate', 'goto', '99'], 'goto 99: no migration has version 99'],
+    [['migrate', 'force', '5'], 'force 5: no migration has version 5'],
+    [['migrate', 'frobnicate'], "unknown command 'frobnicate'"],
+  ])('astra %j', async (args, message) => {
+    const result = await astra(['--migrations-dir', join(fixturesDir, 'naming-dash'), ...args], { env: { DATABASE_URL: db.url } });
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain(message);
+    expect(await tableNames(db)).toEqual([]);
+  });
+
+  it('a migrations folder that does not exist', async () => {
+    const result = await astra(['--migrations-dir', '/nonexistent/migrations', 'migrate', 'up'], { env: { DATABASE_URL: db.url } });
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain('The migrations folder /nonexistent/migrations cannot be read');
+  });
+
+  it('a database URL that is not one', async () => {
+    const result = await astra(['--migrations-dir', join(fixturesDir, 'naming-dash'), 'status'], { env: { DATABASE_URL: 'mysql://x@y/z' } });
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain('The database URL must start with postgresql://');
+  });
+
+  it('--json puts the error on stdout as an object', async () => {
+    const result = await astra(['--migrations-dir', join(fixturesDir, 'naming-dash'), 'migrate', 'up', '--to', '9', '--json'], { env: { DATABASE_URL: db.url } });
+    expect(result.exitCode).toBe(2);
+    expect(JSON.parse(result.stdout)).toEqual({ ok: false, error: { message: '--to 9: no migration has version 9.', fix: expect.any(String), exitCode: 2 } });
+  });
+});
+
+describe('connection failures: exit 1 with the cause named', () => {
+  it('a refused port', async () => {
+    const port = await freePort();
+    const result = await astra(['--migrations-dir', join(fixturesDir, 'naming-dash'), 'status'], { env: { DATABASE_URL: `postgresql://astra:x@127.0.0.1:${port}/astra` } });
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toContain(`Could not connect to PostgreSQL at 127.0.0.1:${port}: the connection was refused.`);
+  });
+
+  it('a wrong password, which is never printed', async () => {
+    const server = inject('postgres');
+    const result = await astra(['--migrations-dir', join(fixturesDir, 'naming-dash'), 'status'], {
+      env: { DATABASE_URL: `postgresql://${server.user}:not-the-password@127.0.0.1:${server.port}/${db.name}` },
+    });
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toContain(`rejected the password for user "${server.user}"`);
+    expect(result.stderr + result.stdout).not.toContain('not-the-password');
+  });
+});

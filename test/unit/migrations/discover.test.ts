@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import { discoverMigrations, nextMigrationFiles, parseMigrationFileName } from '../../../src/migrations/discover.js';
+
+describe('parseMigrationFileName', () => {
+  it.each([
+    ['001-schema-migrations.sql', { version: 1, name: 'schema-migrations', direction: 'up', style: 'dash' }],
+    ['000017_add_user_preferences.up.sql', { version: 17, name: 'add_user_preferences', direction: 'up', style: 'updown' }],
+    ['000017_add_user_preferences.down.sql', { version: 17, name: 'add_user_preferences', direction: 'down', style: 'updown' }],
+    ['1007_subscriptions_razorpay_billing_leads.sql', { version: 1007, name: 'subscriptions_razorpay_billing_leads', direction: 'up', style: 'plain' }],
+    ['20240101120000_timestamped.sql', { version: 20240101120000, name: 'timestamped', style: 'plain' }],
+  ])('reads %s', (file, expected) => {
+    expect(parseMigrationFileName(file)).toMatchObject(expected);
+  });
+
+  it.each(['add_users.sql', '001.sql', '001-.sql', 'V1__flyway.sql', '001-users.txt', '99999999999999999999_huge.sql'])('refuses %s', (file) => {
+    expect(parseMigrationFileName(file)).toBeUndefined();
+  });
+});
+
+describe('discoverMigrations', () => {
+  it('orders by number, not by string', () => {
+    const found = discoverMigrations(['10_b.sql', '9_a.sql', '100_c.sql', 'README.md'], 'm');
+    expect(found.map((migration) => migration.version)).toEqual([9, 10, 100]);
+  });
+
+  it('pairs up and down files', () => {
+    const [first] = discoverMigrations(['000001_a.up.sql', '000001_a.down.sql'], 'm');
+    expect(first).toMatchObject({ file: '000001_a.up.sql', downFile: '000001_a.down.sql' });
+  });
+
+  it('reports every problem at once as an input error', () => {
+    try {
+      discoverMigrations(['001-a.sql', '001-b.sql', 'oops.sql', '000005_x.down.sql'], 'migrations');
+      expect.unreachable();
+    } catch (error) {
+      const e = error as { exitCode: number; message: string };
+      expect(e.exitCode).toBe(2);
+      expect(e.message).toContain('3 problems');
+      expect(e.message).toContain('001-a.sql and 001-b.sql both have version 1');
+      expect(e.message).toContain('oops.sql: the name follows no migration naming scheme');
+      expect(e.message).toContain('000005_x.down.sql: a down migration without its up migration');
+    }
+  });
+});
+
+describe('nextMigrationFiles', () => {
+  it('starts an empty folder in golang-migrate style with a down file', () => {
+    expect(nextMigrationFiles([], 'Create users')).toEqual({ up: '000001_create_users.up.sql', down: '000001_create_users.down.sql' });
+  });
+
+  it('keeps padding and style', () => {
+    expect(nextMigrationFiles(discoverMigrations(['035-linear-channel.sql'], 'm'), 'add index')).toEqual({ up: '036-add-index.sql' });
+    expect(nextMigrationFiles(discoverMigrations(['000008_ivfflat_index.up.sql'], 'm'), 'x')).toEqual({ up: '000009_x.up.sql' });
+    expect(nextMigrationFiles(discoverMigrations(['1007_a.sql'], 'm'), 'b')).toEqual({ up: '1008_b.sql' });
+  });
+
+  it('refuses a name with nothing usable in it', () => {
+    expect(() => nextMigrationFiles([], '!!!')).toThrow(/not a usable migration name/);
+  });
+});
