@@ -1,7 +1,8 @@
-import { randomBytes } from 'node:crypto';
-import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { appendFileSync, chmodSync, chownSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
+
 import { execa } from 'execa';
 import pg from 'pg';
 import { findPgBinDir, type PgBinDir } from './binaries.js';
@@ -19,6 +20,8 @@ import { quoteIdent } from '../db/quote.js';
  *   data/server.log
  */
 export interface ClusterState {
+  /** Where the data directory is: `<baseDir>/data`, or elsewhere when the server's user cannot reach that. */
+  dataDir: string;
   port: number;
   user: string;
   password: string;
@@ -35,7 +38,7 @@ export interface LocalClusterOptions {
 
 export class LocalCluster {
   readonly baseDir: string;
-  readonly dataDir: string;
+  dataDir: string;
   private readonly stateFile: string;
   private readonly durable: boolean;
   private readonly explicitBinDir: string | undefined;
@@ -48,6 +51,7 @@ export class LocalCluster {
     this.durable = options.durable ?? true;
     this.explicitBinDir = options.binDir;
     this.runAs = serverUser();
+    if (existsSync(this.stateFile)) this.dataDir = this.state().dataDir ?? this.dataDir;
   }
 
   get exists(): boolean {
@@ -77,13 +81,21 @@ export class LocalCluster {
     mkdirSync(this.baseDir, { recursive: true, mode: 0o711 });
     // The server's user must be able to reach its data directory.
     chmodSync(this.baseDir, 0o711);
+    if (this.runAs && !canTraverse(this.baseDir, this.runAs)) {
+      // Run as root in a folder the server's user cannot enter (under /root,
+      // say): keep the data where it can, named after this folder.
+      const fallback = join('/var/lib/astra', `${basename(this.baseDir)}-${createHash('sha256').update(this.baseDir).digest('hex').slice(0, 12)}`);
+      mkdirSync(fallback, { recursive: true, mode: 0o711 });
+      chmodSync(fallback, 0o711);
+      this.dataDir = join(fallback, 'data');
+    }
     rmSync(this.dataDir, { recursive: true, force: true });
     mkdirSync(this.dataDir, { mode: 0o700 });
     this.giveToServerUser(this.dataDir);
 
     const password = randomBytes(18).toString('base64url');
     const user = 'astra';
-    const pwfile = join(this.baseDir, `.pwfile-${process.pid}`);
+    const pwfile = join(dirname(this.dataDir), `.pwfile-${process.pid}`);
     writeFileSync(pwfile, `${password}\n`, { mode: 0o600 });
     this.giveToServerUser(pwfile);
     try {
@@ -99,7 +111,7 @@ export class LocalCluster {
       ...(this.durable ? [] : ['fsync = off', 'synchronous_commit = off', 'full_page_writes = off']),
     ];
     appendFileSync(join(this.dataDir, 'postgresql.conf'), `\n# astra\n${settings.join('\n')}\n`);
-    const state: ClusterState = { port: await freePort(), user, password, binDir: bin.dir, major: bin.major };
+    const state: ClusterState = { dataDir: this.dataDir, port: await freePort(), user, password, binDir: bin.dir, major: bin.major };
     writeFileSync(this.stateFile, JSON.stringify(state, null, 2), { mode: 0o600 });
   }
 
@@ -170,10 +182,20 @@ export class LocalCluster {
       // off so that the launching process is free to exit.
       stdout: 'pipe',
       stderr: 'pipe',
-      cwd: this.baseDir,
+      cwd: dirname(this.dataDir),
       ...(this.runAs ? { uid: this.runAs.uid, gid: this.runAs.gid } : {}),
       env: { LC_ALL: 'C', PGPASSWORD: undefined, PGDATA: undefined },
     });
+  }
+}
+
+/** Whether `user` may enter `dir` and every folder above it. */
+function canTraverse(dir: string, user: OsUser): boolean {
+  for (let current = dir; ; current = dirname(current)) {
+    const { mode, uid, gid } = statSync(current);
+    const allowed = uid === user.uid ? mode & 0o100 : gid === user.gid ? mode & 0o010 : mode & 0o001;
+    if (!allowed) return false;
+    if (dirname(current) === current) return true;
   }
 }
 

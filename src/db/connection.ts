@@ -96,7 +96,9 @@ async function embeddedConnection(log: Log, cwd?: string): Promise<ConnectionTar
   } catch (error) {
     throw operationError(
       `The embedded PostgreSQL cluster in ${dir} could not be ${created ? 'created' : 'started'}: ${(error as Error).message}`,
-      'Install the PostgreSQL server (e.g. apt-get install postgresql), or point astra at your database with --database-url or DATABASE_URL.',
+      /no PostgreSQL server programs/.test((error as Error).message)
+        ? 'Install the PostgreSQL server (e.g. apt-get install postgresql), or point astra at your database with --database-url or DATABASE_URL.'
+        : `Read the server log in ${cluster.dataDir}/server.log, or point astra at your database with --database-url or DATABASE_URL.`,
       error,
     );
   }

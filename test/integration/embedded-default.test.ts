@@ -1,0 +1,39 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { astra, fixturesDir } from '../helpers/cli.js';
+import { LocalCluster } from '../../src/cluster/local-cluster.js';
+
+// A project folder as a fresh clone has it: no database configured anywhere.
+const project = mkdtempSync(join(tmpdir(), 'astra-embedded-'));
+const clusterDir = join(project, '.astra', 'postgres');
+
+afterAll(async () => {
+  const cluster = new LocalCluster(clusterDir);
+  await cluster.stop();
+  // Run as root from a folder the server's user cannot enter, the data lives under /var/lib/astra.
+  rmSync(cluster.dataDir.startsWith('/var/lib/astra/') ? dirname(cluster.dataDir) : cluster.dataDir, { recursive: true, force: true });
+  rmSync(project, { recursive: true, force: true });
+});
+
+describe('the embedded default database', () => {
+  it('creates and starts a local cluster under ./.astra/ when nothing is configured, and says so in one line', async () => {
+    const dir = join(fixturesDir, 'naming-dash');
+    const first = await astra(['--migrations-dir', dir, 'migrate', 'up'], { cwd: project });
+    expect(first.exitCode, first.stderr).toBe(0);
+    const announcements = first.stderr.split('\n').filter((line) => line.startsWith('No database configured'));
+    expect(announcements).toHaveLength(1);
+    expect(announcements[0]).toContain(`using the new local PostgreSQL`);
+    expect(announcements[0]).toContain(clusterDir);
+    expect(existsSync(join(clusterDir, 'cluster.json'))).toBe(true);
+
+    // Stopped in between: the next command starts it again and finds its data.
+    await new LocalCluster(clusterDir).stop();
+    const status = await astra(['--migrations-dir', dir, 'status', '--json'], { cwd: project });
+    expect(status.exitCode, status.stderr).toBe(0);
+    expect(status.stderr).toContain('using the local PostgreSQL');
+    expect(status.stderr).not.toContain('new local');
+    expect(JSON.parse(status.stdout)).toMatchObject({ applied: 2, pending: 0 });
+  });
+});
