@@ -1,42 +1,17 @@
 import { Command, CommanderError } from 'commander';
 import { AstraError, EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, errorMessage } from './errors.js';
-import { createContext, type Context, type GlobalOptions } from './commands/context.js';
-import { DEFAULT_LOCK_WAIT_MS, migrateUp, type RunOptions } from './commands/migrate-up.js';
-import { migrateCreate } from './commands/migrate-create.js';
-import { migrateDown, migrateForce, migrateGoto } from './commands/migrate-down.js';
+import { createContext, type Action, type GlobalOptions, type Wrap } from './commands/context.js';
+import { registerBackup } from './commands/backup.js';
+import { registerDoctor } from './commands/doctor.js';
+import { registerLint } from './commands/lint.js';
+import { registerMigrate } from './commands/migrate.js';
+import { registerRollback } from './commands/rollback.js';
+import { registerUpgrade } from './commands/upgrade.js';
 import { status } from './commands/status.js';
-import { DEFAULT_LOCK_POLICY } from './migrations/apply.js';
-import { parseCount, parseDuration, parseVersionNumber } from './duration.js';
 import { createLog } from './ui/log.js';
 import { astraVersion } from './version.js';
 
-type Action = (context: Context, ...args: unknown[]) => Promise<unknown> | unknown;
-
-interface LockFlags {
-  lockWait?: string;
-  lockTimeout?: string;
-  lockRetries?: string;
-}
-
-function runOptions(flags: LockFlags): RunOptions {
-  return {
-    lockWaitMs: flags.lockWait ? parseDuration(flags.lockWait, '--lock-wait') : DEFAULT_LOCK_WAIT_MS,
-    lockPolicy: {
-      ...DEFAULT_LOCK_POLICY,
-      lockTimeoutMs: flags.lockTimeout ? parseDuration(flags.lockTimeout, '--lock-timeout') : DEFAULT_LOCK_POLICY.lockTimeoutMs,
-      lockRetries: flags.lockRetries ? parseCount(flags.lockRetries, '--lock-retries') : DEFAULT_LOCK_POLICY.lockRetries,
-    },
-  };
-}
-
-function withLockFlags(command: Command): Command {
-  return command
-    .option('--lock-wait <duration>', 'how long to wait for another astra run on the same database', '10m')
-    .option('--lock-timeout <duration>', 'lock_timeout for each statement, so DDL never queues behind a long query', '3s')
-    .option('--lock-retries <n>', 'retries, with backoff, of a statement that hit lock_timeout', '5');
-}
-
-function buildProgram(run: (action: Action) => (...args: unknown[]) => Promise<void>): Command {
+function buildProgram(run: Wrap): Command {
   const program = new Command('astra')
     .description('Upgrade the PostgreSQL database of a self-hosted application safely.')
     .version(astraVersion, '-V, --version')
@@ -57,37 +32,12 @@ function buildProgram(run: (action: Action) => (...args: unknown[]) => Promise<v
     .description('application version, database version, applied and pending migrations')
     .action(run((context) => status(context)));
 
-  const migrate = program.command('migrate').description('the low-level migration runner (golang-migrate semantics)');
-  withLockFlags(
-    migrate
-      .command('up')
-      .description('apply pending migrations')
-      .option('--to <version>', 'stop after this migration version')
-      .option('--dry-run', 'print what would be applied and change nothing'),
-  ).action(
-    run((context, flags) => {
-      const options = flags as LockFlags & { to?: string; dryRun?: boolean };
-      return migrateUp(context, {
-        ...runOptions(options),
-        ...(options.to !== undefined ? { to: parseVersionNumber(options.to, '--to') } : {}),
-        dryRun: options.dryRun === true,
-      });
-    }),
-  );
-  withLockFlags(migrate.command('down').description('undo the last N applied migrations with their .down.sql files (default 1)').argument('[n]')).action(
-    run((context, n, flags) => migrateDown(context, { ...runOptions(flags as LockFlags), count: n === undefined ? 1 : parseCount(String(n), 'down') })),
-  );
-  withLockFlags(migrate.command('goto').description('migrate up or down to exactly version V').argument('<version>')).action(
-    run((context, version, flags) => migrateGoto(context, { ...runOptions(flags as LockFlags), version: parseVersionNumber(String(version), 'goto') })),
-  );
-  withLockFlags(
-    migrate.command('force').description('record the database as being at version V and clear the dirty flag, running no migration').argument('<version>'),
-  ).action(run((context, version, flags) => migrateForce(context, { ...runOptions(flags as LockFlags), version: parseVersionNumber(String(version), 'force') })));
-  migrate
-    .command('create')
-    .description("write the next migration file, in the folder's own naming style")
-    .argument('<name>')
-    .action(run((context, name) => migrateCreate(context, String(name))));
+  registerMigrate(program, run);
+  registerBackup(program, run);
+  registerRollback(program, run);
+  registerDoctor(program, run);
+  registerLint(program, run);
+  registerUpgrade(program, run);
 
   return program;
 }
@@ -96,7 +46,7 @@ function buildProgram(run: (action: Action) => (...args: unknown[]) => Promise<v
 export async function main(argv: string[]): Promise<number> {
   let exitCode = EXIT_OK;
   let globals: GlobalOptions = {};
-  const run =
+  const run: Wrap =
     (action: Action) =>
     async (...args: unknown[]): Promise<void> => {
       const command = args.at(-1) as Command;

@@ -79,3 +79,9 @@ export async function withRunLock<T>(context: Context, db: Database, waitMs: num
     await releaseRunLock(db);
   }
 }
+
+/** A command's body: gets the context and commander's arguments and options; its result is the --json output. */
+export type Action = (context: Context, ...args: unknown[]) => Promise<unknown> | unknown;
+
+/** Wraps an action into a commander action handler (set up by cli.ts). */
+export type Wrap = (action: Action) => (...args: unknown[]) => Promise<void>;

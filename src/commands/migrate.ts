@@ -1,0 +1,67 @@
+import type { Command } from 'commander';
+import { DEFAULT_LOCK_POLICY } from '../migrations/apply.js';
+import { parseCount, parseDuration, parseVersionNumber } from '../duration.js';
+import type { Wrap } from './context.js';
+import { migrateCreate } from './migrate-create.js';
+import { migrateDown, migrateForce, migrateGoto } from './migrate-down.js';
+import { DEFAULT_LOCK_WAIT_MS, migrateUp, type RunOptions } from './migrate-up.js';
+
+export interface LockFlags {
+  lockWait?: string;
+  lockTimeout?: string;
+  lockRetries?: string;
+}
+
+export function runOptions(flags: LockFlags): RunOptions {
+  return {
+    lockWaitMs: flags.lockWait ? parseDuration(flags.lockWait, '--lock-wait') : DEFAULT_LOCK_WAIT_MS,
+    lockPolicy: {
+      ...DEFAULT_LOCK_POLICY,
+      lockTimeoutMs: flags.lockTimeout ? parseDuration(flags.lockTimeout, '--lock-timeout') : DEFAULT_LOCK_POLICY.lockTimeoutMs,
+      lockRetries: flags.lockRetries ? parseCount(flags.lockRetries, '--lock-retries') : DEFAULT_LOCK_POLICY.lockRetries,
+    },
+  };
+}
+
+export function withLockFlags(command: Command): Command {
+  return command
+    .option('--lock-wait <duration>', 'how long to wait for another astra run on the same database', '10m')
+    .option('--lock-timeout <duration>', 'lock_timeout for each statement, so DDL never queues behind a long query', '3s')
+    .option('--lock-retries <n>', 'retries, with backoff, of a statement that hit lock_timeout', '5');
+}
+
+/** `astra migrate up|down|goto|force|create`. */
+export function registerMigrate(program: Command, run: Wrap): void {
+  const migrate = program.command('migrate').description('the low-level migration runner (golang-migrate semantics)');
+  withLockFlags(
+    migrate
+      .command('up')
+      .description('apply pending migrations')
+      .option('--to <version>', 'stop after this migration version')
+      .option('--dry-run', 'print what would be applied and change nothing'),
+  ).action(
+    run((context, flags) => {
+      const options = flags as LockFlags & { to?: string; dryRun?: boolean };
+      return migrateUp(context, {
+        ...runOptions(options),
+        ...(options.to !== undefined ? { to: parseVersionNumber(options.to, '--to') } : {}),
+        dryRun: options.dryRun === true,
+      });
+    }),
+  );
+  withLockFlags(migrate.command('down').description('undo the last N applied migrations with their .down.sql files (default 1)').argument('[n]')).action(
+    run((context, n, flags) => migrateDown(context, { ...runOptions(flags as LockFlags), count: n === undefined ? 1 : parseCount(String(n), 'down') })),
+  );
+  withLockFlags(migrate.command('goto').description('migrate up or down to exactly version V').argument('<version>')).action(
+    run((context, version, flags) => migrateGoto(context, { ...runOptions(flags as LockFlags), version: parseVersionNumber(String(version), 'goto') })),
+  );
+  withLockFlags(
+    migrate.command('force').description('record the database as being at version V and clear the dirty flag, running no migration').argument('<version>'),
+  ).action(run((context, version, flags) => migrateForce(context, { ...runOptions(flags as LockFlags), version: parseVersionNumber(String(version), 'force') })));
+  migrate
+    .command('create')
+    .description("write the next migration file, in the folder's own naming style")
+    .argument('<name>')
+    .action(run((context, name) => migrateCreate(context, String(name))));
+
+}
