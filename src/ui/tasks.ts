@@ -6,10 +6,10 @@ import { useColor } from './log.js';
  * same way: on stderr (stdout belongs to --json), with spinners only on a
  * colour terminal, one plain line per event otherwise, and nothing with --json.
  */
-export function taskListOptions(options: { json: boolean }): ListrBaseClassOptions {
+export function taskListOptions(options: { json: boolean }): ListrBaseClassOptions<any, any, any> {
   const processOutput = new ProcessOutput(process.stderr, process.stderr, { dump: [] });
   const logger = new ListrLogger({ processOutput, useIcons: useColor(process.stderr) });
-  if (options.json) return { renderer: 'silent', exitOnError: true } as ListrBaseClassOptions;
+  if (options.json) return { renderer: 'silent', exitOnError: true };
   const fancy = process.stderr.isTTY === true && useColor(process.stderr);
   return {
     renderer: fancy ? 'default' : 'simple',
@@ -17,5 +17,5 @@ export function taskListOptions(options: { json: boolean }): ListrBaseClassOptio
     exitOnError: true,
     rendererOptions: fancy ? { logger, collapseSubtasks: false, collapseSkips: false, showErrorMessage: false } : { logger },
     fallbackRendererOptions: { logger },
-  } as ListrBaseClassOptions;
+  };
 }
