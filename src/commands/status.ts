@@ -2,12 +2,16 @@ import { Ledger } from '../db/ledger.js';
 import { loadMigrations } from '../migrations/load.js';
 import { migrationStatuses, oneLine, type MigrationStatus } from '../migrations/plan.js';
 import { renderTable } from '../ui/table.js';
+import { loadReleaseNotes } from '../release/notes.js';
+import { databaseVersion } from '../release/versions.js';
 import { astraVersion } from '../version.js';
 import { withDatabase, type Context } from './context.js';
 
 export interface StatusReport {
   database: string;
   applicationVersion: string;
+  /** The highest release whose migrations are all applied; null when none is, or without release notes. */
+  databaseVersion: string | null;
   /** Highest applied migration version, or null when none is. */
   schemaVersion: number | null;
   migrationsDir: string;
@@ -24,11 +28,14 @@ export async function status(context: Context): Promise<StatusReport> {
     const ledger = await Ledger.open(db, { create: false });
     return { statuses: migrationStatuses(migrations, await ledger.rows()), label: db.target.label };
   });
+  const releases = await loadReleaseNotes(context.releaseNotesDir).catch(() => []);
+  const appliedFiles = statuses.filter((entry) => entry.state === 'applied' && entry.file).map((entry) => entry.file!);
   const count = (state: MigrationStatus['state']) => statuses.filter((entry) => entry.state === state).length;
   const recorded = statuses.filter((entry) => entry.state !== 'pending');
   const report: StatusReport = {
     database: label,
     applicationVersion: astraVersion,
+    databaseVersion: databaseVersion(releases, appliedFiles),
     schemaVersion: recorded.at(-1)?.version ?? null,
     migrationsDir: context.migrationsDir,
     applied: count('applied'),
@@ -44,7 +51,8 @@ function printStatus(context: Context, report: StatusReport, statuses: Migration
   const log = { info: context.out };
   log.info(`Database     ${report.database}`);
   log.info(`Application  ${report.applicationVersion}`);
-  log.info(`Schema       ${report.schemaVersion ?? 'empty (no migration applied)'}`);
+  log.info(`Database at  ${report.databaseVersion ?? (report.schemaVersion === null ? 'nothing yet (empty)' : 'no complete release')}`);
+  log.info(`Schema       ${report.schemaVersion === null ? 'empty (no migration applied)' : `migration ${report.schemaVersion}`}`);
   log.info(`Migrations   ${report.migrationsDir}: ${report.applied} applied, ${report.pending} pending${report.dirty ? `, ${report.dirty} dirty` : ''}`);
   if (statuses.length === 0) return;
   log.info('');
