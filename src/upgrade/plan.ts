@@ -45,7 +45,7 @@ export interface PlanInput {
   migrations: Migration[];
   ledger: LedgerRow[];
   packageVersion: string;
-  /** --to; the package's version when not given. */
+  /** --to; when not given, the newest release (for the shipped bundle, the package's version). */
   target?: string;
 }
 
@@ -57,7 +57,9 @@ export interface PlanInput {
  */
 export function planUpgrade(input: PlanInput): UpgradePlan {
   const releases = sortReleases(input.releases);
-  const to = input.target ?? input.packageVersion;
+  const newest = releases.at(-1)?.metadata.version;
+  if (!newest) throw inputError('There are no release notes, so there is no version to upgrade to.', 'Check --release-notes-dir.');
+  const to = input.target ?? newest;
   if (!releases.some((release) => release.metadata.version === to)) {
     const known = releases.map((release) => release.metadata.version);
     throw inputError(`--to ${to}: there is no release ${to}.`, `Choose one of: ${known.join(', ') || 'none (no release notes)'}.`);
