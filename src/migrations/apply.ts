@@ -34,7 +34,7 @@ export class MigrationFailedError extends AstraError {
   readonly version: number;
   readonly statement: Statement;
 
-  constructor(migration: Migration, statement: Statement, cause: unknown, recordedDirty: boolean) {
+  constructor(migration: Migration, statement: Statement, cause: unknown, recordedDirty: boolean, resumable = true) {
     const where = `statement ${statement.index + 1} of ${migration.statements.length}, line ${statement.line}`;
     const state = recordedDirty
       ? 'It is recorded as unfinished (dirty) at that statement; the statements before it are kept.'
@@ -43,7 +43,9 @@ export class MigrationFailedError extends AstraError {
       exitCode: EXIT_FAILED,
       cause,
       fix: recordedDirty
-        ? 'Fix the cause, then run astra migrate up again: it resumes at that statement.'
+        ? resumable
+          ? 'Fix the cause, then run astra migrate up again: it resumes at that statement.'
+          : `Repair the database by hand, then record where it stands with astra migrate force ${migration.version} (still applied) or the version before it.`
         : 'Fix the cause (or the migration, if it has never been applied anywhere) and run astra migrate up again.',
     });
     this.version = migration.version;
@@ -213,7 +215,7 @@ export class MigrationRunner {
           });
         }
         const cause = lockTimedOut ? new Error(`${errorMessage(error.cause)}, ${tries} times with lock_timeout ${this.policy.lockTimeoutMs}ms: another session holds a conflicting lock`) : error.cause;
-        throw new MigrationFailedError(migration, error.statement, cause, error.dirty);
+        throw new MigrationFailedError(migration, error.statement, cause, error.dirty, options.resumable);
       }
     }
   }
