@@ -9,12 +9,14 @@ import { useColor } from './log.js';
 export function taskListOptions(options: { json: boolean }): ListrBaseClassOptions<any, any, any> {
   const processOutput = new ProcessOutput(process.stderr, process.stderr, { dump: [] });
   const logger = new ListrLogger({ processOutput, useIcons: useColor(process.stderr) });
-  if (options.json) return { renderer: 'silent', exitOnError: true };
+  // astra decides what Ctrl-C does (stop at a safe point), not the task list.
+  if (options.json) return { renderer: 'silent', exitOnError: true, registerSignalListeners: false };
   const fancy = process.stderr.isTTY === true && useColor(process.stderr);
   return {
     renderer: fancy ? 'default' : 'simple',
     fallbackRenderer: 'simple',
     exitOnError: true,
+    registerSignalListeners: false,
     rendererOptions: fancy ? { logger, collapseSubtasks: false, collapseSkips: false, showErrorMessage: false } : { logger },
     fallbackRendererOptions: { logger },
   };
