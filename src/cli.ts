@@ -82,7 +82,7 @@ function report(error: unknown, globals: GlobalOptions): number {
   } else if (!astraError) {
     log.info('  (run again with --debug for the stack trace)');
   }
-  if (globals.json) {
+  if (globals.json && !astraError?.alreadyReported) {
     process.stdout.write(`${JSON.stringify({ ok: false, error: { message, fix: astraError?.fix ?? null, exitCode } }, null, 2)}\n`);
   }
   return exitCode;

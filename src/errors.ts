@@ -13,12 +13,15 @@ export type ExitCode = typeof EXIT_FAILED | typeof EXIT_BAD_INPUT;
 export class AstraError extends Error {
   readonly fix: string | undefined;
   readonly exitCode: ExitCode;
+  /** The command printed its own result before failing (with --json, the one JSON document on stdout). */
+  readonly alreadyReported: boolean;
 
-  constructor(message: string, options: { fix?: string; exitCode?: ExitCode; cause?: unknown } = {}) {
+  constructor(message: string, options: { fix?: string; exitCode?: ExitCode; cause?: unknown; alreadyReported?: boolean } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'AstraError';
     this.fix = options.fix;
     this.exitCode = options.exitCode ?? EXIT_FAILED;
+    this.alreadyReported = options.alreadyReported === true;
   }
 }
 

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { acquireRunLock, releaseRunLock } from '../db/advisory-lock.js';
-import { resolveConnection } from '../db/connection.js';
+import { resolveConnection, type ConnectionTarget } from '../db/connection.js';
 import { Database } from '../db/database.js';
 import { createLog, type Log } from '../ui/log.js';
 import { packageRoot } from '../version.js';
@@ -29,14 +29,19 @@ export interface Context {
   backupDir: string;
   /** Prints the machine-readable result: with --json, the only thing a command writes to stdout. */
   emit(result: unknown): void;
+  /** The database this run talks to, decided once (the embedded cluster is announced once). */
+  target(): Promise<ConnectionTarget>;
   /** Prints a command's human-readable result (a report, a table) to stdout; nothing with --json. */
   out(text: string): void;
 }
 
 export function createContext(options: GlobalOptions): Context {
   const json = options.json === true;
+  const log = createLog({ debug: options.debug });
+  let target: Promise<ConnectionTarget> | undefined;
   return {
-    log: createLog({ debug: options.debug }),
+    log,
+    target: () => (target ??= resolveConnection({ databaseUrl: options.databaseUrl, log })),
     json,
     yes: options.yes === true,
     debug: options.debug === true,
@@ -55,8 +60,7 @@ export function createContext(options: GlobalOptions): Context {
 
 /** Connects to the target database for the length of `work`. */
 export async function withDatabase<T>(context: Context, work: (db: Database) => Promise<T>): Promise<T> {
-  const target = await resolveConnection({ databaseUrl: context.databaseUrl, log: context.log });
-  const db = await Database.connect(target);
+  const db = await Database.connect(await context.target());
   try {
     return await work(db);
   } finally {

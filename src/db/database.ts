@@ -64,7 +64,7 @@ export class Database {
 
   /** The server's version number, e.g. 150018. */
   async serverVersionNum(): Promise<number> {
-    const { rows } = await this.client.query<{ v: string }>('SHOW server_version_num');
+    const { rows } = await this.client.query<{ v: string }>("SELECT current_setting('server_version_num') AS v");
     return Number(rows[0]?.v);
   }
 

@@ -23,6 +23,6 @@ export interface DoctorReport {
 export interface UpgradePorts {
   backup: BackupPort;
   doctor(): Promise<DoctorReport>;
-  /** Statements that the safety analysis finds breaking in migrations their release labels safe. */
-  labelViolations(migrations: Migration[], releases: ReleaseNotes[]): Promise<{ file: string; line: number; rule: string; message: string }[]>;
+  /** Statements that the safety analysis finds breaking in migrations their release labels safe; null when no analysis ran. */
+  labelViolations(migrations: Migration[], releases: ReleaseNotes[]): Promise<{ file: string; line: number; rule: string; message: string }[] | null>;
 }

@@ -19,7 +19,7 @@ export interface PreflightInput {
   /** A transaction open longer than this, holding a lock on a table the upgrade changes, blocks it. */
   longTransactionSeconds: number;
   /** Findings of the safety analysis that contradict a release's labels (from `astra lint`). */
-  labelViolations: { file: string; line: number; rule: string; message: string }[];
+  labelViolations: { file: string; line: number; rule: string; message: string }[] | null;
 }
 
 const ok = (id: string, title: string, detail: string): ChecklistItem => ({ id, title, status: 'ok', detail });
@@ -99,6 +99,7 @@ async function applicationStopped(input: PreflightInput): Promise<ChecklistItem>
 
 function labelsAgree(input: PreflightInput): ChecklistItem {
   const title = 'release labels agree with the safety analysis';
+  if (input.labelViolations === null) return { id: 'labels', title, status: 'skipped', detail: 'no safety analysis ran' };
   if (input.labelViolations.length === 0) return ok('labels', title, 'every migration labelled safe analyses as safe');
   return {
     id: 'labels',
