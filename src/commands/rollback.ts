@@ -1,8 +1,73 @@
 import type { Command } from 'commander';
-import type { Wrap } from './context.js';
+import { chooseRollbackBackup, DEFAULT_SESSION_WAIT_MS, rollbackToBackup, type RollbackResult } from '../backup/index.js';
+import { describeSessions, type Session } from '../backup/sessions.js';
+import { quoteIdent } from '../db/quote.js';
+import { parseCount, parseDuration } from '../duration.js';
+import { inputError } from '../errors.js';
+import { canPrompt, confirm } from '../ui/prompt.js';
+import type { Context, Wrap } from './context.js';
 
-/** Adds the `rollback` command(s) to the program. */
+interface RollbackFlags {
+  to?: string;
+  backup?: string;
+  wait?: string;
+  force?: boolean;
+  jobs?: string;
+  pgBinDir?: string;
+}
+
+/** `astra rollback --to <version> [--backup <id>] [--force]`. */
 export function registerRollback(program: Command, run: Wrap): void {
-  void program;
-  void run;
+  program
+    .command('rollback')
+    .description('restore the backup taken at an earlier release; the current database is kept under another name')
+    .option('--to <version>', 'the application release to go back to')
+    .option('--backup <id>', 'the backup to restore (default: the newest taken at --to)')
+    .option('--wait <duration>', 'how long to wait for other sessions to leave the database', `${DEFAULT_SESSION_WAIT_MS / 1000}s`)
+    .option('--force', 'end other sessions (pg_terminate_backend) instead of waiting; asks first unless --yes')
+    .option('--jobs <n>', 'parallel pg_restore jobs')
+    .option('--pg-bin-dir <dir>', 'folder of pg_restore and psql (else ASTRA_PG_BIN_DIR, else found on PATH)')
+    .action(run((context, flags) => rollback(context, flags as RollbackFlags)));
+}
+
+async function rollback(context: Context, flags: RollbackFlags): Promise<RollbackResult> {
+  const waitMs = parseDuration(flags.wait ?? '60s', '--wait');
+  const jobs = flags.jobs === undefined ? undefined : parseCount(flags.jobs, '--jobs');
+  const force = flags.force === true;
+  if (force && !context.yes && !canPrompt()) {
+    throw inputError('--force ends other sessions on the database and needs a confirmation, but there is no terminal to ask on.', 'Add --yes to confirm ending them.');
+  }
+  const target = await context.target();
+  const database = String(target.config.database);
+  const manifest = await chooseRollbackBackup(context, { database, ...(flags.to !== undefined ? { to: flags.to } : {}), ...(flags.backup !== undefined ? { backupId: flags.backup } : {}) });
+  context.log.info(`Rolling back ${database} to backup ${manifest.id}, taken ${manifest.createdAt} at schema version ${manifest.schemaVersion ?? 'none'} (application ${manifest.appVersion}).`);
+
+  const confirmTerminate =
+    force && !context.yes
+      ? async (sessions: Session[]) => confirm(`End these ${sessions.length} session(s) so that ${database} can be swapped?\n${describeSessions(sessions)}\n`)
+      : undefined;
+  const result = await rollbackToBackup(context, {
+    backupId: manifest.id,
+    target,
+    waitMs,
+    force,
+    ...(confirmTerminate ? { confirmTerminate } : {}),
+    ...(jobs !== undefined ? { jobs } : {}),
+    ...(flags.pgBinDir ? { pgBinDir: flags.pgBinDir } : {}),
+  });
+  printRollback(context, result);
+  return result;
+}
+
+function printRollback(context: Context, result: RollbackResult): void {
+  const taken = result.backupCreatedAt.replace('T', ' ').slice(0, 19);
+  context.out(`Rolled back ${result.database} to backup ${result.backupId} (schema version ${result.schemaVersion ?? 'none'}).`);
+  context.out(`Discarded: every write to ${result.database} made after ${taken} UTC, when the backup was taken.`);
+  if (result.keptDatabase) {
+    context.out(`Kept: the database as it was before the rollback, now named ${result.keptDatabase}.`);
+    context.out(`      Drop it once you no longer need it: DROP DATABASE ${quoteIdent(result.keptDatabase)};`);
+  }
+  if (result.safetyBackupId) {
+    context.out(`Kept: the safety backup ${result.safetyBackupId}, taken just before; astra rollback --backup ${result.safetyBackupId} brings that state back.`);
+  }
 }

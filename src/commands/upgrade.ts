@@ -1,8 +1,65 @@
 import type { Command } from 'commander';
-import type { Wrap } from './context.js';
+import { inputError } from '../errors.js';
+import { parseDuration } from '../duration.js';
+import { prepareUpgrade, runUpgrade, type UpgradeOptions } from '../upgrade/run.js';
+import { renderPlanMarkdown, renderPlanText } from '../upgrade/render.js';
+import type { Context, Wrap } from './context.js';
+import { runOptions, withLockFlags, type LockFlags } from './migrate.js';
+import { createUpgradePorts } from './upgrade-ports.js';
 
-/** Adds the `upgrade` command(s) to the program. */
+interface UpgradeFlags extends LockFlags {
+  to?: string;
+  dryRun?: boolean;
+  allowBreaking?: boolean;
+  backup?: boolean;
+  rollback?: boolean;
+  pgBinDir?: string;
+  longTransaction?: string;
+}
+
+function upgradeOptions(flags: UpgradeFlags): UpgradeOptions {
+  const pgBinDir = flags.pgBinDir ?? process.env.ASTRA_PG_BIN_DIR;
+  return {
+    ...runOptions(flags),
+    ...(flags.to ? { to: flags.to } : {}),
+    ...(pgBinDir ? { pgBinDir } : {}),
+    dryRun: flags.dryRun === true,
+    allowBreaking: flags.allowBreaking === true,
+    noBackup: flags.backup === false,
+    noRollback: flags.rollback === false,
+    longTransactionSeconds: Math.round(parseDuration(flags.longTransaction ?? '60s', '--long-transaction') / 1000),
+  };
+}
+
+async function checklist(context: Context, flags: UpgradeFlags & { format?: string }): Promise<unknown> {
+  const format = flags.format ?? 'text';
+  if (format !== 'text' && format !== 'md') throw inputError(`--format ${format} is not a format astra knows.`, 'Use --format md for Markdown, or leave it out for text.');
+  const options = upgradeOptions({ ...flags, dryRun: true });
+  const prepared = await prepareUpgrade(context, options, createUpgradePorts(context, options));
+  context.out(format === 'md' ? renderPlanMarkdown(prepared.render) : renderPlanText(prepared.render));
+  return { from: prepared.plan.from, to: prepared.plan.to, plan: prepared.plan, checklist: prepared.items, rollbackCommand: prepared.render.rollbackCommand };
+}
+
+/** `astra upgrade` and `astra checklist`. */
 export function registerUpgrade(program: Command, run: Wrap): void {
-  void program;
-  void run;
+  withLockFlags(
+    program
+      .command('upgrade')
+      .description('back up, apply the pending releases without locking busy tables, check with doctor; roll back on failure')
+      .option('--to <version>', 'the release to upgrade to (default: the newest)')
+      .option('--dry-run', 'print the plan and the checklist; change nothing')
+      .option('--allow-breaking', 'apply breaking migrations without asking (with --yes)')
+      .option('--no-backup', 'do not take a backup first (no automatic rollback then)')
+      .option('--no-rollback', 'on failure, leave the database as it is instead of restoring the backup')
+      .option('--pg-bin-dir <dir>', 'folder of pg_dump and pg_restore (else ASTRA_PG_BIN_DIR, PATH, pg_config)')
+      .option('--long-transaction <duration>', 'a transaction open this long on a table the upgrade changes blocks it', '60s'),
+  ).action(run((context, flags) => runUpgrade(context, upgradeOptions(flags as UpgradeFlags), createUpgradePorts(context, upgradeOptions(flags as UpgradeFlags)))));
+
+  program
+    .command('checklist')
+    .description('the pre-upgrade checklist as a document to follow or paste into a runbook')
+    .option('--to <version>', 'the release to upgrade to (default: the newest)')
+    .option('--format <format>', 'text or md', 'text')
+    .option('--pg-bin-dir <dir>', 'folder of pg_dump and pg_restore')
+    .action(run((context, flags) => checklist(context, flags as UpgradeFlags & { format?: string })));
 }

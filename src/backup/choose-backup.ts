@@ -1,0 +1,53 @@
+import type { Context } from '../commands/context.js';
+import { inputError, operationError } from '../errors.js';
+import { loadReleaseNotes } from '../release/notes.js';
+import { listBackups, readBackup } from './folder.js';
+import type { BackupManifest } from './manifest.js';
+import { backupHoldsMigrations, backupsOfRelease, migrationVersionsOfRelease } from './release-backups.js';
+
+export interface BackupChoice {
+  /** The application release to go back to. */
+  to?: string;
+  /** A backup chosen by id. */
+  backupId?: string;
+  /** The database being rolled back. */
+  database: string;
+}
+
+/**
+ * The backup a rollback restores: `backupId` when given (checked against `to`
+ * when both are), else the newest backup of `database` whose applied
+ * migrations are exactly those of the releases up to `to`.
+ */
+export async function chooseRollbackBackup(context: Context, choice: BackupChoice): Promise<BackupManifest> {
+  if (choice.to === undefined && choice.backupId === undefined) {
+    throw inputError('Say what to roll back to: --to <version> (an application release) or --backup <id>.', 'Run astra backup list to see the backups and their schema versions.');
+  }
+  const dir = context.backupDir;
+  const releases = choice.to === undefined ? [] : await loadReleaseNotes(context.releaseNotesDir);
+  const versions = choice.to === undefined ? undefined : migrationVersionsOfRelease(releases, choice.to);
+  const last = versions?.at(-1) ?? null;
+  if (choice.backupId !== undefined) {
+    const manifest = await readBackup(dir, choice.backupId);
+    if (versions && !backupHoldsMigrations(manifest, versions)) {
+      throw inputError(
+        `Backup ${manifest.id} was taken at schema version ${manifest.schemaVersion ?? 'none'}, not at release ${choice.to} (migrations up to ${last ?? 'none'}).`,
+        'Drop --to to restore that backup anyway, or drop --backup to take the newest backup of that release.',
+      );
+    }
+    return manifest;
+  }
+  const to = choice.to as string;
+  const { manifests } = await listBackups(dir);
+  const [newest] = backupsOfRelease(manifests, releases, to, choice.database);
+  if (!newest) {
+    const ofDatabase = manifests.filter((manifest) => manifest.database.name === choice.database);
+    throw operationError(
+      `There is no backup of ${choice.database} taken at release ${to} (migrations up to ${last ?? 'none'}) in ${dir}; nothing was changed.`,
+      ofDatabase.length > 0
+        ? `The backups of ${choice.database} there are at schema versions ${[...new Set(ofDatabase.map((manifest) => manifest.schemaVersion ?? 'none'))].join(', ')}: pick one with --backup <id> (astra backup list).`
+        : `There is no backup of ${choice.database} there at all: check --backup-dir.`,
+    );
+  }
+  return newest;
+}

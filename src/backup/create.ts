@@ -1,0 +1,222 @@
+import { chmod, mkdir, open, readdir, rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Context } from '../commands/context.js';
+import type { Database } from '../db/database.js';
+import { formatMs } from '../duration.js';
+import { errorMessage, operationError } from '../errors.js';
+import { findClientTool } from '../pgtools/client-tools.js';
+import { formatBytes } from '../ui/format.js';
+import { astraVersion } from '../version.js';
+import { newBackupId } from './backup-id.js';
+import { archiveDigest } from './checksum.js';
+import { childEnvironment } from './child-environment.js';
+import { ensureBackupFolder, fsyncPath, temporaryName, writeManifest } from './folder.js';
+import { onInterrupt, once } from './interrupt.js';
+import type { BackupFormat, BackupManifest, TableCount } from './manifest.js';
+import { runPgDump } from './pg-dump.js';
+import { liveProgress, progressWorthReporting, runSteps } from './progress.js';
+import { countRows, userTables } from './row-counts.js';
+import { majorOf, schemaState, serverVersionText, withExportedSnapshot, type SchemaState } from './snapshot.js';
+
+export interface CreateBackupOptions {
+  /** `custom` (the default) or `directory`; `jobs` implies `directory`. */
+  format?: BackupFormat;
+  /** Parallel pg_dump jobs, for the directory format. */
+  jobs?: number;
+  /** The release the database is being upgraded from and to, recorded in the manifest. */
+  fromVersion?: string;
+  toVersion?: string;
+  /** Folder of pg_dump (else ASTRA_PG_BIN_DIR, else found on the machine). */
+  pgBinDir?: string;
+  /** Progress lines go here instead of a task list, for a caller that draws its own. */
+  onProgress?: (text: string) => void;
+}
+
+export function archiveName(id: string, format: BackupFormat): string {
+  return format === 'custom' ? `${id}.dump` : `${id}.dir`;
+}
+
+interface DumpOutcome {
+  state: SchemaState;
+  tables: TableCount[];
+}
+
+/**
+ * Takes a backup of `db` into context.backupDir and returns its manifest.
+ * The archive is written under a temporary name, made durable (file and
+ * folder fsynced), renamed, and only then is the manifest written: a crash at
+ * any point leaves no file that lists as a backup.
+ */
+export async function createBackup(context: Context, db: Database, options: CreateBackupOptions = {}): Promise<BackupManifest> {
+  const format: BackupFormat = options.format ?? (options.jobs !== undefined ? 'directory' : 'custom');
+  const dir = context.backupDir;
+  const startedAt = new Date();
+  const id = newBackupId(startedAt);
+  const name = archiveName(id, format);
+  const temporary = join(dir, temporaryName(name));
+  const final = join(dir, name);
+  const abort = new AbortController();
+  let manifestWritten = false;
+  const undo = once(async () => {
+    abort.abort();
+    if (manifestWritten) return;
+    await rm(temporary, { recursive: true, force: true });
+    await rm(final, { recursive: true, force: true });
+  });
+  const removeHandlers = onInterrupt(undo);
+
+  let manifest: BackupManifest | undefined;
+  try {
+    await ensureBackupFolder(dir, context.log);
+    const serverVersionNum = await db.serverVersionNum();
+    const serverVersion = await serverVersionText(db);
+    const pgDump = await findClientTool('pg_dump', majorOf(serverVersionNum), options.pgBinDir);
+    await createPrivately(temporary, format, dir);
+    const config = db.target.config;
+    let outcome: DumpOutcome | undefined;
+
+    await runSteps(
+      [
+        {
+          title: `Dump ${db.target.label} with pg_dump ${pgDump.version} (${format} format${format === 'directory' && options.jobs ? `, ${options.jobs} jobs` : ''})`,
+          run: async (report) => {
+            outcome = await dumpInSnapshot(db, {
+              tool: pgDump.path,
+              env: childEnvironment(config, `astra ${astraVersion} pg_dump`),
+              format,
+              path: temporary,
+              jobs: options.jobs,
+              abort,
+              report,
+              live: liveProgress(context.json),
+            });
+            return `Dumped ${outcome.tables.length} table(s) of ${db.target.label}`;
+          },
+        },
+        {
+          title: `Save ${final}`,
+          run: async () => {
+            await makeDurable(temporary, format);
+            await rename(temporary, final);
+            await fsyncPath(dir);
+            const digest = await archiveDigest(final, format);
+            const dumped = outcome as DumpOutcome;
+            manifest = {
+              manifestVersion: 1,
+              id,
+              createdAt: startedAt.toISOString(),
+              database: { name: String(config.database ?? ''), host: String(config.host ?? 'localhost'), port: Number(config.port ?? 5432), user: String(config.user ?? '') },
+              serverVersion,
+              serverVersionNum,
+              pgDumpVersion: pgDump.version,
+              appVersion: astraVersion,
+              schemaVersion: dumped.state.schemaVersion,
+              appliedMigrations: dumped.state.appliedMigrations,
+              format,
+              archive: name,
+              sizeBytes: digest.sizeBytes,
+              sha256: digest.sha256,
+              durationMs: Date.now() - startedAt.getTime(),
+              tables: dumped.tables,
+              ...(options.fromVersion !== undefined ? { fromVersion: options.fromVersion } : {}),
+              ...(options.toVersion !== undefined ? { toVersion: options.toVersion } : {}),
+            };
+            await writeManifest(dir, manifest);
+            manifestWritten = true;
+            return `Saved backup ${id} (${formatBytes(digest.sizeBytes)}, ${formatMs(manifest.durationMs)})`;
+          },
+        },
+      ],
+      { json: context.json, ...(options.onProgress ? { onProgress: options.onProgress } : {}) },
+    );
+  } catch (error) {
+    await undo();
+    throw error;
+  } finally {
+    removeHandlers();
+  }
+  if (!manifest) throw operationError('The backup did not finish.', 'Run it again.');
+  return manifest;
+}
+
+/** The archive's temporary file (0600) or folder (0700), made before pg_dump writes into it. */
+async function createPrivately(path: string, format: BackupFormat, dir: string): Promise<void> {
+  try {
+    if (format === 'directory') {
+      await mkdir(path, { mode: 0o700 });
+    } else {
+      await (await open(path, 'wx', 0o600)).close();
+    }
+  } catch (error) {
+    throw operationError(
+      `Cannot write in the backup folder ${dir}: ${errorMessage(error)}.`,
+      'Pass --backup-dir (or set ASTRA_BACKUP_DIR) to a folder astra can write.',
+      error,
+    );
+  }
+}
+
+interface DumpRun {
+  tool: string;
+  env: Record<string, string | undefined>;
+  format: BackupFormat;
+  path: string;
+  jobs: number | undefined;
+  /** Stops pg_dump: on an interrupt, or when counting fails. */
+  abort: AbortController;
+  report: (text: string) => void;
+  live: boolean;
+}
+
+/** pg_dump and the row counts in one exported snapshot, side by side. */
+async function dumpInSnapshot(db: Database, run: DumpRun): Promise<DumpOutcome> {
+  return withExportedSnapshot(db, async (snapshot) => {
+    const state = await schemaState(db);
+    const total = (await userTables(db)).length;
+    let done = 0;
+    const previousUmask = process.umask(0o077);
+    let dump: Promise<void>;
+    try {
+      dump = runPgDump({
+        tool: run.tool,
+        env: run.env,
+        format: run.format,
+        path: run.path,
+        ...(run.jobs !== undefined ? { jobs: run.jobs } : {}),
+        snapshot,
+        signal: run.abort.signal,
+        onTable: (table) => {
+          done = Math.min(done + 1, total);
+          if (progressWorthReporting(done, total, run.live)) run.report(`${done} of ${total} tables (${table})`);
+        },
+      });
+    } finally {
+      process.umask(previousUmask);
+    }
+    const counting = countRows(db).catch((error: unknown) => {
+      run.abort.abort();
+      throw error;
+    });
+    const [dumped, counted] = await Promise.allSettled([dump, counting]);
+    if (counted.status === 'rejected') {
+      throw operationError(`Counting the rows of the tables failed: ${errorMessage(counted.reason)}.`, 'Check that the role can read every table.', counted.reason);
+    }
+    if (dumped.status === 'rejected') throw dumped.reason;
+    return { state, tables: counted.value };
+  });
+}
+
+/** Mode 0600/0700 on what pg_dump wrote, and fsync of every file and the folder holding them. */
+async function makeDurable(path: string, format: BackupFormat): Promise<void> {
+  if (format === 'directory') {
+    for (const name of await readdir(path)) {
+      const file = join(path, name);
+      await chmod(file, 0o600);
+      await fsyncPath(file);
+    }
+    await chmod(path, 0o700);
+  } else {
+    await chmod(path, 0o600);
+  }
+  await fsyncPath(path);
+}

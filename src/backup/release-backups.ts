@@ -1,0 +1,30 @@
+import semver from 'semver';
+import { inputError } from '../errors.js';
+import { parseMigrationFileName } from '../migrations/discover.js';
+import type { VersionedRelease } from '../release/versions.js';
+import type { BackupManifest } from './manifest.js';
+
+/** The migration versions a database at release `version` has applied: those of every release up to it. */
+export function migrationVersionsOfRelease(releases: readonly VersionedRelease[], version: string): number[] {
+  if (!releases.some((release) => release.metadata.version === version)) {
+    const known = releases.map((release) => release.metadata.version).sort(semver.compare).join(', ') || 'none';
+    throw inputError(`There are no release notes for version ${version}.`, `Choose one of the known versions: ${known}.`);
+  }
+  const versions = releases
+    .filter((release) => semver.lte(release.metadata.version, version))
+    .flatMap((release) => release.metadata.migrations.map((migration) => parseMigrationFileName(migration.file)?.version))
+    .filter((number): number is number => number !== undefined);
+  return [...new Set(versions)].sort((a, b) => a - b);
+}
+
+/** Whether a backup holds exactly the migrations `versions`: it was taken of a database at that release. */
+export function backupHoldsMigrations(manifest: Pick<BackupManifest, 'appliedMigrations'>, versions: readonly number[]): boolean {
+  const applied = [...new Set(manifest.appliedMigrations)].sort((a, b) => a - b);
+  return applied.length === versions.length && applied.every((version, index) => version === versions[index]);
+}
+
+/** The backups of `database` taken at release `version`, newest first (`manifests` are newest first). */
+export function backupsOfRelease(manifests: readonly BackupManifest[], releases: readonly VersionedRelease[], version: string, database: string): BackupManifest[] {
+  const versions = migrationVersionsOfRelease(releases, version);
+  return manifests.filter((manifest) => manifest.database.name === database && backupHoldsMigrations(manifest, versions));
+}

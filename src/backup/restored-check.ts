@@ -1,0 +1,29 @@
+import type { ConnectionTarget } from '../db/connection.js';
+import { Database } from '../db/database.js';
+import type { BackupManifest } from './manifest.js';
+import { countListedRows, rowCountDifferences } from './row-counts.js';
+import { schemaState } from './snapshot.js';
+
+/**
+ * What differs between a restored database and the backup it came from: row
+ * counts per table, and the migrations astra's ledger records. Empty when
+ * they match.
+ */
+export async function restoredDifferences(target: ConnectionTarget, manifest: BackupManifest): Promise<string[]> {
+  const db = await Database.connect(target);
+  try {
+    const differences = rowCountDifferences(manifest.tables, await countListedRows(db, manifest.tables));
+    const state = await schemaState(db);
+    const recorded = [...manifest.appliedMigrations].sort((a, b) => a - b).join(',');
+    if (state.appliedMigrations.join(',') !== recorded) {
+      differences.push(
+        manifest.schemaVersion === null
+          ? `the ledger astra_migrations records migrations ${state.appliedMigrations.join(', ')}, the backup none`
+          : `the ledger astra_migrations records ${state.appliedMigrations.length > 0 ? `migrations up to ${state.schemaVersion}` : 'no migration'}, the backup up to ${manifest.schemaVersion}`,
+      );
+    }
+    return differences;
+  } finally {
+    await db.close();
+  }
+}

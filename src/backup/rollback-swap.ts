@@ -1,0 +1,109 @@
+import { join } from 'node:path';
+import type { Context } from '../commands/context.js';
+import type { ConnectionTarget } from '../db/connection.js';
+import { isPgError } from '../db/database.js';
+import { quoteIdent } from '../db/quote.js';
+import { errorMessage, operationError } from '../errors.js';
+import type { ClientTool } from '../pgtools/client-tools.js';
+import { astraVersion } from '../version.js';
+import { childEnvironment } from './child-environment.js';
+import { clearSessions } from './clear-sessions.js';
+import { connectMaintenance, createEmptyDatabase, databaseExists, databaseShape, dropDatabase, targetFor } from './database-admin.js';
+import { copyDatabaseProperties } from './database-properties.js';
+import { onInterrupt, once } from './interrupt.js';
+import type { BackupManifest } from './manifest.js';
+import { restoreArchive } from './pg-restore.js';
+import { restoredDifferences } from './restored-check.js';
+import { rollbackDatabaseNames, rollbackStamp } from './rollback-names.js';
+import type { Session } from './sessions.js';
+
+/** SQLSTATE of "database is being accessed by other users". */
+const OBJECT_IN_USE = '55006';
+
+export interface SwapOptions {
+  pgRestore: ClientTool;
+  waitMs: number;
+  force: boolean;
+  confirmTerminate?: (sessions: Session[]) => Promise<boolean>;
+  jobs?: number;
+}
+
+/**
+ * Restores the backup into a new database, checks it against the manifest,
+ * and only then swaps names in one transaction: the current database becomes
+ * `<db>__pre_rollback_<stamp>` (kept), the restored one takes its name. Until
+ * the swap commits, any failure or interrupt drops the new database and leaves
+ * the current one exactly as it was. Returns the kept database's name.
+ */
+export async function rollbackBySwap(context: Context, target: ConnectionTarget, manifest: BackupManifest, options: SwapOptions): Promise<string> {
+  const { log } = context;
+  const database = String(target.config.database);
+  const names = rollbackDatabaseNames(database, rollbackStamp(new Date()));
+  const admin = await connectMaintenance(target);
+  const abort = new AbortController();
+  let created = false;
+  let blocked = false;
+  let swapped = false;
+  const undo = once(async () => {
+    abort.abort();
+    if (swapped) return;
+    if (blocked) await admin.query(`ALTER DATABASE ${quoteIdent(database)} ALLOW_CONNECTIONS true`).catch(() => {});
+    if (created) await dropDatabase(admin, names.restore).catch(() => log.warn(`The database ${names.restore} could not be dropped; drop it by hand.`));
+  });
+  const removeHandlers = onInterrupt(undo);
+  try {
+    for (const name of [names.restore, names.kept]) {
+      if (await databaseExists(admin, name)) throw operationError(`A database named ${name} already exists.`, 'Wait a second and run the rollback again.');
+    }
+    log.info(`Restoring backup ${manifest.id} into the new database ${names.restore}…`);
+    await createEmptyDatabase(admin, names.restore, await databaseShape(admin, database));
+    created = true;
+    await restoreArchive({
+      tool: options.pgRestore.path,
+      env: childEnvironment(target.config, `astra ${astraVersion} pg_restore`, names.restore),
+      archive: join(context.backupDir, manifest.archive),
+      ...(options.jobs !== undefined ? { jobs: options.jobs } : {}),
+      signal: abort.signal,
+    });
+    const differences = await restoredDifferences(targetFor(target, names.restore), manifest);
+    if (differences.length > 0) throw operationError(`The database restored from backup ${manifest.id} does not match its manifest: ${differences.join('; ')}.`, 'Verify the backup with astra backup verify --deep.');
+    log.info(`Checked ${names.restore}: ${manifest.tables.length} table(s) hold the rows the backup recorded; the ledger is at ${manifest.schemaVersion ?? 'no migration'}.`);
+    await copyDatabaseProperties(admin, database, names.restore);
+
+    for (let attempt = 1; ; attempt += 1) {
+      await clearSessions(admin, {
+        database,
+        also: [names.restore],
+        waitMs: options.waitMs,
+        force: options.force,
+        ...(options.confirmTerminate ? { confirmTerminate: options.confirmTerminate } : {}),
+        blockNewConnections: true,
+        onBlocked: (on) => {
+          blocked = on;
+        },
+        log,
+      });
+      try {
+        await admin.transaction(async () => {
+          await admin.query(`ALTER DATABASE ${quoteIdent(database)} RENAME TO ${quoteIdent(names.kept)}`);
+          await admin.query(`ALTER DATABASE ${quoteIdent(names.restore)} RENAME TO ${quoteIdent(database)}`);
+          if (blocked) await admin.query(`ALTER DATABASE ${quoteIdent(names.kept)} ALLOW_CONNECTIONS true`);
+        });
+        swapped = true;
+        break;
+      } catch (error) {
+        // A client got in between the check and the rename: clear again.
+        if (!(isPgError(error) && error.code === OBJECT_IN_USE) || attempt >= 3) throw error;
+      }
+    }
+    log.info(`Swapped: ${database} is now the restored database; the previous one is kept as ${names.kept}.`);
+    return names.kept;
+  } catch (error) {
+    await undo();
+    if (error instanceof Error && error.name === 'AstraError') throw error;
+    throw operationError(`The rollback of ${database} failed: ${errorMessage(error)}.`, `Nothing was changed: ${database} is as it was.`, error);
+  } finally {
+    removeHandlers();
+    await admin.close();
+  }
+}

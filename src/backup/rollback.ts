@@ -1,0 +1,139 @@
+import type { Context } from '../commands/context.js';
+import type { ConnectionTarget } from '../db/connection.js';
+import { Database } from '../db/database.js';
+import { AstraError, inputError, operationError } from '../errors.js';
+import { findClientTool } from '../pgtools/client-tools.js';
+import { databasePrivileges } from './database-admin.js';
+import { readBackup } from './folder.js';
+import type { BackupManifest } from './manifest.js';
+import { rollbackInPlace } from './rollback-in-place.js';
+import { rollbackBySwap } from './rollback-swap.js';
+import type { Session } from './sessions.js';
+import { majorOf } from './snapshot.js';
+import { archiveMajor, checkArchive, recordVerification } from './verify.js';
+
+export const DEFAULT_SESSION_WAIT_MS = 60_000;
+
+export interface RollbackOptions {
+  backupId: string;
+  /** The database to roll back; resolved from the context when not given. */
+  target?: ConnectionTarget;
+  /** How long to wait for other sessions to leave the database (default 60 s). */
+  waitMs?: number;
+  /** End other sessions (pg_terminate_backend) rather than wait for them. */
+  force?: boolean;
+  /** Asked before sessions are ended; without it, `force` ends them without asking. */
+  confirmTerminate?: (sessions: Session[]) => Promise<boolean>;
+  /** Parallel pg_restore jobs. */
+  jobs?: number;
+  pgBinDir?: string;
+  /** Progress lines go here instead of the log (and no task list is drawn), for a caller that draws its own. */
+  onProgress?: (line: string) => void;
+}
+
+export interface RollbackResult {
+  backupId: string;
+  /** When the backup was taken: writes made after it are what the rollback discards. */
+  backupCreatedAt: string;
+  database: string;
+  /** `swap`: restored into a new database that took the name; `in-place`: restored over the database. */
+  method: 'swap' | 'in-place';
+  /** The database as it was before the rollback, kept under this name (swap). */
+  keptDatabase: string | null;
+  /** The backup taken just before an in-place restore. */
+  safetyBackupId: string | null;
+  schemaVersion: number | null;
+  appliedMigrations: number[];
+}
+
+/** The context with its informational log lines sent to `onProgress` (warnings and errors stay on the log). */
+function withProgressLog(context: Context, onProgress: (line: string) => void): Context {
+  return { ...context, log: { ...context.log, info: onProgress, warn: (message) => context.log.warn(message), error: (message) => context.log.error(message), debug: (message) => context.log.debug(message) } };
+}
+
+/** An error from before anything changed, told as such. */
+function nothingChanged(error: unknown, database: string): unknown {
+  if (!(error instanceof AstraError)) return error;
+  const note = `Nothing was changed: ${database} is as it was.`;
+  if (error.fix?.includes('Nothing was changed') || error.message.includes('Nothing was changed')) return error;
+  return new AstraError(error.message, { exitCode: error.exitCode, fix: error.fix ? `${error.fix} ${note}` : note, cause: error.cause ?? error });
+}
+
+/**
+ * Restores backup `backupId` of context.backupDir into the database it was
+ * taken of, after verifying it (checksum and pg_restore --list). A role that
+ * may create and rename databases gets the swap (the current database is kept
+ * under another name); any other gets an in-place restore in one transaction,
+ * after a fresh safety backup. Callers must have closed their own connections
+ * to the database. Throws, having changed nothing, when the backup is missing
+ * or fails verification.
+ */
+export async function rollbackToBackup(outerContext: Context, options: RollbackOptions): Promise<RollbackResult> {
+  const context = options.onProgress ? withProgressLog(outerContext, options.onProgress) : outerContext;
+  const { log } = context;
+  const manifest = await readBackup(context.backupDir, options.backupId);
+  const target = options.target ?? (await context.target());
+  const database = String(target.config.database);
+  if (manifest.database.name !== database) {
+    throw inputError(
+      `Backup ${manifest.id} is of the database ${manifest.database.name}, not ${database}.`,
+      'Point astra at that database (--database-url), or choose a backup of this one (astra backup list).',
+    );
+  }
+  const db = await Database.connect(target);
+  let closed = false;
+  let restored = false;
+  try {
+    const serverMajor = majorOf(await db.serverVersionNum());
+    const pgRestore = await findClientTool('pg_restore', Math.max(serverMajor, archiveMajor(manifest)), options.pgBinDir);
+    const checks = await checkArchive(context.backupDir, manifest, pgRestore);
+    const failed = checks.filter((check) => check.status === 'fail');
+    await recordVerification(context, context.backupDir, manifest, { id: manifest.id, ok: failed.length === 0, deep: false, checks });
+    if (failed.length > 0) {
+      throw operationError(
+        `Backup ${manifest.id} failed verification, so it is not restored: ${failed.map((check) => `${check.check}: ${check.detail}`).join('; ')}.`,
+        `Nothing was changed: ${database} is as it was. Choose another backup with --backup (astra backup list).`,
+      );
+    }
+    log.info(`Backup ${manifest.id} verified (checksum, pg_restore --list). Writes to ${database} made after ${manifest.createdAt} will be discarded.`);
+
+    const privileges = await databasePrivileges(db, database);
+    const common = {
+      pgRestore,
+      waitMs: options.waitMs ?? DEFAULT_SESSION_WAIT_MS,
+      force: options.force === true,
+      ...(options.confirmTerminate ? { confirmTerminate: options.confirmTerminate } : {}),
+    };
+    const result = { backupId: manifest.id, backupCreatedAt: manifest.createdAt, database, schemaVersion: manifest.schemaVersion, appliedMigrations: manifest.appliedMigrations };
+    if (privileges.superuser || (privileges.createdb && privileges.owner)) {
+      await db.close();
+      closed = true;
+      const kept = await rollbackBySwap(context, target, manifest, { ...common, ...(options.jobs !== undefined ? { jobs: options.jobs } : {}) });
+      return { ...result, method: 'swap', keptDatabase: kept, safetyBackupId: null };
+    }
+    log.warn(
+      `The role ${privileges.role} cannot create and rename databases (that needs CREATEDB and ownership of ${database}): restoring in place, in one transaction, after a fresh safety backup.`,
+    );
+    const psql = await findClientTool('psql', serverMajor, options.pgBinDir);
+    const { safety, differences } = await rollbackInPlace(context, db, manifest, {
+      ...common,
+      psql,
+      ...(options.pgBinDir ? { pgBinDir: options.pgBinDir } : {}),
+      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+    });
+    if (differences.length > 0) {
+      restored = true;
+      throw operationError(
+        `${database} was restored from backup ${manifest.id} but does not match its manifest: ${differences.join('; ')}.`,
+        `The safety backup ${safety.id} holds the database as it was before: astra rollback --backup ${safety.id} restores it.`,
+      );
+    }
+    return { ...result, method: 'in-place', keptDatabase: null, safetyBackupId: safety.id };
+  } catch (error) {
+    throw restored ? error : nothingChanged(error, database);
+  } finally {
+    if (!closed) await db.close();
+  }
+}
+
+export type { BackupManifest };

@@ -1,0 +1,160 @@
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { withDatabase, type Context } from '../commands/context.js';
+import { Database } from '../db/database.js';
+import { errorMessage, operationError } from '../errors.js';
+import { findClientTool, type ClientTool } from '../pgtools/client-tools.js';
+import { astraVersion } from '../version.js';
+import { archiveDigest } from './checksum.js';
+import { childEnvironment } from './child-environment.js';
+import { connectMaintenance, createEmptyDatabase, dropDatabase, targetFor } from './database-admin.js';
+import { readBackup, writeManifest } from './folder.js';
+import { onInterrupt, once } from './interrupt.js';
+import type { BackupManifest, Verification } from './manifest.js';
+import { listArchive, restoreArchive } from './pg-restore.js';
+import { countListedRows, rowCountDifferences } from './row-counts.js';
+import { majorOf } from './snapshot.js';
+
+export type CheckName = 'checksum' | 'archive' | 'restore' | 'row-counts';
+
+export interface CheckResult {
+  check: CheckName;
+  status: 'ok' | 'fail' | 'skipped';
+  detail: string;
+}
+
+export interface VerifyResult {
+  id: string;
+  ok: boolean;
+  deep: boolean;
+  checks: CheckResult[];
+}
+
+export interface VerifyOptions {
+  /** Also restore into a scratch database and compare row counts. */
+  deep?: boolean;
+  pgBinDir?: string;
+}
+
+/** The major version of pg_dump that wrote an archive: pg_restore must be at least that. */
+export function archiveMajor(manifest: BackupManifest): number {
+  return Math.max(Number(manifest.pgDumpVersion.split('.')[0]) || 0, majorOf(manifest.serverVersionNum));
+}
+
+/** The checks that need no database: the checksum against the manifest, and `pg_restore --list`. */
+export async function checkArchive(dir: string, manifest: BackupManifest, pgRestore: ClientTool): Promise<CheckResult[]> {
+  const path = join(dir, manifest.archive);
+  let checksum: CheckResult;
+  try {
+    const digest = await archiveDigest(path, manifest.format);
+    checksum =
+      digest.sha256 === manifest.sha256 && digest.sizeBytes === manifest.sizeBytes
+        ? { check: 'checksum', status: 'ok', detail: `sha256 ${digest.sha256.slice(0, 16)}…, ${digest.sizeBytes} bytes, as recorded` }
+        : {
+            check: 'checksum',
+            status: 'fail',
+            detail: `${path} has sha256 ${digest.sha256.slice(0, 16)}… and ${digest.sizeBytes} bytes; the manifest recorded ${manifest.sha256.slice(0, 16)}… and ${manifest.sizeBytes} bytes`,
+          };
+  } catch (error) {
+    checksum = { check: 'checksum', status: 'fail', detail: `${path} cannot be read: ${errorMessage(error)}` };
+  }
+  const listing = await listArchive(pgRestore.path, path);
+  const archive: CheckResult = listing.ok
+    ? { check: 'archive', status: 'ok', detail: `pg_restore --list read ${listing.listing.split('\n').filter((line) => /^\d+;/.test(line)).length} entries` }
+    : { check: 'archive', status: 'fail', detail: `pg_restore --list failed: ${listing.problem}` };
+  return [checksum, archive];
+}
+
+/**
+ * Verifies backup `id` of context.backupDir: checksum and `pg_restore --list`;
+ * with `deep`, a restore into a scratch database (dropped afterwards, even on
+ * failure) whose row counts must match the manifest. The result is recorded
+ * in the manifest. Returns the result; does not throw when a check fails.
+ */
+export async function verifyBackup(context: Context, id: string, options: VerifyOptions = {}): Promise<VerifyResult> {
+  const dir = context.backupDir;
+  const manifest = await readBackup(dir, id);
+  const deep = options.deep === true;
+  const pgRestore = await findClientTool('pg_restore', archiveMajor(manifest), options.pgBinDir);
+  const checks = await checkArchive(dir, manifest, pgRestore);
+  if (deep) {
+    if (checks.some((check) => check.status === 'fail')) {
+      checks.push({ check: 'restore', status: 'skipped', detail: 'the archive failed the checks above' });
+    } else {
+      checks.push(...(await restoreIntoScratchDatabase(context, dir, manifest, options.pgBinDir)));
+    }
+  }
+  const result: VerifyResult = { id, ok: checks.every((check) => check.status !== 'fail'), deep, checks };
+  await recordVerification(context, dir, manifest, result);
+  return result;
+}
+
+/** Records a verification's outcome in the backup's manifest (rewritten atomically); a warning when it cannot be. */
+export async function recordVerification(context: Context, dir: string, manifest: BackupManifest, result: VerifyResult): Promise<void> {
+  const verification: Verification = {
+    at: new Date().toISOString(),
+    ok: result.ok,
+    deep: result.deep,
+    failedChecks: result.checks.filter((check) => check.status === 'fail').map((check) => check.check),
+  };
+  try {
+    await writeManifest(dir, { ...manifest, verification });
+  } catch (error) {
+    context.log.warn(`The result could not be recorded in the manifest of ${manifest.id}: ${errorMessage(error)}.`);
+  }
+}
+
+/** Restores the archive into astra_verify_<random> on the target's server and compares row counts. */
+async function restoreIntoScratchDatabase(context: Context, dir: string, manifest: BackupManifest, pgBinDir?: string): Promise<CheckResult[]> {
+  return withDatabase(context, async (db) => {
+    const pgRestore = await findClientTool('pg_restore', Math.max(archiveMajor(manifest), majorOf(await db.serverVersionNum())), pgBinDir);
+    const scratch = `astra_verify_${randomBytes(6).toString('hex')}`;
+    const admin = await connectMaintenance(db.target);
+    const drop = once(() =>
+      dropDatabase(admin, scratch).catch((error: unknown) =>
+        context.log.warn(`The scratch database ${scratch} could not be dropped: ${errorMessage(error)}; drop it by hand.`),
+      ),
+    );
+    const removeHandlers = onInterrupt(drop);
+    try {
+      try {
+        await createEmptyDatabase(admin, scratch);
+      } catch (error) {
+        throw operationError(
+          `A deep verification restores into a scratch database, and ${db.target.config.user ?? 'this role'} cannot create one: ${errorMessage(error)}.`,
+          'Run it as a role with CREATEDB, or verify without --deep.',
+          error,
+        );
+      }
+      try {
+        context.log.info(`Restoring ${manifest.id} into the scratch database ${scratch}…`);
+        await restoreArchive({
+          tool: pgRestore.path,
+          env: childEnvironment(db.target.config, `astra ${astraVersion} pg_restore`, scratch),
+          archive: join(dir, manifest.archive),
+          dataOnlyOwnership: true,
+        });
+      } catch (error) {
+        return [{ check: 'restore', status: 'fail', detail: `${errorMessage(error)}` }];
+      }
+      const copy = await Database.connect(targetFor(db.target, scratch));
+      let differences: string[];
+      try {
+        differences = rowCountDifferences(manifest.tables, await countListedRows(copy, manifest.tables));
+      } finally {
+        await copy.close();
+      }
+      const exact = manifest.tables.filter((table) => !table.estimated).length;
+      return [
+        { check: 'restore', status: 'ok', detail: `restored into ${scratch}` },
+        differences.length === 0
+          ? { check: 'row-counts', status: 'ok', detail: `${exact} table(s) hold the recorded rows${exact < manifest.tables.length ? `; ${manifest.tables.length - exact} large table(s) checked for presence only` : ''}` }
+          : { check: 'row-counts', status: 'fail', detail: differences.join('; ') },
+      ];
+    } finally {
+      await drop();
+      removeHandlers();
+      await admin.close();
+    }
+  });
+}

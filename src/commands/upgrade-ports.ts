@@ -1,0 +1,56 @@
+import { createBackup, rollbackToBackup, verifyBackup } from '../backup/index.js';
+import { runDoctor } from '../doctor/runner.js';
+import { operationError } from '../errors.js';
+import type { UpgradePorts } from '../upgrade/ports.js';
+import type { UpgradeOptions } from '../upgrade/run.js';
+import { confirm } from '../ui/prompt.js';
+import type { Context } from './context.js';
+
+/** The upgrade's parts from the backup catalog, doctor and the safety analysis. */
+export function createUpgradePorts(context: Context, options: Pick<UpgradeOptions, 'pgBinDir'>): UpgradePorts {
+  const pgBinDir = options.pgBinDir ? { pgBinDir: options.pgBinDir } : {};
+  return {
+    backup: {
+      async create(db, labels, progress) {
+        const manifest = await createBackup(context, db, {
+          ...pgBinDir,
+          ...(labels.fromVersion ? { fromVersion: labels.fromVersion } : {}),
+          toVersion: labels.toVersion,
+          onProgress: progress,
+        });
+        progress(`verifying ${manifest.id}`);
+        const verified = await verifyBackup(context, manifest.id, pgBinDir);
+        if (!verified.ok) {
+          throw operationError(`The backup ${manifest.id} failed its verification, so the upgrade does not go on: ${verified.checks.filter((check) => check.status === 'fail').map((check) => check.detail).join('; ')}.`, 'Check the disk and pg_dump, then run again.');
+        }
+        return { id: manifest.id, createdAt: manifest.createdAt, file: manifest.archive };
+      },
+      async restore(backupId, progress) {
+        // A failed upgrade leaves the application on a half-migrated schema:
+        // its sessions are ended so the restored database can take the name
+        // (after asking, when a person is there to ask).
+        const result = await rollbackToBackup(context, {
+          backupId,
+          ...pgBinDir,
+          force: true,
+          ...(context.yes ? {} : { confirmTerminate: (sessions) => confirm(`End ${sessions.length} session(s) connected to the database so the backup can be restored?`, true) }),
+          onProgress: progress,
+        });
+        return result.method === 'swap'
+          ? `${result.database} is the backup ${result.backupId} taken at ${result.backupCreatedAt}; the failed state is kept as the database ${result.keptDatabase}.`
+          : `${result.database} was restored in place from backup ${result.backupId} taken at ${result.backupCreatedAt} (safety backup ${result.safetyBackupId} holds the failed state).`;
+      },
+    },
+    async doctor() {
+      const target = await context.target();
+      const report = await runDoctor({ target, migrationsDir: context.migrationsDir, backupDir: context.backupDir }, pgBinDir);
+      return {
+        ok: report.ok,
+        checks: report.checks.map((check) => ({ id: check.id, title: check.title, status: check.status, detail: check.detail, ...(check.fix ? { fix: check.fix } : {}) })),
+      };
+    },
+    async labelViolations() {
+      return null;
+    },
+  };
+}

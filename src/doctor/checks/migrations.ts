@@ -1,0 +1,94 @@
+import type { LedgerRow } from '../../db/ledger.js';
+import { migrationStatuses, oneLine, previousVersion, type MigrationStatus } from '../../migrations/plan.js';
+import type { Migration } from '../../migrations/load.js';
+import type { CheckOutcome, DoctorCheck, DoctorInput } from '../types.js';
+
+interface Finding {
+  status: 'warn' | 'fail';
+  detail: string;
+  fix: string;
+}
+
+const named = (status: MigrationStatus) => `${status.version} (${status.file ?? status.name})`;
+
+/** Names a few migrations, or the first and last of many. */
+function list(statuses: MigrationStatus[]): string {
+  if (statuses.length <= 5) return statuses.map(named).join(', ');
+  return `${named(statuses[0]!)} to ${named(statuses.at(-1)!)}`;
+}
+
+function dirtyFinding(status: MigrationStatus, row: LedgerRow | undefined, migrations: Migration[]): Finding {
+  const migration = migrations.find((candidate) => candidate.version === status.version);
+  const total = migration?.statements.length;
+  // Resuming makes sense when the ledger says where, for the file as it was applied.
+  const resumeAt = row && row.nextStatement !== null && row.checksum === migration?.checksum ? row.nextStatement : undefined;
+  // A run that was killed records no failed statement; the one it was at is the one to resume at.
+  const statement = status.failedStatement ?? (resumeAt === undefined ? undefined : migration?.statements[resumeAt]?.text);
+  const position = resumeAt === undefined ? '' : ` at statement ${resumeAt + 1}${total ? ` of ${total}` : ''}`;
+  const text = statement ? `${position ? ':' : ' at:'} ${oneLine(statement)}` : '';
+  const cause = status.error ? ` — ${status.error}` : status.failedStatement ? '' : ' (the run was interrupted)';
+  return {
+    status: 'fail',
+    detail: `migration ${status.version} (${status.file}) is unfinished (dirty): it stopped${position}${text}${cause}`,
+    fix:
+      resumeAt === undefined
+        ? `Repair the database by hand, then record where it stands with astra migrate force ${status.version} (done) or astra migrate force ${previousVersion(migrations, status.version)} (not done).`
+        : `Fix the cause, then run astra migrate up: it resumes at statement ${resumeAt + 1}.`,
+  };
+}
+
+/** Decides on the ledger against the package's migrations. */
+export function judgeMigrations(migrations: Migration[], rows: LedgerRow[]): CheckOutcome {
+  const statuses = migrationStatuses(migrations, rows);
+  const rowByVersion = new Map(rows.map((row) => [row.version, row]));
+  const of = (state: MigrationStatus['state']) => statuses.filter((status) => status.state === state);
+  const findings: Finding[] = [];
+
+  const unknown = of('no file');
+  if (unknown.length > 0) {
+    findings.push({
+      status: 'fail',
+      detail: `the database is newer than this package: ${list(unknown)} ${unknown.length === 1 ? 'is' : 'are'} applied but unknown here`,
+      fix: 'Run the astra version that applied them (npx astra@latest), or point --migrations-dir at the right folder; do not downgrade the application.',
+    });
+  }
+  const changed = of('changed');
+  if (changed.length > 0) {
+    findings.push({
+      status: 'fail',
+      detail: `${changed.map((status) => status.file).join(', ')} changed after ${changed.length === 1 ? 'it was' : 'they were'} applied (checksum drift: the file no longer matches the ledger)`,
+      fix: 'Restore the file as it was applied and put new changes in a new migration (astra migrate create).',
+    });
+  }
+  for (const status of of('dirty')) findings.push(dirtyFinding(status, rowByVersion.get(status.version), migrations));
+  const pending = of('pending');
+  if (pending.length > 0) {
+    findings.push({
+      status: 'warn',
+      detail: `${pending.length} pending: ${list(pending)}`,
+      fix: 'Apply them with astra upgrade (backup first) or astra migrate up.',
+    });
+  }
+
+  if (findings.length === 0) {
+    const applied = of('applied');
+    return { status: 'ok', detail: applied.length === 0 ? 'no migrations to apply' : `${applied.length} applied, none pending (newest ${applied.at(-1)?.version})` };
+  }
+  return {
+    status: findings.some((finding) => finding.status === 'fail') ? 'fail' : 'warn',
+    detail: findings.map((finding) => finding.detail).join('; '),
+    fix: findings.map((finding) => finding.fix).join(' '),
+  };
+}
+
+async function run(input: DoctorInput): Promise<CheckOutcome> {
+  return judgeMigrations(await input.migrations(), await input.ledgerRows());
+}
+
+export const migrations: DoctorCheck = {
+  id: 'migrations',
+  title: 'Migrations',
+  area: 'schema',
+  connection: 'needs',
+  run,
+};

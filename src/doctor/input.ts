@@ -1,0 +1,131 @@
+import { setMaxListeners } from 'node:events';
+import { Database } from '../db/database.js';
+import type { ConnectionTarget } from '../db/connection.js';
+import { Ledger, type LedgerRow } from '../db/ledger.js';
+import { formatMs } from '../duration.js';
+import { operationError } from '../errors.js';
+import { loadMigrations, type Migration } from '../migrations/load.js';
+import type { ConnectionFacts, DoctorDatabase, DoctorInput } from './types.js';
+
+/** Where doctor looks: the database and the folders of this run. */
+export interface DoctorContext {
+  target: ConnectionTarget;
+  /** A connection to use as it is (the upgrade's own); when absent, doctor opens one and closes it. */
+  database?: Database;
+  migrationsDir: string;
+  backupDir: string;
+}
+
+export interface InputOptions {
+  pgBinDir?: string;
+  healthUrl?: string;
+  healthTimeoutMs: number;
+  checkTimeoutMs: number;
+  now: Date;
+}
+
+/** Runs `work` once, on first call; later calls share its promise. */
+function once<T>(work: () => Promise<T>): () => Promise<T> {
+  let result: Promise<T> | undefined;
+  return () => {
+    result ??= work();
+    return result;
+  };
+}
+
+/** Opens a connection, giving up after `ms` (and closing the late one if it still arrives). */
+function connectWithin(target: ConnectionTarget, ms: number): Promise<Database> {
+  const attempt = Database.connect(target);
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      attempt.then((db) => db.close(), () => {});
+      const where = `${target.config.host ?? 'localhost'}:${target.config.port ?? 5432}`;
+      reject(operationError(`Could not connect to PostgreSQL at ${where}: no answer within ${formatMs(ms)}.`, 'Check the host, the port and any firewall between here and the server.'));
+    }, ms);
+    attempt.then(
+      (db) => {
+        clearTimeout(timer);
+        resolve(db);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error);
+      },
+    );
+  });
+}
+
+/** Runs work on the connection one piece at a time, in the order asked: checks run in parallel but share it. */
+function serialOn(db: Database): <T>(work: (db: Database) => Promise<T>) => Promise<T> {
+  let last: Promise<unknown> = Promise.resolve();
+  return (work) => {
+    const next = last.then(() => work(db));
+    last = next.catch(() => {});
+    return next;
+  };
+}
+
+/**
+ * Doctor's own session never waits long: a query that would queue behind
+ * another session's lock gives up and says so rather than stall the report.
+ */
+async function limitSession(db: Database, checkTimeoutMs: number): Promise<void> {
+  const lockTimeoutMs = Math.max(100, Math.min(2000, Math.floor(checkTimeoutMs / 2)));
+  await db.query("SELECT set_config('statement_timeout', $1, false), set_config('lock_timeout', $2, false)", [`${checkTimeoutMs}ms`, `${lockTimeoutMs}ms`]);
+}
+
+/** The shared input of one doctor run, and how to release what it opened. */
+export function createDoctorInput(context: DoctorContext, options: InputOptions): { input: DoctorInput; close(): Promise<void> } {
+  const runOver = new AbortController();
+  // Every check of the run listens on it: more than Node's default of 10.
+  setMaxListeners(0, runOver.signal);
+  let opened: Promise<Database> | undefined;
+  const connected = once(async (): Promise<{ serial: ReturnType<typeof serialOn>; facts: ConnectionFacts }> => {
+    let db = context.database;
+    let connectMs: number | undefined;
+    if (!db) {
+      const started = performance.now();
+      opened = connectWithin(context.target, options.checkTimeoutMs);
+      db = await opened;
+      connectMs = performance.now() - started;
+      await limitSession(db, options.checkTimeoutMs);
+    }
+    // Measured before any check queues a query on the connection.
+    const started = performance.now();
+    const { rows } = await db.query<{ user: string }>('SELECT current_user AS user');
+    const facts: ConnectionFacts = { connectMs, roundTripMs: performance.now() - started, user: rows[0]?.user ?? '' };
+    return { serial: serialOn(db), facts };
+  });
+  const database = async (): Promise<DoctorDatabase> => {
+    const { serial } = await connected();
+    return { query: <Row extends object>(sql: string, params: unknown[] = []) => serial((db) => db.query(sql, params) as Promise<{ rows: Row[] }>) };
+  };
+  const migrations = once((): Promise<Migration[]> => loadMigrations(context.migrationsDir));
+  const ledgerRows = once(async (): Promise<LedgerRow[]> => {
+    const { serial } = await connected();
+    return serial(async (db) => (await Ledger.open(db, { create: false })).rows());
+  });
+  const input: DoctorInput = {
+    target: context.target,
+    database,
+    connectionFacts: async () => (await connected()).facts,
+    migrations,
+    ledgerRows,
+    migrationsDir: context.migrationsDir,
+    backupDir: context.backupDir,
+    pgBinDir: options.pgBinDir,
+    healthUrl: options.healthUrl,
+    healthTimeoutMs: options.healthTimeoutMs,
+    now: options.now,
+    signal: runOver.signal,
+  };
+  return {
+    input,
+    async close() {
+      runOver.abort();
+      if (!opened) return;
+      const db = await opened.catch(() => undefined);
+      await db?.close();
+    },
+  };
+}

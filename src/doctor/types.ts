@@ -1,0 +1,85 @@
+import type { ConnectionTarget } from '../db/connection.js';
+import type { LedgerRow } from '../db/ledger.js';
+import type { Migration } from '../migrations/load.js';
+
+export type CheckStatus = 'ok' | 'warn' | 'fail';
+
+/** What a check found. A fix is required whenever the status is not ok. */
+export type CheckOutcome = { status: 'ok'; detail: string; fix?: undefined } | { status: 'warn' | 'fail'; detail: string; fix: string };
+
+/** Areas group the report, in this order. */
+export const CHECK_AREAS = ['database', 'schema', 'tools', 'backups', 'application'] as const;
+export type CheckArea = (typeof CHECK_AREAS)[number];
+
+/** The connection as checks use it: one query at a time, in the order asked. */
+export interface DoctorDatabase {
+  query<Row extends object = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<{ rows: Row[] }>;
+}
+
+/** Measured when the connection was opened, before any check queued a query on it. */
+export interface ConnectionFacts {
+  /** How long opening it took; undefined for a connection that was handed in already open. */
+  connectMs: number | undefined;
+  roundTripMs: number;
+  user: string;
+}
+
+/**
+ * Everything a check may look at, passed in rather than imported. Resources
+ * are opened on first use and shared by all checks of one run.
+ */
+export interface DoctorInput {
+  target: ConnectionTarget;
+  /** The open connection; rejects with a sentence naming the cause when the server cannot be reached. */
+  database(): Promise<DoctorDatabase>;
+  /** What opening the connection measured; rejects as database() does. */
+  connectionFacts(): Promise<ConnectionFacts>;
+  /** The package's migrations, read and parsed; rejects with an input error for a bad folder. */
+  migrations(): Promise<Migration[]>;
+  /** astra's ledger of the database; empty when it has none. */
+  ledgerRows(): Promise<LedgerRow[]>;
+  migrationsDir: string;
+  backupDir: string;
+  /** Where pg_dump and pg_restore are (--pg-bin-dir or ASTRA_PG_BIN_DIR); undefined: search PATH and the usual places. */
+  pgBinDir: string | undefined;
+  healthUrl: string | undefined;
+  healthTimeoutMs: number;
+  now: Date;
+  /** Aborted when the check has run out of time or the run is over: work that can be cancelled listens to it. */
+  signal: AbortSignal;
+}
+
+/** One health check: a file under checks/ named by its id, listed in the registry. */
+export interface DoctorCheck {
+  id: string;
+  title: string;
+  area: CheckArea;
+  /**
+   * How the check relates to the connection. 'needs': it runs once connected,
+   * and fails as "skipped: no connection" when that failed. 'reports': it runs
+   * once the attempt to connect has ended, whatever the outcome, and reports
+   * on it. 'none': it does not use the database.
+   */
+  connection: 'needs' | 'reports' | 'none';
+  /** Whether the check applies to this run at all (health-url only with --health-url). */
+  enabled?(input: DoctorInput): boolean;
+  run(input: DoctorInput): Promise<CheckOutcome>;
+}
+
+/** One line of the report, as --json prints it. */
+export interface CheckResult {
+  id: string;
+  title: string;
+  area: CheckArea;
+  status: CheckStatus;
+  detail: string;
+  fix: string | null;
+}
+
+export interface DoctorReport {
+  /** No check failed (and, with strict, none warned). */
+  ok: boolean;
+  database: string;
+  summary: { ok: number; warn: number; fail: number };
+  checks: CheckResult[];
+}

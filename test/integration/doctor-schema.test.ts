@@ -1,0 +1,118 @@
+import { appendFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { astra, copyFixture, fixturesDir } from '../helpers/cli.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
+
+/** One check's line of the human report: its symbol, detail and fix. */
+function entry(stdout: string, title: string): { status: string; detail: string; fix: string | undefined } {
+  const lines = stdout.split('\n');
+  const at = lines.findIndex((line) => line.startsWith(`  ✔ ${title} `) || line.startsWith(`  ⚠ ${title} `) || line.startsWith(`  ✖ ${title} `));
+  if (at < 0) throw new Error(`no "${title}" in the report:\n${stdout}`);
+  const line = lines[at]!;
+  const status = { '✔': 'ok', '⚠': 'warn', '✖': 'fail' }[line.slice(2, 3)]!;
+  const next = lines[at + 1]?.trim();
+  return { status, detail: line.slice(4 + title.length).trim(), fix: next?.startsWith('fix: ') ? next.slice(5) : undefined };
+}
+
+let db: TestDatabase;
+let backupDir: string;
+beforeEach(async () => {
+  db = await createTestDatabase();
+  backupDir = mkdtempSync(join(tmpdir(), 'astra-doctor-backups-'));
+});
+afterEach(async () => {
+  await db.drop();
+});
+
+const cli = (args: string[], migrationsDir = join(fixturesDir, 'doctor-app')) =>
+  astra(['--migrations-dir', migrationsDir, '--backup-dir', backupDir, ...args], { env: { DATABASE_URL: db.url } });
+
+async function migrated(migrationsDir?: string): Promise<void> {
+  const result = await cli(['migrate', 'up'], migrationsDir);
+  expect(result.exitCode, result.stderr).toBe(0);
+}
+
+describe('migrations', () => {
+  it('fails a dirty migration, quoting the statement it stopped at', async () => {
+    await migrated();
+    await db.query(
+      "UPDATE astra_migrations SET dirty = true, failed_statement = 'CREATE INDEX CONCURRENTLY IF NOT EXISTS orders_account_id_idx ON orders (account_id)', error = 'canceling statement due to lock timeout' WHERE version = 2",
+    );
+    const result = await cli(['doctor']);
+    expect(result.exitCode).toBe(1);
+    expect(entry(result.stdout, 'Migrations')).toEqual({
+      status: 'fail',
+      detail:
+        'migration 2 (000002_orders.up.sql) is unfinished (dirty): it stopped at: CREATE INDEX CONCURRENTLY IF NOT EXISTS orders_account_id_idx ON orders (account_id) — canceling statement due to lock timeout',
+      fix: 'Repair the database by hand, then record where it stands with astra migrate force 2 (done) or astra migrate force 1 (not done).',
+    });
+    expect(result.stderr).toContain('error: doctor: 1 check failed: migrations');
+  });
+
+  it('fails checksum drift: a migration file edited after it was applied', async () => {
+    const dir = copyFixture('doctor-app');
+    await migrated(dir);
+    appendFileSync(join(dir, '000001_accounts.up.sql'), 'CREATE INDEX accounts_name_idx ON accounts (name);\n');
+    const result = await cli(['doctor'], dir);
+    expect(result.exitCode).toBe(1);
+    expect(entry(result.stdout, 'Migrations')).toMatchObject({
+      status: 'fail',
+      detail: '000001_accounts.up.sql changed after it was applied (checksum drift: the file no longer matches the ledger)',
+      fix: expect.stringContaining('astra migrate create'),
+    });
+  });
+
+  it('fails a database newer than the package: an applied version it does not know', async () => {
+    await migrated();
+    await db.query("INSERT INTO astra_migrations (version, name, checksum, astra_version) VALUES (4, 'from_the_future', 'abc', '9.9.9')");
+    const result = await cli(['doctor']);
+    expect(result.exitCode).toBe(1);
+    expect(entry(result.stdout, 'Migrations')).toMatchObject({ status: 'fail', detail: 'the database is newer than this package: 4 (from_the_future) is applied but unknown here' });
+  });
+});
+
+describe('schema-drift', () => {
+  it('names each object the migrations made that is gone, and the migration that made it', async () => {
+    await migrated();
+    await db.query('DROP INDEX orders_account_id_idx');
+    await db.query('ALTER TABLE accounts DROP COLUMN plan');
+    await db.query('ALTER TABLE orders ALTER COLUMN amount_cents TYPE bigint');
+    const result = await cli(['doctor']);
+    expect(result.exitCode).toBe(1);
+    const drift = entry(result.stdout, 'Schema drift');
+    expect(drift.status).toBe('fail');
+    expect(drift.detail).toBe(
+      '3 objects the applied migrations made are gone or changed: column public.accounts.plan is missing (000002_orders.up.sql); column public.orders.amount_cents is bigint, created as integer (000002_orders.up.sql); index public.orders_account_id_idx is missing (000002_orders.up.sql)',
+    );
+    expect(drift.fix).toContain('CREATE INDEX CONCURRENTLY IF NOT EXISTS orders_account_id_idx ON orders (account_id);');
+
+    // The fix works: rebuilt as the migration built it, the check passes.
+    await db.query('CREATE INDEX CONCURRENTLY IF NOT EXISTS orders_account_id_idx ON orders (account_id)');
+    await db.query("ALTER TABLE accounts ADD COLUMN plan text NOT NULL DEFAULT 'free'");
+    await db.query('ALTER TABLE orders ALTER COLUMN amount_cents TYPE integer');
+    const fixed = await cli(['doctor']);
+    expect(entry(fixed.stdout, 'Schema drift').status).toBe('ok');
+    expect(fixed.exitCode).toBe(0);
+  });
+});
+
+describe('invalid-indexes', () => {
+  it('fails the INVALID index a failed CREATE UNIQUE INDEX CONCURRENTLY leaves, with the DROP that clears it', async () => {
+    await migrated();
+    await db.query("INSERT INTO accounts (email) VALUES ('a@example.com'), ('a@example.com')");
+    await expect(db.query('CREATE UNIQUE INDEX CONCURRENTLY accounts_email_key ON accounts (email)')).rejects.toThrow(/could not create unique index/);
+    const result = await cli(['doctor']);
+    expect(result.exitCode).toBe(1);
+    const invalid = entry(result.stdout, 'Invalid indexes');
+    expect(invalid.status).toBe('fail');
+    expect(invalid.detail).toContain('INVALID index left by a failed concurrent build: public.accounts_email_key on public.accounts');
+    expect(invalid.fix).toMatch(/^DROP INDEX CONCURRENTLY "public"\."accounts_email_key"; Then re-run the build/);
+
+    await db.query('DROP INDEX CONCURRENTLY "public"."accounts_email_key"');
+    const fixed = await cli(['doctor']);
+    expect(entry(fixed.stdout, 'Invalid indexes')).toMatchObject({ status: 'ok', detail: 'no INVALID indexes' });
+    expect(fixed.exitCode).toBe(0);
+  });
+});

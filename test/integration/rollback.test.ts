@@ -1,0 +1,213 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { astra, fixturesDir } from '../helpers/cli.js';
+import { createTestDatabase, ledgerVersions, serverConfig, tableNames, type TestDatabase } from '../helpers/database.js';
+
+const fixture = join(fixturesDir, 'backup-releases');
+let db: TestDatabase;
+let backupDir: string;
+let backupId: string;
+let atBackup: DatabaseContents;
+
+const run = (...args: string[]) =>
+  astra(['--migrations-dir', join(fixture, 'migrations'), '--release-notes-dir', join(fixture, 'release-notes'), '--backup-dir', backupDir, ...args], {
+    env: { DATABASE_URL: db.url },
+  });
+
+interface DatabaseContents {
+  tables: string[];
+  accounts: unknown[];
+  notes: unknown[];
+}
+
+async function contents(): Promise<DatabaseContents> {
+  const tables = await tableNames(db);
+  return {
+    tables,
+    accounts: await db.query('SELECT * FROM accounts ORDER BY id'),
+    notes: tables.includes('notes') ? await db.query('SELECT * FROM notes ORDER BY id') : [],
+  };
+}
+
+/** Databases of the server whose names start with the test database's, besides itself. */
+async function siblingDatabases(): Promise<string[]> {
+  const rows = await db.query<{ datname: string }>("SELECT datname FROM pg_database WHERE starts_with(datname, $1 || '__') ORDER BY datname", [db.name]);
+  return rows.map((row) => row.datname);
+}
+
+async function dropDatabase(name: string): Promise<void> {
+  const admin = new pg.Client(serverConfig());
+  await admin.connect();
+  try {
+    await admin.query(`DROP DATABASE IF EXISTS "${name.replace(/"/g, '""')}" WITH (FORCE)`);
+  } finally {
+    await admin.end();
+  }
+}
+
+beforeEach(async () => {
+  db = await createTestDatabase();
+  backupDir = mkdtempSync(join(tmpdir(), 'astra-rollback-'));
+  // Release 1.0.0 (migration 1) with data, backed up; then release 1.1.0 (migration 2) and new writes.
+  expect((await run('migrate', 'up', '--to', '1')).exitCode).toBe(0);
+  await db.query("INSERT INTO accounts (name) SELECT 'account ' || g FROM generate_series(1, 300) g");
+  await db.query("INSERT INTO notes (account_id, body) SELECT g, 'note ' || g FROM generate_series(1, 120) g");
+  const created = await run('backup', 'create', '--json');
+  expect(created.exitCode).toBe(0);
+  backupId = JSON.parse(created.stdout).backup.id;
+  atBackup = await contents();
+  expect((await run('migrate', 'up')).exitCode).toBe(0);
+  await db.query("INSERT INTO accounts (name) VALUES ('after the backup')");
+  await db.query('DELETE FROM accounts WHERE id BETWEEN 200 AND 250');
+  await db.query('INSERT INTO orders (account_id) VALUES (1), (2)');
+  await db.query('DROP TABLE notes');
+});
+afterEach(async () => {
+  for (const name of await siblingDatabases()) await dropDatabase(name);
+  await db.drop();
+  rmSync(backupDir, { recursive: true, force: true });
+});
+
+describe('astra rollback', () => {
+  it('brings back the data of the backup and keeps the database it replaced', async () => {
+    const changed = await contents();
+    const result = await run('rollback', '--to', '1.0.0');
+    expect(result.exitCode).toBe(0);
+    expect(await contents()).toEqual(atBackup);
+    expect(await ledgerVersions(db)).toEqual([1]);
+
+    const [kept, ...others] = await siblingDatabases();
+    expect(others).toEqual([]);
+    expect(kept).toMatch(new RegExp(`^${db.name}__pre_rollback_\\d{14}$`));
+    const keptClient = new pg.Client(serverConfig(kept));
+    await keptClient.connect();
+    try {
+      const { rows } = await keptClient.query('SELECT count(*)::int AS n FROM orders');
+      expect(rows[0].n).toBe(2);
+      expect((await keptClient.query('SELECT * FROM accounts ORDER BY id')).rows).toEqual(changed.accounts);
+    } finally {
+      await keptClient.end();
+    }
+    expect(result.stdout).toContain(`Rolled back ${db.name} to backup ${backupId}`);
+    expect(result.stdout).toMatch(/Discarded: every write to \S+ made after \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC/);
+    expect(result.stdout).toContain(`now named ${kept}`);
+  });
+
+  it('gives the restored database the settings, grants and comment of the one it replaces', async () => {
+    const quoted = `"${db.name}"`;
+    await db.query(`ALTER DATABASE ${quoted} SET search_path = "$user", public, extensions`);
+    await db.query(`ALTER DATABASE ${quoted} SET work_mem = '8MB'`);
+    await db.query(`REVOKE ALL ON DATABASE ${quoted} FROM PUBLIC`);
+    await db.query(`COMMENT ON DATABASE ${quoted} IS 'the shop''s data'`);
+    const properties = async () =>
+      db.query(
+        `SELECT d.datacl::text AS acl, shobj_description(d.oid, 'pg_database') AS comment,
+                (SELECT setconfig::text FROM pg_db_role_setting WHERE setdatabase = d.oid AND setrole = 0) AS settings
+           FROM pg_database d WHERE d.datname = $1`,
+        [db.name],
+      );
+    const before = await properties();
+    expect(before[0]).toMatchObject({ comment: "the shop's data", settings: expect.stringContaining('work_mem=8MB') });
+    expect((await run('rollback', '--to', '1.0.0')).exitCode).toBe(0);
+    expect(await contents()).toEqual(atBackup);
+    expect(await properties()).toEqual(before);
+  });
+
+  it('reports the rollback with --json', async () => {
+    const result = await run('rollback', '--to', '1.0.0', '--json');
+    expect(result.exitCode).toBe(0);
+    const report = JSON.parse(result.stdout);
+    expect(report).toMatchObject({ ok: true, backupId, database: db.name, method: 'swap', schemaVersion: 1, safetyBackupId: null });
+    expect(report.keptDatabase).toMatch(/__pre_rollback_/);
+  });
+
+  it('restores a backup named with --backup', async () => {
+    const result = await run('rollback', '--backup', backupId);
+    expect(result.exitCode).toBe(0);
+    expect(await contents()).toEqual(atBackup);
+  });
+
+  it.each(['truncated', 'byte-flipped'] as const)('refuses a %s backup and changes nothing', async (how) => {
+    const archive = join(backupDir, `${backupId}.dump`);
+    if (how === 'truncated') truncateSync(archive, Math.floor(statSync(archive).size / 2));
+    else {
+      const bytes = readFileSync(archive);
+      bytes[100] = (bytes[100] ?? 0) ^ 0xff;
+      writeFileSync(archive, bytes);
+    }
+    const before = await contents();
+    const result = await run('rollback', '--to', '1.0.0');
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toContain(`Backup ${backupId} failed verification, so it is not restored: checksum:`);
+    expect(result.stderr).toContain('Nothing was changed');
+    expect(await contents()).toEqual(before);
+    expect(await ledgerVersions(db)).toEqual([1, 2]);
+    expect(await siblingDatabases()).toEqual([]);
+  });
+
+  it('exits 2 for a version without release notes', async () => {
+    const result = await run('rollback', '--to', '9.9.9');
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain('There are no release notes for version 9.9.9');
+    expect(await ledgerVersions(db)).toEqual([1, 2]);
+  });
+
+  it('exits 1, changing nothing, when no backup was taken at that release', async () => {
+    const result = await run('rollback', '--to', '1.1.0');
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toContain(`There is no backup of ${db.name} taken at release 1.1.0 (migrations up to 2)`);
+    expect(await ledgerVersions(db)).toEqual([1, 2]);
+  });
+
+  it('exits 2 for a backup id that is not there, and without --to or --backup', async () => {
+    expect((await run('rollback', '--backup', '20200101T000000Z-000000')).exitCode).toBe(2);
+    const neither = await run('rollback');
+    expect(neither.exitCode).toBe(2);
+    expect(neither.stderr).toContain('--to <version>');
+  });
+
+  it('waits for other sessions, then gives up naming them, changing nothing', async () => {
+    const other = new pg.Client({ ...db.config, application_name: 'shop-worker' });
+    await other.connect();
+    try {
+      const before = await contents();
+      const result = await run('rollback', '--to', '1.0.0', '--wait', '1s');
+      expect(result.exitCode).toBe(1);
+      expect(result.stderr).toMatch(/1 session\(s\) are still connected to .* after 1\.0 s/);
+      expect(result.stderr).toMatch(/pid \d+ \(shop-worker, /);
+      expect(result.stderr).toContain('--force');
+      expect(await contents()).toEqual(before);
+      expect(await siblingDatabases()).toEqual([]);
+      const allowed = await db.query<{ datallowconn: boolean }>('SELECT datallowconn FROM pg_database WHERE datname = $1', [db.name]);
+      expect(allowed[0]?.datallowconn).toBe(true);
+      expect((await other.query('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
+    } finally {
+      await other.end().catch(() => {});
+    }
+  });
+
+  it('--force without a terminal needs --yes: exit 2 naming it, nothing changed', async () => {
+    const result = await run('rollback', '--to', '1.0.0', '--force');
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain('--yes');
+    expect(await ledgerVersions(db)).toEqual([1, 2]);
+  });
+
+  it('--force --yes ends the other sessions and rolls back', async () => {
+    const other = new pg.Client({ ...db.config, application_name: 'shop-worker' });
+    other.on('error', () => {});
+    await other.connect();
+    try {
+      const result = await run('rollback', '--to', '1.0.0', '--force', '--yes');
+      expect(result.exitCode).toBe(0);
+      expect(result.stderr).toMatch(/Ending 1 session\(s\)[^\n]*\n\s+pid \d+ \(shop-worker/);
+      expect(await contents()).toEqual(atBackup);
+      await expect(other.query('SELECT 1')).rejects.toThrow();
+    } finally {
+      await other.end().catch(() => {});
+    }
+  });
+});

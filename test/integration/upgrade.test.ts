@@ -1,0 +1,141 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { inject } from 'vitest';
+import { astra, fixturesDir } from '../helpers/cli.js';
+import { createTestDatabase, ledgerVersions, type TestDatabase } from '../helpers/database.js';
+import { findClientTool } from '../../src/pgtools/client-tools.js';
+
+let db: TestDatabase;
+let backupDir: string;
+beforeEach(async () => {
+  db = await createTestDatabase();
+  backupDir = mkdtempSync(join(tmpdir(), 'astra-upgrade-backups-'));
+});
+afterEach(async () => {
+  await db.drop();
+});
+
+const app = join(fixturesDir, 'upgrade-app');
+const failing = join(fixturesDir, 'upgrade-failing');
+function run(bundle: string, ...args: string[]) {
+  return astra(['--migrations-dir', join(bundle, 'migrations'), '--release-notes-dir', join(bundle, 'release-notes'), '--backup-dir', backupDir, ...args], {
+    env: { DATABASE_URL: db.url },
+  });
+}
+
+/** Schema and rows of the database, as pg_dump prints them, for before/after comparisons. */
+async function snapshot(): Promise<string> {
+  const server = inject('postgres');
+  const pgDump = await findClientTool('pg_dump', server.major);
+  const { stdout } = await execa(pgDump.path, ['--no-owner', '--inserts', '--exclude-table-data=astra_migrations'], {
+    env: { PGHOST: server.host, PGPORT: String(server.port), PGUSER: server.user, PGPASSWORD: server.password, PGDATABASE: db.name },
+  });
+  const ledger = await db.query('SELECT version, checksum, dirty FROM astra_migrations ORDER BY version').catch(() => []);
+  return `${stdout.split('\n').filter((line) => !/^\\(un)?restrict|^-- Dumped/.test(line)).join('\n')}\n${JSON.stringify(ledger)}`;
+}
+
+const backups = () => readdirSync(backupDir).filter((file) => !file.startsWith('.'));
+
+describe('astra upgrade', () => {
+  it('--to an intermediate version takes a backup, applies that release, and passes doctor', async () => {
+    const result = await run(app, 'upgrade', '--to', '1.1.0', '--yes', '--json');
+    expect(result.exitCode, result.stderr).toBe(0);
+    const report = JSON.parse(result.stdout);
+    expect(report).toMatchObject({ ok: true, from: null, to: '1.1.0' });
+    expect(report.applied.map((entry: { file: string }) => entry.file)).toEqual([
+      '001-users.sql',
+      '002-posts.sql',
+      '003-posts-created-at-index.sql',
+      '004-posts-title.sql',
+    ]);
+    expect(report.backup.id).toEqual(expect.any(String));
+    expect(report.doctor.ok).toBe(true);
+    expect(report.rollbackCommand).toContain(`--backup ${report.backup.id}`);
+    expect(backups().length).toBeGreaterThan(0);
+    const status = JSON.parse((await run(app, 'status', '--json')).stdout);
+    expect(status.databaseVersion).toBe('1.1.0');
+  });
+
+  it('refuses a breaking release without a terminal and without --allow-breaking: exit 2, nothing changed', async () => {
+    expect((await run(app, 'upgrade', '--to', '1.1.0', '--yes')).exitCode).toBe(0);
+    const before = await snapshot();
+    const backupsBefore = backups();
+    const result = await run(app, 'upgrade', '--yes');
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain('breaking migration(s) (005-drop-legacy-token.sql)');
+    expect(result.stderr).toContain('--allow-breaking');
+    expect(await snapshot()).toBe(before);
+    expect(backups()).toEqual(backupsBefore);
+
+    const allowed = await run(app, 'upgrade', '--yes', '--allow-breaking');
+    expect(allowed.exitCode, allowed.stderr).toBe(0);
+    expect(await ledgerVersions(db)).toEqual([1, 2, 3, 4, 5]);
+  });
+
+  it('without a terminal and without --yes, stops before any change and names the flag', async () => {
+    const result = await run(app, 'upgrade', '--to', '1.0.0');
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain('Run again with --yes.');
+    expect(await ledgerVersions(db)).toEqual([]);
+    expect(backups()).toEqual([]);
+  });
+
+  it('refuses to skip a required upgrade stop, naming the path', async () => {
+    expect((await run(app, 'upgrade', '--to', '1.0.0', '--yes')).exitCode).toBe(0);
+    const result = await run(app, 'upgrade', '--yes', '--allow-breaking');
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toContain('1.0.0 cannot upgrade straight to 1.2.0: release 1.2.0 requires upgrading from 1.1.0 or later');
+    expect(result.stderr).toContain('astra upgrade --to 1.1.0, then astra upgrade --to 1.2.0');
+    expect(await ledgerVersions(db)).toEqual([1, 2]);
+  });
+
+  it('--dry-run prints the plan and the checklist and changes nothing', async () => {
+    expect((await run(app, 'upgrade', '--to', '1.0.0', '--yes')).exitCode).toBe(0);
+    await db.query("INSERT INTO users (email) VALUES ('a@example.com')");
+    const before = await snapshot();
+    const backupsBefore = backups();
+    const result = await run(app, 'upgrade', '--to', '1.1.0', '--dry-run');
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.stdout).toContain('Upgrade plan for');
+    expect(result.stdout).toContain('1.0.0 → 1.1.0');
+    expect(result.stdout).toContain('003-posts-created-at-index.sql; runs CREATE INDEX CONCURRENTLY outside a transaction');
+    expect(result.stdout).toContain('Pre-upgrade checklist:');
+    expect(result.stdout).toContain('Dry run: nothing was changed.');
+    expect(await snapshot()).toBe(before);
+    expect(backups()).toEqual(backupsBefore);
+  });
+
+  it('a failing migration rolls back to the backup: schema and rows equal the pre-upgrade state, exit 1', async () => {
+    expect((await run(failing, 'upgrade', '--to', '1.0.0', '--yes')).exitCode).toBe(0);
+    await db.query("INSERT INTO users (id, email) VALUES ('00000000-0000-0000-0000-000000000001', 'a@example.com')");
+    await db.query("INSERT INTO posts (user_id, body) VALUES ('00000000-0000-0000-0000-000000000001', 'same'), ('00000000-0000-0000-0000-000000000001', 'same')");
+    const before = await snapshot();
+
+    const result = await run(failing, 'upgrade', '--yes');
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toContain('The upgrade failed during apply');
+    expect(result.stderr).toContain('could not create unique index "posts_body_key"');
+    expect(result.stderr).toContain('Rolled back');
+    expect(await snapshot()).toBe(before);
+  });
+});
+
+describe('astra checklist', () => {
+  it('renders the plan and preflight as a Markdown runbook', async () => {
+    expect((await run(app, 'upgrade', '--to', '1.1.0', '--yes')).exitCode).toBe(0);
+    const result = await run(app, 'checklist', '--format', 'md');
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.stdout).toContain(`1.1.0 → 1.2.0`);
+    expect(result.stdout).toContain('**This upgrade has 1 breaking migration(s): stop the application before step 2.**');
+    expect(result.stdout).toContain('## Before you start');
+    expect(result.stdout).toMatch(/- \[x\] no INVALID indexes/);
+    expect(result.stdout).toContain('astra backup create');
+    expect(result.stdout).toContain('astra upgrade --to 1.2.0 --allow-breaking --yes');
+    expect(result.stdout).toContain('astra rollback --to 1.1.0');
+    expect(result.stdout).toContain('## Breaking changes and what to do');
+    expect(result.stdout).toContain('`005-drop-legacy-token.sql` (1.2.0): Drops users.legacy_token');
+  });
+});

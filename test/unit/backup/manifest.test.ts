@@ -1,0 +1,29 @@
+import { describe, expect, it } from 'vitest';
+import { newestFirst, parseManifest } from '../../../src/backup/manifest.js';
+import { manifestWith } from './helpers.js';
+
+describe('parseManifest', () => {
+  it('accepts a manifest and keeps fields it does not know', () => {
+    const result = parseManifest({ ...manifestWith(), laterField: 'kept' });
+    expect(result.ok).toBe(true);
+    if (result.ok) expect((result.manifest as Record<string, unknown>).laterField).toBe('kept');
+  });
+
+  it('names the field that is wrong', () => {
+    const result = parseManifest({ ...manifestWith(), serverVersionNum: null });
+    expect(result).toEqual({ ok: false, problem: expect.stringContaining('serverVersionNum') });
+  });
+
+  it('refuses a checksum that is not a sha256', () => {
+    expect(parseManifest({ ...manifestWith(), sha256: 'abc' }).ok).toBe(false);
+  });
+});
+
+describe('newestFirst', () => {
+  it('orders by creation time, then by id', () => {
+    const older = manifestWith({ id: '20260101T000000Z-000001', createdAt: '2026-01-01T00:00:00.000Z' });
+    const newer = manifestWith({ id: '20260102T000000Z-000001', createdAt: '2026-01-02T00:00:00.000Z' });
+    const sameTime = manifestWith({ id: '20260102T000000Z-ffffff', createdAt: '2026-01-02T00:00:00.000Z' });
+    expect(newestFirst([older, newer, sameTime]).map((manifest) => manifest.id)).toEqual([sameTime.id, newer.id, older.id]);
+  });
+});
