@@ -1,7 +1,6 @@
 import { labelOf, type ConnectionTarget } from '../db/connection.js';
 import { Database, isPgError } from '../db/database.js';
-import { quoteIdent } from '../db/quote.js';
-import { quoteLiteral } from './sql-literal.js';
+import { quoteIdent, quoteLiteral } from '../db/quote.js';
 
 /** The same server and credentials, another database. */
 export function targetFor(target: ConnectionTarget, database: string): ConnectionTarget {

@@ -1,6 +1,5 @@
 import type { Database } from '../db/database.js';
-import { quoteIdent } from '../db/quote.js';
-import { quoteLiteral } from './sql-literal.js';
+import { quoteIdent, quoteLiteral } from '../db/quote.js';
 
 /** Settings whose value is a list of quoted names (pg_dump's variable_is_guc_list_quote). */
 const LIST_SETTINGS = new Set(['local_preload_libraries', 'search_path', 'session_preload_libraries', 'shared_preload_libraries', 'temp_tablespaces', 'unix_socket_directories']);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { settingValueSql, splitSettingList } from '../../../src/backup/database-properties.js';
-import { quoteLiteral } from '../../../src/backup/sql-literal.js';
+import { quoteLiteral } from '../../../src/db/quote.js';
 
 describe('settingValueSql', () => {
   it('quotes a plain value as one literal', () => {

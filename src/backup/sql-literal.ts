@@ -1,9 +1,0 @@
-/**
- * Quotes a string as an SQL literal, as the server's quote_literal does: for
- * the few utility statements (CREATE DATABASE options, ALTER DATABASE SET,
- * COMMENT) that take no parameters.
- */
-export function quoteLiteral(value: string): string {
-  const quoted = `'${value.replace(/'/g, "''")}'`;
-  return value.includes('\\') ? `E${quoted.replace(/\\/g, '\\\\')}` : quoted;
-}
