@@ -15,13 +15,16 @@ export class AstraError extends Error {
   readonly exitCode: ExitCode;
   /** The command printed its own result before failing (with --json, the one JSON document on stdout). */
   readonly alreadyReported: boolean;
+  /** What the command found before it failed, for --json (e.g. lint's findings). */
+  readonly result: object | undefined;
 
-  constructor(message: string, options: { fix?: string; exitCode?: ExitCode; cause?: unknown; alreadyReported?: boolean } = {}) {
+  constructor(message: string, options: { fix?: string; exitCode?: ExitCode; cause?: unknown; alreadyReported?: boolean; result?: object } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'AstraError';
     this.fix = options.fix;
     this.exitCode = options.exitCode ?? EXIT_FAILED;
     this.alreadyReported = options.alreadyReported === true;
+    this.result = options.result;
   }
 }
 

@@ -1,3 +1,5 @@
+import { analyzeMigrations } from '../analysis/analyze.js';
+import { labelViolations } from '../analysis/labels.js';
 import { createBackup, rollbackToBackup, verifyBackup } from '../backup/index.js';
 import { runDoctor } from '../doctor/runner.js';
 import { operationError } from '../errors.js';
@@ -49,8 +51,12 @@ export function createUpgradePorts(context: Context, options: Pick<UpgradeOption
         checks: report.checks.map((check) => ({ id: check.id, title: check.title, status: check.status, detail: check.detail, ...(check.fix ? { fix: check.fix } : {}) })),
       };
     },
-    async labelViolations() {
-      return null;
+    async labelViolations(migrations, releases) {
+      // The same analysis as `astra lint` without a database: every existing table is taken to be large.
+      const analysis = analyzeMigrations(migrations.map((migration) => ({ file: migration.file, path: migration.path, sql: migration.sql, statements: migration.statements })));
+      return labelViolations(analysis, releases).flatMap((violation) =>
+        violation.findings.map((finding) => ({ file: violation.migration, line: finding.line, rule: finding.rule, message: finding.message })),
+      );
     },
   };
 }

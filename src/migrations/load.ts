@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { inputError } from '../errors.js';
 import { discoverMigrations, type DiscoveredMigration } from './discover.js';
 import { loadParser, parseStatements, type Statement } from './parse.js';
+import { rewriteForConcurrency } from '../analysis/concurrency.js';
 
 export interface Migration extends DiscoveredMigration {
   path: string;
@@ -49,7 +50,8 @@ export async function loadMigrations(folder: string): Promise<Migration[]> {
   return discovered.map((migration) => {
     const path = join(folder, migration.file);
     const sql = readSql(path);
-    return { ...migration, path, sql, checksum: sha256(sql), statements: parseStatements(sql, migration.file) };
+    // Index builds on existing tables run CONCURRENTLY, after the transactional statements, where possible.
+    return { ...migration, path, sql, checksum: sha256(sql), statements: rewriteForConcurrency(parseStatements(sql, migration.file)) };
   });
 }
 
@@ -62,5 +64,5 @@ export async function loadDownStatements(folder: string, migration: DiscoveredMi
     );
   }
   await loadParser();
-  return parseStatements(readSql(join(folder, migration.downFile)), migration.downFile);
+  return rewriteForConcurrency(parseStatements(readSql(join(folder, migration.downFile)), migration.downFile));
 }

@@ -108,7 +108,8 @@ export async function prepareUpgrade(context: Context, options: UpgradeOptions, 
         backupDir: context.backupDir,
         noBackup: options.noBackup,
         longTransactionSeconds: options.longTransactionSeconds,
-        labelViolations: violations,
+        // Only the migrations this upgrade runs matter here; astra lint reports the rest.
+        labelViolations: violations && violations.filter((violation) => plan.pending.some((migration) => migration.file === violation.file)),
         ...(options.pgBinDir ? { pgBinDir: options.pgBinDir } : {}),
       })),
     ];

@@ -1,0 +1,24 @@
+import { list, relationName } from '../tree.js';
+import type { Rule } from '../types.js';
+
+/** TRUNCATE of a table that exists before the migration. */
+export const truncate: Rule = {
+  id: 'truncate',
+  title: 'TRUNCATE of a table the application uses',
+  run(context) {
+    const { kind, node } = context.statement;
+    if (kind !== 'TruncateStmt') return [];
+    return list(node.relations).flatMap((relation) => {
+      const table = relationName(relation);
+      if (!table || context.isNew(table)) return [];
+      return [
+        {
+          table,
+          verdict: 'breaking' as const,
+          message: `TRUNCATE ${table} deletes every row and holds an ACCESS EXCLUSIVE lock until the migration commits: the application can neither read nor write ${table} meanwhile, and finds it empty after.`,
+          fix: 'If the rows must go while the application runs, DELETE them in batches (by primary key ranges) from separate migrations or a job. Otherwise stop the application and mark the migration breaking.',
+        },
+      ];
+    });
+  },
+};
