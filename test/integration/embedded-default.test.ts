@@ -9,12 +9,17 @@ import { LocalCluster } from '../../src/cluster/local-cluster.js';
 const project = mkdtempSync(join(tmpdir(), 'astra-embedded-'));
 const clusterDir = join(project, '.astra', 'postgres');
 
+// A second fresh clone, for the main job on the shipped bundle.
+const freshClone = mkdtempSync(join(tmpdir(), 'astra-fresh-clone-'));
+
 afterAll(async () => {
-  const cluster = new LocalCluster(clusterDir);
-  await cluster.stop();
-  // Run as root from a folder the server's user cannot enter, the data lives under /var/lib/astra.
-  rmSync(cluster.dataDir.startsWith('/var/lib/astra/') ? dirname(cluster.dataDir) : cluster.dataDir, { recursive: true, force: true });
-  rmSync(project, { recursive: true, force: true });
+  for (const folder of [project, freshClone]) {
+    const cluster = new LocalCluster(join(folder, '.astra', 'postgres'));
+    await cluster.stop();
+    // Run as root from a folder the server's user cannot enter, the data lives under /var/lib/astra.
+    rmSync(cluster.dataDir.startsWith('/var/lib/astra/') ? dirname(cluster.dataDir) : cluster.dataDir, { recursive: true, force: true });
+    rmSync(folder, { recursive: true, force: true });
+  }
 });
 
 describe('the embedded default database', () => {
@@ -35,5 +40,15 @@ describe('the embedded default database', () => {
     expect(status.stderr).toContain('using the local PostgreSQL');
     expect(status.stderr).not.toContain('new local');
     expect(JSON.parse(status.stdout)).toMatchObject({ applied: 2, pending: 0 });
+  });
+
+  it('npx astra upgrade --yes takes the local database from nothing to the package version, and doctor then passes', async () => {
+    const upgrade = await astra(['upgrade', '--yes'], { cwd: freshClone });
+    expect(upgrade.exitCode, upgrade.stderr).toBe(0);
+    const status = JSON.parse((await astra(['status', '--json'], { cwd: freshClone })).stdout);
+    expect(status.databaseVersion).toBe(status.applicationVersion);
+    const doctor = await astra(['doctor', '--json'], { cwd: freshClone });
+    expect(doctor.exitCode, doctor.stdout).toBe(0);
+    expect(JSON.parse(doctor.stdout).checks.filter((check: { status: string }) => check.status === 'fail')).toEqual([]);
   });
 });

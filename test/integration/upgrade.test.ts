@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { inject } from 'vitest';
-import { astra, fixturesDir } from '../helpers/cli.js';
+import { astra, fixturesDir, startAstra } from '../helpers/cli.js';
 import { createTestDatabase, ledgerVersions, type TestDatabase } from '../helpers/database.js';
 import { findClientTool } from '../../src/pgtools/client-tools.js';
 
@@ -120,6 +120,29 @@ describe('astra upgrade', () => {
     expect(result.stderr).toContain('could not create unique index "posts_body_key"');
     expect(result.stderr).toContain('Rolled back');
     expect(await snapshot()).toBe(before);
+  });
+});
+
+describe('Ctrl-C during an upgrade', () => {
+  it('stops at the next safe point, between migrations, and says where the database stands', async () => {
+    const slow = join(fixturesDir, 'upgrade-slow');
+    const child = startAstra(['--migrations-dir', join(slow, 'migrations'), '--release-notes-dir', join(slow, 'release-notes'), '--backup-dir', backupDir, 'upgrade', '--yes'], {
+      env: { DATABASE_URL: db.url },
+    });
+    let stderr = '';
+    await new Promise<void>((resolve, reject) => {
+      child.stderr?.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString();
+        if (stderr.includes('[STARTED] 002-slow-step.sql')) resolve();
+      });
+      child.then(() => reject(new Error(`ended before the slow step:\n${stderr}`)), reject);
+    });
+    child.kill('SIGINT');
+    const result = await child;
+    expect(result.exitCode).toBe(1);
+    expect(String(result.stderr)).toContain('Stopped at a safe point as asked: migration(s) 1, 2 were applied; the database is at migration 002-slow-step.sql.');
+    expect(await ledgerVersions(db)).toEqual([1, 2]);
+    expect(await db.query("SELECT 1 FROM pg_class WHERE relname = 'third_step'")).toHaveLength(0);
   });
 });
 
