@@ -54,12 +54,15 @@ export async function main(argv: string[]): Promise<number> {
       const context = createContext(globals);
       // Commander passes (...arguments, options, command); actions take (...arguments, options).
       const result = await action(context, ...args.slice(0, -1));
+      if (Array.isArray(result)) throw new Error('a command returned a list where its --json result must be an object');
       context.emit({ ok: true, ...(result && typeof result === 'object' ? result : {}) });
     };
   const program = buildProgram(run);
   try {
     await program.parseAsync(argv);
   } catch (error) {
+    // A usage error comes before the options are parsed: look for --json by hand.
+    if (error instanceof CommanderError && argv.includes('--json')) globals = { ...globals, json: true };
     exitCode = report(error, globals);
   }
   return exitCode;
@@ -68,7 +71,12 @@ export async function main(argv: string[]): Promise<number> {
 function report(error: unknown, globals: GlobalOptions): number {
   if (error instanceof CommanderError) {
     // Help and --version exit 0; usage errors were already printed by commander.
-    return error.exitCode === 0 ? EXIT_OK : EXIT_BAD_INPUT;
+    if (error.exitCode === 0) return EXIT_OK;
+    if (globals.json) {
+      const message = error.message.replace(/^error: /, '');
+      process.stdout.write(`${JSON.stringify({ ok: false, error: { message, fix: 'Run astra --help for usage.', exitCode: EXIT_BAD_INPUT } }, null, 2)}\n`);
+    }
+    return EXIT_BAD_INPUT;
   }
   const log = createLog({ debug: globals.debug });
   const astraError = error instanceof AstraError ? error : undefined;

@@ -1,4 +1,4 @@
-import { writeFileSync, mkdirSync, existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { inputError } from '../errors.js';
 import { nextMigrationFiles } from '../migrations/discover.js';
@@ -8,7 +8,9 @@ import type { Context } from './context.js';
 /** `astra migrate create <name>`: the next file(s), in the folder's own naming style. Touches no database. */
 export function migrateCreate(context: Context, name: string): { files: string[] } {
   const folder = context.migrationsDir;
-  if (!existsSync(folder)) mkdirSync(folder, { recursive: true });
+  if (!existsSync(folder)) {
+    throw inputError(`The migrations folder ${folder} does not exist.`, `Check --migrations-dir, or create the folder first (mkdir -p ${folder}).`);
+  }
   const next = nextMigrationFiles(listMigrations(folder), name);
   const files = [next.up, ...(next.down ? [next.down] : [])].map((file) => join(folder, file));
   for (const file of files) {

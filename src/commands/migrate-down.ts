@@ -47,9 +47,9 @@ async function revertAbove(context: Context, options: RunOptions, select: (appli
 }
 
 /** `astra migrate down [N]`: undoes the last N applied migrations (1 when N is not given). */
-export function migrateDown(context: Context, options: RunOptions & { count: number }): Promise<AppliedEntry[]> {
+export async function migrateDown(context: Context, options: RunOptions & { count: number }): Promise<{ undone: AppliedEntry[] }> {
   if (options.count < 1) throw inputError('migrate down needs a count of at least 1.', 'Run astra migrate down 1 to undo the last migration.');
-  return revertAbove(context, options, (rows) => [...rows].sort((a, b) => b.version - a.version).slice(0, options.count));
+  return { undone: await revertAbove(context, options, (rows) => [...rows].sort((a, b) => b.version - a.version).slice(0, options.count)) };
 }
 
 /** `astra migrate goto V`: up or down until exactly the migrations up to V are applied. */

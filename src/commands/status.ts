@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { Ledger } from '../db/ledger.js';
 import { loadMigrations } from '../migrations/load.js';
 import { migrationStatuses, oneLine, type MigrationStatus } from '../migrations/plan.js';
@@ -28,7 +29,8 @@ export async function status(context: Context): Promise<StatusReport> {
     const ledger = await Ledger.open(db, { create: false });
     return { statuses: migrationStatuses(migrations, await ledger.rows()), label: db.target.label };
   });
-  const releases = await loadReleaseNotes(context.releaseNotesDir).catch(() => []);
+  // Without a release notes folder there is no release to name; invalid notes are an input error.
+  const releases = existsSync(context.releaseNotesDir) ? await loadReleaseNotes(context.releaseNotesDir) : [];
   const appliedFiles = statuses.filter((entry) => entry.state === 'applied' && entry.file).map((entry) => entry.file!);
   const count = (state: MigrationStatus['state']) => statuses.filter((entry) => entry.state === state).length;
   const recorded = statuses.filter((entry) => entry.state !== 'pending');

@@ -58,15 +58,6 @@ export async function transactionsHoldingLocks(db: Database, tables: string[], m
   return rows.map((row) => ({ ...toSession(row), table: row.table_name }));
 }
 
-/** Indexes left INVALID, by a failed concurrent build for instance. */
-export async function invalidIndexes(db: Database): Promise<string[]> {
-  const { rows } = await db.query<{ name: string }>(
-    `SELECT c.oid::regclass::text AS name FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
-      WHERE NOT i.indisvalid AND c.relnamespace NOT IN ('pg_catalog'::regnamespace, 'information_schema'::regnamespace)
-      ORDER BY 1`,
-  );
-  return rows.map((row) => row.name);
-}
 
 /** Sizes in bytes of `tables` (with indexes and TOAST), for those that exist. */
 export async function tableSizes(db: Database, tables: string[]): Promise<Map<string, { bytes: number; rows: number }>> {
@@ -77,9 +68,4 @@ export async function tableSizes(db: Database, tables: string[]): Promise<Map<st
     [tables],
   );
   return new Map(rows.map((row) => [row.name, { bytes: Number(row.bytes), rows: Number(row.estimate) }]));
-}
-
-export async function databaseSize(db: Database): Promise<number> {
-  const { rows } = await db.query<{ bytes: string }>('SELECT pg_database_size(current_database())::text AS bytes');
-  return Number(rows[0]?.bytes ?? 0);
 }

@@ -32,7 +32,7 @@ export class Database {
   }
 
   static async connect(target: ConnectionTarget): Promise<Database> {
-    const client = new pg.Client({ ...target.config, application_name: `astra ${astraVersion}`, connectionTimeoutMillis: 15_000 });
+    const client = new pg.Client({ ...target.config, application_name: `astra ${astraVersion}`, connectionTimeoutMillis: 15_000, keepAlive: true });
     // A connection dropped by the server must not crash the process: the
     // query that was running rejects, and that is where it is reported.
     client.on('error', () => {});

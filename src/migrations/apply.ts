@@ -33,6 +33,8 @@ export interface RunnerEvents {
 export class MigrationFailedError extends AstraError {
   readonly version: number;
   readonly statement: Statement;
+  /** What failed, without what it left behind: for callers that say that themselves. */
+  readonly summary: string;
 
   constructor(migration: Migration, statement: Statement, cause: unknown, recordedDirty: boolean, resumable = true) {
     const where = `statement ${statement.index + 1} of ${migration.statements.length}, line ${statement.line}`;
@@ -50,6 +52,7 @@ export class MigrationFailedError extends AstraError {
     });
     this.version = migration.version;
     this.statement = statement;
+    this.summary = `migration ${migration.file} failed at line ${statement.line} (${oneLine(statement.text, 80)}): ${errorMessage(cause)}`;
   }
 }
 
@@ -200,7 +203,9 @@ export class MigrationRunner {
       } catch (error) {
         if (!(error instanceof StatementError)) throw error;
         const lockTimedOut = isPgError(error.cause) && error.cause.code === LOCK_NOT_AVAILABLE;
-        await this.dropInvalidIndexAfterFailure(migration, error.statement);
+        // The connection may be gone (that may be the failure): what follows must not hide the real error.
+        // A build left INVALID is dropped here or, failing that, before the next build of it.
+        await this.dropInvalidIndexAfterFailure(migration, error.statement).catch(() => {});
         if (lockTimedOut && n < tries) {
           const delayMs = Math.min(this.policy.retryBaseMs * 2 ** (n - 1), 30_000);
           this.events.lockRetry?.(migration, error.statement, n + 1, tries, delayMs);
@@ -208,11 +213,14 @@ export class MigrationRunner {
           continue;
         }
         if (error.dirty) {
-          await this.ledger.recordFailure(migration.version, {
-            nextStatement: options.resumable ? group[0]!.index : null,
-            statement: error.statement.text,
-            error: errorMessage(error.cause),
-          });
+          // Unrecorded, the ledger still points at the group that failed: resuming stays right.
+          await this.ledger
+            .recordFailure(migration.version, {
+              nextStatement: options.resumable ? group[0]!.index : null,
+              statement: error.statement.text,
+              error: errorMessage(error.cause),
+            })
+            .catch(() => {});
         }
         const cause = lockTimedOut ? new Error(`${errorMessage(error.cause)}, ${tries} times with lock_timeout ${this.policy.lockTimeoutMs}ms: another session holds a conflicting lock`) : error.cause;
         throw new MigrationFailedError(migration, error.statement, cause, error.dirty, options.resumable);

@@ -60,7 +60,7 @@ export function checkTargetVersion(migrations: DiscoveredMigration[], target: nu
   const last = migrations.at(-1);
   throw inputError(
     `${flag} ${target}: no migration has version ${target}.`,
-    last ? `Use one of the versions astra migrate status lists (the newest is ${last.version}), or 0.` : 'The migrations folder is empty.',
+    last ? `Use one of the versions astra status lists (the newest is ${last.version}), or 0.` : 'The migrations folder is empty.',
   );
 }
 

@@ -1,19 +1,14 @@
-import { statfs } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
-import { dirname } from 'node:path';
-import { databaseSize, invalidIndexes, otherSessions, transactionsHoldingLocks } from '../db/activity.js';
+import { otherSessions, transactionsHoldingLocks } from '../db/activity.js';
 import type { Database } from '../db/database.js';
-import { errorMessage } from '../errors.js';
-import { findClientTool } from '../pgtools/client-tools.js';
-import { formatBytes } from '../ui/format.js';
 import type { ChecklistItem } from './checks.js';
 import type { UpgradePlan } from './plan.js';
+import type { DoctorReport } from './ports.js';
 
 export interface PreflightInput {
   db: Database;
   plan: UpgradePlan;
-  backupDir: string;
-  pgBinDir?: string;
+  /** doctor's checks, run before the upgrade: client tools, INVALID indexes and room for the backup come from there. */
+  doctor: DoctorReport;
   /** --no-backup: the backup is skipped, so its checks are only informative. */
   noBackup: boolean;
   /** A transaction open longer than this, holding a lock on a table the upgrade changes, blocks it. */
@@ -24,31 +19,7 @@ export interface PreflightInput {
 
 const ok = (id: string, title: string, detail: string): ChecklistItem => ({ id, title, status: 'ok', detail });
 
-async function clientTools(input: PreflightInput): Promise<ChecklistItem> {
-  const title = 'pg_dump and pg_restore are present and new enough';
-  const major = Math.floor((await input.db.serverVersionNum()) / 10_000);
-  try {
-    const dump = await findClientTool('pg_dump', major, input.pgBinDir);
-    const restore = await findClientTool('pg_restore', major, input.pgBinDir);
-    return ok('client-tools', title, `pg_dump ${dump.version} and pg_restore ${restore.version} for PostgreSQL ${major}`);
-  } catch (error) {
-    const fix = (error as { fix?: string }).fix;
-    return { id: 'client-tools', title, status: input.noBackup ? 'warn' : 'fail', detail: errorMessage(error), ...(fix ? { fix } : {}) };
-  }
-}
 
-async function noInvalidIndexes(input: PreflightInput): Promise<ChecklistItem> {
-  const title = 'no INVALID indexes';
-  const invalid = await invalidIndexes(input.db);
-  if (invalid.length === 0) return ok('invalid-indexes', title, 'every index is valid');
-  return {
-    id: 'invalid-indexes',
-    title,
-    status: 'fail',
-    detail: `INVALID index(es) left by a failed concurrent build: ${invalid.join(', ')}`,
-    fix: `Drop them (${invalid.map((name) => `DROP INDEX CONCURRENTLY ${name};`).join(' ')}) and let the migration that builds them run again.`,
-  };
-}
 
 async function noBlockingTransactions(input: PreflightInput): Promise<ChecklistItem> {
   const title = 'no long transaction holds a lock on a table the upgrade changes';
@@ -67,18 +38,6 @@ async function noBlockingTransactions(input: PreflightInput): Promise<ChecklistI
   };
 }
 
-async function roomForBackup(input: PreflightInput): Promise<ChecklistItem> {
-  const title = 'room for the backup';
-  let folder = input.backupDir;
-  while (!existsSync(folder) && dirname(folder) !== folder) folder = dirname(folder);
-  const size = await databaseSize(input.db);
-  const stats = await statfs(folder);
-  const free = Number(stats.bavail) * Number(stats.bsize);
-  const detail = `database ${formatBytes(size)}, ${formatBytes(free)} free in ${input.backupDir}`;
-  // A custom-format dump is compressed; the database size is a generous upper bound.
-  if (free >= size * 1.2 || input.noBackup) return { id: 'backup-room', title, status: free >= size * 1.2 ? 'ok' : 'warn', detail };
-  return { id: 'backup-room', title, status: 'fail', detail, fix: `Free space in ${input.backupDir}, or give another folder with --backup-dir.` };
-}
 
 async function applicationStopped(input: PreflightInput): Promise<ChecklistItem> {
   const title = 'the application is stopped (a breaking release needs it)';
@@ -110,14 +69,38 @@ function labelsAgree(input: PreflightInput): ChecklistItem {
   };
 }
 
+/** Doctor checks that are items of the checklist; the backup ones only warn when there is no backup. */
+const FROM_DOCTOR: { id: string; title: string; backupOnly: boolean }[] = [
+  { id: 'client-tools', title: 'pg_dump and pg_restore are present and new enough', backupOnly: true },
+  { id: 'invalid-indexes', title: 'no INVALID indexes', backupOnly: false },
+  { id: 'backup-room', title: 'room for the backup', backupOnly: true },
+];
+/** Doctor checks the checklist already covers in its own terms. */
+const COVERED = new Set(['connection', 'migrations', ...FROM_DOCTOR.map((entry) => entry.id)]);
+
+function fromDoctor(input: PreflightInput): ChecklistItem[] {
+  const items: ChecklistItem[] = [];
+  for (const entry of FROM_DOCTOR) {
+    const check = input.doctor.checks.find((candidate) => candidate.id === entry.id);
+    if (!check) continue;
+    const status = check.status === 'fail' && entry.backupOnly && input.noBackup ? 'warn' : check.status;
+    items.push({ id: entry.id, title: entry.title, status, detail: check.detail, ...(check.fix ? { fix: check.fix } : {}) });
+  }
+  // Anything else doctor finds wrong already is reported, and does not count against the upgrade's final check.
+  const already = input.doctor.checks.filter((check) => check.status === 'fail' && !COVERED.has(check.id));
+  if (already.length > 0) {
+    items.push({
+      id: 'doctor',
+      title: 'astra doctor before the upgrade',
+      status: 'warn',
+      detail: `already failing: ${already.map((check) => `${check.id} (${check.detail})`).join('; ')}`,
+      fix: 'The upgrade does not need these fixed, and its final doctor check ignores them; see astra doctor.',
+    });
+  }
+  return items;
+}
+
 /** The pre-upgrade checklist, evaluated against the database. The ledger checks ran when the plan was made. */
 export async function runPreflight(input: PreflightInput): Promise<ChecklistItem[]> {
-  return [
-    await clientTools(input),
-    await noInvalidIndexes(input),
-    await noBlockingTransactions(input),
-    await roomForBackup(input),
-    labelsAgree(input),
-    await applicationStopped(input),
-  ];
+  return [...fromDoctor(input), await noBlockingTransactions(input), labelsAgree(input), await applicationStopped(input)];
 }

@@ -2,7 +2,7 @@ import { Listr } from 'listr2';
 import { tableSizes } from '../db/activity.js';
 import { Ledger } from '../db/ledger.js';
 import { AstraError, EXIT_BAD_INPUT, errorMessage, inputError, operationError } from '../errors.js';
-import { MigrationRunner, type LockPolicy } from '../migrations/apply.js';
+import { MigrationFailedError, MigrationRunner, type LockPolicy } from '../migrations/apply.js';
 import { loadMigrations, type Migration } from '../migrations/load.js';
 import { planUp } from '../migrations/plan.js';
 import { checkBundle, formatProblem } from '../release/check.js';
@@ -54,6 +54,8 @@ export interface UpgradeReport {
 }
 
 export interface Prepared {
+  /** doctor's report before anything changed: the final check fails only on what is newly wrong. */
+  doctorBefore: DoctorReport;
   releases: ReleaseNotes[];
   migrations: Migration[];
   plan: UpgradePlan;
@@ -96,6 +98,7 @@ export async function prepareUpgrade(context: Context, options: UpgradeOptions, 
     throw inputError(`The release bundle is inconsistent: ${problems.map(formatProblem).join('; ')}.`, 'Fix the release notes or the migrations folder; astra lint lists the problems.');
   }
   const violations = await ports.labelViolations(migrations, releases);
+  const doctorBefore = await ports.doctor();
   return withDatabase(context, async (db) => {
     const ledger = await Ledger.open(db, { create: false });
     const rows = await ledger.rows();
@@ -105,12 +108,11 @@ export async function prepareUpgrade(context: Context, options: UpgradeOptions, 
       ...(await runPreflight({
         db,
         plan,
-        backupDir: context.backupDir,
+        doctor: doctorBefore,
         noBackup: options.noBackup,
         longTransactionSeconds: options.longTransactionSeconds,
         // Only the migrations this upgrade runs matter here; astra lint reports the rest.
         labelViolations: violations && violations.filter((violation) => plan.pending.some((migration) => migration.file === violation.file)),
-        ...(options.pgBinDir ? { pgBinDir: options.pgBinDir } : {}),
       })),
     ];
     const render: RenderInput = {
@@ -121,7 +123,7 @@ export async function prepareUpgrade(context: Context, options: UpgradeOptions, 
       backupCommand: `astra backup create --backup-dir ${context.backupDir}`,
       rollbackCommand: rollbackCommandFor(plan),
     };
-    return { releases, migrations, plan, items, render };
+    return { releases, migrations, plan, items, render, doctorBefore };
   });
 }
 
@@ -131,10 +133,11 @@ async function obtainConsent(context: Context, plan: UpgradePlan, options: Upgra
   const breaking = plan.breaking.length > 0 && plan.from !== null;
   if (breaking && context.yes && options.allowBreaking) return;
   if (!breaking && context.yes) return;
-  if (!canPrompt()) {
+  // --yes promises no prompt: a breaking release then needs --allow-breaking too.
+  if (!canPrompt() || context.yes) {
     throw new AstraError(
       breaking
-        ? `This upgrade has ${plan.breaking.length} breaking migration(s) (${plan.breaking.map((migration) => migration.file).join(', ')}) and no terminal to confirm it on; nothing was changed.`
+        ? `This upgrade has ${plan.breaking.length} breaking migration(s) (${plan.breaking.map((migration) => migration.file).join(', ')}), which ${context.yes ? '--yes alone does not accept' : 'need a confirmation and there is no terminal to ask on'}; nothing was changed.`
         : 'There is no terminal to confirm the upgrade on; nothing was changed.',
       { exitCode: EXIT_BAD_INPUT, fix: breaking ? 'Stop the application, then run again with --yes --allow-breaking.' : 'Run again with --yes.' },
     );
@@ -208,8 +211,10 @@ export async function runUpgrade(context: Context, options: UpgradeOptions, port
   const doctorStarted = performance.now();
   const doctor = await ports.doctor();
   state.durations.doctor = performance.now() - doctorStarted;
-  if (!doctor.ok) {
-    return recover(context, prepared, options, ports, state, operationError(`astra doctor failed after the upgrade: ${failed(doctor.checks).map((check) => `${check.id} (${check.detail})`).join('; ')}.`));
+  const failingBefore = new Set(failed(prepared.doctorBefore.checks).map((check) => check.id));
+  const newlyFailing = failed(doctor.checks).filter((check) => !failingBefore.has(check.id));
+  if (newlyFailing.length > 0) {
+    return recover(context, prepared, options, ports, state, operationError(`astra doctor fails after the upgrade: ${newlyFailing.map((check) => `${check.id} (${check.detail})`).join('; ')}.`));
   }
   state.stage = 'done';
   state.durations.total = performance.now() - started;
@@ -230,8 +235,14 @@ async function applyStages(context: Context, prepared: Prepared, options: Upgrad
   await withDatabase(context, (db) =>
     withRunLock(context, db, options.lockWaitMs, async () => {
       const ledger = await Ledger.open(db, { create: true });
-      // Another run may have moved the database between the plan and the lock.
-      const current = planUpgrade({ releases: prepared.releases, migrations: prepared.migrations, ledger: await ledger.rows(), packageVersion: astraVersion, target: plan.to });
+      // Another run may have moved the database between the plan and the lock:
+      // drift or a dirty migration now stops here, before the backup.
+      const rows = await ledger.rows();
+      const ledgerNow = planUp(prepared.migrations, rows);
+      if (ledgerNow.resume) {
+        throw operationError(`Migration ${ledgerNow.resume.migration.file} was left unfinished since the plan was made; nothing was changed.`, 'See astra status, finish it with astra migrate up, then run the upgrade again.');
+      }
+      const current = planUpgrade({ releases: prepared.releases, migrations: prepared.migrations, ledger: rows, packageVersion: astraVersion, target: plan.to });
       const pending = current.pending;
       const tasks = new Listr(
         [
@@ -289,7 +300,7 @@ async function applyStages(context: Context, prepared: Prepared, options: Upgrad
 async function recover(context: Context, prepared: Prepared, options: UpgradeOptions, ports: UpgradePorts, state: RunState, error: unknown): Promise<never> {
   const cause = error instanceof Error && error.name === 'ListrError' && error.cause ? error.cause : error;
   const appliedText = state.applied.length ? `migration(s) ${state.applied.map((entry) => entry.version).join(', ')} were applied` : 'no migration was applied';
-  if (cause instanceof InterruptedError || (state.interrupted && state.stage === 'apply')) {
+  if (cause instanceof InterruptedError) {
     const at = state.applied.at(-1);
     throw operationError(
       `Stopped at a safe point as asked: ${appliedText}${at ? `; the database is at migration ${at.file}` : `; the database is as it was (${prepared.plan.from ?? 'empty'})`}.`,
@@ -297,7 +308,7 @@ async function recover(context: Context, prepared: Prepared, options: UpgradeOpt
       cause,
     );
   }
-  const what = `The upgrade failed during ${state.stage}: ${errorMessage(cause)}`;
+  const what = `The upgrade failed during ${state.stage}: ${cause instanceof MigrationFailedError ? cause.summary : errorMessage(cause).replace(/\.$/, '')}`;
   if (!state.backup) {
     throw operationError(
       `${what}. ${state.stage === 'backup' || state.stage === 'preflight' ? 'Nothing was changed.' : `No backup was taken (--no-backup); ${appliedText}.`}`,

@@ -52,6 +52,18 @@ describe('bad input: exit 2, one clear sentence, nothing applied', () => {
     expect(await tableNames(db)).toEqual([]);
   });
 
+  it('a usage error with --json still prints one JSON object', async () => {
+    const result = await astra(['status', '--json', '--bogus'], { env: { DATABASE_URL: db.url } });
+    expect(result.exitCode).toBe(2);
+    expect(JSON.parse(result.stdout)).toMatchObject({ ok: false, error: { message: "unknown option '--bogus'", exitCode: 2 } });
+  });
+
+  it('migrate create into a folder that does not exist', async () => {
+    const result = await astra(['--migrations-dir', '/nonexistent/typo', 'migrate', 'create', 'x']);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain('The migrations folder /nonexistent/typo does not exist.');
+  });
+
   it('a migrations folder that does not exist', async () => {
     const result = await astra(['--migrations-dir', '/nonexistent/migrations', 'migrate', 'up'], { env: { DATABASE_URL: db.url } });
     expect(result.exitCode).toBe(2);

@@ -123,6 +123,17 @@ describe('astra upgrade', () => {
   });
 });
 
+describe('the final doctor check', () => {
+  it('does not undo a good upgrade for what was already wrong before it', async () => {
+    expect((await run(app, 'upgrade', '--to', '1.1.0', '--yes')).exitCode).toBe(0);
+    await db.query('DROP INDEX posts_created_at_idx');
+    const result = await run(app, 'upgrade', '--yes', '--allow-breaking');
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.stderr).toContain('astra doctor before the upgrade: already failing: schema-drift');
+    expect(await ledgerVersions(db)).toEqual([1, 2, 3, 4, 5]);
+  });
+});
+
 describe('Ctrl-C during an upgrade', () => {
   it('stops at the next safe point, between migrations, and says where the database stands', async () => {
     const slow = join(fixturesDir, 'upgrade-slow');
