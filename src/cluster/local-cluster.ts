@@ -4,7 +4,8 @@ import { createServer } from 'node:net';
 import { basename, dirname, join, resolve } from 'node:path';
 
 import { execa } from 'execa';
-import pg from 'pg';
+import type pg from 'pg';
+import { Database } from '../db/database.js';
 import { findPgBinDir, type PgBinDir } from './binaries.js';
 import { serverUser, type OsUser } from './os-user.js';
 import { quoteIdent } from '../db/quote.js';
@@ -150,13 +151,13 @@ export class LocalCluster {
 
   /** Creates `database` when it does not exist. */
   async ensureDatabase(database: string): Promise<void> {
-    const client = new pg.Client(this.connectionConfig('postgres'));
-    await client.connect();
+    const config = this.connectionConfig('postgres');
+    const db = await Database.connect({ source: 'embedded', config, label: `${config.user}@127.0.0.1:${config.port}/postgres` });
     try {
-      const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
-      if (!rowCount) await client.query(`CREATE DATABASE ${quoteIdent(database)}`);
+      const { rowCount } = await db.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
+      if (!rowCount) await db.query(`CREATE DATABASE ${quoteIdent(database)}`);
     } finally {
-      await client.end();
+      await db.close();
     }
   }
 

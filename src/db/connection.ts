@@ -5,6 +5,14 @@ import { LocalCluster } from '../cluster/local-cluster.js';
 import { inputError, operationError } from '../errors.js';
 import type { Log } from '../ui/log.js';
 
+/** The SSL settings of a database URL as libpq names them. */
+interface LibpqSsl {
+  sslmode?: string;
+  sslrootcert?: string;
+  sslcert?: string;
+  sslkey?: string;
+}
+
 /** Where the connection settings came from, in the order they are looked for. */
 export type ConnectionSource = 'flag' | 'DATABASE_URL' | 'PG variables' | 'embedded';
 
@@ -44,7 +52,13 @@ export function configFromUrl(url: string): ClientConfig {
     database: parsed.database ?? undefined,
   };
   if (parsed.ssl !== undefined && parsed.ssl !== false) config.ssl = parsed.ssl as ClientConfig['ssl'];
-  return config;
+  // libpq's own names, for pg_dump and pg_restore (pg itself reads `ssl`).
+  const libpqSsl: LibpqSsl = {};
+  for (const key of ['sslmode', 'sslrootcert', 'sslcert', 'sslkey'] as const) {
+    const value = (parsed as Record<string, unknown>)[key];
+    if (typeof value === 'string' && value !== '') libpqSsl[key] = value;
+  }
+  return Object.keys(libpqSsl).length > 0 ? Object.assign(config, { libpqSsl }) : config;
 }
 
 /** Fills in what libpq would from the PG* variables, so labels and child processes agree with `pg`. */
@@ -114,13 +128,18 @@ async function embeddedConnection(log: Log, cwd?: string): Promise<ConnectionTar
  * reaches the same database. The password travels here, never in argv.
  */
 export function libpqEnvironment(config: ClientConfig): Record<string, string | undefined> {
+  const ssl = (config as { libpqSsl?: LibpqSsl }).libpqSsl ?? {};
   return {
     PGHOST: config.host,
     PGPORT: config.port === undefined ? undefined : String(config.port),
     PGUSER: config.user,
     PGDATABASE: config.database,
     PGPASSWORD: typeof config.password === 'string' ? config.password : undefined,
-    PGSSLMODE: config.ssl ? 'require' : process.env.PGSSLMODE,
+    // The URL's own sslmode and certificate paths, so verify-full stays verify-full in the child.
+    PGSSLMODE: ssl.sslmode ?? (config.ssl ? 'require' : process.env.PGSSLMODE),
+    PGSSLROOTCERT: ssl.sslrootcert ?? process.env.PGSSLROOTCERT,
+    PGSSLCERT: ssl.sslcert ?? process.env.PGSSLCERT,
+    PGSSLKEY: ssl.sslkey ?? process.env.PGSSLKEY,
     PGAPPNAME: 'astra',
   };
 }
