@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { appendFileSync, chmodSync, chownSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, chownSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { basename, dirname, join, resolve } from 'node:path';
 
@@ -56,7 +56,10 @@ export class LocalCluster {
   }
 
   get exists(): boolean {
-    return existsSync(join(this.dataDir, 'PG_VERSION')) && existsSync(this.stateFile);
+    if (!existsSync(this.stateFile)) return false;
+    // Another run may have just created it, with its data elsewhere.
+    this.dataDir = this.state().dataDir ?? this.dataDir;
+    return existsSync(join(this.dataDir, 'PG_VERSION'));
   }
 
   state(): ClusterState {
@@ -80,6 +83,35 @@ export class LocalCluster {
     if (this.exists) return;
     const bin = await this.binaries();
     mkdirSync(this.baseDir, { recursive: true, mode: 0o711 });
+    // Two runs starting at once on first use: one creates, the other waits for it.
+    const lock = join(this.baseDir, '.init.lock');
+    let lockFd: number;
+    try {
+      lockFd = openSync(lock, 'wx', 0o600);
+    } catch {
+      await this.waitForOtherInit(lock);
+      return;
+    }
+    try {
+      await this.initLocked(bin);
+    } finally {
+      closeSync(lockFd);
+      rmSync(lock, { force: true });
+    }
+  }
+
+  private async waitForOtherInit(lock: string): Promise<void> {
+    for (let waited = 0; waited < 120_000; waited += 250) {
+      if (this.exists) return;
+      if (!existsSync(lock)) break;
+      await new Promise((resolveWait) => setTimeout(resolveWait, 250));
+    }
+    if (!this.exists) throw new Error(`another astra run is creating the cluster in ${this.baseDir} and has not finished; remove ${lock} if no astra is running`);
+  }
+
+  private async initLocked(bin: PgBinDir): Promise<void> {
+    if (existsSync(this.stateFile)) this.dataDir = this.state().dataDir ?? this.dataDir;
+    if (this.exists) return;
     // The server's user must be able to reach its data directory.
     chmodSync(this.baseDir, 0o711);
     if (this.runAs && !canTraverse(this.baseDir, this.runAs)) {
@@ -89,6 +121,10 @@ export class LocalCluster {
       mkdirSync(fallback, { recursive: true, mode: 0o711 });
       chmodSync(fallback, 0o711);
       this.dataDir = join(fallback, 'data');
+    }
+    // Never wipe a cluster: data without its cluster.json is a problem for a person to look at.
+    if (existsSync(join(this.dataDir, 'PG_VERSION'))) {
+      throw new Error(`${this.dataDir} holds a PostgreSQL cluster but ${this.stateFile} is missing; astra will not overwrite it. Move the folder away to start afresh`);
     }
     rmSync(this.dataDir, { recursive: true, force: true });
     mkdirSync(this.dataDir, { mode: 0o700 });
@@ -113,7 +149,14 @@ export class LocalCluster {
     ];
     appendFileSync(join(this.dataDir, 'postgresql.conf'), `\n# astra\n${settings.join('\n')}\n`);
     const state: ClusterState = { dataDir: this.dataDir, port: await freePort(), user, password, binDir: bin.dir, major: bin.major };
-    writeFileSync(this.stateFile, JSON.stringify(state, null, 2), { mode: 0o600 });
+    this.writeState(state);
+  }
+
+  /** Writes cluster.json whole or not at all. */
+  private writeState(state: ClusterState): void {
+    const temporary = `${this.stateFile}.${process.pid}.tmp`;
+    writeFileSync(temporary, JSON.stringify(state, null, 2), { mode: 0o600 });
+    renameSync(temporary, this.stateFile);
   }
 
   /** Whether the server is running, by pg_ctl status. */
@@ -130,7 +173,7 @@ export class LocalCluster {
     // The port chosen last time may have been taken since: pick another then.
     if (!(await portIsFree(state.port))) {
       state.port = await freePort();
-      writeFileSync(this.stateFile, JSON.stringify(state, null, 2), { mode: 0o600 });
+      this.writeState(state);
     }
     const logFile = join(this.dataDir, 'server.log');
     const result = await this.runServerTool(

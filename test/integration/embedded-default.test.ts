@@ -11,9 +11,11 @@ const clusterDir = join(project, '.astra', 'postgres');
 
 // A second fresh clone, for the main job on the shipped bundle.
 const freshClone = mkdtempSync(join(tmpdir(), 'astra-fresh-clone-'));
+// A third, where two runs start at once.
+const raced = mkdtempSync(join(tmpdir(), 'astra-raced-'));
 
 afterAll(async () => {
-  for (const folder of [project, freshClone]) {
+  for (const folder of [project, freshClone, raced]) {
     const cluster = new LocalCluster(join(folder, '.astra', 'postgres'));
     await cluster.stop();
     // Run as root from a folder the server's user cannot enter, the data lives under /var/lib/astra.
@@ -50,5 +52,12 @@ describe('the embedded default database', () => {
     const doctor = await astra(['doctor', '--json'], { cwd: freshClone });
     expect(doctor.exitCode, doctor.stdout).toBe(0);
     expect(JSON.parse(doctor.stdout).checks.filter((check: { status: string }) => check.status === 'fail')).toEqual([]);
+  });
+
+  it('two runs starting at once on first use make one cluster, and both succeed', async () => {
+    const dir = join(fixturesDir, 'naming-dash');
+    const runs = await Promise.all([1, 2].map(() => astra(['--migrations-dir', dir, 'status', '--json'], { cwd: raced })));
+    for (const run of runs) expect(run.exitCode, run.stderr).toBe(0);
+    expect(runs.filter((run) => run.stderr.includes('using the new local PostgreSQL')).length).toBeGreaterThanOrEqual(1);
   });
 });
