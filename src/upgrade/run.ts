@@ -1,43 +1,25 @@
-import { Listr } from 'listr2';
 import { tableSizes } from '../db/activity.js';
 import { Ledger } from '../db/ledger.js';
 import { AstraError, EXIT_BAD_INPUT, errorMessage, inputError, operationError } from '../errors.js';
-import { MigrationFailedError, MigrationRunner, type LockPolicy } from '../migrations/apply.js';
 import { loadMigrations, type Migration } from '../migrations/load.js';
 import { planUp } from '../migrations/plan.js';
 import { checkBundle, formatProblem } from '../release/check.js';
-import { loadReleaseNotes, type ReleaseNotes } from '../release/notes.js';
+import { loadReleaseNotes } from '../release/notes.js';
 import { formatMs } from '../duration.js';
 import { canPrompt, confirm } from '../ui/prompt.js';
-import { taskListOptions } from '../ui/tasks.js';
 import { astraVersion } from '../version.js';
-import { withDatabase, withRunLock, type Context } from '../commands/context.js';
+import { withDatabase, type Context } from '../commands/context.js';
 import { failed, type ChecklistItem } from './checks.js';
 import { planUpgrade, type UpgradePlan } from './plan.js';
 import type { DoctorReport, UpgradePorts } from './ports.js';
 import { runPreflight } from './preflight.js';
+import { recover } from './recover.js';
+import { applyStages } from './stages.js';
+import { rollbackCommandFor, type Prepared, type RunState, type UpgradeOptions } from './state.js';
+
+export type { UpgradeOptions } from './state.js';
+export { rollbackCommandFor } from './state.js';
 import { renderPlanText, type RenderInput } from './render.js';
-
-export interface UpgradeOptions {
-  to?: string;
-  dryRun: boolean;
-  allowBreaking: boolean;
-  noBackup: boolean;
-  noRollback: boolean;
-  pgBinDir?: string;
-  lockWaitMs: number;
-  lockPolicy: LockPolicy;
-  longTransactionSeconds: number;
-}
-
-/** What an upgrade run recorded; rollback decisions are made from this alone. */
-interface RunState {
-  stage: 'preflight' | 'backup' | 'apply' | 'doctor' | 'done';
-  backup: { id: string; createdAt: string } | null;
-  applied: { version: number; file: string; durationMs: number }[];
-  durations: Record<string, number>;
-  interrupted: boolean;
-}
 
 export interface UpgradeReport {
   database: string;
@@ -51,21 +33,6 @@ export interface UpgradeReport {
   doctor: DoctorReport | null;
   rollbackCommand: string;
   durations: Record<string, number>;
-}
-
-export interface Prepared {
-  /** doctor's report before anything changed: the final check fails only on what is newly wrong. */
-  doctorBefore: DoctorReport;
-  releases: ReleaseNotes[];
-  migrations: Migration[];
-  plan: UpgradePlan;
-  items: ChecklistItem[];
-  render: RenderInput;
-}
-
-export function rollbackCommandFor(plan: UpgradePlan, backupId?: string): string {
-  if (backupId) return plan.from ? `astra rollback --to ${plan.from} --backup ${backupId}` : `astra rollback --backup ${backupId}`;
-  return plan.from ? `astra rollback --to ${plan.from}` : 'astra rollback --backup <the backup id astra upgrade prints>';
 }
 
 /** The ledger's own health as a checklist item: no drift, not dirty, not newer than the files. */
@@ -226,114 +193,3 @@ export async function runUpgrade(context: Context, options: UpgradeOptions, port
   return report(doctor);
 }
 
-class InterruptedError extends Error {}
-
-/** Backup and Apply, as one task list, under astra's run lock. */
-async function applyStages(context: Context, prepared: Prepared, options: UpgradeOptions, ports: UpgradePorts, state: RunState): Promise<void> {
-  const { plan } = prepared;
-  const byVersion = new Map(prepared.migrations.map((migration) => [migration.version, migration]));
-  await withDatabase(context, (db) =>
-    withRunLock(context, db, options.lockWaitMs, async () => {
-      const ledger = await Ledger.open(db, { create: true });
-      // Another run may have moved the database between the plan and the lock:
-      // drift or a dirty migration now stops here, before the backup.
-      const rows = await ledger.rows();
-      const ledgerNow = planUp(prepared.migrations, rows);
-      if (ledgerNow.resume) {
-        throw operationError(`Migration ${ledgerNow.resume.migration.file} was left unfinished since the plan was made; nothing was changed.`, 'See astra status, finish it with astra migrate up, then run the upgrade again.');
-      }
-      const current = planUpgrade({ releases: prepared.releases, migrations: prepared.migrations, ledger: rows, packageVersion: astraVersion, target: plan.to });
-      const pending = current.pending;
-      const tasks = new Listr(
-        [
-          {
-            title: 'Backup',
-            skip: () => (options.noBackup ? 'Backup skipped (--no-backup)' : false),
-            task: async (_, task) => {
-              state.stage = 'backup';
-              const startedAt = performance.now();
-              state.backup = await ports.backup.create(db, { fromVersion: plan.from, toVersion: plan.to }, (line) => (task.output = line));
-              state.durations.backup = performance.now() - startedAt;
-              task.title = `Backup ${state.backup.id} (${formatMs(state.durations.backup)})`;
-            },
-          },
-          {
-            title: `Apply ${pending.length} migration(s)`,
-            task: (_, task) => {
-              state.stage = 'apply';
-              const startedAt = performance.now();
-              return task.newListr(
-                pending.map((planned) => ({
-                  title: `${planned.file}${planned.safety === 'breaking' ? ' (breaking)' : ''}`,
-                  task: async (__, sub) => {
-                    if (state.interrupted) throw new InterruptedError();
-                    const migration = byVersion.get(planned.version)!;
-                    const runner = new MigrationRunner(db, ledger, options.lockPolicy, {
-                      statementOutside: (_m, statement) => (sub.output = `${statement.outsideTransaction}: ${statement.text.replace(/\s+/g, ' ').slice(0, 100)}`),
-                      lockRetry: (_m, _s, attempt, of, delayMs) => (sub.output = `lock not granted within lock_timeout; attempt ${attempt} of ${of} in ${formatMs(delayMs)}`),
-                      invalidIndexDropped: (_m, index) => (sub.output = `dropped INVALID index ${index}; building it again`),
-                    });
-                    await runner.prepareSession();
-                    const durationMs = await runner.apply(migration);
-                    state.applied.push({ version: planned.version, file: planned.file, durationMs: Math.round(durationMs) });
-                    state.durations.apply = performance.now() - startedAt;
-                    sub.title = `${planned.file} (${formatMs(durationMs)})`;
-                  },
-                })),
-                { exitOnError: true },
-              );
-            },
-          },
-        ],
-        taskListOptions({ json: context.json }),
-      );
-      await tasks.run();
-    }),
-  );
-}
-
-/**
- * After a failure: restore the backup (unless --no-rollback), run doctor, and
- * throw an error that says what failed and in what state the database is.
- * Driven by the recorded state alone; never throws anything but that error.
- */
-async function recover(context: Context, prepared: Prepared, options: UpgradeOptions, ports: UpgradePorts, state: RunState, error: unknown): Promise<never> {
-  const cause = error instanceof Error && error.name === 'ListrError' && error.cause ? error.cause : error;
-  const appliedText = state.applied.length ? `migration(s) ${state.applied.map((entry) => entry.version).join(', ')} were applied` : 'no migration was applied';
-  if (cause instanceof InterruptedError) {
-    const at = state.applied.at(-1);
-    throw operationError(
-      `Stopped at a safe point as asked: ${appliedText}${at ? `; the database is at migration ${at.file}` : `; the database is as it was (${prepared.plan.from ?? 'empty'})`}.`,
-      `Run astra upgrade again to continue${state.backup ? `, or go back with ${rollbackCommandFor(prepared.plan, state.backup.id)}` : ''}.`,
-      cause,
-    );
-  }
-  const what = `The upgrade failed during ${state.stage}: ${cause instanceof MigrationFailedError ? cause.summary : errorMessage(cause).replace(/\.$/, '')}`;
-  if (!state.backup) {
-    throw operationError(
-      `${what}. ${state.stage === 'backup' || state.stage === 'preflight' ? 'Nothing was changed.' : `No backup was taken (--no-backup); ${appliedText}.`}`,
-      state.stage === 'backup' ? 'Fix the backup problem (see above) and run again.' : 'See astra status and astra doctor.',
-      cause,
-    );
-  }
-  if (options.noRollback) {
-    throw operationError(`${what}. Not rolled back (--no-rollback): ${appliedText}.`, `Go back with ${rollbackCommandFor(prepared.plan, state.backup.id)}, or fix forward.`, cause);
-  }
-  context.log.warn(`${what}. Restoring backup ${state.backup.id}…`);
-  let restored: string;
-  try {
-    restored = await ports.backup.restore(state.backup.id, (line) => context.log.info(`  ${line}`));
-  } catch (restoreError) {
-    throw operationError(
-      `${what}. Restoring backup ${state.backup.id} failed too: ${errorMessage(restoreError)}. ${appliedText}.`,
-      `The backup is intact; restore it by hand with ${rollbackCommandFor(prepared.plan, state.backup.id)} once the cause is fixed.`,
-      cause,
-    );
-  }
-  const doctor = await ports.doctor().catch(() => null);
-  throw operationError(
-    `${what}. Rolled back: ${restored}${doctor ? ` astra doctor after the rollback: ${doctor.ok ? 'all checks pass' : `${failed(doctor.checks).length} check(s) fail`}.` : ''}`,
-    'Fix the cause (see above), then run astra upgrade again.',
-    cause,
-  );
-}

@@ -1,0 +1,52 @@
+import { errorMessage, operationError } from '../errors.js';
+import { MigrationFailedError } from '../migrations/apply.js';
+import type { Context } from '../commands/context.js';
+import { failed } from './checks.js';
+import type { UpgradePorts } from './ports.js';
+import { InterruptedError, rollbackCommandFor, type Prepared, type RunState, type UpgradeOptions } from './state.js';
+
+/**
+ * After a failure: restore the backup (unless --no-rollback), run doctor, and
+ * throw an error that says what failed and in what state the database is.
+ * Driven by the recorded state alone; never throws anything but that error.
+ */
+export async function recover(context: Context, prepared: Prepared, options: UpgradeOptions, ports: UpgradePorts, state: RunState, error: unknown): Promise<never> {
+  const cause = error instanceof Error && error.name === 'ListrError' && error.cause ? error.cause : error;
+  const appliedText = state.applied.length ? `migration(s) ${state.applied.map((entry) => entry.version).join(', ')} were applied` : 'no migration was applied';
+  if (cause instanceof InterruptedError) {
+    const at = state.applied.at(-1);
+    throw operationError(
+      `Stopped at a safe point as asked: ${appliedText}${at ? `; the database is at migration ${at.file}` : `; the database is as it was (${prepared.plan.from ?? 'empty'})`}.`,
+      `Run astra upgrade again to continue${state.backup ? `, or go back with ${rollbackCommandFor(prepared.plan, state.backup.id)}` : ''}.`,
+      cause,
+    );
+  }
+  const what = `The upgrade failed during ${state.stage}: ${cause instanceof MigrationFailedError ? cause.summary : errorMessage(cause).replace(/\.$/, '')}`;
+  if (!state.backup) {
+    throw operationError(
+      `${what}. ${state.stage === 'backup' || state.stage === 'preflight' ? 'Nothing was changed.' : `No backup was taken (--no-backup); ${appliedText}.`}`,
+      state.stage === 'backup' ? 'Fix the backup problem (see above) and run again.' : 'See astra status and astra doctor.',
+      cause,
+    );
+  }
+  if (options.noRollback) {
+    throw operationError(`${what}. Not rolled back (--no-rollback): ${appliedText}.`, `Go back with ${rollbackCommandFor(prepared.plan, state.backup.id)}, or fix forward.`, cause);
+  }
+  context.log.warn(`${what}. Restoring backup ${state.backup.id}…`);
+  let restored: string;
+  try {
+    restored = await ports.backup.restore(state.backup.id, (line) => context.log.info(`  ${line}`));
+  } catch (restoreError) {
+    throw operationError(
+      `${what}. Restoring backup ${state.backup.id} failed too: ${errorMessage(restoreError)}. ${appliedText}.`,
+      `The backup is intact; restore it by hand with ${rollbackCommandFor(prepared.plan, state.backup.id)} once the cause is fixed.`,
+      cause,
+    );
+  }
+  const doctor = await ports.doctor().catch(() => null);
+  throw operationError(
+    `${what}. Rolled back: ${restored}${doctor ? ` astra doctor after the rollback: ${doctor.ok ? 'all checks pass' : `${failed(doctor.checks).length} check(s) fail`}.` : ''}`,
+    'Fix the cause (see above), then run astra upgrade again.',
+    cause,
+  );
+}

@@ -1,0 +1,46 @@
+import type { LockPolicy } from '../migrations/apply.js';
+import type { Migration } from '../migrations/load.js';
+import type { ReleaseNotes } from '../release/notes.js';
+import type { ChecklistItem } from './checks.js';
+import type { UpgradePlan } from './plan.js';
+import type { DoctorReport } from './ports.js';
+import type { RenderInput } from './render.js';
+
+export interface UpgradeOptions {
+  to?: string;
+  dryRun: boolean;
+  allowBreaking: boolean;
+  noBackup: boolean;
+  noRollback: boolean;
+  pgBinDir?: string;
+  lockWaitMs: number;
+  lockPolicy: LockPolicy;
+  longTransactionSeconds: number;
+}
+
+export interface Prepared {
+  /** doctor's report before anything changed: the final check fails only on what is newly wrong. */
+  doctorBefore: DoctorReport;
+  releases: ReleaseNotes[];
+  migrations: Migration[];
+  plan: UpgradePlan;
+  items: ChecklistItem[];
+  render: RenderInput;
+}
+
+/** What an upgrade run recorded; rollback decisions are made from this alone. */
+export interface RunState {
+  stage: 'preflight' | 'backup' | 'apply' | 'doctor' | 'done';
+  backup: { id: string; createdAt: string } | null;
+  applied: { version: number; file: string; durationMs: number }[];
+  durations: Record<string, number>;
+  interrupted: boolean;
+}
+
+/** Ctrl-C was pressed: the run stops between two steps. */
+export class InterruptedError extends Error {}
+
+export function rollbackCommandFor(plan: UpgradePlan, backupId?: string): string {
+  if (backupId) return plan.from ? `astra rollback --to ${plan.from} --backup ${backupId}` : `astra rollback --backup ${backupId}`;
+  return plan.from ? `astra rollback --to ${plan.from}` : 'astra rollback --backup <the backup id astra upgrade prints>';
+}
