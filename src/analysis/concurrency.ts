@@ -192,7 +192,7 @@ function concurrentForm(statement: Statement): Statement {
       ? { ...statement.node, params: [...list(statement.node.params), { DefElem: { defname: 'concurrently', defaction: 'DEFELEM_UNSPEC' } }] }
       : { ...statement.node, concurrent: true };
   const reason = outsideTransactionReason(statement.kind, node);
-  return { ...statement, text, node, ...(reason ? { outsideTransaction: reason } : {}) };
+  return { ...statement, text, node, writtenAs: statement.text, ...(reason ? { outsideTransaction: reason } : {}) };
 }
 
 /** Inserts `word` after the first keyword token in `keywords` at parenthesis depth 0. */

@@ -161,7 +161,15 @@ export class MigrationRunner {
     for (const group of statementGroups(remaining)) {
       const first = group[0]!;
       const next = first.index + group.length;
-      if (first.outsideTransaction) {
+      if (first.outsideTransaction && first.writtenAs && (await this.onPartitionedRelation(first))) {
+        // PostgreSQL cannot index a partitioned table CONCURRENTLY: run it as the file wrote it.
+        await this.withLockRetries(migration, group, () =>
+          this.db.transaction(async () => {
+            await this.run(migration, { ...first, text: first.writtenAs! }, true);
+            await this.ledger.recordProgress(migration.version, next);
+          }),
+        );
+      } else if (first.outsideTransaction) {
         this.events.statementOutside?.(migration, first);
         await this.withLockRetries(migration, group, async () => {
           await this.dropInvalidIndexBeforeBuild(migration, first);
@@ -226,6 +234,21 @@ export class MigrationRunner {
         throw new MigrationFailedError(migration, error.statement, cause, error.dirty, options.resumable);
       }
     }
+  }
+
+  /** Whether a rewritten index statement works on a partitioned table or index. */
+  private async onPartitionedRelation(statement: Statement): Promise<boolean> {
+    let name: string | undefined;
+    if (statement.kind === 'IndexStmt' || statement.kind === 'ReindexStmt') {
+      const relation = statement.node.relation as { relname?: string; schemaname?: string } | undefined;
+      if (relation?.relname) name = relation.schemaname ? `${quoteIdent(relation.schemaname)}.${quoteIdent(relation.relname)}` : quoteIdent(relation.relname);
+    } else if (statement.kind === 'DropStmt') {
+      const items = ((statement.node.objects as { List?: { items?: { String?: { sval?: string } }[] } }[] | undefined)?.[0]?.List?.items ?? []).map((item) => item.String?.sval ?? '');
+      if (items.length > 0) name = items.map(quoteIdent).join('.');
+    }
+    if (!name) return false;
+    const { rows } = await this.db.query<{ relkind: string | null }>('SELECT (SELECT relkind::text FROM pg_class WHERE oid = to_regclass($1)) AS relkind', [name]);
+    return rows[0]?.relkind === 'p' || rows[0]?.relkind === 'I';
   }
 
   /**

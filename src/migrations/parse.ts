@@ -18,6 +18,8 @@ export interface Statement {
    * (CREATE INDEX CONCURRENTLY, VACUUM, ...); undefined when it can.
    */
   outsideTransaction?: string;
+  /** The text as the file wrote it, when astra rewrote the statement to run CONCURRENTLY. */
+  writtenAs?: string;
 }
 
 let loaded: Promise<void> | undefined;

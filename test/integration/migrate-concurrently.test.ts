@@ -76,4 +76,16 @@ describe('statements that cannot run in a transaction', () => {
     expect(result.stderr).toContain('dropped the INVALID index public.items_code_key');
     expect(await indexState()).toEqual({ valid: true });
   });
+
+  it('builds indexes on existing tables CONCURRENTLY, except on a partitioned table, which PostgreSQL cannot', async () => {
+    const parted = join(fixturesDir, 'partitioned');
+    const first = await astra(['--migrations-dir', parted, 'migrate', 'up', '--to', '1'], { env: { DATABASE_URL: db.url } });
+    expect(first.exitCode, first.stderr).toBe(0);
+    const result = await astra(['--migrations-dir', parted, 'migrate', 'up'], { env: { DATABASE_URL: db.url } });
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.stderr).toContain('CREATE INDEX CONCURRENTLY outside the transaction: CREATE INDEX CONCURRENTLY IF NOT EXISTS plain_log_at_idx');
+    expect(result.stderr).not.toContain('CONCURRENTLY IF NOT EXISTS events_at_idx');
+    const indexes = await db.query<{ relname: string }>("SELECT c.relname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indisvalid AND c.relname IN ('events_at_idx', 'plain_log_at_idx') ORDER BY 1");
+    expect(indexes.map((row) => row.relname)).toEqual(['events_at_idx', 'plain_log_at_idx']);
+  });
 });
