@@ -51,7 +51,9 @@ export function doctorOptions(flags: DoctorFlags): DoctorOptions {
       url = undefined;
     }
     if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
-      throw inputError(`--health-url "${flags.healthUrl}" is not an http:// or https:// URL.`, 'Give the address the application answers health checks on, e.g. http://127.0.0.1:8080/health.');
+      // Not echoed whole: a URL may carry credentials.
+      const shown = url ? `${url.protocol}//${url.host}` : 'the value given';
+      throw inputError(`--health-url (${shown}) is not an http:// or https:// URL.`, 'Give the address the application answers health checks on, e.g. http://127.0.0.1:8080/health.');
     }
   }
   const checkTimeoutMs = flags.checkTimeout ? parseDuration(flags.checkTimeout, '--check-timeout') : DEFAULT_CHECK_TIMEOUT_MS;

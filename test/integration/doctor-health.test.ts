@@ -68,7 +68,7 @@ describe('health-url', () => {
   it('refuses a URL that is not http(s), exit 2', async () => {
     const result = await doctor('--health-url', 'ftp://127.0.0.1/health');
     expect(result.exitCode).toBe(2);
-    expect(result.stderr).toContain('error: --health-url "ftp://127.0.0.1/health" is not an http:// or https:// URL.');
+    expect(result.stderr).toContain('error: --health-url (ftp://127.0.0.1) is not an http:// or https:// URL.');
     expect(result.stdout).toBe('');
   });
 });
