@@ -15,11 +15,13 @@ export interface BackupChoice {
 }
 
 /**
- * The backup a rollback restores: `backupId` when given (checked against `to`
- * when both are), else the newest backup of `database` whose applied
- * migrations are exactly those of the releases up to `to`.
+ * The backups a rollback may restore, in the order to try them: `backupId`
+ * alone when given (checked against `to` when both are), else every backup of
+ * `database` whose applied migrations are exactly those of the releases up to
+ * `to`, newest first. The first that passes verification is restored
+ * (`firstVerifiedBackup`).
  */
-export async function chooseRollbackBackup(context: Context, choice: BackupChoice): Promise<BackupManifest> {
+export async function rollbackCandidates(context: Context, choice: BackupChoice): Promise<BackupManifest[]> {
   if (choice.to === undefined && choice.backupId === undefined) {
     throw inputError('Say what to roll back to: --to <version> (an application release) or --backup <id>.', 'Run astra backup list to see the backups and their schema versions.');
   }
@@ -35,12 +37,12 @@ export async function chooseRollbackBackup(context: Context, choice: BackupChoic
         'Drop --to to restore that backup anyway, or drop --backup to take the newest backup of that release.',
       );
     }
-    return manifest;
+    return [manifest];
   }
   const to = choice.to as string;
   const { manifests } = await listBackups(dir);
-  const [newest] = backupsOfRelease(manifests, releases, to, choice.database);
-  if (!newest) {
+  const ofRelease = backupsOfRelease(manifests, releases, to, choice.database);
+  if (ofRelease.length === 0) {
     const ofDatabase = manifests.filter((manifest) => manifest.database.name === choice.database);
     throw operationError(
       `There is no backup of ${choice.database} taken at release ${to} (migrations up to ${last ?? 'none'}) in ${dir}; nothing was changed.`,
@@ -49,5 +51,26 @@ export async function chooseRollbackBackup(context: Context, choice: BackupChoic
         : `There is no backup of ${choice.database} there at all: check --backup-dir.`,
     );
   }
-  return newest;
+  return ofRelease;
+}
+
+export interface VerifiedChoice {
+  /** The first candidate that passed; undefined when none did. */
+  chosen: BackupManifest | undefined;
+  /** The candidates tried before it, each with what failed. */
+  rejected: { manifest: BackupManifest; problems: string[] }[];
+}
+
+/**
+ * Tries `candidates` in order with `verify` (which returns the failed checks,
+ * empty when the backup passes) and stops at the first that passes.
+ */
+export async function firstVerifiedBackup(candidates: readonly BackupManifest[], verify: (manifest: BackupManifest) => Promise<string[]>): Promise<VerifiedChoice> {
+  const rejected: VerifiedChoice['rejected'] = [];
+  for (const manifest of candidates) {
+    const problems = await verify(manifest);
+    if (problems.length === 0) return { chosen: manifest, rejected };
+    rejected.push({ manifest, problems });
+  }
+  return { chosen: undefined, rejected };
 }

@@ -25,6 +25,8 @@ export interface ClearSessionsOptions {
   onBlocked?: (blocked: boolean) => void;
   log: Log;
   pollMs?: number;
+  /** Stops the waiting (an interrupt): clearSessions then throws, with connections allowed again. */
+  signal?: AbortSignal;
 }
 
 async function setAllowConnections(admin: Database, database: string, allow: boolean): Promise<void> {
@@ -50,6 +52,7 @@ export async function clearSessions(admin: Database, options: ClearSessionsOptio
   };
   try {
     for (;;) {
+      if (options.signal?.aborted) throw operationError(`Stopped while clearing the sessions of ${databases.join(' and ')}.`);
       let sessions = await sessionsOn(admin, databases, options.exclude);
       if (sessions.length === 0) {
         await block(true);

@@ -1,7 +1,7 @@
 import { chmod, mkdir, open, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Context } from '../commands/context.js';
-import type { Database } from '../db/database.js';
+import { Database } from '../db/database.js';
 import { formatMs } from '../duration.js';
 import { errorMessage, operationError } from '../errors.js';
 import { findClientTool } from '../pgtools/client-tools.js';
@@ -11,8 +11,8 @@ import { newBackupId } from './backup-id.js';
 import { archiveDigest } from './checksum.js';
 import { childEnvironment } from './child-environment.js';
 import { ensureBackupFolder, fsyncPath, temporaryName, writeManifest } from './folder.js';
-import { onInterrupt, once } from './interrupt.js';
-import type { BackupFormat, BackupManifest, TableCount } from './manifest.js';
+import { interruptedError, once, watchInterrupts } from './interrupt.js';
+import { archiveNameOf, type BackupFormat, type BackupManifest, type TableCount } from './manifest.js';
 import { runPgDump } from './pg-dump.js';
 import { liveProgress, progressWorthReporting, runSteps } from './progress.js';
 import { countRows, userTables } from './row-counts.js';
@@ -32,9 +32,6 @@ export interface CreateBackupOptions {
   onProgress?: (text: string) => void;
 }
 
-export function archiveName(id: string, format: BackupFormat): string {
-  return format === 'custom' ? `${id}.dump` : `${id}.dir`;
-}
 
 interface DumpOutcome {
   state: SchemaState;
@@ -52,10 +49,12 @@ export async function createBackup(context: Context, db: Database, options: Crea
   const dir = context.backupDir;
   const startedAt = new Date();
   const id = newBackupId(startedAt);
-  const name = archiveName(id, format);
+  const name = archiveNameOf(id, format);
   const temporary = join(dir, temporaryName(name));
   const final = join(dir, name);
+  const interrupts = watchInterrupts((line) => context.log.warn(line));
   const abort = new AbortController();
+  interrupts.signal.addEventListener('abort', () => abort.abort(), { once: true });
   let manifestWritten = false;
   const undo = once(async () => {
     abort.abort();
@@ -63,7 +62,9 @@ export async function createBackup(context: Context, db: Database, options: Crea
     await rm(temporary, { recursive: true, force: true });
     await rm(final, { recursive: true, force: true });
   });
-  const removeHandlers = onInterrupt(undo);
+  const stopIfInterrupted = () => {
+    if (interrupts.received()) throw new Error('interrupted');
+  };
 
   let manifest: BackupManifest | undefined;
   try {
@@ -71,6 +72,7 @@ export async function createBackup(context: Context, db: Database, options: Crea
     const serverVersionNum = await db.serverVersionNum();
     const serverVersion = await serverVersionText(db);
     const pgDump = await findClientTool('pg_dump', majorOf(serverVersionNum), options.pgBinDir);
+    stopIfInterrupted();
     await createPrivately(temporary, format, dir);
     const config = db.target.config;
     let outcome: DumpOutcome | undefined;
@@ -97,6 +99,7 @@ export async function createBackup(context: Context, db: Database, options: Crea
           title: `Save ${final}`,
           run: async () => {
             await makeDurable(temporary, format);
+            stopIfInterrupted();
             await rename(temporary, final);
             await fsyncPath(dir);
             const digest = await archiveDigest(final, format);
@@ -121,6 +124,7 @@ export async function createBackup(context: Context, db: Database, options: Crea
               ...(options.fromVersion !== undefined ? { fromVersion: options.fromVersion } : {}),
               ...(options.toVersion !== undefined ? { toVersion: options.toVersion } : {}),
             };
+            stopIfInterrupted();
             await writeManifest(dir, manifest);
             manifestWritten = true;
             return `Saved backup ${id} (${formatBytes(digest.sizeBytes)}, ${formatMs(manifest.durationMs)})`;
@@ -131,10 +135,16 @@ export async function createBackup(context: Context, db: Database, options: Crea
     );
   } catch (error) {
     await undo();
+    const signal = interrupts.received();
+    if (signal && !manifestWritten) {
+      throw interruptedError(signal, `while backup ${id} was being taken`, 'the partial archive was removed and no backup was recorded.', 'Run astra backup create again.');
+    }
     throw error;
   } finally {
-    removeHandlers();
+    interrupts.stop();
   }
+  // A signal that arrived once the manifest was written changes nothing: the backup is complete.
+  if (manifest && interrupts.received()) context.log.warn(`Backup ${id} was complete when the interrupt came; it is kept.`);
   if (!manifest) throw operationError('The backup did not finish.', 'Run it again.');
   return manifest;
 }
@@ -193,17 +203,37 @@ async function dumpInSnapshot(db: Database, run: DumpRun): Promise<DumpOutcome> 
     } finally {
       process.umask(previousUmask);
     }
+    // A stop (interrupt) must not leave the count waiting, e.g. behind a
+    // table lock that also holds pg_dump: it is cancelled from the side.
+    const { rows } = await db.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+    const cancelCounting = () => void cancelQuery(db, Number(rows[0]?.pid));
+    run.abort.signal.addEventListener('abort', cancelCounting, { once: true });
     const counting = countRows(db).catch((error: unknown) => {
       run.abort.abort();
       throw error;
     });
     const [dumped, counted] = await Promise.allSettled([dump, counting]);
+    run.abort.signal.removeEventListener('abort', cancelCounting);
     if (counted.status === 'rejected') {
       throw operationError(`Counting the rows of the tables failed: ${errorMessage(counted.reason)}.`, 'Check that the role can read every table.', counted.reason);
     }
     if (dumped.status === 'rejected') throw dumped.reason;
     return { state, tables: counted.value };
   });
+}
+
+/** Cancels the statement the server process `pid` runs, over a connection of its own; never throws. */
+async function cancelQuery(db: Database, pid: number): Promise<void> {
+  try {
+    const side = await Database.connect(db.target);
+    try {
+      await side.query('SELECT pg_cancel_backend($1::int)', [pid]);
+    } finally {
+      await side.close();
+    }
+  } catch {
+    // The count then ends on its own; nothing else depends on it.
+  }
 }
 
 /** Mode 0600/0700 on what pg_dump wrote, and fsync of every file and the folder holding them. */

@@ -1,6 +1,6 @@
 import { constants } from 'node:fs';
 import { chmod, lstat, mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { errorMessage, inputError, operationError } from '../errors.js';
 import type { Log } from '../ui/log.js';
 import { isBackupId } from './backup-id.js';
@@ -139,6 +139,10 @@ export async function readBackup(dir: string, id: string): Promise<BackupManifes
 
 /** Deletes a backup: the manifest first, so that a backup half-deleted no longer lists. */
 export async function removeBackup(dir: string, manifest: BackupManifest): Promise<void> {
+  // The schema allows only `<id>.dump` / `<id>.dir`; never delete a path that leaves the folder.
+  if (basename(manifest.archive) !== manifest.archive || !manifest.archive.startsWith(manifest.id)) {
+    throw operationError(`The manifest of backup ${manifest.id} names the archive "${manifest.archive}", outside the backup folder; it is not deleted.`);
+  }
   await rm(join(dir, manifestFileName(manifest.id)), { force: true });
   await fsyncPath(dir).catch(() => {});
   await rm(join(dir, manifest.archive), { recursive: true, force: true });

@@ -1,32 +1,53 @@
-const EXIT_CODE: Record<'SIGINT' | 'SIGTERM', number> = { SIGINT: 130, SIGTERM: 143 };
+import { AstraError, EXIT_FAILED } from '../errors.js';
+
+export type InterruptSignal = 'SIGINT' | 'SIGTERM';
+
+/** Ctrl-C and SIGTERM, noticed while work that must be undone runs. */
+export interface InterruptWatch {
+  /** The signal that arrived, once one has. */
+  received(): InterruptSignal | undefined;
+  /** Aborted when a signal arrives: give it to child processes (pg_dump, pg_restore, psql) so that they stop. */
+  readonly signal: AbortSignal;
+  /** Removes the handlers. */
+  stop(): void;
+}
 
 /**
- * While work that must be undone runs, Ctrl-C or a SIGTERM runs `undo` once
- * and then ends the process. Returns the function that removes the handlers.
+ * While work that must be undone runs, Ctrl-C or a SIGTERM aborts `signal`
+ * (stopping the children it was given to) and is remembered. Nothing ends the
+ * process here: the work undoes what it started and throws `interruptedError`,
+ * so that the caller (a command, or the upgrade, which stops at safe points
+ * and prints its own report) decides what happens next.
  *
- * The handlers stay registered (`on`, not `once`) until removed: execa's
- * exit hook re-raises a signal when it sees no other listener for it, which
- * would end the process before `undo` has finished.
+ * The handlers stay registered (`on`, not `once`) until `stop`: execa's exit
+ * hook re-raises a signal when it sees no other listener for it, which would
+ * end the process before the undo has finished.
  */
-export function onInterrupt(undo: () => Promise<void>): () => void {
-  let interrupted = false;
+export function watchInterrupts(log: (line: string) => void): InterruptWatch {
+  const abort = new AbortController();
+  let received: InterruptSignal | undefined;
   const handlers = (['SIGINT', 'SIGTERM'] as const).map((signal) => {
     const handler = () => {
-      if (interrupted) return;
-      interrupted = true;
-      process.stderr.write(`\nInterrupted (${signal}): undoing what was started…\n`);
-      void undo()
-        .catch(() => {})
-        .finally(() => process.exit(EXIT_CODE[signal]));
+      if (received) return;
+      received = signal;
+      log(`Interrupted (${signal}): stopping and undoing what was started…`);
+      abort.abort();
     };
     process.on(signal, handler);
     return { signal, handler };
   });
-  return () => {
-    // Once interrupted, the handlers stay until the process exits.
-    if (interrupted) return;
-    for (const { signal, handler } of handlers) process.removeListener(signal, handler);
+  return {
+    received: () => received,
+    signal: abort.signal,
+    stop: () => {
+      for (const { signal, handler } of handlers) process.removeListener(signal, handler);
+    },
   };
+}
+
+/** The error an interrupted operation ends with (exit 1): what was interrupted, and the state things are in. */
+export function interruptedError(signal: InterruptSignal, what: string, state: string, fix: string): AstraError {
+  return new AstraError(`Interrupted (${signal}) ${what}: ${state}`, { fix, exitCode: EXIT_FAILED });
 }
 
 /** Wraps `work` so that it runs at most once and never throws: for undo steps. */

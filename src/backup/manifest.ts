@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isBackupId } from './backup-id.js';
 
 /** The two pg_dump archive formats astra writes. */
 export const BACKUP_FORMATS = ['custom', 'directory'] as const;
@@ -47,7 +48,19 @@ export const manifestSchema = z.looseObject({
   fromVersion: z.string().optional(),
   toVersion: z.string().optional(),
   verification: verification.optional(),
+})
+  .refine((manifest) => isBackupId(manifest.id), { message: 'is not a backup id (they look like 20261102T143015Z-a1b2c3)', path: ['id'] })
+  .refine((manifest) => manifest.archive === archiveNameOf(manifest.id, manifest.format), {
+  // The archive is deleted by prune and read by restore: a name that leaves
+  // the backup folder ("../..") must never reach either.
+  message: 'must be the backup id followed by .dump (custom format) or .dir (directory format)',
+  path: ['archive'],
 });
+
+/** The archive's name in the backup folder: `<id>.dump` (custom) or `<id>.dir` (directory). */
+export function archiveNameOf(id: string, format: BackupFormat): string {
+  return format === 'custom' ? `${id}.dump` : `${id}.dir`;
+}
 
 export type BackupManifest = z.infer<typeof manifestSchema>;
 export type TableCount = z.infer<typeof tableCount>;

@@ -1,3 +1,6 @@
+import { chmod, mkdtemp, open, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { execa } from 'execa';
 import { operationError } from '../errors.js';
 
@@ -58,26 +61,72 @@ export interface InPlaceRestoreRun {
   archive: string;
   /** SQL run first, in the same transaction: drops what the archive does not hold. */
   prelude: string;
+  /** SQL run last, in the same transaction: raises to refuse the commit (e.g. a client got in). */
+  finalCheck?: string;
+  /** Aborting it cancels the restore (psql gets SIGINT, which cancels the running statement). */
+  signal?: AbortSignal;
+}
+
+/** How an in-place restore ended, as far as the database is concerned. */
+export type InPlaceOutcome =
+  | { state: 'committed' }
+  /** Nothing was sent to the database, or the transaction was rolled back. */
+  | { state: 'unchanged'; stage: 'script' | 'apply'; problem: string; canceled: boolean }
+  /** psql lost its connection or was killed: the COMMIT may or may not have happened. */
+  | { state: 'unknown'; problem: string };
+
+/** The exit status of psql run with --single-transaction and ON_ERROR_STOP, as a database state. */
+export function psqlOutcome(exitCode: number | undefined, problem: string): InPlaceOutcome {
+  // 0: the script ran and COMMIT succeeded. 3: an error stopped the script,
+  // so COMMIT was never sent. 1: psql failed before it ran anything (it
+  // could not read the file). 2 (connection lost) or a signal: unknown.
+  if (exitCode === 0) return { state: 'committed' };
+  if (exitCode === 3 || exitCode === 1) return { state: 'unchanged', stage: 'apply', problem, canceled: false };
+  return { state: 'unknown', problem };
 }
 
 /**
- * Restores `archive` over the database named by PGDATABASE in ONE transaction:
- * pg_restore writes the script (dropping and recreating every object it
- * holds), psql runs the prelude and the script with --single-transaction and
- * ON_ERROR_STOP, so any error leaves the database exactly as it was.
+ * Restores `archive` over the database named by PGDATABASE in ONE transaction.
+ * pg_restore first writes the whole script to a 0600 file in a private 0700
+ * folder, and only when it has exited 0 does psql run the prelude, the script
+ * and the final check with --single-transaction and ON_ERROR_STOP: a
+ * pg_restore that stops part-way never hands psql a truncated script that
+ * psql would commit. The folder is removed afterwards, also on failure.
  */
-export async function restoreInPlace(run: InPlaceRestoreRun): Promise<void> {
-  const script = execa(run.pgRestore, ['--clean', '--if-exists', '--file=-', run.archive], { env: run.env, reject: false, stdin: 'ignore' });
-  const apply = script.pipe(
-    run.psql,
-    ['--no-psqlrc', '--quiet', '--single-transaction', '--set=ON_ERROR_STOP=1', `--command=${run.prelude}`, '--file=-'],
-    { env: run.env, reject: false, stdout: 'ignore' },
-  );
-  const [scriptResult, applyResult] = await Promise.all([script, apply]);
-  if (scriptResult.exitCode !== 0) {
-    throw operationError(`pg_restore could not read the archive: ${problemsOf(scriptResult.stderr)}`, 'Nothing was changed; check the backup with astra backup verify.');
-  }
-  if (applyResult.exitCode !== 0) {
-    throw operationError(`The restore failed and was rolled back: ${problemsOf(applyResult.stderr, 'psql')}`, 'Nothing was changed; fix the cause above and run the rollback again.');
+export async function restoreInPlace(run: InPlaceRestoreRun): Promise<InPlaceOutcome> {
+  const folder = await mkdtemp(join(tmpdir(), 'astra-restore-'));
+  try {
+    await chmod(folder, 0o700);
+    const script = join(folder, 'restore.sql');
+    await (await open(script, 'wx', 0o600)).close();
+    const written = await execa(run.pgRestore, ['--clean', '--if-exists', `--file=${script}`, run.archive], {
+      env: run.env,
+      reject: false,
+      stdin: 'ignore',
+      ...(run.signal ? { cancelSignal: run.signal } : {}),
+    });
+    if (written.isCanceled || written.exitCode !== 0) {
+      return { state: 'unchanged', stage: 'script', problem: written.isCanceled ? 'pg_restore was stopped' : problemsOf(written.stderr) || `pg_restore exited with code ${written.exitCode}`, canceled: written.isCanceled };
+    }
+    if (run.signal?.aborted) return { state: 'unchanged', stage: 'script', problem: 'stopped before the restore started', canceled: true };
+    const args = ['--no-psqlrc', '--quiet', '--no-password', '--single-transaction', '--set=ON_ERROR_STOP=1', `--command=${run.prelude}`, `--file=${script}`];
+    if (run.finalCheck) args.push(`--command=${run.finalCheck}`);
+    const applied = await execa(run.psql, args, {
+      env: run.env,
+      reject: false,
+      stdin: 'ignore',
+      stdout: 'ignore',
+      // SIGINT makes psql cancel the running statement: the transaction then
+      // fails and is rolled back, rather than psql dying with COMMIT in flight.
+      killSignal: 'SIGINT',
+      forceKillAfterDelay: false,
+      ...(run.signal ? { cancelSignal: run.signal } : {}),
+    });
+    const outcome = applied.signal && applied.signal !== 'SIGINT'
+      ? { state: 'unknown' as const, problem: `psql was killed by ${applied.signal}` }
+      : psqlOutcome(applied.exitCode, problemsOf(applied.stderr, 'psql') || `psql exited with code ${applied.exitCode}`);
+    return outcome.state === 'unchanged' ? { ...outcome, canceled: applied.isCanceled } : outcome;
+  } finally {
+    await rm(folder, { recursive: true, force: true });
   }
 }

@@ -37,7 +37,7 @@ function listOptions(json: boolean): ReturnType<typeof taskListOptions> {
  * Runs `steps` in order under a listr2 task list on stderr: the live renderer
  * on a terminal, the line-by-line one otherwise or with --json (stdout stays
  * for the result). The first failing step stops the list and its error is
- * rethrown as is. Ctrl-C is left to the caller's undo (onInterrupt).
+ * rethrown as is. Ctrl-C is left to the caller (watchInterrupts).
  */
 export async function runSteps(steps: readonly Step[], options: StepsOptions): Promise<void> {
   const { onProgress } = options;

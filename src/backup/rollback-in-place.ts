@@ -1,18 +1,21 @@
 import { join } from 'node:path';
 import type { Context } from '../commands/context.js';
 import type { Database } from '../db/database.js';
-import { operationError } from '../errors.js';
+import { AstraError, operationError } from '../errors.js';
 import type { ClientTool } from '../pgtools/client-tools.js';
 import { astraVersion } from '../version.js';
 import { dropStatements, liveObjects, objectsNotInArchive } from './archive-extras.js';
 import { childEnvironment } from './child-environment.js';
 import { clearSessions } from './clear-sessions.js';
+import { keepClientsOut, noOtherClientsCheck } from './connect-guard.js';
 import { createBackup } from './create.js';
+import { interruptedError, watchInterrupts } from './interrupt.js';
 import type { BackupManifest } from './manifest.js';
-import { listArchive, restoreInPlace } from './pg-restore.js';
+import { listArchive, restoreInPlace, type InPlaceOutcome } from './pg-restore.js';
 import { restoredDifferences } from './restored-check.js';
 import type { Session } from './sessions.js';
 import { parseToc } from './toc.js';
+import { checkArchive, recordVerification } from './verify.js';
 
 export interface InPlaceOptions {
   pgRestore: ClientTool;
@@ -25,47 +28,124 @@ export interface InPlaceOptions {
 }
 
 /**
- * For a role that may not create or rename databases: waits for (or ends)
- * the other sessions, takes a fresh safety backup, then restores the backup
- * over the database in ONE transaction, first dropping what the backup does
- * not hold (objects created since). Any error rolls everything back. Returns the safety backup and what
- * differs between the restored database and the manifest (empty when all is
- * well); from the moment it returns, the database has been restored.
+ * Thrown once the restore may have reached the database: the caller must not
+ * add "nothing was changed" to it.
+ */
+export class DatabaseMayHaveChangedError extends AstraError {}
+
+/**
+ * For a role that may not create or rename databases: keeps new clients out
+ * (as far as the role may), waits for (or ends) the other sessions, takes a
+ * fresh safety backup and verifies it (checksum, pg_restore --list), then
+ * restores the backup over the database in ONE transaction, first dropping
+ * what the backup does not hold (objects created since). The transaction
+ * commits only when no other client is connected at its end. Returns the
+ * safety backup and what differs between the restored database and the
+ * manifest (empty when all is well); from the moment it returns, the database
+ * has been restored.
  */
 export async function rollbackInPlace(context: Context, db: Database, manifest: BackupManifest, options: InPlaceOptions): Promise<{ safety: BackupManifest; differences: string[] }> {
   const { log } = context;
   const database = String(db.target.config.database);
-  // Other sessions go first, so that the safety backup holds their last writes.
-  // pg_stat_activity spans the server: astra's own connection serves to watch it.
-  await clearSessions(db, {
-    database,
-    waitMs: options.waitMs,
-    force: options.force,
-    ...(options.confirmTerminate ? { confirmTerminate: options.confirmTerminate } : {}),
-    blockNewConnections: false,
-    log,
-  });
-  const safety = await createBackup(context, db, {
-    ...(options.pgBinDir ? { pgBinDir: options.pgBinDir } : {}),
-    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
-  });
-  log.info(`Safety backup ${safety.id} taken: it holds ${database} as it was before this rollback.`);
-
-  const archive = join(context.backupDir, manifest.archive);
-  const listing = await listArchive(options.pgRestore.path, archive);
-  if (!listing.ok) throw operationError(`pg_restore --list failed on backup ${manifest.id}: ${listing.problem}`, 'Nothing was changed; choose another backup.');
-  const extras = objectsNotInArchive(await liveObjects(db), parseToc(listing.listing));
-  if (extras.length > 0) {
-    log.info(`Dropping ${extras.length} object(s) created after the backup: ${extras.map((object) => `${object.kind.toLowerCase()} ${object.schema ? `${object.schema}.` : ''}${object.name}`).join(', ')}.`);
+  const role = String(db.target.config.user ?? 'this role');
+  const guard = await keepClientsOut(db, database);
+  if (!guard.publicKeptOut) {
+    const warning = `The role ${role} does not own ${database}, so it cannot keep other clients out while the safety backup is taken and restored over: writes they make in between would be lost.`;
+    if (!options.force) throw operationError(warning, `Nothing was changed. Stop the application first, then run the rollback again with --force.`);
+    log.warn(`${warning} Going on (--force); stop the application if it still runs.`);
+  } else {
+    if (guard.undoStatement) log.info(`New connections to ${database} are refused to PUBLIC until the restore ends (if astra is killed, run: ${guard.undoStatement};).`);
+    const others = guard.rolesStillAllowed.filter((name) => name !== role);
+    log.info(`Roles that can still connect: ${[role, ...others].join(', ')}; the restore commits only if no client but astra is connected at its end.`);
   }
+  const interrupts = watchInterrupts((line) => log.warn(line));
+  const stopIfInterrupted = (what: string) => {
+    const signal = interrupts.received();
+    if (signal) throw interruptedError(signal, what, `nothing was restored; ${database} is as it was.`, 'Run the rollback again.');
+  };
+  try {
+    // Other sessions go first, so that the safety backup holds their last writes.
+    // pg_stat_activity spans the server: astra's own connection serves to watch it.
+    await clearSessions(db, {
+      database,
+      waitMs: options.waitMs,
+      force: options.force,
+      ...(options.confirmTerminate ? { confirmTerminate: options.confirmTerminate } : {}),
+      blockNewConnections: false,
+      signal: interrupts.signal,
+      log,
+    }).catch((error: unknown) => {
+      stopIfInterrupted('while waiting for sessions to leave');
+      throw error;
+    });
+    const safety = await createBackup(context, db, {
+      ...(options.pgBinDir ? { pgBinDir: options.pgBinDir } : {}),
+      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+    });
+    const checks = await checkArchive(context.backupDir, safety, options.pgRestore);
+    const failed = checks.filter((check) => check.status === 'fail');
+    await recordVerification(context, context.backupDir, safety, { id: safety.id, ok: failed.length === 0, deep: false, checks });
+    if (failed.length > 0) {
+      throw operationError(
+        `The safety backup ${safety.id} failed verification (${failed.map((check) => `${check.check}: ${check.detail}`).join('; ')}), so ${database} is not restored over.`,
+        `Nothing was changed: ${database} is as it was. Check the disk of the backup folder and run the rollback again.`,
+      );
+    }
+    log.info(`Safety backup ${safety.id} taken and verified: it holds ${database} as it was before this rollback.`);
+    stopIfInterrupted('after the safety backup');
 
-  log.info(`Restoring backup ${manifest.id} over ${database} in one transaction…`);
-  await restoreInPlace({
-    pgRestore: options.pgRestore.path,
-    psql: options.psql.path,
-    env: childEnvironment(db.target.config, `astra ${astraVersion} restore`),
-    archive,
-    prelude: dropStatements(extras),
-  });
-  return { safety, differences: await restoredDifferences(db.target, manifest) };
+    const archive = join(context.backupDir, manifest.archive);
+    const listing = await listArchive(options.pgRestore.path, archive);
+    if (!listing.ok) throw operationError(`pg_restore --list failed on backup ${manifest.id}: ${listing.problem}`, 'Nothing was changed; choose another backup.');
+    const extras = objectsNotInArchive(await liveObjects(db), parseToc(listing.listing));
+    if (extras.length > 0) {
+      log.info(`Dropping ${extras.length} object(s) created after the backup: ${extras.map((object) => `${object.kind.toLowerCase()} ${object.schema ? `${object.schema}.` : ''}${object.name}`).join(', ')}.`);
+    }
+
+    log.info(`Restoring backup ${manifest.id} over ${database} in one transaction…`);
+    const { rows } = await db.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+    const outcome = await restoreInPlace({
+      pgRestore: options.pgRestore.path,
+      psql: options.psql.path,
+      env: childEnvironment(db.target.config, `astra ${astraVersion} restore`),
+      archive,
+      prelude: dropStatements(extras),
+      finalCheck: noOtherClientsCheck(rows.map((row) => row.pid)),
+      signal: interrupts.signal,
+    });
+    throwUnlessCommitted(outcome, { database, backupId: manifest.id, safetyId: safety.id, signal: interrupts.received() });
+    if (interrupts.received()) log.warn(`The restore had committed when the interrupt came: ${database} is restored from backup ${manifest.id}.`);
+    return { safety, differences: await restoredDifferences(db.target, manifest) };
+  } finally {
+    interrupts.stop();
+    if (!(await guard.release())) log.warn(`CONNECT on ${database} could not be granted back to PUBLIC: run ${guard.undoStatement ?? ''};`);
+  }
+}
+
+/** Turns an in-place restore that did not commit into an error that tells the database's state truthfully. */
+function throwUnlessCommitted(
+  outcome: InPlaceOutcome,
+  about: { database: string; backupId: string; safetyId: string; signal: 'SIGINT' | 'SIGTERM' | undefined },
+): void {
+  const { database, backupId, safetyId, signal } = about;
+  if (outcome.state === 'committed') return;
+  if (outcome.state === 'unknown') {
+    throw new DatabaseMayHaveChangedError(
+      `The restore of ${database} from backup ${backupId} was cut off (${outcome.problem}); it may or may not have committed.`,
+      { fix: `Check with astra status which schema version ${database} is at. The safety backup ${safetyId} holds ${database} as it was before: astra rollback --backup ${safetyId} brings that back.` },
+    );
+  }
+  if (signal && outcome.canceled) {
+    throw interruptedError(signal, `while backup ${backupId} was being restored over ${database}`, `the restore was cancelled and rolled back; ${database} is as it was.`, 'Run the rollback again.');
+  }
+  if (outcome.stage === 'script') {
+    throw operationError(
+      `pg_restore failed while reading backup ${backupId}, before anything was sent to ${database}: ${outcome.problem}`,
+      `Nothing was changed: ${database} is as it was. The backup is damaged although its checksum and table of contents pass: choose another backup, and check it with astra backup verify ${backupId} --deep.`,
+    );
+  }
+  throw operationError(
+    `The restore failed and was rolled back: ${outcome.problem}`,
+    `Nothing was changed: ${database} is as it was; fix the cause above and run the rollback again.`,
+  );
 }

@@ -10,12 +10,12 @@ import { childEnvironment } from './child-environment.js';
 import { clearSessions } from './clear-sessions.js';
 import { connectMaintenance, createEmptyDatabase, databaseExists, databaseShape, dropDatabase, targetFor } from './database-admin.js';
 import { copyDatabaseProperties } from './database-properties.js';
-import { onInterrupt, once } from './interrupt.js';
+import { interruptedError, once, watchInterrupts } from './interrupt.js';
 import type { BackupManifest } from './manifest.js';
 import { restoreArchive } from './pg-restore.js';
 import { restoredDifferences } from './restored-check.js';
 import { rollbackDatabaseNames, rollbackStamp } from './rollback-names.js';
-import type { Session } from './sessions.js';
+import { waitForBackendExit, type Session } from './sessions.js';
 
 /** SQLSTATE of "database is being accessed by other users". */
 const OBJECT_IN_USE = '55006';
@@ -26,6 +26,12 @@ export interface SwapOptions {
   force: boolean;
   confirmTerminate?: (sessions: Session[]) => Promise<boolean>;
   jobs?: number;
+  /**
+   * The connection holding astra's run lock, which is connected to the
+   * database being renamed: it is left alone while sessions are cleared and
+   * closed right before the rename (which needs the database to be empty).
+   */
+  lockHolder?: { pid: number; close(): Promise<void> };
 }
 
 /**
@@ -40,17 +46,18 @@ export async function rollbackBySwap(context: Context, target: ConnectionTarget,
   const database = String(target.config.database);
   const names = rollbackDatabaseNames(database, rollbackStamp(new Date()));
   const admin = await connectMaintenance(target);
-  const abort = new AbortController();
+  const interrupts = watchInterrupts((line) => log.warn(line));
   let created = false;
   let blocked = false;
   let swapped = false;
   const undo = once(async () => {
-    abort.abort();
     if (swapped) return;
     if (blocked) await admin.query(`ALTER DATABASE ${quoteIdent(database)} ALLOW_CONNECTIONS true`).catch(() => {});
     if (created) await dropDatabase(admin, names.restore).catch(() => log.warn(`The database ${names.restore} could not be dropped; drop it by hand.`));
   });
-  const removeHandlers = onInterrupt(undo);
+  const stopIfInterrupted = () => {
+    if (interrupts.received()) throw new Error('interrupted');
+  };
   try {
     for (const name of [names.restore, names.kept]) {
       if (await databaseExists(admin, name)) throw operationError(`A database named ${name} already exists.`, 'Wait a second and run the rollback again.');
@@ -63,17 +70,21 @@ export async function rollbackBySwap(context: Context, target: ConnectionTarget,
       env: childEnvironment(target.config, `astra ${astraVersion} pg_restore`, names.restore),
       archive: join(context.backupDir, manifest.archive),
       ...(options.jobs !== undefined ? { jobs: options.jobs } : {}),
-      signal: abort.signal,
+      signal: interrupts.signal,
     });
+    stopIfInterrupted();
     const differences = await restoredDifferences(targetFor(target, names.restore), manifest);
     if (differences.length > 0) throw operationError(`The database restored from backup ${manifest.id} does not match its manifest: ${differences.join('; ')}.`, 'Verify the backup with astra backup verify --deep.');
     log.info(`Checked ${names.restore}: ${manifest.tables.length} table(s) hold the rows the backup recorded; the ledger is at ${manifest.schemaVersion ?? 'no migration'}.`);
     await copyDatabaseProperties(admin, database, names.restore);
+    stopIfInterrupted();
 
     for (let attempt = 1; ; attempt += 1) {
       await clearSessions(admin, {
         database,
         also: [names.restore],
+        ...(options.lockHolder ? { exclude: [options.lockHolder.pid] } : {}),
+        signal: interrupts.signal,
         waitMs: options.waitMs,
         force: options.force,
         ...(options.confirmTerminate ? { confirmTerminate: options.confirmTerminate } : {}),
@@ -83,6 +94,13 @@ export async function rollbackBySwap(context: Context, target: ConnectionTarget,
         },
         log,
       });
+      stopIfInterrupted();
+      // New connections are refused now (ALLOW_CONNECTIONS false), so no
+      // other astra run can take the lock between this close and the rename.
+      if (options.lockHolder) {
+        await options.lockHolder.close();
+        await waitForBackendExit(admin, options.lockHolder.pid);
+      }
       try {
         await admin.transaction(async () => {
           await admin.query(`ALTER DATABASE ${quoteIdent(database)} RENAME TO ${quoteIdent(names.kept)}`);
@@ -100,10 +118,14 @@ export async function rollbackBySwap(context: Context, target: ConnectionTarget,
     return names.kept;
   } catch (error) {
     await undo();
+    const signal = interrupts.received();
+    if (signal) {
+      throw interruptedError(signal, `while ${database} was being rolled back to backup ${manifest.id}`, `the restore was stopped and ${names.restore} dropped; ${database} is as it was and accepts connections.`, 'Run the rollback again.');
+    }
     if (error instanceof Error && error.name === 'AstraError') throw error;
     throw operationError(`The rollback of ${database} failed: ${errorMessage(error)}.`, `Nothing was changed: ${database} is as it was.`, error);
   } finally {
-    removeHandlers();
+    interrupts.stop();
     await admin.close();
   }
 }

@@ -1,21 +1,32 @@
 import type { Context } from '../commands/context.js';
+import { withRunLock } from '../commands/context.js';
 import type { ConnectionTarget } from '../db/connection.js';
 import { Database } from '../db/database.js';
 import { AstraError, inputError, operationError } from '../errors.js';
 import { findClientTool } from '../pgtools/client-tools.js';
+import { firstVerifiedBackup } from './choose-backup.js';
 import { databasePrivileges } from './database-admin.js';
 import { readBackup } from './folder.js';
 import type { BackupManifest } from './manifest.js';
-import { rollbackInPlace } from './rollback-in-place.js';
+import { DatabaseMayHaveChangedError, rollbackInPlace } from './rollback-in-place.js';
 import { rollbackBySwap } from './rollback-swap.js';
 import type { Session } from './sessions.js';
 import { majorOf } from './snapshot.js';
 import { archiveMajor, checkArchive, recordVerification } from './verify.js';
 
 export const DEFAULT_SESSION_WAIT_MS = 60_000;
+/** How long a rollback waits for another astra run on the database to finish. */
+export const DEFAULT_ROLLBACK_LOCK_WAIT_MS = 10 * 60_000;
 
 export interface RollbackOptions {
   backupId: string;
+  /**
+   * Older backups of the same release, newest first: restored in turn when
+   * the ones before them fail verification (`astra rollback --to`).
+   */
+  fallbackIds?: string[];
+  /** How long to wait for astra's run lock, held by another run (default 10 min). */
+  lockWaitMs?: number;
   /** The database to roll back; resolved from the context when not given. */
   target?: ConnectionTarget;
   /** How long to wait for other sessions to leave the database (default 60 s). */
@@ -61,76 +72,107 @@ function nothingChanged(error: unknown, database: string): unknown {
 
 /**
  * Restores backup `backupId` of context.backupDir into the database it was
- * taken of, after verifying it (checksum and pg_restore --list). A role that
- * may create and rename databases gets the swap (the current database is kept
- * under another name); any other gets an in-place restore in one transaction,
- * after a fresh safety backup. Callers must have closed their own connections
- * to the database. Throws, having changed nothing, when the backup is missing
- * or fails verification.
+ * taken of, after verifying it (checksum and pg_restore --list); when it fails
+ * verification, the `fallbackIds` are tried in turn. The whole rollback runs
+ * under astra's run lock on the database. A role that may create and rename
+ * databases gets the swap (the current database is kept under another name);
+ * any other gets an in-place restore in one transaction, after a fresh,
+ * verified safety backup. Callers must have closed their own connections to
+ * the database (and released the lock). Throws, having changed nothing, when
+ * the backups are missing or fail verification.
  */
 export async function rollbackToBackup(outerContext: Context, options: RollbackOptions): Promise<RollbackResult> {
   const context = options.onProgress ? withProgressLog(outerContext, options.onProgress) : outerContext;
   const { log } = context;
-  const manifest = await readBackup(context.backupDir, options.backupId);
+  const candidates = [await readBackup(context.backupDir, options.backupId)];
+  for (const id of options.fallbackIds ?? []) candidates.push(await readBackup(context.backupDir, id));
   const target = options.target ?? (await context.target());
   const database = String(target.config.database);
-  if (manifest.database.name !== database) {
-    throw inputError(
-      `Backup ${manifest.id} is of the database ${manifest.database.name}, not ${database}.`,
-      'Point astra at that database (--database-url), or choose a backup of this one (astra backup list).',
-    );
+  for (const manifest of candidates) {
+    if (manifest.database.name !== database) {
+      throw inputError(
+        `Backup ${manifest.id} is of the database ${manifest.database.name}, not ${database}.`,
+        'Point astra at that database (--database-url), or choose a backup of this one (astra backup list).',
+      );
+    }
   }
   const db = await Database.connect(target);
   let closed = false;
-  let restored = false;
+  let changed = false;
   try {
-    const serverMajor = majorOf(await db.serverVersionNum());
-    const pgRestore = await findClientTool('pg_restore', Math.max(serverMajor, archiveMajor(manifest)), options.pgBinDir);
-    const checks = await checkArchive(context.backupDir, manifest, pgRestore);
-    const failed = checks.filter((check) => check.status === 'fail');
-    await recordVerification(context, context.backupDir, manifest, { id: manifest.id, ok: failed.length === 0, deep: false, checks });
-    if (failed.length > 0) {
-      throw operationError(
-        `Backup ${manifest.id} failed verification, so it is not restored: ${failed.map((check) => `${check.check}: ${check.detail}`).join('; ')}.`,
-        `Nothing was changed: ${database} is as it was. Choose another backup with --backup (astra backup list).`,
-      );
-    }
-    log.info(`Backup ${manifest.id} verified (checksum, pg_restore --list). Writes to ${database} made after ${manifest.createdAt} will be discarded.`);
+    // The lock is held on `db` for the whole rollback. The in-place restore
+    // keeps `db` open to the end and never ends its own session. The swap must
+    // rename the database `db` is connected to: the swap leaves `db` out when
+    // it clears sessions, and closes it right before the rename, once new
+    // connections are refused, so no other astra run can slip in between.
+    return await withRunLock(context, db, options.lockWaitMs ?? DEFAULT_ROLLBACK_LOCK_WAIT_MS, async () => {
+      const serverMajor = majorOf(await db.serverVersionNum());
+      const pgRestore = await findClientTool('pg_restore', Math.max(serverMajor, ...candidates.map(archiveMajor)), options.pgBinDir);
+      const choice = await firstVerifiedBackup(candidates, async (manifest) => {
+        const checks = await checkArchive(context.backupDir, manifest, pgRestore);
+        const failed = checks.filter((check) => check.status === 'fail');
+        await recordVerification(context, context.backupDir, manifest, { id: manifest.id, ok: failed.length === 0, deep: false, checks });
+        return failed.map((check) => `${check.check}: ${check.detail}`);
+      });
+      for (const [index, rejected] of choice.rejected.entries()) {
+        const next = choice.rejected[index + 1]?.manifest ?? choice.chosen;
+        log.warn(
+          `Backup ${rejected.manifest.id} failed verification (${rejected.problems.join('; ')})${next ? `; trying the next older backup of the same release, ${next.id}.` : '.'}`,
+        );
+      }
+      const manifest = choice.chosen;
+      if (!manifest) {
+        const [only] = choice.rejected;
+        throw operationError(
+          choice.rejected.length === 1 && only
+            ? `Backup ${only.manifest.id} failed verification, so it is not restored: ${only.problems.join('; ')}.`
+            : `None of the ${choice.rejected.length} backups of that release passes verification (${choice.rejected.map((entry) => entry.manifest.id).join(', ')}), so none is restored.`,
+          `Nothing was changed: ${database} is as it was. Choose another backup with --backup (astra backup list).`,
+        );
+      }
+      log.info(`Backup ${manifest.id} verified (checksum, pg_restore --list). Writes to ${database} made after ${manifest.createdAt} will be discarded.`);
 
-    const privileges = await databasePrivileges(db, database);
-    const common = {
-      pgRestore,
-      waitMs: options.waitMs ?? DEFAULT_SESSION_WAIT_MS,
-      force: options.force === true,
-      ...(options.confirmTerminate ? { confirmTerminate: options.confirmTerminate } : {}),
-    };
-    const result = { backupId: manifest.id, backupCreatedAt: manifest.createdAt, database, schemaVersion: manifest.schemaVersion, appliedMigrations: manifest.appliedMigrations };
-    if (privileges.superuser || (privileges.createdb && privileges.owner)) {
-      await db.close();
-      closed = true;
-      const kept = await rollbackBySwap(context, target, manifest, { ...common, ...(options.jobs !== undefined ? { jobs: options.jobs } : {}) });
-      return { ...result, method: 'swap', keptDatabase: kept, safetyBackupId: null };
-    }
-    log.warn(
-      `The role ${privileges.role} cannot create and rename databases (that needs CREATEDB and ownership of ${database}): restoring in place, in one transaction, after a fresh safety backup.`,
-    );
-    const psql = await findClientTool('psql', serverMajor, options.pgBinDir);
-    const { safety, differences } = await rollbackInPlace(context, db, manifest, {
-      ...common,
-      psql,
-      ...(options.pgBinDir ? { pgBinDir: options.pgBinDir } : {}),
-      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
-    });
-    if (differences.length > 0) {
-      restored = true;
-      throw operationError(
-        `${database} was restored from backup ${manifest.id} but does not match its manifest: ${differences.join('; ')}.`,
-        `The safety backup ${safety.id} holds the database as it was before: astra rollback --backup ${safety.id} restores it.`,
+      const privileges = await databasePrivileges(db, database);
+      const common = {
+        pgRestore,
+        waitMs: options.waitMs ?? DEFAULT_SESSION_WAIT_MS,
+        force: options.force === true,
+        ...(options.confirmTerminate ? { confirmTerminate: options.confirmTerminate } : {}),
+      };
+      const result = { backupId: manifest.id, backupCreatedAt: manifest.createdAt, database, schemaVersion: manifest.schemaVersion, appliedMigrations: manifest.appliedMigrations };
+      if (privileges.superuser || (privileges.createdb && privileges.owner)) {
+        const { rows } = await db.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+        const lockHolder = {
+          pid: Number(rows[0]?.pid),
+          close: async () => {
+            closed = true;
+            await db.close();
+          },
+        };
+        const kept = await rollbackBySwap(context, target, manifest, { ...common, lockHolder, ...(options.jobs !== undefined ? { jobs: options.jobs } : {}) });
+        return { ...result, method: 'swap' as const, keptDatabase: kept, safetyBackupId: null };
+      }
+      log.warn(
+        `The role ${privileges.role} cannot create and rename databases (that needs CREATEDB and ownership of ${database}): restoring in place, in one transaction, after a fresh safety backup.`,
       );
-    }
-    return { ...result, method: 'in-place', keptDatabase: null, safetyBackupId: safety.id };
+      const psql = await findClientTool('psql', serverMajor, options.pgBinDir);
+      const { safety, differences } = await rollbackInPlace(context, db, manifest, {
+        ...common,
+        psql,
+        ...(options.pgBinDir ? { pgBinDir: options.pgBinDir } : {}),
+        ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+      });
+      changed = true;
+      if (differences.length > 0) {
+        throw operationError(
+          `${database} was restored from backup ${manifest.id} but does not match its manifest: ${differences.join('; ')}.`,
+          `The safety backup ${safety.id} holds the database as it was before: astra rollback --backup ${safety.id} restores it.`,
+        );
+      }
+      return { ...result, method: 'in-place' as const, keptDatabase: null, safetyBackupId: safety.id };
+    });
   } catch (error) {
-    throw restored ? error : nothingChanged(error, database);
+    throw changed || error instanceof DatabaseMayHaveChangedError ? error : nothingChanged(error, database);
   } finally {
     if (!closed) await db.close();
   }

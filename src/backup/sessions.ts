@@ -40,3 +40,13 @@ export function describeSessions(sessions: readonly Session[]): string {
     })
     .join('\n');
 }
+
+/** Waits (up to `waitMs`) until the server process `pid` has ended: a closed connection's backend exits a moment later. */
+export async function waitForBackendExit(admin: Database, pid: number, waitMs = 5000): Promise<void> {
+  const deadline = Date.now() + waitMs;
+  while (Date.now() < deadline) {
+    const { rowCount } = await admin.query('SELECT 1 FROM pg_stat_activity WHERE pid = $1', [pid]);
+    if ((rowCount ?? 0) === 0) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}

@@ -9,7 +9,7 @@ import { archiveDigest } from './checksum.js';
 import { childEnvironment } from './child-environment.js';
 import { connectMaintenance, createEmptyDatabase, dropDatabase, targetFor } from './database-admin.js';
 import { readBackup, writeManifest } from './folder.js';
-import { onInterrupt, once } from './interrupt.js';
+import { interruptedError, once, watchInterrupts } from './interrupt.js';
 import type { BackupManifest, Verification } from './manifest.js';
 import { listArchive, restoreArchive } from './pg-restore.js';
 import { countListedRows, rowCountDifferences } from './row-counts.js';
@@ -115,7 +115,7 @@ async function restoreIntoScratchDatabase(context: Context, dir: string, manifes
         context.log.warn(`The scratch database ${scratch} could not be dropped: ${errorMessage(error)}; drop it by hand.`),
       ),
     );
-    const removeHandlers = onInterrupt(drop);
+    const interrupts = watchInterrupts((line) => context.log.warn(line));
     try {
       try {
         await createEmptyDatabase(admin, scratch);
@@ -133,8 +133,14 @@ async function restoreIntoScratchDatabase(context: Context, dir: string, manifes
           env: childEnvironment(db.target.config, `astra ${astraVersion} pg_restore`, scratch),
           archive: join(dir, manifest.archive),
           dataOnlyOwnership: true,
+          signal: interrupts.signal,
         });
       } catch (error) {
+        const signal = interrupts.received();
+        if (signal) {
+          await drop();
+          throw interruptedError(signal, `while backup ${manifest.id} was being restored into ${scratch}`, `pg_restore was stopped and ${scratch} dropped; the backup was not changed.`, `Run astra backup verify ${manifest.id} --deep again.`);
+        }
         return [{ check: 'restore', status: 'fail', detail: `${errorMessage(error)}` }];
       }
       const copy = await Database.connect(targetFor(db.target, scratch));
@@ -153,7 +159,7 @@ async function restoreIntoScratchDatabase(context: Context, dir: string, manifes
       ];
     } finally {
       await drop();
-      removeHandlers();
+      interrupts.stop();
       await admin.close();
     }
   });

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { chooseRollbackBackup, DEFAULT_SESSION_WAIT_MS, rollbackToBackup, type RollbackResult } from '../backup/index.js';
+import { DEFAULT_ROLLBACK_LOCK_WAIT_MS, DEFAULT_SESSION_WAIT_MS, rollbackCandidates, rollbackToBackup, type RollbackResult } from '../backup/index.js';
 import { describeSessions, type Session } from '../backup/sessions.js';
 import { quoteIdent } from '../db/quote.js';
 import { parseCount, parseDuration } from '../duration.js';
@@ -14,6 +14,7 @@ interface RollbackFlags {
   force?: boolean;
   jobs?: string;
   pgBinDir?: string;
+  lockWait?: string;
 }
 
 /** `astra rollback --to <version> [--backup <id>] [--force]`. */
@@ -22,16 +23,18 @@ export function registerRollback(program: Command, run: Wrap): void {
     .command('rollback')
     .description('restore the backup taken at an earlier release; the current database is kept under another name')
     .option('--to <version>', 'the application release to go back to')
-    .option('--backup <id>', 'the backup to restore (default: the newest taken at --to)')
+    .option('--backup <id>', 'the backup to restore (default: the newest taken at --to that passes verification)')
     .option('--wait <duration>', 'how long to wait for other sessions to leave the database', `${DEFAULT_SESSION_WAIT_MS / 1000}s`)
     .option('--force', 'end other sessions (pg_terminate_backend) instead of waiting; asks first unless --yes')
     .option('--jobs <n>', 'parallel pg_restore jobs')
+    .option('--lock-wait <duration>', 'how long to wait for another astra run on the same database', `${DEFAULT_ROLLBACK_LOCK_WAIT_MS / 60_000}m`)
     .option('--pg-bin-dir <dir>', 'folder of pg_restore and psql (else ASTRA_PG_BIN_DIR, else found on PATH)')
     .action(run((context, flags) => rollback(context, flags as RollbackFlags)));
 }
 
 async function rollback(context: Context, flags: RollbackFlags): Promise<RollbackResult> {
   const waitMs = parseDuration(flags.wait ?? '60s', '--wait');
+  const lockWaitMs = parseDuration(flags.lockWait ?? '10m', '--lock-wait');
   const jobs = flags.jobs === undefined ? undefined : parseCount(flags.jobs, '--jobs');
   const force = flags.force === true;
   if (force && !context.yes && !canPrompt()) {
@@ -39,8 +42,11 @@ async function rollback(context: Context, flags: RollbackFlags): Promise<Rollbac
   }
   const target = await context.target();
   const database = String(target.config.database);
-  const manifest = await chooseRollbackBackup(context, { database, ...(flags.to !== undefined ? { to: flags.to } : {}), ...(flags.backup !== undefined ? { backupId: flags.backup } : {}) });
-  context.log.info(`Rolling back ${database} to backup ${manifest.id}, taken ${manifest.createdAt} at schema version ${manifest.schemaVersion ?? 'none'} (application ${manifest.appVersion}).`);
+  const [newest, ...older] = await rollbackCandidates(context, { database, ...(flags.to !== undefined ? { to: flags.to } : {}), ...(flags.backup !== undefined ? { backupId: flags.backup } : {}) });
+  const manifest = newest as NonNullable<typeof newest>;
+  context.log.info(
+    `Rolling back ${database} to backup ${manifest.id}, taken ${manifest.createdAt} at schema version ${manifest.schemaVersion ?? 'none'} (application ${manifest.appVersion})${older.length > 0 ? `; ${older.length} older backup(s) of that release stand by should it fail verification` : ''}.`,
+  );
 
   const confirmTerminate =
     force && !context.yes
@@ -48,6 +54,8 @@ async function rollback(context: Context, flags: RollbackFlags): Promise<Rollbac
       : undefined;
   const result = await rollbackToBackup(context, {
     backupId: manifest.id,
+    fallbackIds: older.map((backup) => backup.id),
+    lockWaitMs,
     target,
     waitMs,
     force,

@@ -124,3 +124,31 @@ describe('astra backup prune', () => {
     expect(readdirSync(backupDir).sort()).toEqual([`${id}.dump`, `${id}.json`]);
   });
 });
+
+describe('a manifest whose archive leaves the backup folder', () => {
+  it('is reported as invalid, and neither pruned (deleting outside the folder) nor restored', async () => {
+    const older = await createBackup();
+    await createBackup();
+    // A file beside the backup folder stands for what "../.." would reach.
+    const outside = join(backupDir, '..', `keep-me-${older.id}`);
+    writeFileSync(outside, 'not a backup\n');
+    const manifestPath = join(backupDir, `${older.id}.json`);
+    writeFileSync(manifestPath, JSON.stringify({ ...manifestOf(older.id), archive: `../keep-me-${older.id}` }));
+    try {
+      const pruned = await run('backup', 'prune', '--keep', '1', '--json');
+      expect(pruned.exitCode).toBe(0);
+      expect(JSON.parse(pruned.stdout).removed).toEqual([]);
+      expect(readFileSync(outside, 'utf8')).toBe('not a backup\n');
+      expect(readdirSync(backupDir)).toContain(`${older.id}.json`);
+      const listed = await run('backup', 'list');
+      expect(listed.stderr).toContain(`${older.id}.json is not a readable manifest (archive: must be the backup id followed by .dump`);
+      const restored = await run('rollback', '--backup', older.id);
+      expect(restored.exitCode).toBe(1);
+      expect(restored.stderr).toContain(`The manifest of backup ${older.id}`);
+      expect(readFileSync(outside, 'utf8')).toBe('not a backup\n');
+    } finally {
+      rmSync(outside, { force: true });
+    }
+  });
+});
+

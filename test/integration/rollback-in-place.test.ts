@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -98,4 +99,85 @@ describe('astra rollback by a role that cannot create databases', () => {
     expect(await tableNames(db)).toEqual(['accounts', 'astra_migrations', 'notes', 'orders']);
     expect(await ledgerVersions(db)).toEqual([1, 2]);
   });
+
+  it('changes nothing, and says so truly, when pg_restore stops part-way through an archive whose table of contents is sound', async () => {
+    expect((await run('migrate', 'up', '--to', '1')).exitCode).toBe(0);
+    await db.query("INSERT INTO accounts (name) SELECT 'account ' || g FROM generate_series(1, 500) g");
+    const created = await run('backup', 'create', '--json');
+    expect(created.exitCode).toBe(0);
+    const backup = JSON.parse(created.stdout).backup as { id: string };
+    expect((await run('migrate', 'up')).exitCode).toBe(0);
+    await db.query("INSERT INTO accounts (name) VALUES ('after the backup')");
+    // The data block of accounts is damaged, and the manifest made to agree
+    // with the damaged file: the checksum and pg_restore --list both pass, and
+    // pg_restore fails only once it has written part of the script.
+    damageTableData(join(backupDir, `${backup.id}.dump`), 'accounts');
+    const manifestPath = join(backupDir, `${backup.id}.json`);
+    const bytes = readFileSync(join(backupDir, `${backup.id}.dump`));
+    const manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));
+    writeFileSync(manifestPath, JSON.stringify({ ...manifest, sha256: createHash('sha256').update(bytes).digest('hex'), sizeBytes: bytes.length }));
+    const accounts = await db.query('SELECT * FROM accounts ORDER BY id');
+
+    const result = await run('rollback', '--to', '1.0.0');
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toContain(`pg_restore failed while reading backup ${backup.id}, before anything was sent to ${db.name}`);
+    expect(result.stderr).toContain('Nothing was changed');
+    expect(await db.query('SELECT * FROM accounts ORDER BY id')).toEqual(accounts);
+    expect(await tableNames(db)).toEqual(['accounts', 'astra_migrations', 'notes', 'orders']);
+    expect(await ledgerVersions(db)).toEqual([1, 2]);
+    expect(await publicMayConnect()).toBe(true);
+  });
+
+  it('keeps PUBLIC out during the restore, grants CONNECT back afterwards, and verifies the safety backup', async () => {
+    expect((await run('migrate', 'up', '--to', '1')).exitCode).toBe(0);
+    expect((await run('backup', 'create')).exitCode).toBe(0);
+    expect((await run('migrate', 'up')).exitCode).toBe(0);
+    const result = await run('rollback', '--to', '1.0.0');
+    expect(result.exitCode).toBe(0);
+    expect(result.stderr).toContain(`New connections to ${db.name} are refused to PUBLIC until the restore ends`);
+    expect(result.stderr).toMatch(/Safety backup \S+ taken and verified/);
+    expect(await publicMayConnect()).toBe(true);
+    const listed = JSON.parse((await run('backup', 'list', '--json')).stdout).backups as { schemaVersion: number; verified: boolean | null }[];
+    expect(listed[0]).toMatchObject({ schemaVersion: 2, verified: true });
+  });
+
+  it('refuses, changing nothing, when the role cannot keep clients out, unless --force', async () => {
+    expect((await run('migrate', 'up', '--to', '1')).exitCode).toBe(0);
+    expect((await run('backup', 'create')).exitCode).toBe(0);
+    expect((await run('migrate', 'up')).exitCode).toBe(0);
+    // The role now only has the privileges on the database's objects, not the database itself.
+    await asSuperuser(`ALTER DATABASE ${db.name} OWNER TO ${inject('postgres').user}`);
+    const refused = await run('rollback', '--to', '1.0.0');
+    expect(refused.exitCode).toBe(1);
+    expect(refused.stderr).toContain(`The role ${role} does not own ${db.name}, so it cannot keep other clients out`);
+    expect(refused.stderr).toContain('--force');
+    expect(await ledgerVersions(db)).toEqual([1, 2]);
+    expect(await publicMayConnect()).toBe(true);
+    await asSuperuser(`ALTER DATABASE ${db.name} OWNER TO ${role}`);
+  });
 });
+
+async function publicMayConnect(): Promise<boolean> {
+  const rows = await db.query<{ allowed: boolean }>("SELECT has_database_privilege('public', $1, 'CONNECT') AS allowed", [db.name]);
+  return rows[0]?.allowed === true;
+}
+
+/**
+ * Overwrites the dump id in the header of `table`'s data block of a custom
+ * archive: the table of contents still lists, and pg_restore fails when it
+ * reaches that block, after it has written the statements before it.
+ */
+function damageTableData(archive: string, table: string): void {
+  const bundled = join(inject('postgres').binDir, 'pg_restore');
+  const listing = execFileSync(existsSync(bundled) ? bundled : 'pg_restore', ['--list', archive], { encoding: 'utf8' });
+  const line = listing.split('\n').find((entry) => new RegExp(`^\\d+; \\d+ \\d+ TABLE DATA public ${table} `).test(entry));
+  const dumpId = Number(line?.split(';')[0]);
+  expect(dumpId).toBeGreaterThan(0);
+  const bytes = readFileSync(archive);
+  // A data block starts with its type (1 = data) and the dump id as a sign byte and four little-endian bytes.
+  const header = Buffer.from([1, 0, dumpId & 0xff, (dumpId >> 8) & 0xff, (dumpId >> 16) & 0xff, (dumpId >> 24) & 0xff]);
+  const at = bytes.lastIndexOf(header);
+  expect(at).toBeGreaterThan(0);
+  bytes[at + 2] = (bytes[at + 2] ?? 0) ^ 0x5a;
+  writeFileSync(archive, bytes);
+}

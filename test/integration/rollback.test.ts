@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync, truncateSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { ASTRA_LOCK_KEY } from '../../src/db/advisory-lock.js';
 import { astra, fixturesDir } from '../helpers/cli.js';
 import { createTestDatabase, ledgerVersions, serverConfig, tableNames, type TestDatabase } from '../helpers/database.js';
 
@@ -210,4 +211,35 @@ describe('astra rollback', () => {
       await other.end().catch(() => {});
     }
   });
+
+  it('waits for the run lock another astra run holds, then gives up changing nothing', async () => {
+    const other = await db.connect();
+    await other.query('SELECT pg_advisory_lock($1::bigint)', [ASTRA_LOCK_KEY]);
+    const before = await contents();
+    const result = await run('rollback', '--to', '1.0.0', '--lock-wait', '1s');
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toContain('Another astra run holds the lock on this database');
+    expect(result.stderr).toContain('Nothing was changed');
+    expect(await contents()).toEqual(before);
+    expect(await siblingDatabases()).toEqual([]);
+    expect((await other.query('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
+  });
+
+  it('falls back to the next older backup of the release when the newest fails verification, naming it', async () => {
+    // A newer backup of the same release whose archive was damaged on disk.
+    const manifest = JSON.parse(readFileSync(join(backupDir, `${backupId}.json`), 'utf8'));
+    const newerId = `${backupId.slice(0, 8)}T235959Z-ffffff`;
+    const bytes = readFileSync(join(backupDir, `${backupId}.dump`));
+    bytes[100] = (bytes[100] ?? 0) ^ 0xff;
+    writeFileSync(join(backupDir, `${newerId}.dump`), bytes, { mode: 0o600 });
+    writeFileSync(join(backupDir, `${newerId}.json`), JSON.stringify({ ...manifest, id: newerId, archive: `${newerId}.dump`, createdAt: new Date(Date.now() + 60_000).toISOString() }), { mode: 0o600 });
+
+    const result = await run('rollback', '--to', '1.0.0');
+    expect(result.exitCode).toBe(0);
+    expect(result.stderr).toContain(`Backup ${newerId} failed verification (checksum:`);
+    expect(result.stderr).toContain(`trying the next older backup of the same release, ${backupId}`);
+    expect(result.stdout).toContain(`Rolled back ${db.name} to backup ${backupId}`);
+    expect(await contents()).toEqual(atBackup);
+  });
 });
+
