@@ -1,3 +1,4 @@
+import type { Database } from '../db/database.js';
 import { Ledger, type LedgerRow } from '../db/ledger.js';
 import { inputError, operationError } from '../errors.js';
 import { MigrationRunner } from '../migrations/apply.js';
@@ -6,59 +7,71 @@ import type { Statement } from '../migrations/parse.js';
 import { checkTargetVersion, planUp } from '../migrations/plan.js';
 import { migrationLabel, runnerEventsFor } from '../ui/migration-report.js';
 import { withDatabase, withRunLock, type Context } from './context.js';
-import { migrateUp, type AppliedEntry, type RunOptions } from './migrate-up.js';
+import { applyPending, type AppliedEntry, type RunOptions } from './migrate-up.js';
 
 /**
- * Undoes the applied migrations above `keepUpTo`, newest first, with their
- * .down.sql files. Every down file is read and parsed before anything runs.
+ * Undoes the applied migrations that `select` picks, newest first, with their
+ * .down.sql files, on `db`, whose caller holds astra's run lock. Every down
+ * file is read and parsed before anything runs.
  */
-async function revertAbove(context: Context, options: RunOptions, select: (applied: LedgerRow[]) => LedgerRow[]): Promise<AppliedEntry[]> {
-  const migrations = await loadMigrations(context.migrationsDir);
+async function revertSelected(context: Context, db: Database, migrations: Migration[], options: RunOptions, select: (applied: LedgerRow[]) => LedgerRow[]): Promise<AppliedEntry[]> {
   const byVersion = new Map(migrations.map((migration) => [migration.version, migration]));
-  return withDatabase(context, (db) =>
-    withRunLock(context, db, options.lockWaitMs, async () => {
-      const ledger = await Ledger.open(db, { create: false });
-      const rows = await ledger.rows();
-      // Refuses on drift, unknown versions and dirty state, as `up` does.
-      planUp(migrations, rows);
-      const chosen = select(rows).sort((a, b) => b.version - a.version);
-      const work: { migration: Migration; down: Statement[] }[] = [];
-      for (const row of chosen) {
-        const migration = byVersion.get(row.version);
-        if (!migration) throw operationError(`Migration ${row.version} is applied but has no file here.`, 'Point --migrations-dir at the folder that holds it.');
-        work.push({ migration, down: await loadDownStatements(context.migrationsDir, migration) });
-      }
-      if (work.length === 0) {
-        context.log.info('No applied migrations to undo.');
-        return [];
-      }
-      context.log.info(`Undoing ${work.length} migration(s) on ${db.target.label}`);
-      const runner = new MigrationRunner(db, ledger, options.lockPolicy, runnerEventsFor(context.log, 'undone'));
-      await runner.prepareSession();
-      const undone: AppliedEntry[] = [];
-      for (const { migration, down } of work) {
-        const durationMs = await runner.revert(migration, down);
-        undone.push({ version: migration.version, name: migration.name, file: migration.downFile ?? migration.file, durationMs: Math.round(durationMs) });
-      }
-      context.log.info(`Undid ${undone.length} migration(s): ${undone.map((entry) => entry.version).join(', ')}`);
-      return undone;
-    }),
-  );
+  const ledger = await Ledger.open(db, { create: false });
+  const rows = await ledger.rows();
+  // Refuses on drift, unknown versions and dirty state, as `up` does.
+  planUp(migrations, rows);
+  const chosen = select(rows).sort((a, b) => b.version - a.version);
+  const work: { migration: Migration; down: Statement[] }[] = [];
+  for (const row of chosen) {
+    const migration = byVersion.get(row.version);
+    if (!migration) throw operationError(`Migration ${row.version} is applied but has no file here.`, 'Point --migrations-dir at the folder that holds it.');
+    work.push({ migration, down: await loadDownStatements(context.migrationsDir, migration) });
+  }
+  if (work.length === 0) {
+    context.log.info('No applied migrations to undo.');
+    return [];
+  }
+  context.log.info(`Undoing ${work.length} migration(s) on ${db.target.label}`);
+  const runner = new MigrationRunner(db, ledger, options.lockPolicy, runnerEventsFor(context.log, 'undone'));
+  await runner.prepareSession();
+  const undone: AppliedEntry[] = [];
+  for (const { migration, down } of work) {
+    const durationMs = await runner.revert(migration, down);
+    undone.push({ version: migration.version, name: migration.name, file: migration.downFile ?? migration.file, durationMs: Math.round(durationMs) });
+  }
+  context.log.info(`Undid ${undone.length} migration(s): ${undone.map((entry) => entry.version).join(', ')}`);
+  return undone;
 }
 
 /** `astra migrate down [N]`: undoes the last N applied migrations (1 when N is not given). */
 export async function migrateDown(context: Context, options: RunOptions & { count: number }): Promise<{ undone: AppliedEntry[] }> {
   if (options.count < 1) throw inputError('migrate down needs a count of at least 1.', 'Run astra migrate down 1 to undo the last migration.');
-  return { undone: await revertAbove(context, options, (rows) => [...rows].sort((a, b) => b.version - a.version).slice(0, options.count)) };
+  const migrations = await loadMigrations(context.migrationsDir);
+  const undone = await withDatabase(context, (db) =>
+    withRunLock(context, db, options.lockWaitMs, () =>
+      revertSelected(context, db, migrations, options, (rows) => [...rows].sort((a, b) => b.version - a.version).slice(0, options.count)),
+    ),
+  );
+  return { undone };
 }
 
-/** `astra migrate goto V`: up or down until exactly the migrations up to V are applied. */
+/**
+ * `astra migrate goto V`: up or down until exactly the migrations up to V are
+ * applied, both under one hold of the run lock, so that no other run comes
+ * between the two.
+ */
 export async function migrateGoto(context: Context, options: RunOptions & { version: number }): Promise<{ undone: AppliedEntry[]; applied: AppliedEntry[] }> {
   const migrations = await loadMigrations(context.migrationsDir);
   checkTargetVersion(migrations, options.version, 'goto');
-  const undone = await revertAbove(context, options, (rows) => rows.filter((row) => row.version > options.version));
-  const up = options.version === 0 ? { applied: [] } : await migrateUp(context, { ...options, to: options.version });
-  return { undone, applied: up.applied };
+  return withDatabase(context, (db) =>
+    withRunLock(context, db, options.lockWaitMs, async () => {
+      const undone = await revertSelected(context, db, migrations, options, (rows) => rows.filter((row) => row.version > options.version));
+      const { applied } = options.version === 0 ? { applied: [] } : await applyPending(context, db, migrations, { ...options, to: options.version });
+      if (applied.length > 0) context.log.info(`Applied ${applied.length} migration(s): ${applied.map((entry) => entry.version).join(', ')}`);
+      if (undone.length === 0 && applied.length === 0) context.log.info(`${db.target.label} is already at version ${options.version}.`);
+      return { undone, applied };
+    }),
+  );
 }
 
 /**

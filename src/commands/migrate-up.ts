@@ -1,3 +1,4 @@
+import type { Database } from '../db/database.js';
 import { Ledger } from '../db/ledger.js';
 import { DEFAULT_LOCK_POLICY, MigrationRunner, type LockPolicy } from '../migrations/apply.js';
 import { loadMigrations, type Migration } from '../migrations/load.js';
@@ -33,6 +34,28 @@ const entry = (migration: Migration, durationMs: number): AppliedEntry => ({
   durationMs: Math.round(durationMs),
 });
 
+/**
+ * Applies the pending migrations (up to `options.to`) on `db`, whose caller
+ * holds astra's run lock: a resumed unfinished migration first, then the rest
+ * in order.
+ */
+export async function applyPending(context: Context, db: Database, migrations: Migration[], options: RunOptions & { to?: number }): Promise<UpResult> {
+  const { log } = context;
+  const ledger = await Ledger.open(db, { create: true });
+  const plan = planUp(migrations, await ledger.rows(), options.to);
+  log.info(`Migrating ${db.target.label} with ${context.migrationsDir}`);
+  const runner = new MigrationRunner(db, ledger, options.lockPolicy, runnerEventsFor(log));
+  await runner.prepareSession();
+  const applied: AppliedEntry[] = [];
+  if (plan.resume) {
+    const { migration, fromStatement, row } = plan.resume;
+    log.info(`Migration ${migrationLabel(migration)} was left unfinished${row.error ? ` (${row.error})` : ''}; finishing it from statement ${fromStatement + 1}.`);
+    applied.push(entry(migration, await runner.apply(migration, fromStatement)));
+  }
+  for (const migration of plan.pending) applied.push(entry(migration, await runner.apply(migration)));
+  return { applied, skipped: plan.skipped, wouldApply: [] };
+}
+
 /** `astra migrate up [--to N] [--dry-run]`. */
 export async function migrateUp(context: Context, options: RunOptions & { to?: number; dryRun?: boolean }): Promise<UpResult> {
   const migrations = await loadMigrations(context.migrationsDir);
@@ -51,21 +74,7 @@ export async function migrateUp(context: Context, options: RunOptions & { to?: n
       const wouldApply = [...(plan.resume ? [plan.resume.migration.version] : []), ...plan.pending.map((migration) => migration.version)];
       return { applied: [], skipped: plan.skipped, wouldApply };
     }
-    return withRunLock(context, db, options.lockWaitMs, async () => {
-      const ledger = await Ledger.open(db, { create: true });
-      const plan = planUp(migrations, await ledger.rows(), options.to);
-      log.info(`Migrating ${db.target.label} with ${context.migrationsDir}`);
-      const runner = new MigrationRunner(db, ledger, options.lockPolicy, runnerEventsFor(log));
-      await runner.prepareSession();
-      const applied: AppliedEntry[] = [];
-      if (plan.resume) {
-        const { migration, fromStatement, row } = plan.resume;
-        log.info(`Migration ${migrationLabel(migration)} was left unfinished${row.error ? ` (${row.error})` : ''}; finishing it from statement ${fromStatement + 1}.`);
-        applied.push(entry(migration, await runner.apply(migration, fromStatement)));
-      }
-      for (const migration of plan.pending) applied.push(entry(migration, await runner.apply(migration)));
-      return { applied, skipped: plan.skipped, wouldApply: [] };
-    });
+    return withRunLock(context, db, options.lockWaitMs, () => applyPending(context, db, migrations, options));
   });
   if (!options.dryRun) {
     log.info(
