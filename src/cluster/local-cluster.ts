@@ -198,7 +198,13 @@ export class LocalCluster {
     const db = await Database.connect({ source: 'embedded', config, label: `${config.user}@127.0.0.1:${config.port}/postgres` });
     try {
       const { rowCount } = await db.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
-      if (!rowCount) await db.query(`CREATE DATABASE ${quoteIdent(database)}`);
+      if (!rowCount) {
+        // Another run starting at the same moment may create it first: its
+        // CREATE DATABASE then wins and this one's fails on the name.
+        await db.query(`CREATE DATABASE ${quoteIdent(database)}`).catch((error: unknown) => {
+          if (!createdMeanwhile(error)) throw error;
+        });
+      }
     } finally {
       await db.close();
     }
@@ -262,4 +268,10 @@ function portIsFree(port: number): Promise<boolean> {
     server.once('error', () => resolveFree(false));
     server.listen(port, '127.0.0.1', () => server.close(() => resolveFree(true)));
   });
+}
+
+/** Whether a CREATE DATABASE failed because the database came into being meanwhile (42P04, or 23505 on pg_database's name index). */
+function createdMeanwhile(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === '42P04' || code === '23505';
 }
