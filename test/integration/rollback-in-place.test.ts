@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { inject } from 'vitest';
-import { astra, fixturesDir } from '../helpers/cli.js';
+import { astra, fixturesDir, startAstra } from '../helpers/cli.js';
 import { createTestDatabase, ledgerVersions, serverConfig, tableNames, type TestDatabase } from '../helpers/database.js';
 
 const fixture = join(fixturesDir, 'backup-releases');
@@ -139,6 +139,39 @@ describe('astra rollback by a role that cannot create databases', () => {
     expect(await publicMayConnect()).toBe(true);
     const listed = JSON.parse((await run('backup', 'list', '--json')).stdout).backups as { schemaVersion: number; verified: boolean | null }[];
     expect(listed[0]).toMatchObject({ schemaVersion: 2, verified: true });
+  });
+
+  it('stopped by Ctrl-C while it waits for sessions: grants CONNECT back, takes no safety backup, changes nothing', async () => {
+    expect((await run('migrate', 'up', '--to', '1')).exitCode).toBe(0);
+    expect((await run('backup', 'create')).exitCode).toBe(0);
+    expect((await run('migrate', 'up')).exitCode).toBe(0);
+    const backupsBefore = JSON.parse((await run('backup', 'list', '--json')).stdout).backups as unknown[];
+    const other = await db.connect();
+    try {
+      const child = startAstra(
+        ['--migrations-dir', join(fixture, 'migrations'), '--release-notes-dir', join(fixture, 'release-notes'), '--backup-dir', backupDir, 'rollback', '--to', '1.0.0', '--wait', '60s'],
+        { env: { DATABASE_URL: roleUrl } },
+      );
+      let stderr = '';
+      await new Promise<void>((resolve) => {
+        child.stderr?.on('data', (chunk: Buffer) => {
+          stderr += chunk.toString();
+          if (stderr.includes('Waiting up to')) resolve();
+        });
+        void child.then(() => resolve());
+      });
+      expect(await publicMayConnect()).toBe(false);
+      child.kill('SIGINT');
+      const result = await child;
+      expect(result.exitCode).toBe(1);
+      expect(String(result.stderr)).toContain(`Interrupted (SIGINT) while waiting for sessions to leave: nothing was restored; ${db.name} is as it was.`);
+      expect(await publicMayConnect()).toBe(true);
+      expect(await ledgerVersions(db)).toEqual([1, 2]);
+      expect(await tableNames(db)).toEqual(['accounts', 'astra_migrations', 'notes', 'orders']);
+      expect(JSON.parse((await run('backup', 'list', '--json')).stdout).backups).toHaveLength(backupsBefore.length);
+    } finally {
+      await other.end().catch(() => {});
+    }
   });
 
   it('refuses, changing nothing, when the role cannot keep clients out, unless --force', async () => {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { ASTRA_LOCK_KEY } from '../../src/db/advisory-lock.js';
-import { astra, fixturesDir } from '../helpers/cli.js';
+import { astra, fixturesDir, startAstra } from '../helpers/cli.js';
 import { createTestDatabase, ledgerVersions, serverConfig, tableNames, type TestDatabase } from '../helpers/database.js';
 
 const fixture = join(fixturesDir, 'backup-releases');
@@ -180,6 +180,39 @@ describe('astra rollback', () => {
       expect(result.stderr).toMatch(/1 session\(s\) are still connected to .* after 1\.0 s/);
       expect(result.stderr).toMatch(/pid \d+ \(shop-worker, /);
       expect(result.stderr).toContain('--force');
+      expect(await contents()).toEqual(before);
+      expect(await siblingDatabases()).toEqual([]);
+      const allowed = await db.query<{ datallowconn: boolean }>('SELECT datallowconn FROM pg_database WHERE datname = $1', [db.name]);
+      expect(allowed[0]?.datallowconn).toBe(true);
+      expect((await other.query('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
+    } finally {
+      await other.end().catch(() => {});
+    }
+  });
+
+  it.each(['SIGINT', 'SIGTERM'] as const)('stopped by %s while it waits for sessions: drops the restored copy and changes nothing', async (signal) => {
+    const other = new pg.Client({ ...db.config, application_name: 'shop-worker' });
+    await other.connect();
+    try {
+      const before = await contents();
+      const child = startAstra(
+        ['--migrations-dir', join(fixture, 'migrations'), '--release-notes-dir', join(fixture, 'release-notes'), '--backup-dir', backupDir, 'rollback', '--to', '1.0.0', '--wait', '60s'],
+        { env: { DATABASE_URL: db.url } },
+      );
+      let stderr = '';
+      await new Promise<void>((resolve) => {
+        child.stderr?.on('data', (chunk: Buffer) => {
+          stderr += chunk.toString();
+          if (stderr.includes('Waiting up to')) resolve();
+        });
+        void child.then(() => resolve());
+      });
+      // The backup has been restored into a copy by now, which waits for the swap.
+      expect(await siblingDatabases()).toHaveLength(1);
+      child.kill(signal);
+      const result = await child;
+      expect(result.exitCode).toBe(1);
+      expect(String(result.stderr)).toMatch(new RegExp(`Interrupted \\(${signal}\\) while ${db.name} was being rolled back to backup ${backupId}: the restore was stopped and \\S+ dropped; ${db.name} is as it was and accepts connections`));
       expect(await contents()).toEqual(before);
       expect(await siblingDatabases()).toEqual([]);
       const allowed = await db.query<{ datallowconn: boolean }>('SELECT datallowconn FROM pg_database WHERE datname = $1', [db.name]);
