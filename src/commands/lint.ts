@@ -7,7 +7,7 @@ import { lintOutcome, type LintOutcome } from '../analysis/outcome.js';
 import { renderLintReport } from '../analysis/report.js';
 import { displayPath, inFolder, readLintSources } from '../analysis/sources.js';
 import { AstraError, EXIT_FAILED, inputError } from '../errors.js';
-import { checkBundle, formatProblem } from '../release/check.js';
+import { anotherFolderError, checkBundle, describesAnotherFolder, formatProblem } from '../release/check.js';
 import { loadReleaseNotes, type ReleaseNotes } from '../release/notes.js';
 import { packageRoot } from '../version.js';
 import { withDatabase, type Context, type Wrap } from './context.js';
@@ -76,7 +76,9 @@ async function releaseNotesFor(context: Context, folders: string[]): Promise<Rel
   }
   const releases = await loadReleaseNotes(context.releaseNotesDir);
   if (lintsMigrationsFolder) {
-    const problems = checkBundle(releases, readdirSync(context.migrationsDir));
+    const files = readdirSync(context.migrationsDir);
+    if (describesAnotherFolder(releases, files)) throw anotherFolderError(context);
+    const problems = checkBundle(releases, files);
     if (problems.length > 0) {
       throw inputError(
         `The release notes in ${context.releaseNotesDir} do not match the migrations in ${context.migrationsDir}: ${problems.map(formatProblem).join('; ')}.`,

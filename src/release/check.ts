@@ -2,6 +2,7 @@ import semver from 'semver';
 import { parseMigrationFileName } from '../migrations/discover.js';
 import { sortReleases, versionOfFileName, type ReleaseNotes } from './notes.js';
 import { validateReleaseMetadata } from './schema.js';
+import { inputError, type AstraError } from '../errors.js';
 
 /** One thing wrong with the bundle: which file, which field of it, and what. */
 export interface BundleProblem {
@@ -74,6 +75,26 @@ export function checkBundle(releases: readonly ReleaseNotes[], migrationFileName
     }
   }
   return problems;
+}
+
+/**
+ * Whether the release notes describe another migrations folder altogether:
+ * both have migrations, and not one file the notes name is in the folder
+ * (typically --migrations-dir given without its --release-notes-dir). Then
+ * the per-file problems of checkBundle would be a long list saying one thing.
+ */
+export function describesAnotherFolder(releases: readonly ReleaseNotes[], migrationFileNames: readonly string[]): boolean {
+  const onDisk = new Set(migrationFileNames.filter(isUpMigration));
+  const named = releases.flatMap((release) => usableForCrossChecks(release)?.metadata.migrations.map((migration) => migration.file) ?? []);
+  return onDisk.size > 0 && named.length > 0 && !named.some((file) => onDisk.has(file));
+}
+
+/** The input error for describesAnotherFolder. */
+export function anotherFolderError(folders: { migrationsDir: string; releaseNotesDir: string }): AstraError {
+  return inputError(
+    `The release notes in ${folders.releaseNotesDir} name none of the migrations in ${folders.migrationsDir}: they describe another application's migrations.`,
+    'Pass --release-notes-dir with the release notes that go with --migrations-dir (or neither, for the bundle astra ships).',
+  );
 }
 
 /** The release with only what can be read of it, or undefined when even its version cannot. */

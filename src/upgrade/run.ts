@@ -3,7 +3,7 @@ import { Ledger } from '../db/ledger.js';
 import { AstraError, EXIT_BAD_INPUT, errorMessage, inputError, operationError } from '../errors.js';
 import { loadMigrations, type Migration } from '../migrations/load.js';
 import { planUp } from '../migrations/plan.js';
-import { checkBundle, formatProblem } from '../release/check.js';
+import { anotherFolderError, checkBundle, describesAnotherFolder, formatProblem } from '../release/check.js';
 import { loadReleaseNotes } from '../release/notes.js';
 import { formatMs } from '../duration.js';
 import { canPrompt, confirm } from '../ui/prompt.js';
@@ -60,7 +60,9 @@ function ledgerItem(migrations: Migration[], rows: Awaited<ReturnType<Ledger['ro
 export async function prepareUpgrade(context: Context, options: UpgradeOptions, ports: UpgradePorts): Promise<Prepared> {
   const releases = await loadReleaseNotes(context.releaseNotesDir);
   const migrations = await loadMigrations(context.migrationsDir);
-  const problems = checkBundle(releases, migrations.map((migration) => migration.file));
+  const files = migrations.map((migration) => migration.file);
+  if (describesAnotherFolder(releases, files)) throw anotherFolderError(context);
+  const problems = checkBundle(releases, files);
   if (problems.length > 0) {
     throw inputError(`The release bundle is inconsistent: ${problems.map(formatProblem).join('; ')}.`, 'Fix the release notes or the migrations folder; astra lint lists the problems.');
   }

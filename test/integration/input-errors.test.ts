@@ -52,6 +52,16 @@ describe('bad input: exit 2, one clear sentence, nothing applied', () => {
     expect(await tableNames(db)).toEqual([]);
   });
 
+  it.each([['upgrade', '--yes'], ['lint']])('a migrations folder given without its release notes: astra %j says so in one sentence', async (...args) => {
+    const migrations = join(fixturesDir, 'naming-dash');
+    const result = await astra(['--migrations-dir', migrations, ...args], { env: { DATABASE_URL: db.url } });
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain(`name none of the migrations in ${migrations}: they describe another application's migrations.`);
+    expect(result.stderr).toContain('--release-notes-dir');
+    expect(result.stderr.split('\n').filter((line) => line.trim()).length).toBeLessThanOrEqual(2);
+    expect(await tableNames(db)).toEqual([]);
+  });
+
   it('a usage error with --json still prints one JSON object', async () => {
     const result = await astra(['status', '--json', '--bogus'], { env: { DATABASE_URL: db.url } });
     expect(result.exitCode).toBe(2);
