@@ -53,3 +53,15 @@ export function copyFixture(name: string): string {
   cpSync(join(fixturesDir, name), target, { recursive: true });
   return target;
 }
+
+/** Resolves once the running CLI has written `text` to stderr, or has ended; returns what it wrote so far. */
+export function stderrUntil(child: ReturnType<typeof startAstra>, text: string): Promise<string> {
+  let stderr = '';
+  return new Promise((resolve) => {
+    child.stderr?.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+      if (stderr.includes(text)) resolve(stderr);
+    });
+    void child.then(() => resolve(stderr));
+  });
+}

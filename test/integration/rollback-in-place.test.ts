@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { inject } from 'vitest';
-import { astra, fixturesDir, startAstra } from '../helpers/cli.js';
+import { astra, fixturesDir, startAstra, stderrUntil } from '../helpers/cli.js';
 import { createTestDatabase, ledgerVersions, serverConfig, tableNames, type TestDatabase } from '../helpers/database.js';
 
 const fixture = join(fixturesDir, 'backup-releases');
@@ -152,14 +152,7 @@ describe('astra rollback by a role that cannot create databases', () => {
         ['--migrations-dir', join(fixture, 'migrations'), '--release-notes-dir', join(fixture, 'release-notes'), '--backup-dir', backupDir, 'rollback', '--to', '1.0.0', '--wait', '60s'],
         { env: { DATABASE_URL: roleUrl } },
       );
-      let stderr = '';
-      await new Promise<void>((resolve) => {
-        child.stderr?.on('data', (chunk: Buffer) => {
-          stderr += chunk.toString();
-          if (stderr.includes('Waiting up to')) resolve();
-        });
-        void child.then(() => resolve());
-      });
+      await stderrUntil(child, 'Waiting up to');
       expect(await publicMayConnect()).toBe(false);
       child.kill('SIGINT');
       const result = await child;

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { ASTRA_LOCK_KEY } from '../../src/db/advisory-lock.js';
-import { astra, fixturesDir, startAstra } from '../helpers/cli.js';
+import { astra, fixturesDir, startAstra, stderrUntil } from '../helpers/cli.js';
 import { createTestDatabase, ledgerVersions, serverConfig, tableNames, type TestDatabase } from '../helpers/database.js';
 
 const fixture = join(fixturesDir, 'backup-releases');
@@ -199,14 +199,7 @@ describe('astra rollback', () => {
         ['--migrations-dir', join(fixture, 'migrations'), '--release-notes-dir', join(fixture, 'release-notes'), '--backup-dir', backupDir, 'rollback', '--to', '1.0.0', '--wait', '60s'],
         { env: { DATABASE_URL: db.url } },
       );
-      let stderr = '';
-      await new Promise<void>((resolve) => {
-        child.stderr?.on('data', (chunk: Buffer) => {
-          stderr += chunk.toString();
-          if (stderr.includes('Waiting up to')) resolve();
-        });
-        void child.then(() => resolve());
-      });
+      await stderrUntil(child, 'Waiting up to');
       // The backup has been restored into a copy by now, which waits for the swap.
       expect(await siblingDatabases()).toHaveLength(1);
       child.kill(signal);
