@@ -67,11 +67,19 @@ export async function keepClientsOut(db: Database, database: string): Promise<Co
  */
 export function noOtherClientsCheck(astraPids: readonly number[]): string {
   const pids = astraPids.map((pid) => String(Math.trunc(pid))).join(', ') || '0';
-  return `DO $astra$ BEGIN
-  IF EXISTS (SELECT 1 FROM pg_stat_activity
-              WHERE datname = current_database() AND backend_type = 'client backend'
-                AND pid <> pg_backend_pid() AND pid NOT IN (${pids})) THEN
-    RAISE EXCEPTION 'another client connected to the database during the rollback';
+  // A role without pg_read_all_stats sees backend_type as NULL for other
+  // roles' sessions: those count too, when they have a user (background
+  // workers such as autovacuum have none).
+  return `DO $astra$
+DECLARE
+  others text;
+BEGIN
+  SELECT string_agg(pid::text, ', ' ORDER BY pid) INTO others FROM pg_stat_activity
+   WHERE datname = current_database()
+     AND (backend_type = 'client backend' OR (backend_type IS NULL AND usesysid IS NOT NULL))
+     AND pid <> pg_backend_pid() AND pid NOT IN (${pids});
+  IF others IS NOT NULL THEN
+    RAISE EXCEPTION 'another client (pid %) is connected to the database, and may have written since the safety backup', others;
   END IF;
 END $astra$;`;
 }

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { Context } from '../commands/context.js';
 import type { Database } from '../db/database.js';
-import { AstraError, operationError } from '../errors.js';
+import { AstraError, errorMessage, operationError } from '../errors.js';
 import type { ClientTool } from '../pgtools/client-tools.js';
 import { astraVersion } from '../version.js';
 import { dropStatements, liveObjects, objectsNotInArchive } from './archive-extras.js';
@@ -115,7 +115,9 @@ export async function rollbackInPlace(context: Context, db: Database, manifest: 
     });
     throwUnlessCommitted(outcome, { database, backupId: manifest.id, safetyId: safety.id, signal: interrupts.received() });
     if (interrupts.received()) log.warn(`The restore had committed when the interrupt came: ${database} is restored from backup ${manifest.id}.`);
-    return { safety, differences: await restoredDifferences(db.target, manifest) };
+    // Committed: nothing may throw from here on, or the caller would say nothing changed.
+    const differences = await restoredDifferences(db.target, manifest).catch((error: unknown) => [`the check after the restore could not run (${errorMessage(error)})`]);
+    return { safety, differences };
   } finally {
     interrupts.stop();
     if (!(await guard.release())) log.warn(`CONNECT on ${database} could not be granted back to PUBLIC: run ${guard.undoStatement ?? ''};`);
@@ -142,6 +144,12 @@ function throwUnlessCommitted(
     throw operationError(
       `pg_restore failed while reading backup ${backupId}, before anything was sent to ${database}: ${outcome.problem}`,
       `Nothing was changed: ${database} is as it was. The backup is damaged although its checksum and table of contents pass: choose another backup, and check it with astra backup verify ${backupId} --deep.`,
+    );
+  }
+  if (outcome.problem.includes('is connected to the database, and may have written since the safety backup')) {
+    throw operationError(
+      `The restore was rolled back, not committed: ${outcome.problem.replace(/^.*?ERROR:\s*/s, '')}.`,
+      `Nothing was changed: ${database} is as it was. Stop that client (the application), then run the rollback again.`,
     );
   }
   throw operationError(

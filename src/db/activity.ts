@@ -33,7 +33,9 @@ export async function otherSessions(db: Database): Promise<SessionInfo[]> {
     `SELECT pid, application_name, client_addr::text AS client_addr, state,
             extract(epoch FROM now() - xact_start)::float8 AS xact_seconds, left(query, 200) AS query
        FROM pg_stat_activity
-      WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend'
+      WHERE datname = current_database() AND pid <> pg_backend_pid()
+        -- A role without pg_read_all_stats sees NULL for other roles' backend_type: a session with a user is a client.
+        AND (backend_type = 'client backend' OR (backend_type IS NULL AND usesysid IS NOT NULL))
         AND application_name NOT LIKE 'astra %'
       ORDER BY pid`,
   );

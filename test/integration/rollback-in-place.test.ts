@@ -141,6 +141,34 @@ describe('astra rollback by a role that cannot create databases', () => {
     expect(listed[0]).toMatchObject({ schemaVersion: 2, verified: true });
   });
 
+  it('does not commit while another client is connected at its end, naming it, and changes nothing', async () => {
+    expect((await run('migrate', 'up', '--to', '1')).exitCode).toBe(0);
+    // Enough rows that the restore takes a moment.
+    await db.query("INSERT INTO accounts (name) SELECT 'account ' || g FROM generate_series(1, 200000) g");
+    expect((await run('backup', 'create')).exitCode).toBe(0);
+    expect((await run('migrate', 'up')).exitCode).toBe(0);
+    const child = startAstra(
+      ['--migrations-dir', join(fixture, 'migrations'), '--release-notes-dir', join(fixture, 'release-notes'), '--backup-dir', backupDir, 'rollback', '--to', '1.0.0'],
+      { env: { DATABASE_URL: roleUrl } },
+    );
+    await stderrUntil(child, 'taken and verified');
+    // A client of another role (whose sessions astra's role cannot inspect) connects while the restore runs, and writes.
+    const late = await db.connect();
+    const write = late.query("INSERT INTO accounts (name) VALUES ('written during the rollback')").catch((error: unknown) => error);
+    try {
+      const result = await child;
+      expect(result.exitCode).toBe(1);
+      expect(String(result.stderr)).toMatch(/The restore was rolled back, not committed: another client \(pid \d+\) is connected to the database, and may have written since the safety backup\./);
+      expect(String(result.stderr)).toContain('Nothing was changed');
+      expect(await write).not.toBeInstanceOf(Error);
+      expect(await db.query("SELECT count(*)::int AS n FROM accounts WHERE name = 'written during the rollback'")).toEqual([{ n: 1 }]);
+      expect(await ledgerVersions(db)).toEqual([1, 2]);
+      expect(await publicMayConnect()).toBe(true);
+    } finally {
+      await late.end();
+    }
+  });
+
   it('stopped by Ctrl-C while it waits for sessions: grants CONNECT back, takes no safety backup, changes nothing', async () => {
     expect((await run('migrate', 'up', '--to', '1')).exitCode).toBe(0);
     expect((await run('backup', 'create')).exitCode).toBe(0);
