@@ -18,7 +18,8 @@ export interface BackupChoice {
  * The backups a rollback may restore, in the order to try them: `backupId`
  * alone when given (checked against `to` when both are), else every backup of
  * `database` whose applied migrations are exactly those of the releases up to
- * `to`, newest first. The first that passes verification is restored
+ * `to`, newest first. Only the first is restored; when it fails
+ * verification, the first of the others that passes is named to the operator
  * (`firstVerifiedBackup`).
  */
 export async function rollbackCandidates(context: Context, choice: BackupChoice): Promise<BackupManifest[]> {

@@ -21,10 +21,11 @@ export const DEFAULT_ROLLBACK_LOCK_WAIT_MS = 10 * 60_000;
 export interface RollbackOptions {
   backupId: string;
   /**
-   * Older backups of the same release, newest first: restored in turn when
-   * the ones before them fail verification (`astra rollback --to`).
+   * Older backups of the same release, newest first (`astra rollback --to`):
+   * when `backupId` fails verification they are verified in turn, and the
+   * first that passes is named in the refusal. None is restored in its place.
    */
-  fallbackIds?: string[];
+  olderIds?: string[];
   /** How long to wait for astra's run lock, held by another run (default 10 min). */
   lockWaitMs?: number;
   /** The database to roll back; resolved from the context when not given. */
@@ -73,7 +74,8 @@ function nothingChanged(error: unknown, database: string): unknown {
 /**
  * Restores backup `backupId` of context.backupDir into the database it was
  * taken of, after verifying it (checksum and pg_restore --list); when it fails
- * verification, the `fallbackIds` are tried in turn. The whole rollback runs
+ * verification, nothing is restored, and the refusal names the first of
+ * `olderIds` that passes, for the operator to choose. The whole rollback runs
  * under astra's run lock on the database. A role that may create and rename
  * databases gets the swap (the current database is kept under another name);
  * any other gets an in-place restore in one transaction, after a fresh,
@@ -85,7 +87,7 @@ export async function rollbackToBackup(outerContext: Context, options: RollbackO
   const context = options.onProgress ? withProgressLog(outerContext, options.onProgress) : outerContext;
   const { log } = context;
   const candidates = [await readBackup(context.backupDir, options.backupId)];
-  for (const id of options.fallbackIds ?? []) candidates.push(await readBackup(context.backupDir, id));
+  for (const id of options.olderIds ?? []) candidates.push(await readBackup(context.backupDir, id));
   const target = options.target ?? (await context.target());
   const database = String(target.config.database);
   for (const manifest of candidates) {
@@ -114,22 +116,20 @@ export async function rollbackToBackup(outerContext: Context, options: RollbackO
         await recordVerification(context, context.backupDir, manifest, { id: manifest.id, ok: failed.length === 0, deep: false, checks });
         return failed.map((check) => `${check.check}: ${check.detail}`);
       });
-      for (const [index, rejected] of choice.rejected.entries()) {
-        const next = choice.rejected[index + 1]?.manifest ?? choice.chosen;
-        log.warn(
-          `Backup ${rejected.manifest.id} failed verification (${rejected.problems.join('; ')})${next ? `; trying the next older backup of the same release, ${next.id}.` : '.'}`,
-        );
-      }
       const manifest = choice.chosen;
-      if (!manifest) {
-        const [only] = choice.rejected;
+      const [newest] = choice.rejected;
+      if (newest) {
+        // An older backup is never restored in the newest one's place without
+        // being asked for: it would discard more writes than the operator expects.
+        const problems = newest.problems.join('; ');
         throw operationError(
-          choice.rejected.length === 1 && only
-            ? `Backup ${only.manifest.id} failed verification, so it is not restored: ${only.problems.join('; ')}.`
-            : `None of the ${choice.rejected.length} backups of that release passes verification (${choice.rejected.map((entry) => entry.manifest.id).join(', ')}), so none is restored.`,
-          `Nothing was changed: ${database} is as it was. Choose another backup with --backup (astra backup list).`,
+          `Backup ${newest.manifest.id} failed verification, so it is not restored: ${problems}.`,
+          manifest
+            ? `Nothing was changed: ${database} is as it was. An older backup of that release, ${manifest.id} (taken ${manifest.createdAt}), passes verification: astra rollback --backup ${manifest.id} restores it, discarding the writes made since it was taken.`
+            : `Nothing was changed: ${database} is as it was. ${choice.rejected.length > 1 ? `None of the ${choice.rejected.length - 1} older backup(s) of that release passes verification either. ` : ''}Choose another backup with --backup (astra backup list).`,
         );
       }
+      if (!manifest) throw operationError('There is no backup to restore.', 'Choose one with --backup (astra backup list).');
       log.info(`Backup ${manifest.id} verified (checksum, pg_restore --list). Writes to ${database} made after ${manifest.createdAt} will be discarded.`);
 
       const privileges = await databasePrivileges(db, database);

@@ -23,7 +23,7 @@ export function registerRollback(program: Command, run: Wrap): void {
     .command('rollback')
     .description('restore the backup taken at an earlier release; the current database is kept under another name')
     .option('--to <version>', 'the application release to go back to')
-    .option('--backup <id>', 'the backup to restore (default: the newest taken at --to that passes verification)')
+    .option('--backup <id>', 'the backup to restore (default: the newest taken at --to)')
     .option('--wait <duration>', 'how long to wait for other sessions to leave the database', `${DEFAULT_SESSION_WAIT_MS / 1000}s`)
     .option('--force', 'end other sessions (pg_terminate_backend) instead of waiting; asks first unless --yes')
     .option('--jobs <n>', 'parallel pg_restore jobs')
@@ -34,7 +34,7 @@ export function registerRollback(program: Command, run: Wrap): void {
 
 async function rollback(context: Context, flags: RollbackFlags): Promise<RollbackResult> {
   const waitMs = parseDuration(flags.wait ?? '60s', '--wait');
-  const lockWaitMs = parseDuration(flags.lockWait ?? '10m', '--lock-wait');
+  const lockWaitMs = flags.lockWait === undefined ? DEFAULT_ROLLBACK_LOCK_WAIT_MS : parseDuration(flags.lockWait, '--lock-wait');
   const jobs = flags.jobs === undefined ? undefined : parseCount(flags.jobs, '--jobs');
   const force = flags.force === true;
   if (force && !context.yes && !canPrompt()) {
@@ -45,7 +45,7 @@ async function rollback(context: Context, flags: RollbackFlags): Promise<Rollbac
   const [newest, ...older] = await rollbackCandidates(context, { database, ...(flags.to !== undefined ? { to: flags.to } : {}), ...(flags.backup !== undefined ? { backupId: flags.backup } : {}) });
   const manifest = newest as NonNullable<typeof newest>;
   context.log.info(
-    `Rolling back ${database} to backup ${manifest.id}, taken ${manifest.createdAt} at schema version ${manifest.schemaVersion ?? 'none'} (application ${manifest.appVersion})${older.length > 0 ? `; ${older.length} older backup(s) of that release stand by should it fail verification` : ''}.`,
+    `Rolling back ${database} to backup ${manifest.id}, taken ${manifest.createdAt} at schema version ${manifest.schemaVersion ?? 'none'} (application ${manifest.appVersion}).`,
   );
 
   const confirmTerminate =
@@ -54,7 +54,7 @@ async function rollback(context: Context, flags: RollbackFlags): Promise<Rollbac
       : undefined;
   const result = await rollbackToBackup(context, {
     backupId: manifest.id,
-    fallbackIds: older.map((backup) => backup.id),
+    olderIds: older.map((backup) => backup.id),
     lockWaitMs,
     target,
     waitMs,

@@ -251,7 +251,7 @@ describe('astra rollback', () => {
     expect((await other.query('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
   });
 
-  it('falls back to the next older backup of the release when the newest fails verification, naming it', async () => {
+  it('refuses when the newest backup of the release fails verification, naming the older one that passes, and changes nothing', async () => {
     // A newer backup of the same release whose archive was damaged on disk.
     const manifest = JSON.parse(readFileSync(join(backupDir, `${backupId}.json`), 'utf8'));
     const newerId = `${backupId.slice(0, 8)}T235959Z-ffffff`;
@@ -260,11 +260,16 @@ describe('astra rollback', () => {
     writeFileSync(join(backupDir, `${newerId}.dump`), bytes, { mode: 0o600 });
     writeFileSync(join(backupDir, `${newerId}.json`), JSON.stringify({ ...manifest, id: newerId, archive: `${newerId}.dump`, createdAt: new Date(Date.now() + 60_000).toISOString() }), { mode: 0o600 });
 
+    const before = await contents();
     const result = await run('rollback', '--to', '1.0.0');
-    expect(result.exitCode).toBe(0);
-    expect(result.stderr).toContain(`Backup ${newerId} failed verification (checksum:`);
-    expect(result.stderr).toContain(`trying the next older backup of the same release, ${backupId}`);
-    expect(result.stdout).toContain(`Rolled back ${db.name} to backup ${backupId}`);
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toContain(`Backup ${newerId} failed verification, so it is not restored: checksum:`);
+    expect(result.stderr).toContain(`An older backup of that release, ${backupId} (taken ${manifest.createdAt}), passes verification: astra rollback --backup ${backupId} restores it`);
+    expect(await contents()).toEqual(before);
+    expect(await siblingDatabases()).toEqual([]);
+
+    const chosen = await run('rollback', '--backup', backupId);
+    expect(chosen.exitCode).toBe(0);
     expect(await contents()).toEqual(atBackup);
   });
 });
