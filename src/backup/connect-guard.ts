@@ -1,4 +1,4 @@
-import type { Database } from '../db/database.js';
+import { Database } from '../db/database.js';
 import { quoteIdent } from '../db/quote.js';
 
 /** What was done to keep clients out of a database during an in-place restore, and how to undo it. */
@@ -38,11 +38,13 @@ export async function keepClientsOut(db: Database, database: string): Promise<Co
     await db.query(`REVOKE CONNECT ON DATABASE ${quoteIdent(database)} FROM PUBLIC`);
     revoked = true;
   }
-  const allowed = await db.query<{ rolname: string }>(
-    `SELECT rolname FROM pg_roles WHERE rolcanlogin AND (rolsuper OR has_database_privilege(oid, $1, 'CONNECT')) ORDER BY rolname`,
-    [database],
-  );
   const grantBack = `GRANT CONNECT ON DATABASE ${quoteIdent(database)} TO PUBLIC`;
+  const allowed = await db
+    .query<{ rolname: string }>(`SELECT rolname FROM pg_roles WHERE rolcanlogin AND (rolsuper OR has_database_privilege(oid, $1, 'CONNECT')) ORDER BY rolname`, [database])
+    .catch(async (error: unknown) => {
+      if (revoked) await db.query(grantBack).catch(() => {});
+      throw error;
+    });
   return {
     publicKeptOut: revoked || !publicConnect,
     rolesStillAllowed: allowed.rows.map((row) => row.rolname),
@@ -53,7 +55,18 @@ export async function keepClientsOut(db: Database, database: string): Promise<Co
         await db.query(grantBack);
         return true;
       } catch {
-        return false;
+        // The connection may be lost: the owner can still connect anew, PUBLIC's grant aside.
+        try {
+          const fresh = await Database.connect(db.target);
+          try {
+            await fresh.query(grantBack);
+            return true;
+          } finally {
+            await fresh.close();
+          }
+        } catch {
+          return false;
+        }
       }
     },
   };

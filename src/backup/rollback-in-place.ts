@@ -7,7 +7,7 @@ import { astraVersion } from '../version.js';
 import { dropStatements, liveObjects, objectsNotInArchive } from './archive-extras.js';
 import { childEnvironment } from './child-environment.js';
 import { clearSessions } from './clear-sessions.js';
-import { keepClientsOut, noOtherClientsCheck } from './connect-guard.js';
+import { keepClientsOut, noOtherClientsCheck, type ConnectGuard } from './connect-guard.js';
 import { createBackup } from './create.js';
 import { interruptedError, watchInterrupts } from './interrupt.js';
 import type { BackupManifest } from './manifest.js';
@@ -48,22 +48,26 @@ export async function rollbackInPlace(context: Context, db: Database, manifest: 
   const { log } = context;
   const database = String(db.target.config.database);
   const role = String(db.target.config.user ?? 'this role');
-  const guard = await keepClientsOut(db, database);
-  if (!guard.publicKeptOut) {
-    const warning = `The role ${role} does not own ${database}, so it cannot keep other clients out while the safety backup is taken and restored over: writes they make in between would be lost.`;
-    if (!options.force) throw operationError(warning, `Nothing was changed. Stop the application first, then run the rollback again with --force.`);
-    log.warn(`${warning} Going on (--force); stop the application if it still runs.`);
-  } else {
-    if (guard.undoStatement) log.info(`New connections to ${database} are refused to PUBLIC until the restore ends (if astra is killed, run: ${guard.undoStatement};).`);
-    const others = guard.rolesStillAllowed.filter((name) => name !== role);
-    log.info(`Roles that can still connect: ${[role, ...others].join(', ')}; the restore commits only if no client but astra is connected at its end.`);
-  }
+  // Watched from before the REVOKE, so that a Ctrl-C never leaves it in place.
   const interrupts = watchInterrupts((line) => log.warn(line));
   const stopIfInterrupted = (what: string) => {
     const signal = interrupts.received();
     if (signal) throw interruptedError(signal, what, `nothing was restored; ${database} is as it was.`, 'Run the rollback again.');
   };
+  let guard: ConnectGuard | undefined;
+  let failure: unknown;
   try {
+    guard = await keepClientsOut(db, database);
+    if (!guard.publicKeptOut) {
+      const warning = `The role ${role} does not own ${database}, so it cannot keep other clients out while the safety backup is taken and restored over: writes they make in between would be lost.`;
+      if (!options.force) throw operationError(warning, `Nothing was changed. Stop the application first, then run the rollback again with --force.`);
+      log.warn(`${warning} Going on (--force); stop the application if it still runs.`);
+    } else {
+      if (guard.undoStatement) log.info(`New connections to ${database} are refused to PUBLIC until the restore ends (if astra is killed, run: ${guard.undoStatement};).`);
+      const others = guard.rolesStillAllowed.filter((name) => name !== role);
+      log.info(`Roles that can still connect: ${[role, ...others].join(', ')}; the restore commits only if no client but astra is connected at its end.`);
+    }
+    stopIfInterrupted('before the restore began');
     // Other sessions go first, so that the safety backup holds their last writes.
     // pg_stat_activity spans the server: astra's own connection serves to watch it.
     await clearSessions(db, {
@@ -118,9 +122,18 @@ export async function rollbackInPlace(context: Context, db: Database, manifest: 
     // Committed: nothing may throw from here on, or the caller would say nothing changed.
     const differences = await restoredDifferences(db.target, manifest).catch((error: unknown) => [`the check after the restore could not run (${errorMessage(error)})`]);
     return { safety, differences };
+  } catch (error) {
+    failure = error;
+    throw error;
   } finally {
     interrupts.stop();
-    if (!(await guard.release())) log.warn(`CONNECT on ${database} could not be granted back to PUBLIC: run ${guard.undoStatement ?? ''};`);
+    if (guard && !(await guard.release())) {
+      const undo = `${guard.undoStatement ?? ''};`;
+      // Restored: the rollback stands, and the one thing left is said loudly.
+      if (failure === undefined) log.warn(`CONNECT on ${database} could not be granted back to PUBLIC: run ${undo}`);
+      // Not restored, but no longer as it was: clients cannot connect. Replaces the error being thrown.
+      else throw new DatabaseMayHaveChangedError(`${errorMessage(failure).replace(/\.$/, '')}; and CONNECT on ${database} could not be granted back to PUBLIC, so clients cannot connect.`, { fix: `Run ${undo} The data of ${database} is as it was.` });
+    }
   }
 }
 

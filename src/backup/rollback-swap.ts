@@ -1,9 +1,10 @@
 import { join } from 'node:path';
 import type { Context } from '../commands/context.js';
 import type { ConnectionTarget } from '../db/connection.js';
-import { isPgError } from '../db/database.js';
+import { isPgError, type Database } from '../db/database.js';
 import { quoteIdent } from '../db/quote.js';
 import { errorMessage, operationError } from '../errors.js';
+import { DatabaseMayHaveChangedError } from './rollback-in-place.js';
 import type { ClientTool } from '../pgtools/client-tools.js';
 import { astraVersion } from '../version.js';
 import { childEnvironment } from './child-environment.js';
@@ -50,11 +51,21 @@ export async function rollbackBySwap(context: Context, target: ConnectionTarget,
   let created = false;
   let blocked = false;
   let swapped = false;
+  let stillBlocked = false;
+  const allowConnections = `ALTER DATABASE ${quoteIdent(database)} ALLOW_CONNECTIONS true`;
   const undo = once(async () => {
     if (swapped) return;
-    if (blocked) await admin.query(`ALTER DATABASE ${quoteIdent(database)} ALLOW_CONNECTIONS true`).catch(() => {});
-    if (created) await dropDatabase(admin, names.restore).catch(() => log.warn(`The database ${names.restore} could not be dropped; drop it by hand.`));
+    if (blocked && !(await onAnyConnection(admin, target, (db) => db.query(allowConnections)))) {
+      stillBlocked = true;
+      log.warn(`${database} still refuses new connections: run ${allowConnections}; connected to another database (such as postgres) as its owner or a superuser.`);
+    }
+    if (created && !(await onAnyConnection(admin, target, (db) => dropDatabase(db, names.restore)))) {
+      log.warn(`The database ${names.restore} could not be dropped; drop it by hand.`);
+    }
   });
+  /** What the database is like after the undo, for the error. */
+  const stateAfterUndo = () =>
+    stillBlocked ? `${database} holds its data as before, but still refuses new connections (see the warning above)` : `${database} is as it was and accepts connections`;
   const stopIfInterrupted = () => {
     if (interrupts.received()) throw new Error('interrupted');
   };
@@ -91,6 +102,7 @@ export async function rollbackBySwap(context: Context, target: ConnectionTarget,
         blockNewConnections: true,
         onBlocked: (on) => {
           blocked = on;
+          if (on) log.info(`New connections to ${database} are refused until the swap (if astra is killed, run: ${allowConnections};).`);
         },
         log,
       });
@@ -101,6 +113,7 @@ export async function rollbackBySwap(context: Context, target: ConnectionTarget,
         await options.lockHolder.close();
         await waitForBackendExit(admin, options.lockHolder.pid);
       }
+      stopIfInterrupted();
       try {
         await admin.transaction(async () => {
           await admin.query(`ALTER DATABASE ${quoteIdent(database)} RENAME TO ${quoteIdent(names.kept)}`);
@@ -110,6 +123,11 @@ export async function rollbackBySwap(context: Context, target: ConnectionTarget,
         swapped = true;
         break;
       } catch (error) {
+        // The connection was lost around the COMMIT: the renames may have happened.
+        if (!isPgError(error) && (await renamed(target, names.kept))) {
+          swapped = true;
+          break;
+        }
         // A client got in between the check and the rename: clear again.
         if (!(isPgError(error) && error.code === OBJECT_IN_USE) || attempt >= 3) throw error;
       }
@@ -120,12 +138,47 @@ export async function rollbackBySwap(context: Context, target: ConnectionTarget,
     await undo();
     const signal = interrupts.received();
     if (signal) {
-      throw interruptedError(signal, `while ${database} was being rolled back to backup ${manifest.id}`, `the restore was stopped and ${names.restore} dropped; ${database} is as it was and accepts connections.`, 'Run the rollback again.');
+      throw interruptedError(signal, `while ${database} was being rolled back to backup ${manifest.id}`, `the restore was stopped and ${names.restore} dropped; ${stateAfterUndo()}.`, 'Run the rollback again.');
     }
+    if (stillBlocked) throw new DatabaseMayHaveChangedError(`The rollback of ${database} failed: ${errorMessage(error).replace(/\.$/, '')}; ${stateAfterUndo()}.`, { fix: `Run ${allowConnections}; then the rollback again.` });
     if (error instanceof Error && error.name === 'AstraError') throw error;
     throw operationError(`The rollback of ${database} failed: ${errorMessage(error)}.`, `Nothing was changed: ${database} is as it was.`, error);
   } finally {
     interrupts.stop();
     await admin.close();
+  }
+}
+
+/** Runs `work` on `admin`, or on a fresh maintenance connection when that fails (a lost connection); false when neither could. */
+async function onAnyConnection(admin: Database, target: ConnectionTarget, work: (db: Database) => Promise<unknown>): Promise<boolean> {
+  try {
+    await work(admin);
+    return true;
+  } catch {
+    try {
+      const fresh = await connectMaintenance(target);
+      try {
+        await work(fresh);
+        return true;
+      } finally {
+        await fresh.close();
+      }
+    } catch {
+      return false;
+    }
+  }
+}
+
+/** Whether the database `kept` exists, seen over a fresh connection: then the swap committed. */
+async function renamed(target: ConnectionTarget, kept: string): Promise<boolean> {
+  try {
+    const fresh = await connectMaintenance(target);
+    try {
+      return await databaseExists(fresh, kept);
+    } finally {
+      await fresh.close();
+    }
+  } catch {
+    return false;
   }
 }

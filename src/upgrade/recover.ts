@@ -1,4 +1,4 @@
-import { errorMessage, operationError } from '../errors.js';
+import { AstraError, errorMessage, operationError } from '../errors.js';
 import { MigrationFailedError } from '../migrations/apply.js';
 import type { Context } from '../commands/context.js';
 import { failed } from './checks.js';
@@ -37,6 +37,10 @@ export async function recover(context: Context, prepared: Prepared, options: Upg
   try {
     restored = await ports.backup.restore(state.backup.id, (line) => context.log.info(`  ${line}`));
   } catch (restoreError) {
+    // A restore cut off at its commit may have happened: its own words say what to check, not ours.
+    if (restoreError instanceof AstraError && !/Nothing was changed/.test(`${restoreError.message} ${restoreError.fix ?? ''}`)) {
+      throw operationError(`${what}. Restoring backup ${state.backup.id} failed too: ${errorMessage(restoreError)}`, restoreError.fix, cause);
+    }
     throw operationError(
       `${what}. Restoring backup ${state.backup.id} failed too: ${errorMessage(restoreError)}. ${appliedText}.`,
       `The backup is intact; restore it by hand with ${rollbackCommandFor(prepared.plan, state.backup.id)} once the cause is fixed.`,
