@@ -30,6 +30,8 @@ export interface CreateBackupOptions {
   pgBinDir?: string;
   /** Progress lines go here instead of a task list, for a caller that draws its own. */
   onProgress?: (text: string) => void;
+  /** What to run again after an interrupt (default: astra backup create). */
+  rerun?: string;
 }
 
 
@@ -137,7 +139,7 @@ export async function createBackup(context: Context, db: Database, options: Crea
     await undo();
     const signal = interrupts.received();
     if (signal && !manifestWritten) {
-      throw interruptedError(signal, `while backup ${id} was being taken`, 'the partial archive was removed and no backup was recorded.', 'Run astra backup create again.');
+      throw interruptedError(signal, `while backup ${id} was being taken`, 'the partial archive was removed and no backup was recorded.', `Run ${options.rerun ?? 'astra backup create'} again.`);
     }
     throw error;
   } finally {

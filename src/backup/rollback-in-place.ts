@@ -85,6 +85,7 @@ export async function rollbackInPlace(context: Context, db: Database, manifest: 
     const safety = await createBackup(context, db, {
       ...(options.pgBinDir ? { pgBinDir: options.pgBinDir } : {}),
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+      rerun: 'the rollback',
     });
     const checks = await checkArchive(context.backupDir, safety, options.pgRestore);
     const failed = checks.filter((check) => check.status === 'fail');

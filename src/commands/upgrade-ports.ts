@@ -19,6 +19,7 @@ export function createUpgradePorts(context: Context, options: Pick<UpgradeOption
           ...(labels.fromVersion ? { fromVersion: labels.fromVersion } : {}),
           toVersion: labels.toVersion,
           onProgress: progress,
+          rerun: 'astra upgrade',
         });
         progress(`verifying ${manifest.id}`);
         const verified = await verifyBackup(context, manifest.id, pgBinDir);
