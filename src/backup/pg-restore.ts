@@ -75,6 +75,9 @@ export type InPlaceOutcome =
   /** psql lost its connection or was killed: the COMMIT may or may not have happened. */
   | { state: 'unknown'; problem: string };
 
+/** What psql (libpq) prints when its first connection fails (PostgreSQL 14+ and older wordings). */
+const NEVER_CONNECTED = /connection to server (at|on) .* failed|could not connect to server/;
+
 /** The exit status of psql run with --single-transaction and ON_ERROR_STOP, as a database state. */
 export function psqlOutcome(exitCode: number | undefined, problem: string): InPlaceOutcome {
   // 0: the script ran and COMMIT succeeded. 3: an error stopped the script,
@@ -82,6 +85,8 @@ export function psqlOutcome(exitCode: number | undefined, problem: string): InPl
   // could not read the file). 2 (connection lost) or a signal: unknown.
   if (exitCode === 0) return { state: 'committed' };
   if (exitCode === 3 || exitCode === 1) return { state: 'unchanged', stage: 'apply', problem, canceled: false };
+  // 2 also when psql could not connect at all: then it sent nothing.
+  if (exitCode === 2 && NEVER_CONNECTED.test(problem)) return { state: 'unchanged', stage: 'apply', problem, canceled: false };
   return { state: 'unknown', problem };
 }
 

@@ -13,6 +13,14 @@ describe('psqlOutcome (psql --single-transaction with ON_ERROR_STOP)', () => {
 
   it('is unknown when the connection was lost (2) or psql died: COMMIT may have happened', () => {
     expect(psqlOutcome(2, 'connection lost')).toEqual({ state: 'unknown', problem: 'connection lost' });
+    expect(psqlOutcome(2, 'server closed the connection unexpectedly')).toMatchObject({ state: 'unknown' });
     expect(psqlOutcome(undefined, 'killed')).toEqual({ state: 'unknown', problem: 'killed' });
+  });
+});
+
+describe('psqlOutcome when psql never connected', () => {
+  it('is unchanged: psql sent nothing', () => {
+    const problem = 'connection to server at "127.0.0.1", port 5432 failed: FATAL:  sorry, too many clients already';
+    expect(psqlOutcome(2, problem)).toEqual({ state: 'unchanged', stage: 'apply', problem, canceled: false });
   });
 });
