@@ -45,7 +45,7 @@ async function rollback(context: Context, flags: RollbackFlags): Promise<Rollbac
   const [newest, ...older] = await rollbackCandidates(context, { database, ...(flags.to !== undefined ? { to: flags.to } : {}), ...(flags.backup !== undefined ? { backupId: flags.backup } : {}) });
   const manifest = newest as NonNullable<typeof newest>;
   context.log.info(
-    `Rolling back ${database} to backup ${manifest.id}, taken ${manifest.createdAt} at schema version ${manifest.schemaVersion ?? 'none'} (application ${manifest.appVersion}).`,
+    `Rolling back ${database} to backup ${manifest.id}, taken ${manifest.createdAt} at schema version ${manifest.schemaVersion ?? 'none'} by astra ${manifest.appVersion}.`,
   );
 
   const confirmTerminate =
