@@ -21,12 +21,11 @@ export function parsePgToolVersion(output: string): { major: number; version: st
 
 /**
  * Folders that may hold PostgreSQL programs, in the order they are searched:
- * an explicit folder, every PATH entry, `pg_config --bindir`, then Debian's
+ * every PATH entry, `pg_config --bindir`, then Debian's
  * /usr/lib/postgresql/<N>/bin newest first.
  */
-export async function candidateBinDirs(explicit?: string): Promise<string[]> {
+export async function candidateBinDirs(): Promise<string[]> {
   const dirs: string[] = [];
-  if (explicit) dirs.push(explicit);
   for (const entry of (process.env.PATH ?? '').split(delimiter)) if (entry) dirs.push(entry);
   try {
     const { stdout } = await execa('pg_config', ['--bindir']);
@@ -60,11 +59,12 @@ export async function toolVersion(dir: string, tool: string): Promise<PgBinDir |
 
 /**
  * Finds the newest folder that holds all of `tools`. Ties keep search order,
- * so an explicit folder or PATH wins over Debian's folders of the same major.
+ * so PATH wins over Debian's folders of the same major. An explicit folder is
+ * the only one looked at: whoever names it wants that version.
  */
 export async function findPgBinDir(tools: string[], explicit?: string): Promise<PgBinDir | undefined> {
   let best: PgBinDir | undefined;
-  for (const dir of await candidateBinDirs(explicit)) {
+  for (const dir of explicit ? [explicit] : await candidateBinDirs()) {
     const found = await toolVersion(dir, tools[0] ?? 'postgres');
     if (!found) continue;
     if (!tools.every((tool) => existsSync(join(dir, tool)))) continue;
