@@ -32,6 +32,28 @@ async function schemaOf(query: (sql: string) => Promise<Record<string, unknown>[
   return { columns: columns.map((row) => String(row.line)), indexes: indexes.map((row) => String(row.line)) };
 }
 
+/** A cluster of `version` with a database `app`, for the length of a describe block. */
+function clusterOf(major: number, version: string) {
+  const held: { cluster?: LocalCluster; baseDir?: string; url: string; config: pg.ClientConfig } = { url: '', config: {} };
+  beforeAll(async () => {
+    const binDir = await serverBinDir(version);
+    held.baseDir = mkdtempSync(join(tmpdir(), `astra-pg${major}-`));
+    held.cluster = new LocalCluster(join(held.baseDir, 'cluster'), { durable: false, binDir });
+    await held.cluster.init();
+    await held.cluster.start();
+    expect(held.cluster.state().major).toBe(major);
+    await held.cluster.ensureDatabase('app');
+    const config = held.cluster.connectionConfig('app');
+    held.config = config;
+    held.url = `postgresql://${config.user}:${encodeURIComponent(String(config.password))}@127.0.0.1:${config.port}/app`;
+  }, 300_000);
+  afterAll(async () => {
+    await held.cluster?.stop();
+    if (held.baseDir) rmSync(held.baseDir, { recursive: true, force: true });
+  });
+  return held;
+}
+
 let reference: { columns: string[]; indexes: string[] };
 let referenceDb: TestDatabase | undefined;
 
@@ -48,15 +70,18 @@ describe.runIf(serverPackagesFit)('the shipped bundle on other PostgreSQL majors
   });
 
   describe.each(majors)('PostgreSQL $major', ({ major, version, dumpable }) => {
-    let cluster: LocalCluster | undefined;
-    let baseDir: string;
+    const server = clusterOf(major, version);
     let backupDir: string;
-    let url: string;
-    let config: pg.ClientConfig;
+    beforeAll(() => {
+      backupDir = mkdtempSync(join(tmpdir(), `astra-pg${major}-backups-`));
+    });
+    afterAll(() => {
+      rmSync(backupDir, { recursive: true, force: true });
+    });
 
-    const cli = (...args: string[]) => astra(['--backup-dir', backupDir, ...args], { env: { DATABASE_URL: url } });
+    const cli = (...args: string[]) => astra(['--backup-dir', backupDir, ...args], { env: { DATABASE_URL: server.url } });
     const query = async (sql: string): Promise<Record<string, unknown>[]> => {
-      const client = new pg.Client(config);
+      const client = new pg.Client(server.config);
       await client.connect();
       try {
         return (await client.query(sql)).rows as Record<string, unknown>[];
@@ -65,23 +90,6 @@ describe.runIf(serverPackagesFit)('the shipped bundle on other PostgreSQL majors
       }
     };
     const ledger = async () => (await query('SELECT version FROM astra_migrations ORDER BY version')).map((row) => Number(row.version));
-
-    beforeAll(async () => {
-      const binDir = await serverBinDir(version);
-      baseDir = mkdtempSync(join(tmpdir(), `astra-pg${major}-`));
-      backupDir = join(baseDir, 'backups');
-      cluster = new LocalCluster(join(baseDir, 'cluster'), { durable: false, binDir });
-      await cluster.init();
-      await cluster.start();
-      expect(cluster.state().major).toBe(major);
-      await cluster.ensureDatabase('app');
-      config = cluster.connectionConfig('app');
-      url = `postgresql://${config.user}:${encodeURIComponent(String(config.password))}@127.0.0.1:${config.port}/app`;
-    }, 300_000);
-    afterAll(async () => {
-      await cluster?.stop();
-      rmSync(baseDir, { recursive: true, force: true });
-    });
 
     if (dumpable) {
       it('upgrades from empty through 0.9.0 to the newest release, backed up, and doctor passes', async () => {
@@ -128,6 +136,32 @@ describe.runIf(serverPackagesFit)('the shipped bundle on other PostgreSQL majors
         expect(await schemaOf(query)).toEqual(reference);
       });
     }
+  });
+});
+
+describe.runIf(serverPackagesFit)('doctor on a PostgreSQL major outside 13 to 17', () => {
+  describe('PostgreSQL 12', () => {
+    const server = clusterOf(12, '12.22.0-beta.15');
+    it('fails the server version, naming the supported range, and upgrade stops before any change', async () => {
+      const doctor = await astra(['doctor', '--json'], { env: { DATABASE_URL: server.url } });
+      expect(doctor.exitCode).toBe(1);
+      const check = (JSON.parse(doctor.stdout).checks as { id: string }[]).find((entry) => entry.id === 'server-version');
+      expect(check).toMatchObject({ status: 'fail', detail: expect.stringMatching(/^PostgreSQL 12\.\d+ is older than astra supports \(13 to 17\)$/) });
+      const upgrade = await astra(['upgrade', '--yes'], { env: { DATABASE_URL: server.url } });
+      expect(upgrade.exitCode).toBe(1);
+      expect(upgrade.stderr).toContain('older than astra supports');
+      const status = await astra(['status', '--json'], { env: { DATABASE_URL: server.url } });
+      expect(JSON.parse(status.stdout).databaseVersion ?? null).toBeNull();
+    });
+  });
+
+  describe('PostgreSQL 18', () => {
+    const server = clusterOf(18, '18.4.0-beta.17');
+    it('warns that the server is newer than astra is tested with', async () => {
+      const doctor = await astra(['doctor', '--json'], { env: { DATABASE_URL: server.url } });
+      const check = (JSON.parse(doctor.stdout).checks as { id: string }[]).find((entry) => entry.id === 'server-version');
+      expect(check).toMatchObject({ status: 'warn', detail: expect.stringMatching(/^PostgreSQL 18\.\d+ is newer than the versions astra is tested with \(13 to 17\): not tested$/) });
+    });
   });
 });
 
