@@ -23,14 +23,19 @@ export interface InterruptWatch {
  * hook re-raises a signal when it sees no other listener for it, which would
  * end the process before the undo has finished.
  */
+/** Watches active now; only the outermost one announces a signal, so that nested work says it once. */
+let activeWatches = 0;
+
 export function watchInterrupts(log: (line: string) => void): InterruptWatch {
   const abort = new AbortController();
   let received: InterruptSignal | undefined;
+  const outermost = activeWatches === 0;
+  activeWatches += 1;
   const handlers = (['SIGINT', 'SIGTERM'] as const).map((signal) => {
     const handler = () => {
       if (received) return;
       received = signal;
-      log(`Interrupted (${signal}): stopping and undoing what was started…`);
+      if (outermost) log(`Interrupted (${signal}): stopping and undoing what was started…`);
       abort.abort();
     };
     process.on(signal, handler);
@@ -40,7 +45,9 @@ export function watchInterrupts(log: (line: string) => void): InterruptWatch {
     received: () => received,
     signal: abort.signal,
     stop: () => {
-      for (const { signal, handler } of handlers) process.removeListener(signal, handler);
+      if (handlers.length === 0) return;
+      for (const { signal, handler } of handlers.splice(0)) process.removeListener(signal, handler);
+      activeWatches -= 1;
     },
   };
 }
