@@ -133,6 +133,7 @@ export async function rollbackBySwap(context: Context, target: ConnectionTarget,
       }
     }
     log.info(`Swapped: ${database} is now the restored database; the previous one is kept as ${names.kept}.`);
+    if (interrupts.received()) log.warn(`The swap had committed when the interrupt came: the rollback is complete.`);
     return names.kept;
   } catch (error) {
     await undo();
