@@ -12,6 +12,9 @@ export interface InterruptWatch {
   stop(): void;
 }
 
+/** Watches active now; only the outermost one announces a signal, so that nested work says it once. */
+let activeWatches = 0;
+
 /**
  * While work that must be undone runs, Ctrl-C or a SIGTERM aborts `signal`
  * (stopping the children it was given to) and is remembered. Nothing ends the
@@ -23,9 +26,6 @@ export interface InterruptWatch {
  * hook re-raises a signal when it sees no other listener for it, which would
  * end the process before the undo has finished.
  */
-/** Watches active now; only the outermost one announces a signal, so that nested work says it once. */
-let activeWatches = 0;
-
 export function watchInterrupts(log: (line: string) => void): InterruptWatch {
   const abort = new AbortController();
   let received: InterruptSignal | undefined;

@@ -132,8 +132,12 @@ export async function rollbackInPlace(context: Context, db: Database, manifest: 
       const undo = `${guard.undoStatement ?? ''};`;
       // Restored: the rollback stands, and the one thing left is said loudly.
       if (failure === undefined) log.warn(`CONNECT on ${database} could not be granted back to PUBLIC: run ${undo}`);
-      // Not restored, but no longer as it was: clients cannot connect. Replaces the error being thrown.
-      else throw new DatabaseMayHaveChangedError(`${errorMessage(failure).replace(/\.$/, '')}; and CONNECT on ${database} could not be granted back to PUBLIC, so clients cannot connect.`, { fix: `Run ${undo} The data of ${database} is as it was.` });
+      // Not restored, but no longer as it was: clients cannot connect. Replaces the error being thrown, keeping
+      // its advice when it said the restore may have committed; otherwise the data is as it was.
+      else {
+        const state = failure instanceof DatabaseMayHaveChangedError && failure.fix ? failure.fix : `The data of ${database} is as it was.`;
+        throw new DatabaseMayHaveChangedError(`${errorMessage(failure).replace(/\.$/, '')}; and CONNECT on ${database} could not be granted back to PUBLIC, so clients cannot connect.`, { fix: `Run ${undo} ${state}`, cause: failure });
+      }
     }
   }
 }
