@@ -41,3 +41,10 @@ export function operationError(message: string, fix?: string, cause?: unknown): 
 export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
+
+/**
+ * Thrown once an operation may have reached the database (a restore cut off at
+ * its commit, a database left refusing connections): the caller must not add
+ * "nothing was changed" to it.
+ */
+export class DatabaseMayHaveChangedError extends AstraError {}

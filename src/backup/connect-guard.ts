@@ -1,5 +1,7 @@
 import { Database } from '../db/database.js';
 import { quoteIdent } from '../db/quote.js';
+import { DatabaseMayHaveChangedError, errorMessage } from '../errors.js';
+import { onAnyConnection } from './database-admin.js';
 
 /** What was done to keep clients out of a database during an in-place restore, and how to undo it. */
 export interface ConnectGuard {
@@ -39,36 +41,21 @@ export async function keepClientsOut(db: Database, database: string): Promise<Co
     revoked = true;
   }
   const grantBack = `GRANT CONNECT ON DATABASE ${quoteIdent(database)} TO PUBLIC`;
+  const release = async () => !revoked || (await onAnyConnection(db, () => Database.connect(db.target), (on) => on.query(grantBack)));
   const allowed = await db
     .query<{ rolname: string }>(`SELECT rolname FROM pg_roles WHERE rolcanlogin AND (rolsuper OR has_database_privilege(oid, $1, 'CONNECT')) ORDER BY rolname`, [database])
     .catch(async (error: unknown) => {
-      if (revoked) await db.query(grantBack).catch(() => {});
-      throw error;
+      if (await release()) throw error;
+      throw new DatabaseMayHaveChangedError(`${errorMessage(error).replace(/\.$/, '')}; and CONNECT on ${database}, revoked from PUBLIC, could not be granted back, so clients cannot connect.`, {
+        fix: `Run ${grantBack}; The data of ${database} is as it was.`,
+        cause: error,
+      });
     });
   return {
     publicKeptOut: revoked || !publicConnect,
     rolesStillAllowed: allowed.rows.map((row) => row.rolname),
     undoStatement: revoked ? grantBack : null,
-    release: async () => {
-      if (!revoked) return true;
-      try {
-        await db.query(grantBack);
-        return true;
-      } catch {
-        // The connection may be lost: the owner can still connect anew, PUBLIC's grant aside.
-        try {
-          const fresh = await Database.connect(db.target);
-          try {
-            await fresh.query(grantBack);
-            return true;
-          } finally {
-            await fresh.close();
-          }
-        } catch {
-          return false;
-        }
-      }
-    },
+    release,
   };
 }
 

@@ -101,3 +101,27 @@ export async function databasePrivileges(admin: Database, name: string): Promise
   if (!row) throw new Error(`the database ${name} does not exist`);
   return row;
 }
+
+/**
+ * Runs `work` on `db`, or on a fresh connection from `reconnect` when that
+ * fails (the connection may have been lost): for undo steps that must reach the
+ * server if it can be reached at all. False when neither could; never throws.
+ */
+export async function onAnyConnection(db: Database, reconnect: () => Promise<Database>, work: (db: Database) => Promise<unknown>): Promise<boolean> {
+  try {
+    await work(db);
+    return true;
+  } catch {
+    try {
+      const fresh = await reconnect();
+      try {
+        await work(fresh);
+        return true;
+      } finally {
+        await fresh.close();
+      }
+    } catch {
+      return false;
+    }
+  }
+}

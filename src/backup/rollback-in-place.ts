@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { Context } from '../commands/context.js';
 import type { Database } from '../db/database.js';
-import { AstraError, errorMessage, operationError } from '../errors.js';
+import { AstraError, DatabaseMayHaveChangedError, errorMessage, operationError } from '../errors.js';
 import type { ClientTool } from '../pgtools/client-tools.js';
 import { astraVersion } from '../version.js';
 import { dropStatements, liveObjects, objectsNotInArchive } from './archive-extras.js';
@@ -26,12 +26,6 @@ export interface InPlaceOptions {
   pgBinDir?: string;
   onProgress?: (line: string) => void;
 }
-
-/**
- * Thrown once the restore may have reached the database: the caller must not
- * add "nothing was changed" to it.
- */
-export class DatabaseMayHaveChangedError extends AstraError {}
 
 /**
  * For a role that may not create or rename databases: keeps new clients out
@@ -127,18 +121,24 @@ export async function rollbackInPlace(context: Context, db: Database, manifest: 
     failure = error;
     throw error;
   } finally {
-    interrupts.stop();
+    // Still watched while CONNECT is given back: a Ctrl-C here must not end the process with the REVOKE in place.
     if (guard && !(await guard.release())) {
+      interrupts.stop();
       const undo = `${guard.undoStatement ?? ''};`;
       // Restored: the rollback stands, and the one thing left is said loudly.
       if (failure === undefined) log.warn(`CONNECT on ${database} could not be granted back to PUBLIC: run ${undo}`);
-      // Not restored, but no longer as it was: clients cannot connect. Replaces the error being thrown, keeping
-      // its advice when it said the restore may have committed; otherwise the data is as it was.
+      // Not restored, but no longer as it was: clients cannot connect. Replaces the error being thrown, keeping its
+      // advice after the GRANT; the data is as it was unless that error said the restore may have committed.
       else {
-        const state = failure instanceof DatabaseMayHaveChangedError && failure.fix ? failure.fix : `The data of ${database} is as it was.`;
-        throw new DatabaseMayHaveChangedError(`${errorMessage(failure).replace(/\.$/, '')}; and CONNECT on ${database} could not be granted back to PUBLIC, so clients cannot connect.`, { fix: `Run ${undo} ${state}`, cause: failure });
+        const state = failure instanceof DatabaseMayHaveChangedError ? '' : ` The data of ${database} is as it was.`;
+        const advice = failure instanceof AstraError && failure.fix ? ` ${failure.fix}` : '';
+        throw new DatabaseMayHaveChangedError(`${errorMessage(failure).replace(/\.$/, '')}; and CONNECT on ${database} could not be granted back to PUBLIC, so clients cannot connect.`, {
+          fix: `Run ${undo}${state}${advice}`,
+          cause: failure,
+        });
       }
     }
+    interrupts.stop();
   }
 }
 

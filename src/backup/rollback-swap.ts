@@ -1,15 +1,14 @@
 import { join } from 'node:path';
 import type { Context } from '../commands/context.js';
 import type { ConnectionTarget } from '../db/connection.js';
-import { isPgError, type Database } from '../db/database.js';
+import { isPgError } from '../db/database.js';
 import { quoteIdent } from '../db/quote.js';
-import { errorMessage, operationError } from '../errors.js';
-import { DatabaseMayHaveChangedError } from './rollback-in-place.js';
+import { DatabaseMayHaveChangedError, errorMessage, operationError } from '../errors.js';
 import type { ClientTool } from '../pgtools/client-tools.js';
 import { astraVersion } from '../version.js';
 import { childEnvironment } from './child-environment.js';
 import { clearSessions } from './clear-sessions.js';
-import { connectMaintenance, createEmptyDatabase, databaseExists, databaseShape, dropDatabase, targetFor } from './database-admin.js';
+import { connectMaintenance, createEmptyDatabase, databaseExists, databaseShape, dropDatabase, onAnyConnection, targetFor } from './database-admin.js';
 import { copyDatabaseProperties } from './database-properties.js';
 import { interruptedError, once, watchInterrupts } from './interrupt.js';
 import type { BackupManifest } from './manifest.js';
@@ -52,14 +51,16 @@ export async function rollbackBySwap(context: Context, target: ConnectionTarget,
   let blocked = false;
   let swapped = false;
   let stillBlocked = false;
+  /** The swap's COMMIT failed and the server could not be asked whether it happened. */
+  let swapUnknown = false;
   const allowConnections = `ALTER DATABASE ${quoteIdent(database)} ALLOW_CONNECTIONS true`;
   const undo = once(async () => {
     if (swapped) return;
-    if (blocked && !(await onAnyConnection(admin, target, (db) => db.query(allowConnections)))) {
+    if (blocked && !(await onAnyConnection(admin, () => connectMaintenance(target), (db) => db.query(allowConnections)))) {
       stillBlocked = true;
       log.warn(`${database} still refuses new connections: run ${allowConnections}; connected to another database (such as postgres) as its owner or a superuser.`);
     }
-    if (created && !(await onAnyConnection(admin, target, (db) => dropDatabase(db, names.restore)))) {
+    if (created && !(await onAnyConnection(admin, () => connectMaintenance(target), (db) => dropDatabase(db, names.restore)))) {
       log.warn(`The database ${names.restore} could not be dropped; drop it by hand.`);
     }
   });
@@ -123,25 +124,49 @@ export async function rollbackBySwap(context: Context, target: ConnectionTarget,
         swapped = true;
         break;
       } catch (error) {
-        // The connection was lost around the COMMIT: the renames may have happened.
-        if (!isPgError(error) && (await renamed(target, names.kept))) {
+        // A client got in between the check and the rename: clear again.
+        if (isPgError(error) && error.code === OBJECT_IN_USE) {
+          if (attempt >= 3) throw error;
+          continue;
+        }
+        // Any other failure may be the connection lost around the COMMIT (a
+        // server shutting down sends an error with a code as it goes): the
+        // renames may have happened. Look, over a fresh connection.
+        const state = await renamed(target, names.kept);
+        if (state === 'yes') {
           swapped = true;
           break;
         }
-        // A client got in between the check and the rename: clear again.
-        if (!(isPgError(error) && error.code === OBJECT_IN_USE) || attempt >= 3) throw error;
+        if (state === 'unknown') swapUnknown = true;
+        throw error;
       }
     }
     log.info(`Swapped: ${database} is now the restored database; the previous one is kept as ${names.kept}.`);
     if (interrupts.received()) log.warn(`The swap had committed when the interrupt came: the rollback is complete.`);
     return names.kept;
   } catch (error) {
+    if (swapUnknown) {
+      // Undoing now could act on the wrong database: say how to tell, and what to run either way.
+      throw new DatabaseMayHaveChangedError(
+        `The swap of ${database} with the restored database failed as it committed (${errorMessage(error).replace(/\.$/, '')}), and the server could not be asked whether it happened.`,
+        {
+          fix: `Once the server answers, list the databases (psql -l): if ${names.kept} exists, the rollback is complete and ${database} is the restored one; if not, ${database} holds its data as before: run ${allowConnections}; and DROP DATABASE ${quoteIdent(names.restore)}; then the rollback again.`,
+          cause: error,
+        },
+      );
+    }
     await undo();
     const signal = interrupts.received();
+    const what = signal ? `Interrupted (${signal}) while ${database} was being rolled back to backup ${manifest.id}` : `The rollback of ${database} failed`;
+    if (stillBlocked) {
+      throw new DatabaseMayHaveChangedError(`${what}: ${signal ? 'the restore was stopped' : errorMessage(error).replace(/\.$/, '')}; ${stateAfterUndo()}.`, {
+        fix: `Run ${allowConnections}; then the rollback again.`,
+        cause: error,
+      });
+    }
     if (signal) {
       throw interruptedError(signal, `while ${database} was being rolled back to backup ${manifest.id}`, `the restore was stopped and ${names.restore} dropped; ${stateAfterUndo()}.`, 'Run the rollback again.');
     }
-    if (stillBlocked) throw new DatabaseMayHaveChangedError(`The rollback of ${database} failed: ${errorMessage(error).replace(/\.$/, '')}; ${stateAfterUndo()}.`, { fix: `Run ${allowConnections}; then the rollback again.` });
     if (error instanceof Error && error.name === 'AstraError') throw error;
     throw operationError(`The rollback of ${database} failed: ${errorMessage(error)}.`, `Nothing was changed: ${database} is as it was.`, error);
   } finally {
@@ -150,36 +175,23 @@ export async function rollbackBySwap(context: Context, target: ConnectionTarget,
   }
 }
 
-/** Runs `work` on `admin`, or on a fresh maintenance connection when that fails (a lost connection); false when neither could. */
-async function onAnyConnection(admin: Database, target: ConnectionTarget, work: (db: Database) => Promise<unknown>): Promise<boolean> {
-  try {
-    await work(admin);
-    return true;
-  } catch {
+/**
+ * Whether the database `kept` exists, seen over a fresh connection: then the
+ * swap committed. Asks a few times over about ten seconds, for a server that is
+ * restarting; 'unknown' when it never answered.
+ */
+async function renamed(target: ConnectionTarget, kept: string): Promise<'yes' | 'no' | 'unknown'> {
+  for (let attempt = 1; attempt <= 5; attempt += 1) {
     try {
       const fresh = await connectMaintenance(target);
       try {
-        await work(fresh);
-        return true;
+        return (await databaseExists(fresh, kept)) ? 'yes' : 'no';
       } finally {
         await fresh.close();
       }
     } catch {
-      return false;
+      if (attempt < 5) await new Promise((resolve) => setTimeout(resolve, 2000));
     }
   }
-}
-
-/** Whether the database `kept` exists, seen over a fresh connection: then the swap committed. */
-async function renamed(target: ConnectionTarget, kept: string): Promise<boolean> {
-  try {
-    const fresh = await connectMaintenance(target);
-    try {
-      return await databaseExists(fresh, kept);
-    } finally {
-      await fresh.close();
-    }
-  } catch {
-    return false;
-  }
+  return 'unknown';
 }
