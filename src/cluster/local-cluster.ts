@@ -214,7 +214,9 @@ export class LocalCluster {
     const found = await findPgBinDir(['postgres', 'initdb', 'pg_ctl'], this.explicitBinDir);
     if (!found) {
       throw new Error(
-        'no PostgreSQL server programs (initdb, pg_ctl, postgres) were found on PATH, by pg_config --bindir or under /usr/lib/postgresql/<N>/bin; install the server, e.g. apt-get install postgresql',
+        this.explicitBinDir
+          ? `no PostgreSQL server programs (initdb, pg_ctl, postgres) were found in ${this.explicitBinDir}, the folder given for them`
+          : 'no PostgreSQL server programs (initdb, pg_ctl, postgres) were found on PATH, by pg_config --bindir or under /usr/lib/postgresql/<N>/bin; install the server, e.g. apt-get install postgresql',
       );
     }
     return found;

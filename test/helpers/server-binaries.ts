@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { arch, platform } from 'node:os';
 import { basename, join } from 'node:path';
 import { execa } from 'execa';
@@ -20,6 +20,13 @@ export const serverPackagesFit = platform() === 'linux' && arch() === 'x64';
 export async function serverBinDir(version: string): Promise<string> {
   const home = join(CACHE, version);
   const bin = join(home, 'package', 'native', 'bin');
+  // /var/tmp is open to everyone: run programs from it only when this user owns the cache and no one else may write there.
+  if (existsSync(CACHE)) {
+    const cache = statSync(CACHE);
+    if (cache.uid !== process.getuid?.() || (cache.mode & 0o022) !== 0) {
+      throw new Error(`${CACHE} belongs to another user or is writable by others; remove it and run the tests again`);
+    }
+  }
   if (existsSync(join(bin, 'postgres'))) return bin;
   mkdirSync(CACHE, { recursive: true, mode: 0o755 });
   chmodSync(CACHE, 0o755);
@@ -42,7 +49,12 @@ export async function serverBinDir(version: string): Promise<string> {
     }
     await execa('chmod', ['-R', 'a+rX', staging]);
     chmodSync(staging, 0o755);
-    if (!existsSync(join(bin, 'postgres'))) renameSync(staging, home);
+    try {
+      if (!existsSync(join(bin, 'postgres'))) renameSync(staging, home);
+    } catch (error) {
+      // Another process fetched the same version meanwhile: its copy serves.
+      if (!existsSync(join(bin, 'postgres'))) throw error;
+    }
     return bin;
   } finally {
     rmSync(staging, { recursive: true, force: true });
