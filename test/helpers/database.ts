@@ -79,3 +79,27 @@ export async function ledgerVersions(db: TestDatabase): Promise<number[]> {
   const rows = await db.query<{ version: string }>('SELECT version FROM astra_migrations WHERE NOT dirty ORDER BY version');
   return rows.map((row) => Number(row.version));
 }
+
+/**
+ * Resolves once a session whose application_name ends with `suffix` is
+ * running a statement on the server (seen by the superuser), such as the
+ * `astra <version> pg_restore` of a rollback; rejects when `ended` settles
+ * first, or after a minute.
+ */
+export async function sessionRunning(suffix: string, ended: Promise<unknown>): Promise<void> {
+  let done = false;
+  void ended.finally(() => (done = true));
+  const client = new pg.Client(serverConfig());
+  await client.connect();
+  try {
+    for (const deadline = Date.now() + 60_000; Date.now() < deadline; ) {
+      const { rows } = await client.query("SELECT 1 FROM pg_stat_activity WHERE application_name LIKE '%' || $1 AND state = 'active'", [suffix]);
+      if (rows.length > 0) return;
+      if (done) throw new Error(`the command ended before a session '${suffix}' was seen running`);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    throw new Error(`no session '${suffix}' was seen running within a minute`);
+  } finally {
+    await client.end();
+  }
+}

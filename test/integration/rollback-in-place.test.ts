@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { inject } from 'vitest';
 import { astra, fixturesDir, startAstra, stderrUntil } from '../helpers/cli.js';
-import { createTestDatabase, ledgerVersions, serverConfig, tableNames, type TestDatabase } from '../helpers/database.js';
+import { createTestDatabase, ledgerVersions, serverConfig, sessionRunning, tableNames, type TestDatabase } from '../helpers/database.js';
 
 const fixture = join(fixturesDir, 'backup-releases');
 let db: TestDatabase;
@@ -193,6 +193,30 @@ describe('astra rollback by a role that cannot create databases', () => {
     } finally {
       await other.end().catch(() => {});
     }
+  });
+
+  it('stopped by Ctrl-C while psql restores: the transaction is rolled back, CONNECT granted back, nothing changed', async () => {
+    expect((await run('migrate', 'up', '--to', '1')).exitCode).toBe(0);
+    // A backup big enough that its restore is still running when the signal comes.
+    await db.query("INSERT INTO accounts (name) SELECT 'bulk account ' || g FROM generate_series(1, 400000) g");
+    expect((await run('backup', 'create')).exitCode).toBe(0);
+    expect((await run('migrate', 'up')).exitCode).toBe(0);
+    await db.query("INSERT INTO accounts (name) VALUES ('after the backup')");
+    const accounts = await db.query<{ n: number; newest: string }>("SELECT count(*)::int AS n, max(name) FILTER (WHERE id = (SELECT max(id) FROM accounts)) AS newest FROM accounts");
+    const child = startAstra(
+      ['--migrations-dir', join(fixture, 'migrations'), '--release-notes-dir', join(fixture, 'release-notes'), '--backup-dir', backupDir, 'rollback', '--to', '1.0.0'],
+      { env: { DATABASE_URL: roleUrl } },
+    );
+    await sessionRunning(' restore', child);
+    child.kill('SIGINT');
+    const result = await child;
+    expect(result.exitCode).toBe(1);
+    expect(String(result.stderr)).toMatch(new RegExp(`Interrupted \\(SIGINT\\) while backup \\S+ was being restored over ${db.name}: the restore was cancelled and rolled back; ${db.name} is as it was\\.`));
+    expect(await db.query("SELECT count(*)::int AS n, max(name) FILTER (WHERE id = (SELECT max(id) FROM accounts)) AS newest FROM accounts")).toEqual(accounts);
+    expect(accounts[0]?.newest).toBe('after the backup');
+    expect(await ledgerVersions(db)).toEqual([1, 2]);
+    expect(await tableNames(db)).toEqual(['accounts', 'astra_migrations', 'notes', 'orders']);
+    expect(await publicMayConnect()).toBe(true);
   });
 
   it('refuses, changing nothing, when the role cannot keep clients out, unless --force', async () => {

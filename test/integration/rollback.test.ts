@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { ASTRA_LOCK_KEY } from '../../src/db/advisory-lock.js';
 import { astra, fixturesDir, startAstra, stderrUntil } from '../helpers/cli.js';
-import { createTestDatabase, ledgerVersions, serverConfig, tableNames, type TestDatabase } from '../helpers/database.js';
+import { createTestDatabase, ledgerVersions, serverConfig, sessionRunning, tableNames, type TestDatabase } from '../helpers/database.js';
 
 const fixture = join(fixturesDir, 'backup-releases');
 let db: TestDatabase;
@@ -214,6 +214,27 @@ describe('astra rollback', () => {
     } finally {
       await other.end().catch(() => {});
     }
+  });
+
+  it('stopped by Ctrl-C while pg_restore fills the new database: drops it and changes nothing', async () => {
+    // A backup big enough that its restore is still running when the signal comes.
+    await db.query("INSERT INTO accounts (name) SELECT 'bulk account ' || g FROM generate_series(1, 400000) g");
+    const created = await run('backup', 'create', '--json');
+    expect(created.exitCode).toBe(0);
+    const bigId = JSON.parse(created.stdout).backup.id as string;
+    await db.query("INSERT INTO accounts (name) VALUES ('after the big backup')");
+    const before = await contents();
+    const child = startAstra(
+      ['--migrations-dir', join(fixture, 'migrations'), '--release-notes-dir', join(fixture, 'release-notes'), '--backup-dir', backupDir, 'rollback', '--backup', bigId],
+      { env: { DATABASE_URL: db.url } },
+    );
+    await sessionRunning(' pg_restore', child);
+    child.kill('SIGINT');
+    const result = await child;
+    expect(result.exitCode).toBe(1);
+    expect(String(result.stderr)).toMatch(new RegExp(`Interrupted \\(SIGINT\\) while ${db.name} was being rolled back to backup ${bigId}: the restore was stopped and \\S+ dropped; ${db.name} is as it was and accepts connections`));
+    expect(await contents()).toEqual(before);
+    expect(await siblingDatabases()).toEqual([]);
   });
 
   it('--force without a terminal needs --yes: exit 2 naming it, nothing changed', async () => {
