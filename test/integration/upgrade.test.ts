@@ -3,6 +3,7 @@ import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
+import pg from 'pg';
 import { inject } from 'vitest';
 import { astra, fixturesDir, startAstra } from '../helpers/cli.js';
 import { createTestDatabase, ledgerVersions, type TestDatabase } from '../helpers/database.js';
@@ -106,6 +107,35 @@ describe('astra upgrade', () => {
     expect(result.stdout).toContain('Dry run: nothing was changed.');
     expect(await snapshot()).toBe(before);
     expect(backups()).toEqual(backupsBefore);
+  });
+
+  it('stops before any change while a transaction open longer than --long-transaction holds a lock on a table it changes', async () => {
+    expect((await run(app, 'upgrade', '--to', '1.0.0', '--yes')).exitCode).toBe(0);
+    const worker = new pg.Client({ ...db.config, application_name: 'shop-worker' });
+    await worker.connect();
+    try {
+      const pid = (await worker.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
+      await worker.query('BEGIN');
+      await worker.query('SELECT count(*) FROM posts');
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      const before = await snapshot();
+      const backupsBefore = backups();
+
+      const blocked = await run(app, 'upgrade', '--to', '1.1.0', '--yes', '--long-transaction', '1s');
+      expect(blocked.exitCode).toBe(1);
+      expect(blocked.stderr).toMatch(new RegExp(`The pre-upgrade checklist failed \\(long-transactions\\): pid ${pid} \\(shop-worker, idle in transaction\\) has held a lock on posts for \\d+s; nothing was changed`));
+      expect(blocked.stderr).toContain('pg_terminate_backend');
+      expect(await snapshot()).toBe(before);
+      expect(backups()).toEqual(backupsBefore);
+
+      // Once that transaction ends, the same upgrade goes through.
+      await worker.query('COMMIT');
+      const upgraded = await run(app, 'upgrade', '--to', '1.1.0', '--yes', '--long-transaction', '1s');
+      expect(upgraded.exitCode, upgraded.stderr).toBe(0);
+      expect(await ledgerVersions(db)).toEqual([1, 2, 3, 4]);
+    } finally {
+      await worker.end().catch(() => {});
+    }
   });
 
   it('a failing migration rolls back to the backup: schema and rows equal the pre-upgrade state, exit 1', async () => {
