@@ -41,6 +41,12 @@ export interface RollbackOptions {
   pgBinDir?: string;
   /** Progress lines go here instead of the log (and no task list is drawn), for a caller that draws its own. */
   onProgress?: (line: string) => void;
+  /**
+   * A connection to the database that already holds astra's run lock (the
+   * failed upgrade's), used instead of connecting and taking the lock, so that
+   * no other run gets in between. The rollback may close it (the swap does).
+   */
+  lockHeld?: Database;
 }
 
 export interface RollbackResult {
@@ -80,8 +86,9 @@ function nothingChanged(error: unknown, database: string): unknown {
  * databases gets the swap (the current database is kept under another name);
  * any other gets an in-place restore in one transaction, after a fresh,
  * verified safety backup. Callers must have closed their own connections to
- * the database (and released the lock). Throws, having changed nothing, when
- * the backups are missing or fail verification.
+ * the database and released the lock, or hand the one holding it (`lockHeld`).
+ * Throws, having changed nothing, when the backups are missing or fail
+ * verification.
  */
 export async function rollbackToBackup(outerContext: Context, options: RollbackOptions): Promise<RollbackResult> {
   const context = options.onProgress ? withProgressLog(outerContext, options.onProgress) : outerContext;
@@ -98,8 +105,9 @@ export async function rollbackToBackup(outerContext: Context, options: RollbackO
       );
     }
   }
-  const db = await Database.connect(target);
-  let closed = false;
+  const db = options.lockHeld ?? (await Database.connect(target));
+  // A borrowed connection is its owner's to close.
+  let closed = options.lockHeld !== undefined;
   let changed = false;
   try {
     // The lock is held on `db` for the whole rollback. The in-place restore
@@ -107,7 +115,8 @@ export async function rollbackToBackup(outerContext: Context, options: RollbackO
     // rename the database `db` is connected to: the swap leaves `db` out when
     // it clears sessions, and closes it right before the rename, once new
     // connections are refused, so no other astra run can slip in between.
-    return await withRunLock(context, db, options.lockWaitMs ?? DEFAULT_ROLLBACK_LOCK_WAIT_MS, async () => {
+    const underLock = <T>(work: () => Promise<T>) => (options.lockHeld ? work() : withRunLock(context, db, options.lockWaitMs ?? DEFAULT_ROLLBACK_LOCK_WAIT_MS, work));
+    return await underLock(async () => {
       const serverMajor = majorOf(await db.serverVersionNum());
       const pgRestore = await findClientTool('pg_restore', Math.max(serverMajor, ...candidates.map(archiveMajor)), options.pgBinDir);
       const choice = await firstVerifiedBackup(candidates, async (manifest) => {

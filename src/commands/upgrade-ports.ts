@@ -6,6 +6,7 @@ import { operationError } from '../errors.js';
 import type { UpgradePorts } from '../upgrade/ports.js';
 import type { UpgradeOptions } from '../upgrade/run.js';
 import { confirm } from '../ui/prompt.js';
+import type { Database } from '../db/database.js';
 import type { Context } from './context.js';
 
 /** The upgrade's parts from the backup catalog, doctor and the safety analysis. */
@@ -28,7 +29,7 @@ export function createUpgradePorts(context: Context, options: Pick<UpgradeOption
         }
         return { id: manifest.id, createdAt: manifest.createdAt, file: manifest.archive };
       },
-      async restore(backupId, progress) {
+      async restore(backupId, progress, lockHeld) {
         // A failed upgrade leaves the application on a half-migrated schema:
         // its sessions are ended so the restored database can take the name
         // (after asking, when a person is there to ask).
@@ -38,6 +39,8 @@ export function createUpgradePorts(context: Context, options: Pick<UpgradeOption
           force: true,
           ...(context.yes ? {} : { confirmTerminate: (sessions) => confirm(`End ${sessions.length} session(s) connected to the database so the backup can be restored?`, true) }),
           onProgress: progress,
+          // A connection lost with the failure lost the lock too: the rollback then takes it anew.
+          ...((await usable(lockHeld)) ? { lockHeld } : {}),
         });
         return result.method === 'swap'
           ? `${result.database} is the backup ${result.backupId} taken at ${result.backupCreatedAt}; the failed state is kept as the database ${result.keptDatabase}.`
@@ -60,4 +63,15 @@ export function createUpgradePorts(context: Context, options: Pick<UpgradeOption
       );
     },
   };
+}
+
+/** Whether the connection still answers, made ready for other work: out of any transaction, with its session settings reset. */
+async function usable(db: Database): Promise<boolean> {
+  try {
+    await db.query('ROLLBACK');
+    await db.query('RESET ALL');
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -7,8 +7,12 @@ import type { ChecklistItem } from './checks.js';
 export interface BackupPort {
   /** Takes a verified backup of the database `db` is connected to; reports progress through `progress`. */
   create(db: Database, labels: { fromVersion: string | null; toVersion: string }, progress: (line: string) => void): Promise<{ id: string; createdAt: string; file: string }>;
-  /** Restores that backup over the database, keeping the current one aside; returns a sentence saying what now stands. */
-  restore(backupId: string, progress: (line: string) => void): Promise<string>;
+  /**
+   * Restores that backup over the database, keeping the current one aside;
+   * returns a sentence saying what now stands. `lockHeld` is the connection
+   * that holds astra's run lock, which the restore uses (and may close).
+   */
+  restore(backupId: string, progress: (line: string) => void, lockHeld: Database): Promise<string>;
 }
 
 export interface DoctorReport {

@@ -1,6 +1,7 @@
 import { AstraError, errorMessage, operationError } from '../errors.js';
 import { MigrationFailedError } from '../migrations/apply.js';
 import type { Context } from '../commands/context.js';
+import type { Database } from '../db/database.js';
 import { failed } from './checks.js';
 import type { UpgradePorts } from './ports.js';
 import { InterruptedError, rollbackCommandFor, type Prepared, type RunState, type UpgradeOptions } from './state.js';
@@ -8,9 +9,19 @@ import { InterruptedError, rollbackCommandFor, type Prepared, type RunState, typ
 /**
  * After a failure: restore the backup (unless --no-rollback), run doctor, and
  * throw an error that says what failed and in what state the database is.
+ * `lockHeld` holds astra's run lock since before the backup: the restore runs
+ * under it, so no other run gets in between the failure and the rollback.
  * Driven by the recorded state alone; never throws anything but that error.
  */
-export async function recover(context: Context, prepared: Prepared, options: UpgradeOptions, ports: UpgradePorts, state: RunState, error: unknown): Promise<never> {
+export async function recover(
+  context: Context,
+  prepared: Prepared,
+  options: UpgradeOptions,
+  ports: UpgradePorts,
+  state: RunState,
+  error: unknown,
+  lockHeld: Database,
+): Promise<never> {
   const cause = error instanceof Error && error.name === 'ListrError' && error.cause ? error.cause : error;
   const appliedText = state.applied.length ? `migration(s) ${state.applied.map((entry) => entry.version).join(', ')} were applied` : 'no migration was applied';
   if (cause instanceof InterruptedError) {
@@ -35,7 +46,7 @@ export async function recover(context: Context, prepared: Prepared, options: Upg
   context.log.warn(`${what}. Restoring backup ${state.backup.id}…`);
   let restored: string;
   try {
-    restored = await ports.backup.restore(state.backup.id, (line) => context.log.info(`  ${line}`));
+    restored = await ports.backup.restore(state.backup.id, (line) => context.log.info(`  ${line}`), lockHeld);
   } catch (restoreError) {
     // A restore cut off at its commit may have happened: its own words say what to check, not ours.
     if (restoreError instanceof AstraError && !/Nothing was changed/.test(`${restoreError.message} ${restoreError.fix ?? ''}`)) {

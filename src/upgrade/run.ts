@@ -8,7 +8,7 @@ import { loadReleaseNotes } from '../release/notes.js';
 import { formatMs } from '../duration.js';
 import { canPrompt, confirm } from '../ui/prompt.js';
 import { astraVersion } from '../version.js';
-import { withDatabase, type Context } from '../commands/context.js';
+import { withDatabase, withRunLock, type Context } from '../commands/context.js';
 import { failed, type ChecklistItem } from './checks.js';
 import { planUpgrade, type UpgradePlan } from './plan.js';
 import type { DoctorReport, UpgradePorts } from './ports.js';
@@ -165,26 +165,34 @@ export async function runUpgrade(context: Context, options: UpgradeOptions, port
     state.interrupted = true;
     context.log.warn('Interrupted: stopping at the next safe point (after the current step)…');
   };
-  process.on('SIGINT', onInterrupt);
-  process.on('SIGTERM', onInterrupt);
-  try {
-    await applyStages(context, prepared, options, ports, state);
-  } catch (error) {
-    return await recover(context, prepared, options, ports, state, error);
-  } finally {
-    process.off('SIGINT', onInterrupt);
-    process.off('SIGTERM', onInterrupt);
-  }
+  // One connection holds astra's run lock from before the backup to the end
+  // of the doctor gate, and any rollback after a failure runs under it: no
+  // other astra run gets in between a failure and its rollback.
+  const doctor = await withDatabase(context, (db) =>
+    withRunLock(context, db, options.lockWaitMs, async () => {
+      process.on('SIGINT', onInterrupt);
+      process.on('SIGTERM', onInterrupt);
+      try {
+        await applyStages(context, db, prepared, options, ports, state);
+      } catch (error) {
+        return await recover(context, prepared, options, ports, state, error, db);
+      } finally {
+        process.off('SIGINT', onInterrupt);
+        process.off('SIGTERM', onInterrupt);
+      }
 
-  state.stage = 'doctor';
-  const doctorStarted = performance.now();
-  const doctor = await ports.doctor();
-  state.durations.doctor = performance.now() - doctorStarted;
-  const failingBefore = new Set(failed(prepared.doctorBefore.checks).map((check) => check.id));
-  const newlyFailing = failed(doctor.checks).filter((check) => !failingBefore.has(check.id));
-  if (newlyFailing.length > 0) {
-    return recover(context, prepared, options, ports, state, operationError(`astra doctor fails after the upgrade: ${newlyFailing.map((check) => `${check.id} (${check.detail})`).join('; ')}.`));
-  }
+      state.stage = 'doctor';
+      const doctorStarted = performance.now();
+      const after = await ports.doctor();
+      state.durations.doctor = performance.now() - doctorStarted;
+      const failingBefore = new Set(failed(prepared.doctorBefore.checks).map((check) => check.id));
+      const newlyFailing = failed(after.checks).filter((check) => !failingBefore.has(check.id));
+      if (newlyFailing.length > 0) {
+        return await recover(context, prepared, options, ports, state, operationError(`astra doctor fails after the upgrade: ${newlyFailing.map((check) => `${check.id} (${check.detail})`).join('; ')}.`), db);
+      }
+      return after;
+    }),
+  );
   state.stage = 'done';
   state.durations.total = performance.now() - started;
   const summary = [

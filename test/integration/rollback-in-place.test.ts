@@ -219,6 +219,27 @@ describe('astra rollback by a role that cannot create databases', () => {
     expect(await publicMayConnect()).toBe(true);
   });
 
+  it('takes a failed upgrade back in place, on the connection that holds the upgrade\'s lock: the data is as before', async () => {
+    const failing = join(fixturesDir, 'upgrade-failing');
+    const upgrade = (...args: string[]) =>
+      astra(['--migrations-dir', join(failing, 'migrations'), '--release-notes-dir', join(failing, 'release-notes'), '--backup-dir', backupDir, 'upgrade', ...args], {
+        env: { DATABASE_URL: roleUrl },
+      });
+    expect((await upgrade('--to', '1.0.0', '--yes')).exitCode).toBe(0);
+    await db.query("INSERT INTO users (id, email) VALUES ('00000000-0000-0000-0000-000000000001', 'a@example.com')");
+    await db.query("INSERT INTO posts (user_id, body) VALUES ('00000000-0000-0000-0000-000000000001', 'same'), ('00000000-0000-0000-0000-000000000001', 'same')");
+    const posts = await db.query('SELECT * FROM posts ORDER BY id');
+    const versions = await ledgerVersions(db);
+
+    const result = await upgrade('--yes');
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toContain('could not create unique index "posts_body_key"');
+    expect(result.stderr).toMatch(/Rolled back: \S+ was restored in place from backup \S+ taken at \S+ \(safety backup \S+ holds the failed state\)/);
+    expect(await db.query('SELECT * FROM posts ORDER BY id')).toEqual(posts);
+    expect(await ledgerVersions(db)).toEqual(versions);
+    expect(await publicMayConnect()).toBe(true);
+  });
+
   it('refuses, changing nothing, when the role cannot keep clients out, unless --force', async () => {
     expect((await run('migrate', 'up', '--to', '1')).exitCode).toBe(0);
     expect((await run('backup', 'create')).exitCode).toBe(0);

@@ -6,7 +6,8 @@ import { execa } from 'execa';
 import pg from 'pg';
 import { inject } from 'vitest';
 import { astra, fixturesDir, startAstra } from '../helpers/cli.js';
-import { createTestDatabase, ledgerVersions, type TestDatabase } from '../helpers/database.js';
+import { createTestDatabase, ledgerVersions, serverConfig, type TestDatabase } from '../helpers/database.js';
+import { ASTRA_LOCK_KEY } from '../../src/db/advisory-lock.js';
 import { findClientTool } from '../../src/pgtools/client-tools.js';
 
 let db: TestDatabase;
@@ -150,6 +151,44 @@ describe('astra upgrade', () => {
     expect(result.stderr).toContain('could not create unique index "posts_body_key"');
     expect(result.stderr).toContain('Rolled back');
     expect(await snapshot()).toBe(before);
+  });
+});
+
+describe('the run lock of a failed upgrade', () => {
+  it('is held by one session from the backup through the automatic rollback, so no other run gets in between', async () => {
+    expect((await run(failing, 'upgrade', '--to', '1.0.0', '--yes')).exitCode).toBe(0);
+    await db.query("INSERT INTO users (id, email) VALUES ('00000000-0000-0000-0000-000000000001', 'a@example.com')");
+    await db.query("INSERT INTO posts (user_id, body) VALUES ('00000000-0000-0000-0000-000000000001', 'same'), ('00000000-0000-0000-0000-000000000001', 'same')");
+    const before = await snapshot();
+
+    // Watches, from the postgres database, which sessions hold astra's lock on this database (or on it renamed aside).
+    const watcher = new pg.Client(serverConfig());
+    await watcher.connect();
+    const holders = new Set<number>();
+    let watching = true;
+    const watch = (async () => {
+      while (watching) {
+        const { rows } = await watcher.query<{ pid: number }>(
+          `SELECT l.pid FROM pg_locks l JOIN pg_database d ON d.oid = l.database
+            WHERE l.locktype = 'advisory' AND l.granted AND starts_with(d.datname, $1)
+              AND ((l.classid::bigint << 32) | l.objid::bigint) = $2::bigint`,
+          [db.name, ASTRA_LOCK_KEY],
+        );
+        for (const row of rows) holders.add(row.pid);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+    })();
+    try {
+      const result = await run(failing, 'upgrade', '--yes');
+      expect(result.exitCode).toBe(1);
+      expect(result.stderr).toContain('Rolled back');
+      expect(await snapshot()).toBe(before);
+    } finally {
+      watching = false;
+      await watch;
+      await watcher.end();
+    }
+    expect(holders.size).toBe(1);
   });
 });
 
