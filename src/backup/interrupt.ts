@@ -26,7 +26,15 @@ let activeWatches = 0;
  * hook re-raises a signal when it sees no other listener for it, which would
  * end the process before the undo has finished.
  */
-export function watchInterrupts(log: (line: string) => void): InterruptWatch {
+export function watchInterrupts(
+  log: (line: string) => void,
+  options: {
+    /** What the outermost watch says when a signal arrives (by default: stopping and undoing). */
+    announce?: (signal: InterruptSignal) => string;
+    /** Called once, when the first signal arrives. */
+    onSignal?: (signal: InterruptSignal) => void;
+  } = {},
+): InterruptWatch {
   const abort = new AbortController();
   let received: InterruptSignal | undefined;
   const outermost = activeWatches === 0;
@@ -35,7 +43,8 @@ export function watchInterrupts(log: (line: string) => void): InterruptWatch {
     const handler = () => {
       if (received) return;
       received = signal;
-      if (outermost) log(`Interrupted (${signal}): stopping and undoing what was started…`);
+      options.onSignal?.(signal);
+      if (outermost) log(options.announce?.(signal) ?? `Interrupted (${signal}): stopping and undoing what was started…`);
       abort.abort();
     };
     process.on(signal, handler);

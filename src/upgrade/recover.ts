@@ -36,7 +36,7 @@ export async function recover(
   if (!state.backup) {
     throw operationError(
       `${what}. ${state.stage === 'backup' || state.stage === 'preflight' ? 'Nothing was changed.' : `No backup was taken (--no-backup); ${appliedText}.`}`,
-      state.stage === 'backup' ? 'Fix the backup problem (see above) and run again.' : 'See astra status and astra doctor.',
+      state.stage === 'backup' ? (state.interrupted ? 'Run astra upgrade again when ready.' : 'Fix the backup problem (see above) and run again.') : 'See astra status and astra doctor.',
       cause,
     );
   }

@@ -9,6 +9,7 @@ import { formatMs } from '../duration.js';
 import { canPrompt, confirm } from '../ui/prompt.js';
 import { astraVersion } from '../version.js';
 import { withDatabase, withRunLock, type Context } from '../commands/context.js';
+import { watchInterrupts } from '../backup/interrupt.js';
 import { failed, type ChecklistItem } from './checks.js';
 import { planUpgrade, type UpgradePlan } from './plan.js';
 import type { DoctorReport, UpgradePorts } from './ports.js';
@@ -161,25 +162,29 @@ export async function runUpgrade(context: Context, options: UpgradeOptions, port
   }
   await obtainConsent(context, plan, options);
 
-  const onInterrupt = () => {
-    state.interrupted = true;
-    context.log.warn('Interrupted: stopping at the next safe point (after the current step)…');
-  };
   // One connection holds astra's run lock from before the backup to the end
   // of the doctor gate, and any rollback after a failure runs under it: no
   // other astra run gets in between a failure and its rollback.
   const doctor = await withDatabase(context, (db) =>
     withRunLock(context, db, options.lockWaitMs, async () => {
-      process.on('SIGINT', onInterrupt);
-      process.on('SIGTERM', onInterrupt);
+      // Said once, here: the backup's own watch, nested in this one, stays silent.
+      const interrupts = watchInterrupts((line) => context.log.warn(line), {
+        onSignal: () => (state.interrupted = true),
+        announce: (signal) =>
+          state.stage === 'backup'
+            ? `Interrupted (${signal}): stopping the backup and removing its partial file; no migration is applied…`
+            : `Interrupted (${signal}): stopping at the next safe point (after the current migration)…`,
+      });
+      let failure: { error: unknown } | undefined;
       try {
         await applyStages(context, db, prepared, options, ports, state);
       } catch (error) {
-        return await recover(context, prepared, options, ports, state, error, db);
+        failure = { error };
       } finally {
-        process.off('SIGINT', onInterrupt);
-        process.off('SIGTERM', onInterrupt);
+        interrupts.stop();
       }
+      // Not watched here: a rollback watches, and announces, for itself.
+      if (failure) return await recover(context, prepared, options, ports, state, failure.error, db);
 
       state.stage = 'doctor';
       const doctorStarted = performance.now();

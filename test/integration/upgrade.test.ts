@@ -6,7 +6,7 @@ import { execa } from 'execa';
 import pg from 'pg';
 import { inject } from 'vitest';
 import { astra, fixturesDir, startAstra } from '../helpers/cli.js';
-import { createTestDatabase, ledgerVersions, serverConfig, type TestDatabase } from '../helpers/database.js';
+import { createTestDatabase, ledgerVersions, serverConfig, sessionRunning, type TestDatabase } from '../helpers/database.js';
 import { ASTRA_LOCK_KEY } from '../../src/db/advisory-lock.js';
 import { findClientTool } from '../../src/pgtools/client-tools.js';
 
@@ -223,6 +223,30 @@ describe('Ctrl-C during an upgrade', () => {
     expect(String(result.stderr)).toContain('Stopped at a safe point as asked: migration(s) 1, 2 were applied; the database is at migration 002-slow-step.sql.');
     expect(await ledgerVersions(db)).toEqual([1, 2]);
     expect(await db.query("SELECT 1 FROM pg_class WHERE relname = 'third_step'")).toHaveLength(0);
+    expect(String(result.stderr).match(/Interrupted \(SIGINT\):/g)).toEqual(['Interrupted (SIGINT):']);
+    expect(String(result.stderr)).toContain('Interrupted (SIGINT): stopping at the next safe point (after the current migration)');
+  });
+
+  it('during the backup: stops pg_dump, says so once, removes the partial file and changes nothing', async () => {
+    expect((await run(app, 'upgrade', '--to', '1.0.0', '--yes')).exitCode).toBe(0);
+    // Enough rows that pg_dump is still running when the signal comes.
+    await db.query("INSERT INTO users (email) SELECT 'user' || g || '@example.com' FROM generate_series(1, 400000) g");
+    const before = await snapshot();
+    const backupsBefore = backups();
+    const child = startAstra(['--migrations-dir', join(app, 'migrations'), '--release-notes-dir', join(app, 'release-notes'), '--backup-dir', backupDir, 'upgrade', '--to', '1.1.0', '--yes'], {
+      env: { DATABASE_URL: db.url },
+    });
+    await sessionRunning(' pg_dump', child);
+    child.kill('SIGINT');
+    const result = await child;
+    expect(result.exitCode).toBe(1);
+    const stderr = String(result.stderr);
+    expect(stderr.match(/Interrupted \(SIGINT\):/g)).toEqual(['Interrupted (SIGINT):']);
+    expect(stderr).toContain('Interrupted (SIGINT): stopping the backup and removing its partial file; no migration is applied');
+    expect(stderr).toMatch(/The upgrade failed during backup: Interrupted \(SIGINT\) while backup \S+ was being taken: the partial archive was removed and no backup was recorded/);
+    expect(stderr).toContain('fix: Run astra upgrade again when ready.');
+    expect(await snapshot()).toBe(before);
+    expect(backups()).toEqual(backupsBefore);
   });
 });
 
