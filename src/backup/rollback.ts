@@ -173,10 +173,9 @@ export async function rollbackToBackup(outerContext: Context, options: RollbackO
       });
       changed = true;
       if (differences.length > 0) {
-        throw operationError(
-          `${database} was restored from backup ${manifest.id} but does not match its manifest: ${differences.join('; ')}.`,
-          `The safety backup ${safety.id} holds the database as it was before: astra rollback --backup ${safety.id} restores it.`,
-        );
+        throw new DatabaseMayHaveChangedError(`${database} was restored from backup ${manifest.id} but does not match its manifest: ${differences.join('; ')}.`, {
+          fix: `The safety backup ${safety.id} holds the database as it was before: astra rollback --backup ${safety.id} restores it.`,
+        });
       }
       return { ...result, method: 'in-place' as const, keptDatabase: null, safetyBackupId: safety.id };
     });

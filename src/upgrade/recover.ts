@@ -1,4 +1,4 @@
-import { AstraError, errorMessage, operationError } from '../errors.js';
+import { DatabaseMayHaveChangedError, errorMessage, operationError } from '../errors.js';
 import { MigrationFailedError } from '../migrations/apply.js';
 import type { Context } from '../commands/context.js';
 import type { Database } from '../db/database.js';
@@ -48,8 +48,8 @@ export async function recover(
   try {
     restored = await ports.backup.restore(state.backup.id, (line) => context.log.info(`  ${line}`), lockHeld);
   } catch (restoreError) {
-    // A restore cut off at its commit may have happened: its own words say what to check, not ours.
-    if (restoreError instanceof AstraError && !/Nothing was changed/.test(`${restoreError.message} ${restoreError.fix ?? ''}`)) {
+    // A restore that may have reached the database: its own words say what to check, not ours.
+    if (restoreError instanceof DatabaseMayHaveChangedError) {
       throw operationError(`${what}. Restoring backup ${state.backup.id} failed too: ${errorMessage(restoreError)}`, restoreError.fix, cause);
     }
     throw operationError(
