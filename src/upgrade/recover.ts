@@ -52,9 +52,10 @@ export async function recover(
     if (restoreError instanceof DatabaseMayHaveChangedError) {
       throw operationError(`${what}. Restoring backup ${state.backup.id} failed too: ${errorMessage(restoreError)}`, restoreError.fix, cause);
     }
+    // Nothing was restored: the database is as the failure left it.
     throw operationError(
-      `${what}. Restoring backup ${state.backup.id} failed too: ${errorMessage(restoreError)}. ${appliedText}.`,
-      `The backup is intact; restore it by hand with ${rollbackCommandFor(prepared.plan, state.backup.id)} once the cause is fixed.`,
+      `${what}. Restoring backup ${state.backup.id} failed too, changing nothing: ${errorMessage(restoreError).replace(/\.$/, '')}. ${appliedText[0]!.toUpperCase()}${appliedText.slice(1)}.`,
+      `Once the cause is fixed, restore the backup with ${rollbackCommandFor(prepared.plan, state.backup.id)}.`,
       cause,
     );
   }
