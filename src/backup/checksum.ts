@@ -10,9 +10,9 @@ export interface ArchiveDigest {
   sizeBytes: number;
 }
 
-async function fileSha256(path: string): Promise<string> {
+async function fileSha256(path: string, signal?: AbortSignal): Promise<string> {
   const hash = createHash('sha256');
-  await pipeline(createReadStream(path), hash);
+  await pipeline(createReadStream(path), hash, signal ? { signal } : {});
   return hash.digest('hex');
 }
 
@@ -21,10 +21,11 @@ async function fileSha256(path: string): Promise<string> {
  * sha256. A directory archive is the sha256 of the lines
  * `<sha256 of file>  <file name>` for its files in name order (what
  * `sha256sum * | sort -k2` prints), so a missing, added or changed file shows.
+ * Aborting `signal` stops the reading (it rejects).
  */
-export async function archiveDigest(path: string, format: BackupFormat): Promise<ArchiveDigest> {
+export async function archiveDigest(path: string, format: BackupFormat, signal?: AbortSignal): Promise<ArchiveDigest> {
   if (format === 'custom') {
-    return { sha256: await fileSha256(path), sizeBytes: (await stat(path)).size };
+    return { sha256: await fileSha256(path, signal), sizeBytes: (await stat(path)).size };
   }
   const names = (await readdir(path)).sort();
   const listing = createHash('sha256');
@@ -32,7 +33,7 @@ export async function archiveDigest(path: string, format: BackupFormat): Promise
   for (const name of names) {
     const file = join(path, name);
     sizeBytes += (await stat(file)).size;
-    listing.update(`${await fileSha256(file)}  ${name}\n`);
+    listing.update(`${await fileSha256(file, signal)}  ${name}\n`);
   }
   return { sha256: listing.digest('hex'), sizeBytes };
 }

@@ -61,6 +61,16 @@ export function watchInterrupts(
   };
 }
 
+/** Runs `work` with a watch that is stopped when it ends, however it ends. */
+export async function whileWatching<T>(log: (line: string) => void, work: (watch: InterruptWatch) => Promise<T>, options: Parameters<typeof watchInterrupts>[1] = {}): Promise<T> {
+  const watch = watchInterrupts(log, options);
+  try {
+    return await work(watch);
+  } finally {
+    watch.stop();
+  }
+}
+
 /** The error an interrupted operation ends with (exit 1): what was interrupted, and the state things are in. */
 export function interruptedError(signal: InterruptSignal, what: string, state: string, fix: string): AstraError {
   return new AstraError(`Interrupted (${signal}) ${what}: ${state}`, { fix, exitCode: EXIT_FAILED });

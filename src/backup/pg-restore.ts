@@ -17,8 +17,8 @@ function problemsOf(stderr: string, tool = 'pg_restore'): string {
 export type ArchiveListing = { ok: true; listing: string } | { ok: false; problem: string };
 
 /** `pg_restore --list`: reads the archive's table of contents, which fails on a damaged header or TOC. */
-export async function listArchive(tool: string, archive: string): Promise<ArchiveListing> {
-  const result = await execa(tool, ['--list', archive], { reject: false, stdin: 'ignore' });
+export async function listArchive(tool: string, archive: string, signal?: AbortSignal): Promise<ArchiveListing> {
+  const result = await execa(tool, ['--list', archive], { reject: false, stdin: 'ignore', ...(signal ? { cancelSignal: signal } : {}) });
   if (result.exitCode === 0 && result.stdout.includes('; Archive created at')) return { ok: true, listing: result.stdout };
   return { ok: false, problem: problemsOf(result.stderr) || `pg_restore exited with code ${result.exitCode}` };
 }

@@ -132,7 +132,7 @@ export async function rollbackBySwap(context: Context, target: ConnectionTarget,
         // Any other failure may be the connection lost around the COMMIT (a
         // server shutting down sends an error with a code as it goes): the
         // renames may have happened. Look, over a fresh connection.
-        const state = await renamed(target, names.kept);
+        const state = await renamed(target, names);
         if (state === 'yes') {
           swapped = true;
           break;
@@ -176,16 +176,17 @@ export async function rollbackBySwap(context: Context, target: ConnectionTarget,
 }
 
 /**
- * Whether the database `kept` exists, seen over a fresh connection: then the
- * swap committed. Asks a few times over about ten seconds, for a server that is
- * restarting; 'unknown' when it never answered.
+ * Whether the swap committed, seen over a fresh connection: the kept name
+ * exists and the restored copy's name is gone. Asks a few times over about
+ * ten seconds, for a server that is restarting; 'unknown' when it never
+ * answered.
  */
-async function renamed(target: ConnectionTarget, kept: string): Promise<'yes' | 'no' | 'unknown'> {
+async function renamed(target: ConnectionTarget, names: { kept: string; restore: string }): Promise<'yes' | 'no' | 'unknown'> {
   for (let attempt = 1; attempt <= 5; attempt += 1) {
     try {
       const fresh = await connectMaintenance(target);
       try {
-        return (await databaseExists(fresh, kept)) ? 'yes' : 'no';
+        return (await databaseExists(fresh, names.kept)) && !(await databaseExists(fresh, names.restore)) ? 'yes' : 'no';
       } finally {
         await fresh.close();
       }

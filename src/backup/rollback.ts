@@ -7,6 +7,7 @@ import { findClientTool } from '../pgtools/client-tools.js';
 import { firstVerifiedBackup } from './choose-backup.js';
 import { databasePrivileges } from './database-admin.js';
 import { readBackup } from './folder.js';
+import { interruptedError, whileWatching } from './interrupt.js';
 import type { BackupManifest } from './manifest.js';
 import { rollbackInPlace } from './rollback-in-place.js';
 import { rollbackBySwap } from './rollback-swap.js';
@@ -116,11 +117,20 @@ export async function rollbackToBackup(outerContext: Context, options: RollbackO
     // it clears sessions, and closes it right before the rename, once new
     // connections are refused, so no other astra run can slip in between.
     const underLock = <T>(work: () => Promise<T>) => (options.lockHeld ? work() : withRunLock(context, db, options.lockWaitMs ?? DEFAULT_ROLLBACK_LOCK_WAIT_MS, work));
-    return await underLock(async () => {
+    // Watched once the lock is held (waiting for it changes nothing, so a
+    // Ctrl-C there may simply end the process): a signal stops the
+    // verification, or the restore, which undoes what it started.
+    return await underLock(() => whileWatching((line) => log.warn(line), async (interrupts) => {
+      const stopIfInterrupted = (what: string) => {
+        const signal = interrupts.received();
+        if (signal) throw interruptedError(signal, what, `nothing was restored; ${database} is as it was.`, 'Run the rollback again.');
+      };
       const serverMajor = majorOf(await db.serverVersionNum());
       const pgRestore = await findClientTool('pg_restore', Math.max(serverMajor, ...candidates.map(archiveMajor)), options.pgBinDir);
       const choice = await firstVerifiedBackup(candidates, async (manifest) => {
-        const checks = await checkArchive(context.backupDir, manifest, pgRestore);
+        const checks = await checkArchive(context.backupDir, manifest, pgRestore, interrupts.signal);
+        // Cut off part-way, the checks say nothing of the backup: nothing is recorded.
+        stopIfInterrupted(`while backup ${manifest.id} was being verified`);
         const failed = checks.filter((check) => check.status === 'fail');
         await recordVerification(context, context.backupDir, manifest, { id: manifest.id, ok: failed.length === 0, deep: false, checks });
         return failed.map((check) => `${check.check}: ${check.detail}`);
@@ -141,6 +151,7 @@ export async function rollbackToBackup(outerContext: Context, options: RollbackO
       if (!manifest) throw operationError('There is no backup to restore.', 'Choose one with --backup (astra backup list).');
       log.info(`Backup ${manifest.id} verified (checksum, pg_restore --list). Writes to ${database} made after ${manifest.createdAt} will be discarded.`);
 
+      stopIfInterrupted('before the restore began');
       const privileges = await databasePrivileges(db, database);
       const common = {
         pgRestore,
@@ -178,7 +189,7 @@ export async function rollbackToBackup(outerContext: Context, options: RollbackO
         });
       }
       return { ...result, method: 'in-place' as const, keptDatabase: null, safetyBackupId: safety.id };
-    });
+    }));
   } catch (error) {
     throw changed || error instanceof DatabaseMayHaveChangedError ? error : nothingChanged(error, database);
   } finally {

@@ -41,12 +41,16 @@ export function archiveMajor(manifest: BackupManifest): number {
   return Math.max(Number(manifest.pgDumpVersion.split('.')[0]) || 0, majorOf(manifest.serverVersionNum));
 }
 
-/** The checks that need no database: the checksum against the manifest, and `pg_restore --list`. */
-export async function checkArchive(dir: string, manifest: BackupManifest, pgRestore: ClientTool): Promise<CheckResult[]> {
+/**
+ * The checks that need no database: the checksum against the manifest, and
+ * `pg_restore --list`. An aborted `signal` stops them part-way, and their
+ * result then means nothing: the caller must look at the signal first.
+ */
+export async function checkArchive(dir: string, manifest: BackupManifest, pgRestore: ClientTool, signal?: AbortSignal): Promise<CheckResult[]> {
   const path = join(dir, manifest.archive);
   let checksum: CheckResult;
   try {
-    const digest = await archiveDigest(path, manifest.format);
+    const digest = await archiveDigest(path, manifest.format, signal);
     checksum =
       digest.sha256 === manifest.sha256 && digest.sizeBytes === manifest.sizeBytes
         ? { check: 'checksum', status: 'ok', detail: `sha256 ${digest.sha256.slice(0, 16)}…, ${digest.sizeBytes} bytes, as recorded` }
@@ -58,7 +62,7 @@ export async function checkArchive(dir: string, manifest: BackupManifest, pgRest
   } catch (error) {
     checksum = { check: 'checksum', status: 'fail', detail: `${path} cannot be read: ${errorMessage(error)}` };
   }
-  const listing = await listArchive(pgRestore.path, path);
+  const listing = await listArchive(pgRestore.path, path, signal);
   const archive: CheckResult = listing.ok
     ? { check: 'archive', status: 'ok', detail: `pg_restore --list read ${listing.listing.split('\n').filter((line) => /^\d+;/.test(line)).length} entries` }
     : { check: 'archive', status: 'fail', detail: `pg_restore --list failed: ${listing.problem}` };

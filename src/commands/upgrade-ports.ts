@@ -65,10 +65,17 @@ export function createUpgradePorts(context: Context, options: Pick<UpgradeOption
   };
 }
 
-/** Whether the connection still answers, made ready for other work: out of any transaction, with its session settings reset. */
+/**
+ * Whether the connection still answers, made ready for other work: out of any
+ * transaction, as the role that logged in (RESET ALL leaves a migration's SET
+ * ROLE in place), with its settings reset. Not DISCARD ALL: that would release
+ * the run lock.
+ */
 async function usable(db: Database): Promise<boolean> {
   try {
     await db.query('ROLLBACK');
+    await db.query('SET SESSION AUTHORIZATION DEFAULT');
+    await db.query('RESET ROLE');
     await db.query('RESET ALL');
     return true;
   } catch {

@@ -9,7 +9,7 @@ import { formatMs } from '../duration.js';
 import { canPrompt, confirm } from '../ui/prompt.js';
 import { astraVersion } from '../version.js';
 import { withDatabase, withRunLock, type Context } from '../commands/context.js';
-import { watchInterrupts } from '../backup/interrupt.js';
+import { watchInterrupts, whileWatching } from '../backup/interrupt.js';
 import { failed, type ChecklistItem } from './checks.js';
 import { planUpgrade, type UpgradePlan } from './plan.js';
 import type { DoctorReport, UpgradePorts } from './ports.js';
@@ -172,9 +172,14 @@ export async function runUpgrade(context: Context, options: UpgradeOptions, port
         onSignal: () => (state.interrupted = true),
         announce: (signal) =>
           state.stage === 'backup'
-            ? `Interrupted (${signal}): stopping the backup and removing its partial file; no migration is applied…`
+            ? `Interrupted (${signal}): stopping the backup; no migration will be applied…`
             : `Interrupted (${signal}): stopping at the next safe point (after the current migration)…`,
       });
+      // A rollback after a failure is watched from its first step: a signal stops it, and it undoes what it started.
+      const recoverWatched = (error: unknown) =>
+        whileWatching((line) => context.log.warn(line), () => recover(context, prepared, options, ports, state, error, db), {
+          announce: (signal) => `Interrupted (${signal}): stopping the rollback and undoing what it started…`,
+        });
       let failure: { error: unknown } | undefined;
       try {
         await applyStages(context, db, prepared, options, ports, state);
@@ -183,8 +188,8 @@ export async function runUpgrade(context: Context, options: UpgradeOptions, port
       } finally {
         interrupts.stop();
       }
-      // Not watched here: a rollback watches, and announces, for itself.
-      if (failure) return await recover(context, prepared, options, ports, state, failure.error, db);
+      // No await between the stop above and the watch of the rollback: no signal falls between them.
+      if (failure) return await recoverWatched(failure.error);
 
       state.stage = 'doctor';
       const doctorStarted = performance.now();
@@ -193,7 +198,7 @@ export async function runUpgrade(context: Context, options: UpgradeOptions, port
       const failingBefore = new Set(failed(prepared.doctorBefore.checks).map((check) => check.id));
       const newlyFailing = failed(after.checks).filter((check) => !failingBefore.has(check.id));
       if (newlyFailing.length > 0) {
-        return await recover(context, prepared, options, ports, state, operationError(`astra doctor fails after the upgrade: ${newlyFailing.map((check) => `${check.id} (${check.detail})`).join('; ')}.`), db);
+        return await recoverWatched(operationError(`astra doctor fails after the upgrade: ${newlyFailing.map((check) => `${check.id} (${check.detail})`).join('; ')}.`));
       }
       return after;
     }),

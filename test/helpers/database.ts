@@ -82,18 +82,22 @@ export async function ledgerVersions(db: TestDatabase): Promise<number[]> {
 
 /**
  * Resolves once a session whose application_name ends with `suffix` is
- * running a statement on the server (seen by the superuser), such as the
- * `astra <version> pg_restore` of a rollback; rejects when `ended` settles
+ * running a statement in the database `database` or one named after it (a
+ * rollback's `<db>__restore_…`), seen by the superuser: such as the
+ * `astra <version> pg_restore` of a rollback. Rejects when `ended` settles
  * first, or after a minute.
  */
-export async function sessionRunning(suffix: string, ended: Promise<unknown>): Promise<void> {
+export async function sessionRunning(database: string, suffix: string, ended: Promise<unknown>): Promise<void> {
   let done = false;
   void ended.finally(() => (done = true));
   const client = new pg.Client(serverConfig());
   await client.connect();
   try {
     for (const deadline = Date.now() + 60_000; Date.now() < deadline; ) {
-      const { rows } = await client.query("SELECT 1 FROM pg_stat_activity WHERE application_name LIKE '%' || $1 AND state = 'active'", [suffix]);
+      const { rows } = await client.query(
+        "SELECT 1 FROM pg_stat_activity WHERE application_name LIKE '%' || $1 AND state = 'active' AND starts_with(datname, $2)",
+        [suffix, database],
+      );
       if (rows.length > 0) return;
       if (done) throw new Error(`the command ended before a session '${suffix}' was seen running`);
       await new Promise((resolve) => setTimeout(resolve, 10));

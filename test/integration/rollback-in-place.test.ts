@@ -207,7 +207,7 @@ describe('astra rollback by a role that cannot create databases', () => {
       ['--migrations-dir', join(fixture, 'migrations'), '--release-notes-dir', join(fixture, 'release-notes'), '--backup-dir', backupDir, 'rollback', '--to', '1.0.0'],
       { env: { DATABASE_URL: roleUrl } },
     );
-    await sessionRunning(' restore', child);
+    await sessionRunning(db.name, ' restore', child);
     child.kill('SIGINT');
     const result = await child;
     expect(result.exitCode).toBe(1);

@@ -228,7 +228,7 @@ describe('astra rollback', () => {
       ['--migrations-dir', join(fixture, 'migrations'), '--release-notes-dir', join(fixture, 'release-notes'), '--backup-dir', backupDir, 'rollback', '--backup', bigId],
       { env: { DATABASE_URL: db.url } },
     );
-    await sessionRunning(' pg_restore', child);
+    await sessionRunning(db.name, ' pg_restore', child);
     child.kill('SIGINT');
     const result = await child;
     expect(result.exitCode).toBe(1);

@@ -165,16 +165,21 @@ describe('the run lock of a failed upgrade', () => {
     const watcher = new pg.Client(serverConfig());
     await watcher.connect();
     const holders = new Set<number>();
+    let heldWhileRestoring = false;
     let watching = true;
     const watch = (async () => {
       while (watching) {
-        const { rows } = await watcher.query<{ pid: number }>(
-          `SELECT l.pid FROM pg_locks l JOIN pg_database d ON d.oid = l.database
+        const { rows } = await watcher.query<{ pid: number; restoring: boolean }>(
+          `SELECT l.pid, EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.application_name LIKE '% pg_restore' AND starts_with(a.datname, $1)) AS restoring
+             FROM pg_locks l JOIN pg_database d ON d.oid = l.database
             WHERE l.locktype = 'advisory' AND l.granted AND starts_with(d.datname, $1)
               AND ((l.classid::bigint << 32) | l.objid::bigint) = $2::bigint`,
           [db.name, ASTRA_LOCK_KEY],
         );
-        for (const row of rows) holders.add(row.pid);
+        for (const row of rows) {
+          holders.add(row.pid);
+          if (row.restoring) heldWhileRestoring = true;
+        }
         await new Promise((resolve) => setTimeout(resolve, 5));
       }
     })();
@@ -189,6 +194,7 @@ describe('the run lock of a failed upgrade', () => {
       await watcher.end();
     }
     expect(holders.size).toBe(1);
+    expect(heldWhileRestoring).toBe(true);
   });
 });
 
@@ -227,6 +233,27 @@ describe('Ctrl-C during an upgrade', () => {
     expect(String(result.stderr)).toContain('Interrupted (SIGINT): stopping at the next safe point (after the current migration)');
   });
 
+  it('during the automatic rollback of a failed upgrade: stops it, says so once, and leaves the database as the failure did', async () => {
+    expect((await run(failing, 'upgrade', '--to', '1.0.0', '--yes')).exitCode).toBe(0);
+    // Enough rows that pg_restore is still running when the signal comes.
+    await db.query("INSERT INTO users (email) SELECT 'user' || g || '@example.com' FROM generate_series(1, 400000) g");
+    await db.query("INSERT INTO posts (user_id, body) SELECT id, 'same' FROM users ORDER BY email LIMIT 2");
+    const child = startAstra(['--migrations-dir', join(failing, 'migrations'), '--release-notes-dir', join(failing, 'release-notes'), '--backup-dir', backupDir, 'upgrade', '--yes'], {
+      env: { DATABASE_URL: db.url },
+    });
+    await sessionRunning(db.name, ' pg_restore', child);
+    child.kill('SIGINT');
+    const result = await child;
+    expect(result.exitCode).toBe(1);
+    const stderr = String(result.stderr);
+    expect(stderr.match(/Interrupted \(SIGINT\):/g)).toEqual(['Interrupted (SIGINT):']);
+    expect(stderr).toContain('Interrupted (SIGINT): stopping the rollback and undoing what it started');
+    expect(stderr).toMatch(/Restoring backup (\S+) failed too, changing nothing: Interrupted \(SIGINT\) while \S+ was being rolled back to backup \1: the restore was stopped and \S+ dropped; \S+ is as it was and accepts connections\. Migration\(s\) 3, 4 were applied\./);
+    expect(stderr).toMatch(/fix: Once the cause is fixed, restore the backup with astra rollback --to 1\.0\.0 --backup \S+\./);
+    expect(await ledgerVersions(db)).toEqual([1, 2, 3, 4]);
+    expect(await db.query("SELECT datname FROM pg_database WHERE starts_with(datname, $1 || '__')", [db.name])).toEqual([]);
+  });
+
   it('during the backup: stops pg_dump, says so once, removes the partial file and changes nothing', async () => {
     expect((await run(app, 'upgrade', '--to', '1.0.0', '--yes')).exitCode).toBe(0);
     // Enough rows that pg_dump is still running when the signal comes.
@@ -236,13 +263,13 @@ describe('Ctrl-C during an upgrade', () => {
     const child = startAstra(['--migrations-dir', join(app, 'migrations'), '--release-notes-dir', join(app, 'release-notes'), '--backup-dir', backupDir, 'upgrade', '--to', '1.1.0', '--yes'], {
       env: { DATABASE_URL: db.url },
     });
-    await sessionRunning(' pg_dump', child);
+    await sessionRunning(db.name, ' pg_dump', child);
     child.kill('SIGINT');
     const result = await child;
     expect(result.exitCode).toBe(1);
     const stderr = String(result.stderr);
     expect(stderr.match(/Interrupted \(SIGINT\):/g)).toEqual(['Interrupted (SIGINT):']);
-    expect(stderr).toContain('Interrupted (SIGINT): stopping the backup and removing its partial file; no migration is applied');
+    expect(stderr).toContain('Interrupted (SIGINT): stopping the backup; no migration will be applied');
     expect(stderr).toMatch(/The upgrade failed during backup: Interrupted \(SIGINT\) while backup \S+ was being taken: the partial archive was removed and no backup was recorded/);
     expect(stderr).toContain('fix: Run astra upgrade again when ready.');
     expect(await snapshot()).toBe(before);

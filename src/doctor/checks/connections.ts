@@ -17,8 +17,12 @@ export function judgeConnections(inUse: number, maxConnections: number): CheckOu
 
 async function run(input: DoctorInput): Promise<CheckOutcome> {
   const db = await input.database();
+  // Client sessions take the max_connections slots; background workers (autovacuum) have their own.
+  // A role without pg_read_all_stats sees other roles' sessions with a NULL backend_type, but with a user.
   const { rows } = await db.query<{ in_use: string; max: string }>(
-    "SELECT (SELECT coalesce(sum(numbackends), 0) FROM pg_stat_database)::text AS in_use, current_setting('max_connections') AS max",
+    `SELECT (SELECT count(*) FROM pg_stat_activity
+              WHERE backend_type = 'client backend' OR (backend_type IS NULL AND usesysid IS NOT NULL))::text AS in_use,
+            current_setting('max_connections') AS max`,
   );
   return judgeConnections(Number(rows[0]?.in_use ?? 0), Number(rows[0]?.max ?? 0));
 }

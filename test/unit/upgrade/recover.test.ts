@@ -36,7 +36,9 @@ function portsWith(restore: () => Promise<string>, doctor: DoctorReport = { ok: 
     restored,
     backup: {
       create: async () => ({ id: 'B1', createdAt: '', file: '' }),
-      restore: async (id) => {
+      restore: async (id, _progress, held) => {
+        // The rollback runs on the connection that holds the upgrade's lock.
+        expect(held).toBe(lockHeld);
         restored.push(id);
         return restore();
       },
