@@ -84,3 +84,9 @@ export function once(work: () => Promise<void>): () => Promise<void> {
     return running;
   };
 }
+
+/** For a rollback that has restored nothing yet: throws its interrupted error once a signal has come. */
+export function stopRollbackIfInterrupted(watch: InterruptWatch, database: string, what: string): void {
+  const signal = watch.received();
+  if (signal) throw interruptedError(signal, what, `nothing was restored; ${database} is as it was.`, 'Run the rollback again.');
+}

@@ -9,7 +9,7 @@ import { childEnvironment } from './child-environment.js';
 import { clearSessions } from './clear-sessions.js';
 import { keepClientsOut, noOtherClientsCheck, type ConnectGuard } from './connect-guard.js';
 import { createBackup } from './create.js';
-import { interruptedError, watchInterrupts } from './interrupt.js';
+import { interruptedError, stopRollbackIfInterrupted, type InterruptWatch } from './interrupt.js';
 import type { BackupManifest } from './manifest.js';
 import { listArchive, restoreInPlace, type InPlaceOutcome } from './pg-restore.js';
 import { restoredDifferences } from './restored-check.js';
@@ -25,6 +25,8 @@ export interface InPlaceOptions {
   confirmTerminate?: (sessions: Session[]) => Promise<boolean>;
   pgBinDir?: string;
   onProgress?: (line: string) => void;
+  /** The rollback's watch for Ctrl-C and SIGTERM, kept by the caller from before the REVOKE to after the grant-back. */
+  interrupts: InterruptWatch;
 }
 
 /**
@@ -42,12 +44,8 @@ export async function rollbackInPlace(context: Context, db: Database, manifest: 
   const { log } = context;
   const database = String(db.target.config.database);
   const role = String(db.target.config.user ?? 'this role');
-  // Watched from before the REVOKE, so that a Ctrl-C never leaves it in place.
-  const interrupts = watchInterrupts((line) => log.warn(line));
-  const stopIfInterrupted = (what: string) => {
-    const signal = interrupts.received();
-    if (signal) throw interruptedError(signal, what, `nothing was restored; ${database} is as it was.`, 'Run the rollback again.');
-  };
+  const { interrupts } = options;
+  const stopIfInterrupted = (what: string) => stopRollbackIfInterrupted(interrupts, database, what);
   let guard: ConnectGuard | undefined;
   let failure: unknown;
   try {
@@ -121,9 +119,7 @@ export async function rollbackInPlace(context: Context, db: Database, manifest: 
     failure = error;
     throw error;
   } finally {
-    // Still watched while CONNECT is given back: a Ctrl-C here must not end the process with the REVOKE in place.
     if (guard && !(await guard.release())) {
-      interrupts.stop();
       const undo = `${guard.undoStatement ?? ''};`;
       // Restored: the rollback stands, and the one thing left is said loudly.
       if (failure === undefined) log.warn(`CONNECT on ${database} could not be granted back to PUBLIC: run ${undo}`);
@@ -138,7 +134,6 @@ export async function rollbackInPlace(context: Context, db: Database, manifest: 
         });
       }
     }
-    interrupts.stop();
   }
 }
 

@@ -10,7 +10,7 @@ import { childEnvironment } from './child-environment.js';
 import { clearSessions } from './clear-sessions.js';
 import { connectMaintenance, createEmptyDatabase, databaseExists, databaseShape, dropDatabase, onAnyConnection, targetFor } from './database-admin.js';
 import { copyDatabaseProperties } from './database-properties.js';
-import { interruptedError, once, watchInterrupts } from './interrupt.js';
+import { interruptedError, once, type InterruptWatch } from './interrupt.js';
 import type { BackupManifest } from './manifest.js';
 import { restoreArchive } from './pg-restore.js';
 import { restoredDifferences } from './restored-check.js';
@@ -32,6 +32,8 @@ export interface SwapOptions {
    * closed right before the rename (which needs the database to be empty).
    */
   lockHolder?: { pid: number; close(): Promise<void> };
+  /** The rollback's watch for Ctrl-C and SIGTERM, kept by the caller until the undo has finished. */
+  interrupts: InterruptWatch;
 }
 
 /**
@@ -46,7 +48,7 @@ export async function rollbackBySwap(context: Context, target: ConnectionTarget,
   const database = String(target.config.database);
   const names = rollbackDatabaseNames(database, rollbackStamp(new Date()));
   const admin = await connectMaintenance(target);
-  const interrupts = watchInterrupts((line) => log.warn(line));
+  const { interrupts } = options;
   let created = false;
   let blocked = false;
   let swapped = false;
@@ -170,7 +172,6 @@ export async function rollbackBySwap(context: Context, target: ConnectionTarget,
     if (error instanceof Error && error.name === 'AstraError') throw error;
     throw operationError(`The rollback of ${database} failed: ${errorMessage(error)}.`, `Nothing was changed: ${database} is as it was.`, error);
   } finally {
-    interrupts.stop();
     await admin.close();
   }
 }

@@ -7,7 +7,7 @@ import { findClientTool } from '../pgtools/client-tools.js';
 import { firstVerifiedBackup } from './choose-backup.js';
 import { databasePrivileges } from './database-admin.js';
 import { readBackup } from './folder.js';
-import { interruptedError, whileWatching } from './interrupt.js';
+import { stopRollbackIfInterrupted, whileWatching } from './interrupt.js';
 import type { BackupManifest } from './manifest.js';
 import { rollbackInPlace } from './rollback-in-place.js';
 import { rollbackBySwap } from './rollback-swap.js';
@@ -118,13 +118,12 @@ export async function rollbackToBackup(outerContext: Context, options: RollbackO
     // connections are refused, so no other astra run can slip in between.
     const underLock = <T>(work: () => Promise<T>) => (options.lockHeld ? work() : withRunLock(context, db, options.lockWaitMs ?? DEFAULT_ROLLBACK_LOCK_WAIT_MS, work));
     // Watched once the lock is held (waiting for it changes nothing, so a
-    // Ctrl-C there may simply end the process): a signal stops the
-    // verification, or the restore, which undoes what it started.
+    // Ctrl-C there may simply end the process) until the restore and its
+    // undo have finished: one watch for the whole rollback, which the swap and
+    // the in-place restore are given. A signal stops the verification, or the
+    // restore, which undoes what it started.
     return await underLock(() => whileWatching((line) => log.warn(line), async (interrupts) => {
-      const stopIfInterrupted = (what: string) => {
-        const signal = interrupts.received();
-        if (signal) throw interruptedError(signal, what, `nothing was restored; ${database} is as it was.`, 'Run the rollback again.');
-      };
+      const stopIfInterrupted = (what: string) => stopRollbackIfInterrupted(interrupts, database, what);
       const serverMajor = majorOf(await db.serverVersionNum());
       const pgRestore = await findClientTool('pg_restore', Math.max(serverMajor, ...candidates.map(archiveMajor)), options.pgBinDir);
       const choice = await firstVerifiedBackup(candidates, async (manifest) => {
@@ -158,6 +157,7 @@ export async function rollbackToBackup(outerContext: Context, options: RollbackO
         waitMs: options.waitMs ?? DEFAULT_SESSION_WAIT_MS,
         force: options.force === true,
         ...(options.confirmTerminate ? { confirmTerminate: options.confirmTerminate } : {}),
+        interrupts,
       };
       const result = { backupId: manifest.id, backupCreatedAt: manifest.createdAt, database, schemaVersion: manifest.schemaVersion, appliedMigrations: manifest.appliedMigrations };
       if (privileges.superuser || (privileges.createdb && privileges.owner)) {
