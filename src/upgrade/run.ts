@@ -9,7 +9,7 @@ import { formatMs } from '../duration.js';
 import { canPrompt, confirm } from '../ui/prompt.js';
 import { astraVersion } from '../version.js';
 import { withDatabase, withRunLock, type Context } from '../commands/context.js';
-import { watchInterrupts, whileWatching } from '../backup/interrupt.js';
+import { whileWatching } from '../backup/interrupt.js';
 import { failed, type ChecklistItem } from './checks.js';
 import { planUpgrade, type UpgradePlan } from './plan.js';
 import type { DoctorReport, UpgradePorts } from './ports.js';
@@ -167,28 +167,24 @@ export async function runUpgrade(context: Context, options: UpgradeOptions, port
   // other astra run gets in between a failure and its rollback.
   const doctor = await withDatabase(context, (db) =>
     withRunLock(context, db, options.lockWaitMs, async () => {
-      // Said once, here: the backup's own watch, nested in this one, stays silent.
-      const interrupts = watchInterrupts((line) => context.log.warn(line), {
-        onSignal: () => (state.interrupted = true),
-        announce: (signal) =>
-          state.stage === 'backup'
-            ? `Interrupted (${signal}): stopping the backup; no migration will be applied…`
-            : `Interrupted (${signal}): stopping at the next safe point (after the current migration)…`,
-      });
       // A rollback after a failure is watched from its first step: a signal stops it, and it undoes what it started.
       const recoverWatched = (error: unknown) =>
         whileWatching((line) => context.log.warn(line), () => recover(context, prepared, options, ports, state, error, db), {
           announce: (signal) => `Interrupted (${signal}): stopping the rollback and undoing what it started…`,
         });
-      let failure: { error: unknown } | undefined;
-      try {
-        await applyStages(context, db, prepared, options, ports, state);
-      } catch (error) {
-        failure = { error };
-      } finally {
-        interrupts.stop();
-      }
-      // No await between the stop above and the watch of the rollback: no signal falls between them.
+      // Said once, here: the backup's own watch, nested in this one, stays silent.
+      const failure = await whileWatching(
+        (line) => context.log.warn(line),
+        () => applyStages(context, db, prepared, options, ports, state).then(() => undefined, (error: unknown) => ({ error })),
+        {
+          onSignal: () => (state.interrupted = true),
+          announce: (signal) =>
+            state.stage === 'backup'
+              ? `Interrupted (${signal}): stopping the backup; no migration will be applied…`
+              : `Interrupted (${signal}): stopping at the next safe point (after the current migration)…`,
+        },
+      );
+      // Only microtasks between that watch's end and the rollback's: no signal handler runs between them.
       if (failure) return await recoverWatched(failure.error);
 
       state.stage = 'doctor';
