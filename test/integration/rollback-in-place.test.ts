@@ -202,7 +202,9 @@ describe('astra rollback by a role that cannot create databases', () => {
     expect((await run('backup', 'create')).exitCode).toBe(0);
     expect((await run('migrate', 'up')).exitCode).toBe(0);
     await db.query("INSERT INTO accounts (name) VALUES ('after the backup')");
-    const accounts = await db.query<{ n: number; newest: string }>("SELECT count(*)::int AS n, max(name) FILTER (WHERE id = (SELECT max(id) FROM accounts)) AS newest FROM accounts");
+    // How many accounts there are, and the name of the newest.
+    const accountsNow = () => db.query<{ n: number; newest: string }>("SELECT count(*)::int AS n, max(name) FILTER (WHERE id = (SELECT max(id) FROM accounts)) AS newest FROM accounts");
+    const accounts = await accountsNow();
     const child = startAstra(
       ['--migrations-dir', join(fixture, 'migrations'), '--release-notes-dir', join(fixture, 'release-notes'), '--backup-dir', backupDir, 'rollback', '--to', '1.0.0'],
       { env: { DATABASE_URL: roleUrl } },
@@ -212,7 +214,7 @@ describe('astra rollback by a role that cannot create databases', () => {
     const result = await child;
     expect(result.exitCode).toBe(1);
     expect(String(result.stderr)).toMatch(new RegExp(`Interrupted \\(SIGINT\\) while backup \\S+ was being restored over ${db.name}: the restore was cancelled and rolled back; ${db.name} is as it was\\.`));
-    expect(await db.query("SELECT count(*)::int AS n, max(name) FILTER (WHERE id = (SELECT max(id) FROM accounts)) AS newest FROM accounts")).toEqual(accounts);
+    expect(await accountsNow()).toEqual(accounts);
     expect(accounts[0]?.newest).toBe('after the backup');
     expect(await ledgerVersions(db)).toEqual([1, 2]);
     expect(await tableNames(db)).toEqual(['accounts', 'astra_migrations', 'notes', 'orders']);

@@ -22,10 +22,10 @@ afterEach(async () => {
 
 const app = join(fixturesDir, 'upgrade-app');
 const failing = join(fixturesDir, 'upgrade-failing');
+/** The CLI's arguments for `bundle` (a folder with migrations/ and release-notes/), the test's backup folder, then `args`. */
+const onBundle = (bundle: string, args: string[]) => ['--migrations-dir', join(bundle, 'migrations'), '--release-notes-dir', join(bundle, 'release-notes'), '--backup-dir', backupDir, ...args];
 function run(bundle: string, ...args: string[]) {
-  return astra(['--migrations-dir', join(bundle, 'migrations'), '--release-notes-dir', join(bundle, 'release-notes'), '--backup-dir', backupDir, ...args], {
-    env: { DATABASE_URL: db.url },
-  });
+  return astra(onBundle(bundle, args), { env: { DATABASE_URL: db.url } });
 }
 
 /** Schema and rows of the database, as pg_dump prints them, for before/after comparisons. */
@@ -37,6 +37,19 @@ async function snapshot(): Promise<string> {
   });
   const ledger = await db.query('SELECT version, checksum, dirty FROM astra_migrations ORDER BY version').catch(() => []);
   return `${stdout.split('\n').filter((line) => !/^\\(un)?restrict|^-- Dumped/.test(line)).join('\n')}\n${JSON.stringify(ledger)}`;
+}
+
+/** Starts the CLI on `bundle` like run(), for a test that signals it while it runs. */
+function start(bundle: string, ...args: string[]) {
+  return startAstra(onBundle(bundle, args), { env: { DATABASE_URL: db.url } });
+}
+
+/** Runs the CLI on `bundle` and sends it SIGINT once a session of its own ending in `suffix` is running a statement. */
+async function interruptedWhile(suffix: string, bundle: string, ...args: string[]) {
+  const child = start(bundle, ...args);
+  await sessionRunning(db.name, suffix, child);
+  child.kill('SIGINT');
+  return child;
 }
 
 const backups = () => readdirSync(backupDir).filter((file) => !file.startsWith('.'));
@@ -212,9 +225,7 @@ describe('the final doctor check', () => {
 describe('Ctrl-C during an upgrade', () => {
   it('stops at the next safe point, between migrations, and says where the database stands', async () => {
     const slow = join(fixturesDir, 'upgrade-slow');
-    const child = startAstra(['--migrations-dir', join(slow, 'migrations'), '--release-notes-dir', join(slow, 'release-notes'), '--backup-dir', backupDir, 'upgrade', '--yes'], {
-      env: { DATABASE_URL: db.url },
-    });
+    const child = start(slow, 'upgrade', '--yes');
     let stderr = '';
     await new Promise<void>((resolve, reject) => {
       child.stderr?.on('data', (chunk: Buffer) => {
@@ -238,12 +249,7 @@ describe('Ctrl-C during an upgrade', () => {
     // Enough rows that pg_restore is still running when the signal comes.
     await db.query("INSERT INTO users (email) SELECT 'user' || g || '@example.com' FROM generate_series(1, 400000) g");
     await db.query("INSERT INTO posts (user_id, body) SELECT id, 'same' FROM users ORDER BY email LIMIT 2");
-    const child = startAstra(['--migrations-dir', join(failing, 'migrations'), '--release-notes-dir', join(failing, 'release-notes'), '--backup-dir', backupDir, 'upgrade', '--yes'], {
-      env: { DATABASE_URL: db.url },
-    });
-    await sessionRunning(db.name, ' pg_restore', child);
-    child.kill('SIGINT');
-    const result = await child;
+    const result = await interruptedWhile(' pg_restore', failing, 'upgrade', '--yes');
     expect(result.exitCode).toBe(1);
     const stderr = String(result.stderr);
     expect(stderr.match(/Interrupted \(SIGINT\):/g)).toEqual(['Interrupted (SIGINT):']);
@@ -260,12 +266,7 @@ describe('Ctrl-C during an upgrade', () => {
     await db.query("INSERT INTO users (email) SELECT 'user' || g || '@example.com' FROM generate_series(1, 400000) g");
     const before = await snapshot();
     const backupsBefore = backups();
-    const child = startAstra(['--migrations-dir', join(app, 'migrations'), '--release-notes-dir', join(app, 'release-notes'), '--backup-dir', backupDir, 'upgrade', '--to', '1.1.0', '--yes'], {
-      env: { DATABASE_URL: db.url },
-    });
-    await sessionRunning(db.name, ' pg_dump', child);
-    child.kill('SIGINT');
-    const result = await child;
+    const result = await interruptedWhile(' pg_dump', app, 'upgrade', '--to', '1.1.0', '--yes');
     expect(result.exitCode).toBe(1);
     const stderr = String(result.stderr);
     expect(stderr.match(/Interrupted \(SIGINT\):/g)).toEqual(['Interrupted (SIGINT):']);
