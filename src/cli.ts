@@ -91,9 +91,9 @@ function report(error: unknown, globals: GlobalOptions): number {
     log.info('  (run again with --debug for the stack trace)');
   }
   if (globals.json && !astraError?.alreadyReported) {
-    process.stdout.write(`${JSON.stringify({ ok: false, ...(astraError?.result ?? {}), error: { message, fix: astraError?.fix ?? null, exitCode } }, null, 2)}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ ok: false, ...(astraError?.result ?? {}), error: { message, fix: astraError?.fix ?? null, exitCode } }, null, 2)}\n`,
+    );
   }
   return exitCode;
 }
-
-

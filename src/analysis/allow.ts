@@ -65,7 +65,9 @@ export function readAllowComments(sql: string, file: string, knownRules: Readonl
     let next = line + 1;
     while (commentLines.has(next) && !codeLines.has(next)) next++;
     if (!codeLines.has(next)) {
-      result.problems.push(`${file}, line ${line}: "-- astra:allow ${rule}" stands above no statement; put it on the line(s) right above the statement it is for`);
+      result.problems.push(
+        `${file}, line ${line}: "-- astra:allow ${rule}" stands above no statement; put it on the line(s) right above the statement it is for`,
+      );
       continue;
     }
     const list = result.byStatementLine.get(next) ?? [];

@@ -5,7 +5,8 @@ import { list, nodeOf, optionNames, relationName, type Node } from './tree.js';
 import { expressionVolatility } from './volatility.js';
 
 /** Storage parameters that ALTER TABLE SET (...) changes under SHARE UPDATE EXCLUSIVE. */
-const LIGHT_RELOPTIONS = /^(toast\.)?(autovacuum_.*|fillfactor|parallel_workers|vacuum_index_cleanup|vacuum_truncate|log_autovacuum_min_duration|toast_tuple_target)$/;
+const LIGHT_RELOPTIONS =
+  /^(toast\.)?(autovacuum_.*|fillfactor|parallel_workers|vacuum_index_cleanup|vacuum_truncate|log_autovacuum_min_duration|toast_tuple_target)$/;
 
 /** The lock each ALTER TABLE subcommand takes (AlterTableGetLockLevel in the server). */
 function commandLock(command: Node): LockMode {
@@ -146,7 +147,8 @@ export function addColumnRewrites(definition: Node, options: EffectOptions): str
       if (nodeOf(constraint.raw_expr, 'A_Const')?.isnull === true) continue;
       if (options.serverMajor < 11) return 'before PostgreSQL 11 every default is written into every row';
       const volatility = expressionVolatility(constraint.raw_expr, options.volatility);
-      if (volatility.volatileFunctions.length > 0) return `the default calls ${volatility.volatileFunctions.map((name) => `${name}()`).join(', ')}, which is volatile and so evaluated for every row`;
+      if (volatility.volatileFunctions.length > 0)
+        return `the default calls ${volatility.volatileFunctions.map((name) => `${name}()`).join(', ')}, which is volatile and so evaluated for every row`;
       if (volatility.unknownFunctions.length > 0) {
         return `the default calls ${volatility.unknownFunctions.join(', ')}, whose volatility lint does not know (run with a database connection to look it up), so a rewrite is assumed`;
       }
@@ -172,7 +174,8 @@ function addConstraintEffects(table: string, constraint: Node | undefined, lock:
       // PRIMARY KEY USING INDEX sets NOT NULL on the index's columns: a scan unless they already are.
       const index = options.schema.index(constraint.indexname, table);
       const columns = index?.columns ?? [];
-      const nullable = constraint.contype === 'CONSTR_PRIMARY' && (columns.length === 0 || columns.some((name) => !options.schema.column(table, name)?.notNull));
+      const nullable =
+        constraint.contype === 'CONSTR_PRIMARY' && (columns.length === 0 || columns.some((name) => !options.schema.column(table, name)?.notNull));
       return effects.add(table, lock, `${label} USING INDEX`, { scan: nullable });
     }
     default:

@@ -78,7 +78,11 @@ export function analyzeMigrations(sources: MigrationSource[], options: AnalysisO
 function seededSchema(database: DatabaseFacts | undefined): SchemaModel {
   const schema = new SchemaModel();
   for (const [name, facts] of database?.tables ?? []) {
-    schema.tables.set(name, { ...facts, columns: new Map([...facts.columns].map(([column, info]) => [column, { ...info }])), checkedNotNull: new Map(facts.checkedNotNull) });
+    schema.tables.set(name, {
+      ...facts,
+      columns: new Map([...facts.columns].map(([column, info]) => [column, { ...info }])),
+      checkedNotNull: new Map(facts.checkedNotNull),
+    });
   }
   for (const [name, facts] of database?.indexes ?? []) schema.indexes.set(name, { ...facts });
   return schema;
@@ -114,7 +118,14 @@ function analyzeOne(source: MigrationSource, effectOptions: EffectOptions, optio
     ...analysis,
     verdict: findings.some((finding) => breaking(finding) && finding.line === analysis.line) ? ('breaking' as const) : ('safe' as const),
   }));
-  return { file: source.file, ...(source.path ? { path: source.path } : {}), statements, findings, verdict: findings.some(breaking) ? 'breaking' : 'safe', problems: allows.problems };
+  return {
+    file: source.file,
+    ...(source.path ? { path: source.path } : {}),
+    statements,
+    findings,
+    verdict: findings.some(breaking) ? 'breaking' : 'safe',
+    problems: allows.problems,
+  };
 }
 
 function acknowledge(finding: Finding, allows: AllowComment[] | undefined): Finding {
@@ -167,7 +178,8 @@ class MigrationRun {
     const reported = new Set(hits.filter(({ rule }) => !rule.advice).map(({ hit }) => hit.table ?? effects[0]?.table));
     const uncovered = effects.filter((effect) => !reported.has(effect.table));
     if (uncovered.length > 0) hits.push(...FALLBACK_RULE.run({ ...context, effects: uncovered }).map((hit) => ({ rule: FALLBACK_RULE, hit })));
-    for (const { rule, hit } of hits) this.findings.push({ finding: this.finding(rule, hit, statement, effects), ...(extras.block ? { block: extras.block } : {}) });
+    for (const { rule, hit } of hits)
+      this.findings.push({ finding: this.finding(rule, hit, statement, effects), ...(extras.block ? { block: extras.block } : {}) });
 
     this.statements.push({
       line: statement.line,

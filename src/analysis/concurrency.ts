@@ -142,7 +142,8 @@ function laterNeed(target: Target, later: Statement[]): { statement: Statement; 
     for (const statement of expanded(outer)) {
       const names = stringsIn(statement.node);
       if (target.index && names.has(bare(target.index))) return { statement: outer, why: `${where} names the index ${bare(target.index)}` };
-      if (target.table && changesTable(statement, target.table)) return { statement: outer, why: `${where} drops, renames or retypes ${target.table} or one of its columns` };
+      if (target.table && changesTable(statement, target.table))
+        return { statement: outer, why: `${where} drops, renames or retypes ${target.table} or one of its columns` };
       if (target.table && target.unique && reliesOnUnique(statement, target.table)) {
         return { statement: outer, why: `${where} relies on the unique index (ON CONFLICT or a foreign key to ${target.table})` };
       }
@@ -155,10 +156,13 @@ function changesTable(statement: Statement, table: string): boolean {
   const node = statement.node;
   switch (statement.kind) {
     case 'AlterTableStmt':
-      return relationName(node.relation) === table && list(node.cmds).some((item) => {
-        const subtype = nodeOf(item, 'AlterTableCmd')?.subtype;
-        return subtype === 'AT_DropColumn' || subtype === 'AT_AlterColumnType' || subtype === 'AT_SetTableSpace';
-      });
+      return (
+        relationName(node.relation) === table &&
+        list(node.cmds).some((item) => {
+          const subtype = nodeOf(item, 'AlterTableCmd')?.subtype;
+          return subtype === 'AT_DropColumn' || subtype === 'AT_AlterColumnType' || subtype === 'AT_SetTableSpace';
+        })
+      );
     case 'RenameStmt':
       return relationName(node.relation) === table;
     case 'DropStmt':

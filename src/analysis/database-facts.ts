@@ -50,7 +50,9 @@ export async function readDatabaseFacts(db: Database, statements: Statement[]): 
 }
 
 async function boundedCount(db: Database, schema: string, name: string): Promise<number> {
-  const { rows } = await db.query<{ n: string }>(`SELECT count(*) AS n FROM (SELECT 1 FROM ${quoteIdent(schema)}.${quoteIdent(name)} LIMIT ${SMALL_TABLE_ROWS + 1}) AS sample`);
+  const { rows } = await db.query<{ n: string }>(
+    `SELECT count(*) AS n FROM (SELECT 1 FROM ${quoteIdent(schema)}.${quoteIdent(name)} LIMIT ${SMALL_TABLE_ROWS + 1}) AS sample`,
+  );
   return Number(rows[0]?.n ?? 0);
 }
 

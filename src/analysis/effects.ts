@@ -74,7 +74,9 @@ export function statementEffects(kind: string, node: Node, options: EffectOption
       break;
     case 'IndexStmt': {
       const concurrent = node.concurrent === true;
-      effects.add(relationName(node.relation), concurrent ? 'SHARE UPDATE EXCLUSIVE' : 'SHARE', concurrent ? 'concurrent index build' : 'index build', { scan: true });
+      effects.add(relationName(node.relation), concurrent ? 'SHARE UPDATE EXCLUSIVE' : 'SHARE', concurrent ? 'concurrent index build' : 'index build', {
+        scan: true,
+      });
       break;
     }
     case 'AlterTableStmt':
@@ -188,7 +190,11 @@ function dropEffects(node: Node, options: EffectOptions, effects: EffectList): v
         effects.add(qualifiedName(parts), 'ACCESS EXCLUSIVE', 'DROP TABLE');
         break;
       case 'OBJECT_INDEX':
-        effects.add(options.schema.indexTable(qualifiedName(parts)), concurrent ? 'SHARE UPDATE EXCLUSIVE' : 'ACCESS EXCLUSIVE', concurrent ? 'DROP INDEX CONCURRENTLY' : 'DROP INDEX');
+        effects.add(
+          options.schema.indexTable(qualifiedName(parts)),
+          concurrent ? 'SHARE UPDATE EXCLUSIVE' : 'ACCESS EXCLUSIVE',
+          concurrent ? 'DROP INDEX CONCURRENTLY' : 'DROP INDEX',
+        );
         break;
       case 'OBJECT_TRIGGER':
       case 'OBJECT_POLICY':
@@ -224,7 +230,8 @@ function reindexEffects(node: Node, options: EffectOptions, effects: EffectList)
 function selectEffects(node: Node, effects: EffectList): void {
   const into = nodeOf(node.intoClause, 'IntoClause') ?? (node.intoClause as Node | undefined);
   const locked = list(node.lockingClause).length > 0;
-  for (const name of relationsIn({ ...node, intoClause: undefined })) effects.add(name, locked ? 'ROW SHARE' : 'ACCESS SHARE', locked ? 'SELECT FOR UPDATE/SHARE' : 'read');
+  for (const name of relationsIn({ ...node, intoClause: undefined }))
+    effects.add(name, locked ? 'ROW SHARE' : 'ACCESS SHARE', locked ? 'SELECT FOR UPDATE/SHARE' : 'read');
   if (into) effects.add(relationName(into.rel), 'ACCESS EXCLUSIVE', 'SELECT INTO');
 }
 

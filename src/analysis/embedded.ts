@@ -152,7 +152,9 @@ function embeddedStatements(sql: string, line: number, parent: Statement): State
 
 /** A DO block's body as written between its quotes, and the line of the file it starts on. */
 export function doBlockBody(statement: Statement): { text: string; firstLine: number } | undefined {
-  const body = list(statement.node.args).map((arg) => nodeOf(arg, 'DefElem')).find((option) => option?.defname === 'as');
+  const body = list(statement.node.args)
+    .map((arg) => nodeOf(arg, 'DefElem'))
+    .find((option) => option?.defname === 'as');
   const text = stringOf(body?.arg);
   return text === undefined ? undefined : { text, firstLine: statement.line + bodyLineOffset(statement.text) };
 }

@@ -18,7 +18,9 @@ export function blockingHit(context: RuleContext, table: string | undefined, mes
   if (!table || context.isNew(table)) return [];
   const rows = context.rows(table);
   if (rows !== undefined && rows <= SMALL_TABLE_ROWS) {
-    return [{ table, verdict: 'safe', message: `${message} ${table} holds about ${rows} rows (at most ${SMALL_TABLE_ROWS}), so the lock lasts a moment.`, fix }];
+    return [
+      { table, verdict: 'safe', message: `${message} ${table} holds about ${rows} rows (at most ${SMALL_TABLE_ROWS}), so the lock lasts a moment.`, fix },
+    ];
   }
   return [{ table, verdict: 'breaking', message, fix }];
 }

@@ -57,4 +57,3 @@ export async function readLintSources(paths: string[], cwd = process.cwd()): Pro
 export function inFolder(source: { path?: string }, folder: string): boolean {
   return source.path !== undefined && dirname(source.path) === folder;
 }
-

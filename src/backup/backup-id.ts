@@ -8,7 +8,10 @@ import { randomBytes } from 'node:crypto';
 const BACKUP_ID = /^\d{8}T\d{6}Z-[0-9a-f]{6}$/;
 
 export function newBackupId(startedAt: Date, random: string = randomBytes(3).toString('hex')): string {
-  const stamp = startedAt.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}Z$/, 'Z');
+  const stamp = startedAt
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}Z$/, 'Z');
   return `${stamp}-${random}`;
 }
 

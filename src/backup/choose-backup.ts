@@ -24,7 +24,10 @@ export interface BackupChoice {
  */
 export async function rollbackCandidates(context: Context, choice: BackupChoice): Promise<BackupManifest[]> {
   if (choice.to === undefined && choice.backupId === undefined) {
-    throw inputError('Say what to roll back to: --to <version> (an application release) or --backup <id>.', 'Run astra backup list to see the backups and their schema versions.');
+    throw inputError(
+      'Say what to roll back to: --to <version> (an application release) or --backup <id>.',
+      'Run astra backup list to see the backups and their schema versions.',
+    );
   }
   const dir = context.backupDir;
   const releases = choice.to === undefined ? [] : await loadReleaseNotes(context.releaseNotesDir);
@@ -66,7 +69,10 @@ export interface VerifiedChoice {
  * Tries `candidates` in order with `verify` (which returns the failed checks,
  * empty when the backup passes) and stops at the first that passes.
  */
-export async function firstVerifiedBackup(candidates: readonly BackupManifest[], verify: (manifest: BackupManifest) => Promise<string[]>): Promise<VerifiedChoice> {
+export async function firstVerifiedBackup(
+  candidates: readonly BackupManifest[],
+  verify: (manifest: BackupManifest) => Promise<string[]>,
+): Promise<VerifiedChoice> {
   const rejected: VerifiedChoice['rejected'] = [];
   for (const manifest of candidates) {
     const problems = await verify(manifest);

@@ -62,7 +62,8 @@ export async function clearSessions(admin: Database, options: ClearSessionsOptio
       if (options.force) {
         if (!confirmed && options.confirmTerminate) {
           confirmed = await options.confirmTerminate(sessions);
-          if (!confirmed) throw operationError(`${sessions.length} session(s) are connected and were not ended.`, 'Stop the application and run the rollback again.');
+          if (!confirmed)
+            throw operationError(`${sessions.length} session(s) are connected and were not ended.`, 'Stop the application and run the rollback again.');
         }
         await block(true);
         options.log.info(`Ending ${sessions.length} session(s) connected to ${databases.join(' and ')}:\n${describeSessions(sessions)}`);
@@ -77,7 +78,9 @@ export async function clearSessions(admin: Database, options: ClearSessionsOptio
         await block(false);
         if (!announced) {
           announced = true;
-          options.log.info(`Waiting up to ${formatMs(options.waitMs)} for ${sessions.length} session(s) to leave ${databases.join(' and ')}:\n${describeSessions(sessions)}`);
+          options.log.info(
+            `Waiting up to ${formatMs(options.waitMs)} for ${sessions.length} session(s) to leave ${databases.join(' and ')}:\n${describeSessions(sessions)}`,
+          );
         }
       }
       if (Date.now() >= deadline) {

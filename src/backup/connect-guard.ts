@@ -41,15 +41,27 @@ export async function keepClientsOut(db: Database, database: string): Promise<Co
     revoked = true;
   }
   const grantBack = `GRANT CONNECT ON DATABASE ${quoteIdent(database)} TO PUBLIC`;
-  const release = async () => !revoked || (await onAnyConnection(db, () => Database.connect(db.target), (on) => on.query(grantBack)));
+  const release = async () =>
+    !revoked ||
+    (await onAnyConnection(
+      db,
+      () => Database.connect(db.target),
+      (on) => on.query(grantBack),
+    ));
   const allowed = await db
-    .query<{ rolname: string }>(`SELECT rolname FROM pg_roles WHERE rolcanlogin AND (rolsuper OR has_database_privilege(oid, $1, 'CONNECT')) ORDER BY rolname`, [database])
+    .query<{ rolname: string }>(
+      `SELECT rolname FROM pg_roles WHERE rolcanlogin AND (rolsuper OR has_database_privilege(oid, $1, 'CONNECT')) ORDER BY rolname`,
+      [database],
+    )
     .catch(async (error: unknown) => {
       if (await release()) throw error;
-      throw new DatabaseMayHaveChangedError(`${errorMessage(error).replace(/\.$/, '')}; and CONNECT on ${database}, revoked from PUBLIC, could not be granted back, so clients cannot connect.`, {
-        fix: `Run ${grantBack}; The data of ${database} is as it was.`,
-        cause: error,
-      });
+      throw new DatabaseMayHaveChangedError(
+        `${errorMessage(error).replace(/\.$/, '')}; and CONNECT on ${database}, revoked from PUBLIC, could not be granted back, so clients cannot connect.`,
+        {
+          fix: `Run ${grantBack}; The data of ${database} is as it was.`,
+          cause: error,
+        },
+      );
     });
   return {
     publicKeptOut: revoked || !publicConnect,

@@ -34,7 +34,6 @@ export interface CreateBackupOptions {
   rerun?: string;
 }
 
-
 interface DumpOutcome {
   state: SchemaState;
   tables: TableCount[];
@@ -110,7 +109,12 @@ export async function createBackup(context: Context, db: Database, options: Crea
               manifestVersion: 1,
               id,
               createdAt: startedAt.toISOString(),
-              database: { name: String(config.database ?? ''), host: String(config.host ?? 'localhost'), port: Number(config.port ?? 5432), user: String(config.user ?? '') },
+              database: {
+                name: String(config.database ?? ''),
+                host: String(config.host ?? 'localhost'),
+                port: Number(config.port ?? 5432),
+                user: String(config.user ?? ''),
+              },
               serverVersion,
               serverVersionNum,
               pgDumpVersion: pgDump.version,
@@ -139,7 +143,12 @@ export async function createBackup(context: Context, db: Database, options: Crea
     await undo();
     const signal = interrupts.received();
     if (signal && !manifestWritten) {
-      throw interruptedError(signal, `while backup ${id} was being taken`, 'the partial archive was removed and no backup was recorded.', `Run ${options.rerun ?? 'astra backup create'} again.`);
+      throw interruptedError(
+        signal,
+        `while backup ${id} was being taken`,
+        'the partial archive was removed and no backup was recorded.',
+        `Run ${options.rerun ?? 'astra backup create'} again.`,
+      );
     }
     throw error;
   } finally {
@@ -217,7 +226,11 @@ async function dumpInSnapshot(db: Database, run: DumpRun): Promise<DumpOutcome> 
     const [dumped, counted] = await Promise.allSettled([dump, counting]);
     run.abort.signal.removeEventListener('abort', cancelCounting);
     if (counted.status === 'rejected') {
-      throw operationError(`Counting the rows of the tables failed: ${errorMessage(counted.reason)}.`, 'Check that the role can read every table.', counted.reason);
+      throw operationError(
+        `Counting the rows of the tables failed: ${errorMessage(counted.reason)}.`,
+        'Check that the role can read every table.',
+        counted.reason,
+      );
     }
     if (dumped.status === 'rejected') throw dumped.reason;
     return { state, tables: counted.value };

@@ -46,7 +46,15 @@ export async function databaseShape(admin: Database, name: string): Promise<Data
   const versionNum = await admin.serverVersionNum();
   const icu = versionNum >= 170000 ? 'd.datlocale' : versionNum >= 150000 ? 'd.daticulocale' : 'NULL::text';
   const provider = versionNum >= 150000 ? 'd.datlocprovider::text' : "'c'";
-  const { rows } = await admin.query<{ owner: string; encoding: string; collate: string; ctype: string; provider: string; icu_locale: string | null; tablespace: string }>(
+  const { rows } = await admin.query<{
+    owner: string;
+    encoding: string;
+    collate: string;
+    ctype: string;
+    provider: string;
+    icu_locale: string | null;
+    tablespace: string;
+  }>(
     `SELECT pg_get_userbyid(d.datdba) AS owner, pg_encoding_to_char(d.encoding) AS encoding, d.datcollate AS collate,
             d.datctype AS ctype, ${provider} AS provider, ${icu} AS icu_locale, t.spcname AS tablespace
        FROM pg_database d JOIN pg_tablespace t ON t.oid = d.dattablespace

@@ -2,7 +2,14 @@ import type { Database } from '../db/database.js';
 import { quoteIdent, quoteLiteral } from '../db/quote.js';
 
 /** Settings whose value is a list of quoted names (pg_dump's variable_is_guc_list_quote). */
-const LIST_SETTINGS = new Set(['local_preload_libraries', 'search_path', 'session_preload_libraries', 'shared_preload_libraries', 'temp_tablespaces', 'unix_socket_directories']);
+const LIST_SETTINGS = new Set([
+  'local_preload_libraries',
+  'search_path',
+  'session_preload_libraries',
+  'shared_preload_libraries',
+  'temp_tablespaces',
+  'unix_socket_directories',
+]);
 
 /** `"$user", public` → [`$user`, `public`]: the stored form of a list setting. */
 export function splitSettingList(value: string): string[] {

@@ -129,10 +129,16 @@ export async function readBackup(dir: string, id: string): Promise<BackupManifes
   }
   const result = await readManifestFile(path);
   if (!result.ok) {
-    throw operationError(`The manifest of backup ${id} (${path}) cannot be read: ${result.problem}.`, 'The backup cannot be trusted; take a new one with astra backup create.');
+    throw operationError(
+      `The manifest of backup ${id} (${path}) cannot be read: ${result.problem}.`,
+      'The backup cannot be trusted; take a new one with astra backup create.',
+    );
   }
   if (result.manifest.id !== id) {
-    throw operationError(`The manifest ${path} names backup ${result.manifest.id}, not ${id}.`, 'The backup cannot be trusted; take a new one with astra backup create.');
+    throw operationError(
+      `The manifest ${path} names backup ${result.manifest.id}, not ${id}.`,
+      'The backup cannot be trusted; take a new one with astra backup create.',
+    );
   }
   return result.manifest;
 }

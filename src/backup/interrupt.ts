@@ -62,7 +62,11 @@ export function watchInterrupts(
 }
 
 /** Runs `work` with a watch that is stopped when it ends, however it ends. */
-export async function whileWatching<T>(log: (line: string) => void, work: (watch: InterruptWatch) => Promise<T>, options: Parameters<typeof watchInterrupts>[1] = {}): Promise<T> {
+export async function whileWatching<T>(
+  log: (line: string) => void,
+  work: (watch: InterruptWatch) => Promise<T>,
+  options: Parameters<typeof watchInterrupts>[1] = {},
+): Promise<T> {
   const watch = watchInterrupts(log, options);
   try {
     return await work(watch);

@@ -26,36 +26,37 @@ const verification = z.object({
  * schema version, and how to tell the archive is intact. Never holds a
  * password. Unknown fields are kept when the manifest is rewritten.
  */
-export const manifestSchema = z.looseObject({
-  manifestVersion: z.literal(1),
-  id: z.string(),
-  createdAt: z.string(),
-  database: z.object({ name: z.string(), host: z.string(), port: z.number().int(), user: z.string() }),
-  serverVersion: z.string(),
-  serverVersionNum: z.number().int(),
-  pgDumpVersion: z.string(),
-  appVersion: z.string(),
-  /** Highest version in the ledger that is not dirty; null when no migration is applied. */
-  schemaVersion: z.number().int().nullable(),
-  appliedMigrations: z.array(z.number().int()),
-  format: z.enum(BACKUP_FORMATS),
-  /** The archive's name in the backup folder: `<id>.dump` (custom) or `<id>.dir` (directory). */
-  archive: z.string(),
-  sizeBytes: z.number().int().nonnegative(),
-  sha256: z.string().regex(/^[0-9a-f]{64}$/),
-  durationMs: z.number().int().nonnegative(),
-  tables: z.array(tableCount),
-  fromVersion: z.string().optional(),
-  toVersion: z.string().optional(),
-  verification: verification.optional(),
-})
+export const manifestSchema = z
+  .looseObject({
+    manifestVersion: z.literal(1),
+    id: z.string(),
+    createdAt: z.string(),
+    database: z.object({ name: z.string(), host: z.string(), port: z.number().int(), user: z.string() }),
+    serverVersion: z.string(),
+    serverVersionNum: z.number().int(),
+    pgDumpVersion: z.string(),
+    appVersion: z.string(),
+    /** Highest version in the ledger that is not dirty; null when no migration is applied. */
+    schemaVersion: z.number().int().nullable(),
+    appliedMigrations: z.array(z.number().int()),
+    format: z.enum(BACKUP_FORMATS),
+    /** The archive's name in the backup folder: `<id>.dump` (custom) or `<id>.dir` (directory). */
+    archive: z.string(),
+    sizeBytes: z.number().int().nonnegative(),
+    sha256: z.string().regex(/^[0-9a-f]{64}$/),
+    durationMs: z.number().int().nonnegative(),
+    tables: z.array(tableCount),
+    fromVersion: z.string().optional(),
+    toVersion: z.string().optional(),
+    verification: verification.optional(),
+  })
   .refine((manifest) => isBackupId(manifest.id), { message: 'is not a backup id (they look like 20261102T143015Z-a1b2c3)', path: ['id'] })
   .refine((manifest) => manifest.archive === archiveNameOf(manifest.id, manifest.format), {
-  // The archive is deleted by prune and read by restore: a name that leaves
-  // the backup folder ("../..") must never reach either.
-  message: 'must be the backup id followed by .dump (custom format) or .dir (directory format)',
-  path: ['archive'],
-});
+    // The archive is deleted by prune and read by restore: a name that leaves
+    // the backup folder ("../..") must never reach either.
+    message: 'must be the backup id followed by .dump (custom format) or .dir (directory format)',
+    path: ['archive'],
+  });
 
 /** The archive's name in the backup folder: `<id>.dump` (custom) or `<id>.dir` (directory). */
 export function archiveNameOf(id: string, format: BackupFormat): string {

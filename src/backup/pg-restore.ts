@@ -111,7 +111,12 @@ export async function restoreInPlace(run: InPlaceRestoreRun): Promise<InPlaceOut
       ...(run.signal ? { cancelSignal: run.signal } : {}),
     });
     if (written.isCanceled || written.exitCode !== 0) {
-      return { state: 'unchanged', stage: 'script', problem: written.isCanceled ? 'pg_restore was stopped' : problemsOf(written.stderr) || `pg_restore exited with code ${written.exitCode}`, canceled: written.isCanceled };
+      return {
+        state: 'unchanged',
+        stage: 'script',
+        problem: written.isCanceled ? 'pg_restore was stopped' : problemsOf(written.stderr) || `pg_restore exited with code ${written.exitCode}`,
+        canceled: written.isCanceled,
+      };
     }
     if (run.signal?.aborted) return { state: 'unchanged', stage: 'script', problem: 'stopped before the restore started', canceled: true };
     const args = ['--no-psqlrc', '--quiet', '--no-password', '--single-transaction', '--set=ON_ERROR_STOP=1', `--command=${run.prelude}`, `--file=${script}`];
@@ -127,9 +132,10 @@ export async function restoreInPlace(run: InPlaceRestoreRun): Promise<InPlaceOut
       forceKillAfterDelay: false,
       ...(run.signal ? { cancelSignal: run.signal } : {}),
     });
-    const outcome = applied.signal && applied.signal !== 'SIGINT'
-      ? { state: 'unknown' as const, problem: `psql was killed by ${applied.signal}` }
-      : psqlOutcome(applied.exitCode, problemsOf(applied.stderr, 'psql') || `psql exited with code ${applied.exitCode}`);
+    const outcome =
+      applied.signal && applied.signal !== 'SIGINT'
+        ? { state: 'unknown' as const, problem: `psql was killed by ${applied.signal}` }
+        : psqlOutcome(applied.exitCode, problemsOf(applied.stderr, 'psql') || `psql exited with code ${applied.exitCode}`);
     return outcome.state === 'unchanged' ? { ...outcome, canceled: applied.isCanceled } : outcome;
   } finally {
     await rm(folder, { recursive: true, force: true });

@@ -39,5 +39,9 @@ export async function pruneBackups(context: Context, keep: number): Promise<Prun
   const temporaries = await staleTemporaries(dir, Date.now(), STALE_TEMPORARY_MS);
   for (const name of temporaries) await rm(join(dir, name), { recursive: true, force: true });
   const removed = new Set(doomed.map((manifest) => manifest.id));
-  return { removed: [...removed], kept: manifests.filter((manifest) => !removed.has(manifest.id)).map((manifest) => manifest.id), removedTemporaries: temporaries };
+  return {
+    removed: [...removed],
+    kept: manifests.filter((manifest) => !removed.has(manifest.id)).map((manifest) => manifest.id),
+    removedTemporaries: temporaries,
+  };
 }

@@ -7,7 +7,11 @@ import type { BackupManifest } from './manifest.js';
 /** The migration versions a database at release `version` has applied: those of every release up to it. */
 export function migrationVersionsOfRelease(releases: readonly VersionedRelease[], version: string): number[] {
   if (!releases.some((release) => release.metadata.version === version)) {
-    const known = releases.map((release) => release.metadata.version).sort(semver.compare).join(', ') || 'none';
+    const known =
+      releases
+        .map((release) => release.metadata.version)
+        .sort(semver.compare)
+        .join(', ') || 'none';
     throw inputError(`There are no release notes for version ${version}.`, `Choose one of the known versions: ${known}.`);
   }
   const versions = releases
@@ -24,7 +28,12 @@ export function backupHoldsMigrations(manifest: Pick<BackupManifest, 'appliedMig
 }
 
 /** The backups of `database` taken at release `version`, newest first (`manifests` are newest first). */
-export function backupsOfRelease(manifests: readonly BackupManifest[], releases: readonly VersionedRelease[], version: string, database: string): BackupManifest[] {
+export function backupsOfRelease(
+  manifests: readonly BackupManifest[],
+  releases: readonly VersionedRelease[],
+  version: string,
+  database: string,
+): BackupManifest[] {
   const versions = migrationVersionsOfRelease(releases, version);
   return manifests.filter((manifest) => manifest.database.name === database && backupHoldsMigrations(manifest, versions));
 }

@@ -40,7 +40,12 @@ export interface InPlaceOptions {
  * manifest (empty when all is well); from the moment it returns, the database
  * has been restored.
  */
-export async function rollbackInPlace(context: Context, db: Database, manifest: BackupManifest, options: InPlaceOptions): Promise<{ safety: BackupManifest; differences: string[] }> {
+export async function rollbackInPlace(
+  context: Context,
+  db: Database,
+  manifest: BackupManifest,
+  options: InPlaceOptions,
+): Promise<{ safety: BackupManifest; differences: string[] }> {
   const { log } = context;
   const database = String(db.target.config.database);
   const role = String(db.target.config.user ?? 'this role');
@@ -55,7 +60,8 @@ export async function rollbackInPlace(context: Context, db: Database, manifest: 
       if (!options.force) throw operationError(warning, `Nothing was changed. Stop the application first, then run the rollback again with --force.`);
       log.warn(`${warning} Going on (--force); stop the application if it still runs.`);
     } else {
-      if (guard.undoStatement) log.info(`New connections to ${database} are refused to PUBLIC until the restore ends (if astra is killed, run: ${guard.undoStatement};).`);
+      if (guard.undoStatement)
+        log.info(`New connections to ${database} are refused to PUBLIC until the restore ends (if astra is killed, run: ${guard.undoStatement};).`);
       const others = guard.rolesStillAllowed.filter((name) => name !== role);
       log.info(`Roles that can still connect: ${[role, ...others].join(', ')}; the restore commits only if no client but astra is connected at its end.`);
     }
@@ -93,10 +99,13 @@ export async function rollbackInPlace(context: Context, db: Database, manifest: 
 
     const archive = join(context.backupDir, manifest.archive);
     const listing = await listArchive(options.pgRestore.path, archive);
-    if (!listing.ok) throw operationError(`pg_restore --list failed on backup ${manifest.id}: ${listing.problem}`, 'Nothing was changed; choose another backup.');
+    if (!listing.ok)
+      throw operationError(`pg_restore --list failed on backup ${manifest.id}: ${listing.problem}`, 'Nothing was changed; choose another backup.');
     const extras = objectsNotInArchive(await liveObjects(db), parseToc(listing.listing));
     if (extras.length > 0) {
-      log.info(`Dropping ${extras.length} object(s) created after the backup: ${extras.map((object) => `${object.kind.toLowerCase()} ${object.schema ? `${object.schema}.` : ''}${object.name}`).join(', ')}.`);
+      log.info(
+        `Dropping ${extras.length} object(s) created after the backup: ${extras.map((object) => `${object.kind.toLowerCase()} ${object.schema ? `${object.schema}.` : ''}${object.name}`).join(', ')}.`,
+      );
     }
 
     log.info(`Restoring backup ${manifest.id} over ${database} in one transaction…`);
@@ -113,7 +122,9 @@ export async function rollbackInPlace(context: Context, db: Database, manifest: 
     throwUnlessCommitted(outcome, { database, backupId: manifest.id, safetyId: safety.id, signal: interrupts.received() });
     if (interrupts.received()) log.warn(`The restore had committed when the interrupt came: ${database} is restored from backup ${manifest.id}.`);
     // Committed: nothing may throw from here on, or the caller would say nothing changed.
-    const differences = await restoredDifferences(db.target, manifest).catch((error: unknown) => [`the check after the restore could not run (${errorMessage(error)})`]);
+    const differences = await restoredDifferences(db.target, manifest).catch((error: unknown) => [
+      `the check after the restore could not run (${errorMessage(error)})`,
+    ]);
     return { safety, differences };
   } catch (error) {
     failure = error;
@@ -128,10 +139,13 @@ export async function rollbackInPlace(context: Context, db: Database, manifest: 
       else {
         const state = failure instanceof DatabaseMayHaveChangedError ? '' : ` The data of ${database} is as it was.`;
         const advice = failure instanceof AstraError && failure.fix ? ` ${failure.fix}` : '';
-        throw new DatabaseMayHaveChangedError(`${errorMessage(failure).replace(/\.$/, '')}; and CONNECT on ${database} could not be granted back to PUBLIC, so clients cannot connect.`, {
-          fix: `Run ${undo}${state}${advice}`,
-          cause: failure,
-        });
+        throw new DatabaseMayHaveChangedError(
+          `${errorMessage(failure).replace(/\.$/, '')}; and CONNECT on ${database} could not be granted back to PUBLIC, so clients cannot connect.`,
+          {
+            fix: `Run ${undo}${state}${advice}`,
+            cause: failure,
+          },
+        );
       }
     }
   }
@@ -147,11 +161,18 @@ function throwUnlessCommitted(
   if (outcome.state === 'unknown') {
     throw new DatabaseMayHaveChangedError(
       `The restore of ${database} from backup ${backupId} was cut off (${outcome.problem}); it may or may not have committed.`,
-      { fix: `Check with astra status which schema version ${database} is at. The safety backup ${safetyId} holds ${database} as it was before: astra rollback --backup ${safetyId} brings that back.` },
+      {
+        fix: `Check with astra status which schema version ${database} is at. The safety backup ${safetyId} holds ${database} as it was before: astra rollback --backup ${safetyId} brings that back.`,
+      },
     );
   }
   if (signal && outcome.canceled) {
-    throw interruptedError(signal, `while backup ${backupId} was being restored over ${database}`, `the restore was cancelled and rolled back; ${database} is as it was.`, 'Run the rollback again.');
+    throw interruptedError(
+      signal,
+      `while backup ${backupId} was being restored over ${database}`,
+      `the restore was cancelled and rolled back; ${database} is as it was.`,
+      'Run the rollback again.',
+    );
   }
   if (outcome.stage === 'script') {
     throw operationError(

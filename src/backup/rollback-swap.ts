@@ -58,17 +58,35 @@ export async function rollbackBySwap(context: Context, target: ConnectionTarget,
   const allowConnections = `ALTER DATABASE ${quoteIdent(database)} ALLOW_CONNECTIONS true`;
   const undo = once(async () => {
     if (swapped) return;
-    if (blocked && !(await onAnyConnection(admin, () => connectMaintenance(target), (db) => db.query(allowConnections)))) {
+    if (
+      blocked &&
+      !(await onAnyConnection(
+        admin,
+        () => connectMaintenance(target),
+        (db) => db.query(allowConnections),
+      ))
+    ) {
       stillBlocked = true;
-      log.warn(`${database} still refuses new connections: run ${allowConnections}; connected to another database (such as postgres) as its owner or a superuser.`);
+      log.warn(
+        `${database} still refuses new connections: run ${allowConnections}; connected to another database (such as postgres) as its owner or a superuser.`,
+      );
     }
-    if (created && !(await onAnyConnection(admin, () => connectMaintenance(target), (db) => dropDatabase(db, names.restore)))) {
+    if (
+      created &&
+      !(await onAnyConnection(
+        admin,
+        () => connectMaintenance(target),
+        (db) => dropDatabase(db, names.restore),
+      ))
+    ) {
       log.warn(`The database ${names.restore} could not be dropped; drop it by hand.`);
     }
   });
   /** What the database is like after the undo, for the error. */
   const stateAfterUndo = () =>
-    stillBlocked ? `${database} holds its data as before, but still refuses new connections (see the warning above)` : `${database} is as it was and accepts connections`;
+    stillBlocked
+      ? `${database} holds its data as before, but still refuses new connections (see the warning above)`
+      : `${database} is as it was and accepts connections`;
   const stopIfInterrupted = () => {
     if (interrupts.received()) throw new Error('interrupted');
   };
@@ -88,8 +106,14 @@ export async function rollbackBySwap(context: Context, target: ConnectionTarget,
     });
     stopIfInterrupted();
     const differences = await restoredDifferences(targetFor(target, names.restore), manifest);
-    if (differences.length > 0) throw operationError(`The database restored from backup ${manifest.id} does not match its manifest: ${differences.join('; ')}.`, 'Verify the backup with astra backup verify --deep.');
-    log.info(`Checked ${names.restore}: ${manifest.tables.length} table(s) hold the rows the backup recorded; the ledger is at ${manifest.schemaVersion ?? 'no migration'}.`);
+    if (differences.length > 0)
+      throw operationError(
+        `The database restored from backup ${manifest.id} does not match its manifest: ${differences.join('; ')}.`,
+        'Verify the backup with astra backup verify --deep.',
+      );
+    log.info(
+      `Checked ${names.restore}: ${manifest.tables.length} table(s) hold the rows the backup recorded; the ledger is at ${manifest.schemaVersion ?? 'no migration'}.`,
+    );
     await copyDatabaseProperties(admin, database, names.restore);
     stopIfInterrupted();
 
@@ -167,7 +191,12 @@ export async function rollbackBySwap(context: Context, target: ConnectionTarget,
       });
     }
     if (signal) {
-      throw interruptedError(signal, `while ${database} was being rolled back to backup ${manifest.id}`, `the restore was stopped and ${names.restore} dropped; ${stateAfterUndo()}.`, 'Run the rollback again.');
+      throw interruptedError(
+        signal,
+        `while ${database} was being rolled back to backup ${manifest.id}`,
+        `the restore was stopped and ${names.restore} dropped; ${stateAfterUndo()}.`,
+        'Run the rollback again.',
+      );
     }
     if (error instanceof Error && error.name === 'AstraError') throw error;
     throw operationError(`The rollback of ${database} failed: ${errorMessage(error)}.`, `Nothing was changed: ${database} is as it was.`, error);

@@ -67,7 +67,16 @@ export interface RollbackResult {
 
 /** The context with its informational log lines sent to `onProgress` (warnings and errors stay on the log). */
 function withProgressLog(context: Context, onProgress: (line: string) => void): Context {
-  return { ...context, log: { ...context.log, info: onProgress, warn: (message) => context.log.warn(message), error: (message) => context.log.error(message), debug: (message) => context.log.debug(message) } };
+  return {
+    ...context,
+    log: {
+      ...context.log,
+      info: onProgress,
+      warn: (message) => context.log.warn(message),
+      error: (message) => context.log.error(message),
+      debug: (message) => context.log.debug(message),
+    },
+  };
 }
 
 /** An error from before anything changed, told as such. */
@@ -116,80 +125,99 @@ export async function rollbackToBackup(outerContext: Context, options: RollbackO
     // rename the database `db` is connected to: the swap leaves `db` out when
     // it clears sessions, and closes it right before the rename, once new
     // connections are refused, so no other astra run can slip in between.
-    const underLock = <T>(work: () => Promise<T>) => (options.lockHeld ? work() : withRunLock(context, db, options.lockWaitMs ?? DEFAULT_ROLLBACK_LOCK_WAIT_MS, work));
+    const underLock = <T>(work: () => Promise<T>) =>
+      options.lockHeld ? work() : withRunLock(context, db, options.lockWaitMs ?? DEFAULT_ROLLBACK_LOCK_WAIT_MS, work);
     // Watched once the lock is held (waiting for it changes nothing, so a
     // Ctrl-C there may simply end the process) until the restore and its
     // undo have finished: one watch for the whole rollback, which the swap and
     // the in-place restore are given. A signal stops the verification, or the
     // restore, which undoes what it started.
-    return await underLock(() => whileWatching((line) => log.warn(line), async (interrupts) => {
-      const stopIfInterrupted = (what: string) => stopRollbackIfInterrupted(interrupts, database, what);
-      const serverMajor = majorOf(await db.serverVersionNum());
-      const pgRestore = await findClientTool('pg_restore', Math.max(serverMajor, ...candidates.map(archiveMajor)), options.pgBinDir);
-      const choice = await firstVerifiedBackup(candidates, async (manifest) => {
-        const checks = await checkArchive(context.backupDir, manifest, pgRestore, interrupts.signal);
-        // Cut off part-way, the checks say nothing of the backup: nothing is recorded.
-        stopIfInterrupted(`while backup ${manifest.id} was being verified`);
-        const failed = checks.filter((check) => check.status === 'fail');
-        await recordVerification(context, context.backupDir, manifest, { id: manifest.id, ok: failed.length === 0, deep: false, checks });
-        return failed.map((check) => `${check.check}: ${check.detail}`);
-      });
-      const manifest = choice.chosen;
-      const [newest] = choice.rejected;
-      if (newest) {
-        // An older backup is never restored in the newest one's place without
-        // being asked for: it would discard more writes than the operator expects.
-        const problems = newest.problems.join('; ');
-        throw operationError(
-          `Backup ${newest.manifest.id} failed verification, so it is not restored: ${problems}.`,
-          manifest
-            ? `Nothing was changed: ${database} is as it was. An older backup of that release, ${manifest.id} (taken ${manifest.createdAt}), passes verification: astra rollback --backup ${manifest.id} restores it, discarding the writes made since it was taken.`
-            : `Nothing was changed: ${database} is as it was. ${choice.rejected.length > 1 ? `None of the ${choice.rejected.length - 1} older backup(s) of that release passes verification either. ` : ''}Choose another backup with --backup (astra backup list).`,
-        );
-      }
-      if (!manifest) throw operationError('There is no backup to restore.', 'Choose one with --backup (astra backup list).');
-      log.info(`Backup ${manifest.id} verified (checksum, pg_restore --list). Writes to ${database} made after ${manifest.createdAt} will be discarded.`);
+    return await underLock(() =>
+      whileWatching(
+        (line) => log.warn(line),
+        async (interrupts) => {
+          const stopIfInterrupted = (what: string) => stopRollbackIfInterrupted(interrupts, database, what);
+          const serverMajor = majorOf(await db.serverVersionNum());
+          const pgRestore = await findClientTool('pg_restore', Math.max(serverMajor, ...candidates.map(archiveMajor)), options.pgBinDir);
+          const choice = await firstVerifiedBackup(candidates, async (manifest) => {
+            const checks = await checkArchive(context.backupDir, manifest, pgRestore, interrupts.signal);
+            // Cut off part-way, the checks say nothing of the backup: nothing is recorded.
+            stopIfInterrupted(`while backup ${manifest.id} was being verified`);
+            const failed = checks.filter((check) => check.status === 'fail');
+            await recordVerification(context, context.backupDir, manifest, { id: manifest.id, ok: failed.length === 0, deep: false, checks });
+            return failed.map((check) => `${check.check}: ${check.detail}`);
+          });
+          const manifest = choice.chosen;
+          const [newest] = choice.rejected;
+          if (newest) {
+            // An older backup is never restored in the newest one's place without
+            // being asked for: it would discard more writes than the operator expects.
+            const problems = newest.problems.join('; ');
+            throw operationError(
+              `Backup ${newest.manifest.id} failed verification, so it is not restored: ${problems}.`,
+              manifest
+                ? `Nothing was changed: ${database} is as it was. An older backup of that release, ${manifest.id} (taken ${manifest.createdAt}), passes verification: astra rollback --backup ${manifest.id} restores it, discarding the writes made since it was taken.`
+                : `Nothing was changed: ${database} is as it was. ${choice.rejected.length > 1 ? `None of the ${choice.rejected.length - 1} older backup(s) of that release passes verification either. ` : ''}Choose another backup with --backup (astra backup list).`,
+            );
+          }
+          if (!manifest) throw operationError('There is no backup to restore.', 'Choose one with --backup (astra backup list).');
+          log.info(`Backup ${manifest.id} verified (checksum, pg_restore --list). Writes to ${database} made after ${manifest.createdAt} will be discarded.`);
 
-      stopIfInterrupted('before the restore began');
-      const privileges = await databasePrivileges(db, database);
-      const common = {
-        pgRestore,
-        waitMs: options.waitMs ?? DEFAULT_SESSION_WAIT_MS,
-        force: options.force === true,
-        ...(options.confirmTerminate ? { confirmTerminate: options.confirmTerminate } : {}),
-        interrupts,
-      };
-      const result = { backupId: manifest.id, backupCreatedAt: manifest.createdAt, database, schemaVersion: manifest.schemaVersion, appliedMigrations: manifest.appliedMigrations };
-      if (privileges.superuser || (privileges.createdb && privileges.owner)) {
-        const { rows } = await db.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
-        const lockHolder = {
-          pid: Number(rows[0]?.pid),
-          close: async () => {
-            closed = true;
-            await db.close();
-          },
-        };
-        const kept = await rollbackBySwap(context, target, manifest, { ...common, lockHolder, ...(options.jobs !== undefined ? { jobs: options.jobs } : {}) });
-        return { ...result, method: 'swap' as const, keptDatabase: kept, safetyBackupId: null };
-      }
-      log.warn(
-        `The role ${privileges.role} cannot create and rename databases (that needs CREATEDB and ownership of ${database}): restoring in place, in one transaction, after a fresh safety backup.`,
-      );
-      const psql = await findClientTool('psql', serverMajor, options.pgBinDir);
-      const { safety, differences } = await rollbackInPlace(context, db, manifest, {
-        ...common,
-        psql,
-        ...(options.pgBinDir ? { pgBinDir: options.pgBinDir } : {}),
-        ...(options.onProgress ? { onProgress: options.onProgress } : {}),
-      });
-      changed = true;
-      if (differences.length > 0) {
-        throw new DatabaseMayHaveChangedError(`${database} was restored from backup ${manifest.id} but does not match its manifest: ${differences.join('; ')}.`, {
-          fix: `The safety backup ${safety.id} holds the database as it was before: astra rollback --backup ${safety.id} restores it.`,
-        });
-      }
-      return { ...result, method: 'in-place' as const, keptDatabase: null, safetyBackupId: safety.id };
-    }));
+          stopIfInterrupted('before the restore began');
+          const privileges = await databasePrivileges(db, database);
+          const common = {
+            pgRestore,
+            waitMs: options.waitMs ?? DEFAULT_SESSION_WAIT_MS,
+            force: options.force === true,
+            ...(options.confirmTerminate ? { confirmTerminate: options.confirmTerminate } : {}),
+            interrupts,
+          };
+          const result = {
+            backupId: manifest.id,
+            backupCreatedAt: manifest.createdAt,
+            database,
+            schemaVersion: manifest.schemaVersion,
+            appliedMigrations: manifest.appliedMigrations,
+          };
+          if (privileges.superuser || (privileges.createdb && privileges.owner)) {
+            const { rows } = await db.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+            const lockHolder = {
+              pid: Number(rows[0]?.pid),
+              close: async () => {
+                closed = true;
+                await db.close();
+              },
+            };
+            const kept = await rollbackBySwap(context, target, manifest, {
+              ...common,
+              lockHolder,
+              ...(options.jobs !== undefined ? { jobs: options.jobs } : {}),
+            });
+            return { ...result, method: 'swap' as const, keptDatabase: kept, safetyBackupId: null };
+          }
+          log.warn(
+            `The role ${privileges.role} cannot create and rename databases (that needs CREATEDB and ownership of ${database}): restoring in place, in one transaction, after a fresh safety backup.`,
+          );
+          const psql = await findClientTool('psql', serverMajor, options.pgBinDir);
+          const { safety, differences } = await rollbackInPlace(context, db, manifest, {
+            ...common,
+            psql,
+            ...(options.pgBinDir ? { pgBinDir: options.pgBinDir } : {}),
+            ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+          });
+          changed = true;
+          if (differences.length > 0) {
+            throw new DatabaseMayHaveChangedError(
+              `${database} was restored from backup ${manifest.id} but does not match its manifest: ${differences.join('; ')}.`,
+              {
+                fix: `The safety backup ${safety.id} holds the database as it was before: astra rollback --backup ${safety.id} restores it.`,
+              },
+            );
+          }
+          return { ...result, method: 'in-place' as const, keptDatabase: null, safetyBackupId: safety.id };
+        },
+      ),
+    );
   } catch (error) {
     throw changed || error instanceof DatabaseMayHaveChangedError ? error : nothingChanged(error, database);
   } finally {

@@ -18,14 +18,22 @@ export async function sessionsOn(admin: Database, databases: readonly string[], 
       ORDER BY pid`,
     [databases, exclude],
   );
-  return rows.map((row) => ({ pid: row.pid, database: row.datname, applicationName: row.application_name ?? '', clientAddress: row.client_addr, state: row.state }));
+  return rows.map((row) => ({
+    pid: row.pid,
+    database: row.datname,
+    applicationName: row.application_name ?? '',
+    clientAddress: row.client_addr,
+    state: row.state,
+  }));
 }
 
 /** Ends the sessions; returns the pids that could not be ended (another role's, without the privilege). */
 export async function terminateSessions(admin: Database, sessions: readonly Session[]): Promise<number[]> {
   const refused: number[] = [];
   for (const session of sessions) {
-    const { rows } = await admin.query<{ ended: boolean }>('SELECT pg_terminate_backend($1::int, 5000) AS ended', [session.pid]).catch(() => ({ rows: [{ ended: false }] }));
+    const { rows } = await admin
+      .query<{ ended: boolean }>('SELECT pg_terminate_backend($1::int, 5000) AS ended', [session.pid])
+      .catch(() => ({ rows: [{ ended: false }] }));
     if (!rows[0]?.ended) refused.push(session.pid);
   }
   return refused;

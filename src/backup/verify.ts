@@ -143,7 +143,12 @@ async function restoreIntoScratchDatabase(context: Context, dir: string, manifes
         const signal = interrupts.received();
         if (signal) {
           await drop();
-          throw interruptedError(signal, `while backup ${manifest.id} was being restored into ${scratch}`, `pg_restore was stopped and ${scratch} dropped; the backup was not changed.`, `Run astra backup verify ${manifest.id} --deep again.`);
+          throw interruptedError(
+            signal,
+            `while backup ${manifest.id} was being restored into ${scratch}`,
+            `pg_restore was stopped and ${scratch} dropped; the backup was not changed.`,
+            `Run astra backup verify ${manifest.id} --deep again.`,
+          );
         }
         return [{ check: 'restore', status: 'fail', detail: `${errorMessage(error)}` }];
       }
@@ -158,7 +163,11 @@ async function restoreIntoScratchDatabase(context: Context, dir: string, manifes
       return [
         { check: 'restore', status: 'ok', detail: `restored into ${scratch}` },
         differences.length === 0
-          ? { check: 'row-counts', status: 'ok', detail: `${exact} table(s) hold the recorded rows${exact < manifest.tables.length ? `; ${manifest.tables.length - exact} large table(s) checked for presence only` : ''}` }
+          ? {
+              check: 'row-counts',
+              status: 'ok',
+              detail: `${exact} table(s) hold the recorded rows${exact < manifest.tables.length ? `; ${manifest.tables.length - exact} large table(s) checked for presence only` : ''}`,
+            }
           : { check: 'row-counts', status: 'fail', detail: differences.join('; ') },
       ];
     } finally {

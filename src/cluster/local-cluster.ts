@@ -1,5 +1,18 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { appendFileSync, chmodSync, chownSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  chmodSync,
+  chownSync,
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import { basename, dirname, join, resolve } from 'node:path';
 
@@ -106,7 +119,8 @@ export class LocalCluster {
       if (!existsSync(lock)) break;
       await new Promise((resolveWait) => setTimeout(resolveWait, 250));
     }
-    if (!this.exists) throw new Error(`another astra run is creating the cluster in ${this.baseDir} and has not finished; remove ${lock} if no astra is running`);
+    if (!this.exists)
+      throw new Error(`another astra run is creating the cluster in ${this.baseDir} and has not finished; remove ${lock} if no astra is running`);
   }
 
   private async initLocked(bin: PgBinDir): Promise<void> {
@@ -124,7 +138,9 @@ export class LocalCluster {
     }
     // Never wipe a cluster: data without its cluster.json is a problem for a person to look at.
     if (existsSync(join(this.dataDir, 'PG_VERSION'))) {
-      throw new Error(`${this.dataDir} holds a PostgreSQL cluster but ${this.stateFile} is missing; astra will not overwrite it. Move the folder away to start afresh`);
+      throw new Error(
+        `${this.dataDir} holds a PostgreSQL cluster but ${this.stateFile} is missing; astra will not overwrite it. Move the folder away to start afresh`,
+      );
     }
     rmSync(this.dataDir, { recursive: true, force: true });
     mkdirSync(this.dataDir, { mode: 0o700 });
@@ -136,7 +152,18 @@ export class LocalCluster {
     writeFileSync(pwfile, `${password}\n`, { mode: 0o600 });
     this.giveToServerUser(pwfile);
     try {
-      const args = ['-D', this.dataDir, '-U', user, `--pwfile=${pwfile}`, '--auth-local=scram-sha-256', '--auth-host=scram-sha-256', '-E', 'UTF8', '--locale=C'];
+      const args = [
+        '-D',
+        this.dataDir,
+        '-U',
+        user,
+        `--pwfile=${pwfile}`,
+        '--auth-local=scram-sha-256',
+        '--auth-host=scram-sha-256',
+        '-E',
+        'UTF8',
+        '--locale=C',
+      ];
       if (!this.durable) args.push('--no-sync');
       await this.runServerTool(join(bin.dir, 'initdb'), args);
     } finally {

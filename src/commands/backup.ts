@@ -47,7 +47,8 @@ function parseFormat(flags: CreateFlags): { format: 'custom' | 'directory'; jobs
   const jobs = flags.jobs === undefined ? undefined : parseCount(flags.jobs, '--jobs');
   if (jobs !== undefined && jobs < 1) throw inputError('--jobs must be 1 or more.', 'Give --jobs a number such as 2.');
   const format = flags.format ?? (jobs !== undefined ? 'directory' : 'custom');
-  if (format !== 'custom' && format !== 'directory') throw inputError(`--format ${format}: astra writes custom or directory archives.`, 'Use --format custom (the default) or --format directory.');
+  if (format !== 'custom' && format !== 'directory')
+    throw inputError(`--format ${format}: astra writes custom or directory archives.`, 'Use --format custom (the default) or --format directory.');
   if (format === 'custom' && jobs !== undefined && jobs > 1) {
     throw inputError('--jobs needs the directory format: pg_dump writes a custom archive with one job.', 'Drop --format custom, or drop --jobs.');
   }
@@ -57,7 +58,9 @@ function parseFormat(flags: CreateFlags): { format: 'custom' | 'directory'; jobs
 async function backupCreate(context: Context, flags: CreateFlags): Promise<{ backup: BackupManifest }> {
   const options = parseFormat(flags);
   const manifest = await withDatabase(context, (db) => createBackup(context, db, { ...options, ...(flags.pgBinDir ? { pgBinDir: flags.pgBinDir } : {}) }));
-  context.out(`Backup ${manifest.id} of ${manifest.database.name} at schema version ${manifest.schemaVersion ?? 'none'}: ${join(context.backupDir, manifest.archive)} (${formatBytes(manifest.sizeBytes)}).`);
+  context.out(
+    `Backup ${manifest.id} of ${manifest.database.name} at schema version ${manifest.schemaVersion ?? 'none'}: ${join(context.backupDir, manifest.archive)} (${formatBytes(manifest.sizeBytes)}).`,
+  );
   return { backup: manifest };
 }
 
@@ -106,7 +109,8 @@ async function backupList(context: Context): Promise<unknown> {
 
 async function backupVerify(context: Context, id: string, flags: { deep?: boolean; pgBinDir?: string }): Promise<unknown> {
   const result = await verifyBackup(context, id, { deep: flags.deep === true, ...(flags.pgBinDir ? { pgBinDir: flags.pgBinDir } : {}) });
-  for (const check of result.checks) context.out(`${check.status === 'ok' ? '✔' : check.status === 'fail' ? '✖' : '-'} ${check.check.padEnd(10)} ${check.detail}`);
+  for (const check of result.checks)
+    context.out(`${check.status === 'ok' ? '✔' : check.status === 'fail' ? '✖' : '-'} ${check.check.padEnd(10)} ${check.detail}`);
   const failed = result.checks.filter((check) => check.status === 'fail');
   if (failed.length > 0) {
     const message = `Backup ${id} failed verification: ${failed.map((check) => `${check.check} check failed (${check.detail})`).join('; ')}.`;

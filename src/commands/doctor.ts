@@ -36,7 +36,11 @@ export class DoctorFailedError extends AstraError {
       ...(failed.length > 0 ? [`${failed.length} ${failed.length === 1 ? 'check' : 'checks'} failed: ${failed.join(', ')}`] : []),
       ...(warned.length > 0 ? [`${warned.length} ${warned.length === 1 ? 'check' : 'checks'} warned (--strict): ${warned.join(', ')}`] : []),
     ];
-    super(`doctor: ${parts.join('; ')}`, { exitCode: EXIT_FAILED, fix: 'Follow the fix under each check above, then run astra doctor again.', ...ALREADY_REPORTED });
+    super(`doctor: ${parts.join('; ')}`, {
+      exitCode: EXIT_FAILED,
+      fix: 'Follow the fix under each check above, then run astra doctor again.',
+      ...ALREADY_REPORTED,
+    });
     this.name = 'DoctorFailedError';
     this.report = report;
   }
@@ -53,7 +57,10 @@ export function doctorOptions(flags: DoctorFlags): DoctorOptions {
     if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
       // Not echoed whole: a URL may carry credentials.
       const shown = url ? `${url.protocol}//${url.host}` : 'the value given';
-      throw inputError(`--health-url (${shown}) is not an http:// or https:// URL.`, 'Give the address the application answers health checks on, e.g. http://127.0.0.1:8080/health.');
+      throw inputError(
+        `--health-url (${shown}) is not an http:// or https:// URL.`,
+        'Give the address the application answers health checks on, e.g. http://127.0.0.1:8080/health.',
+      );
     }
   }
   const checkTimeoutMs = flags.checkTimeout ? parseDuration(flags.checkTimeout, '--check-timeout') : DEFAULT_CHECK_TIMEOUT_MS;
@@ -88,7 +95,7 @@ export function registerDoctor(program: Command, run: Wrap): void {
     .command('doctor')
     .description('health checks: says what is wrong and how to fix it; exit 1 when a check fails')
     .option('--pg-bin-dir <dir>', 'folder of pg_dump and pg_restore (else ASTRA_PG_BIN_DIR, else PATH and the usual places)')
-    .option('--health-url <url>', "also check that the application answers 200 on this URL")
+    .option('--health-url <url>', 'also check that the application answers 200 on this URL')
     .option('--health-timeout <duration>', 'how long the application may take to answer', '5s')
     .option('--check-timeout <duration>', 'how long any one check may take before it fails', '10s')
     .option('--strict', 'warnings fail too (exit 1)')

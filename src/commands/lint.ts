@@ -34,7 +34,12 @@ export async function lint(context: Context, paths: string[], options: LintOptio
 
   let database: DatabaseFacts | undefined;
   if (context.databaseUrl || process.env.DATABASE_URL || options.withDatabase) {
-    database = await withDatabase(context, (db) => readDatabaseFacts(db, sources.flatMap((source) => source.statements)));
+    database = await withDatabase(context, (db) =>
+      readDatabaseFacts(
+        db,
+        sources.flatMap((source) => source.statements),
+      ),
+    );
     context.log.info(`Read row counts and column types of ${database.tables.size} table(s) from the database (PostgreSQL ${database.serverMajor}).`);
   }
 

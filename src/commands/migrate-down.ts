@@ -14,7 +14,13 @@ import { applyPending, type AppliedEntry, type RunOptions } from './migrate-up.j
  * .down.sql files, on `db`, whose caller holds astra's run lock. Every down
  * file is read and parsed before anything runs.
  */
-async function revertSelected(context: Context, db: Database, migrations: Migration[], options: RunOptions, select: (applied: LedgerRow[]) => LedgerRow[]): Promise<AppliedEntry[]> {
+async function revertSelected(
+  context: Context,
+  db: Database,
+  migrations: Migration[],
+  options: RunOptions,
+  select: (applied: LedgerRow[]) => LedgerRow[],
+): Promise<AppliedEntry[]> {
   const byVersion = new Map(migrations.map((migration) => [migration.version, migration]));
   const ledger = await Ledger.open(db, { create: false });
   const rows = await ledger.rows();
@@ -87,9 +93,7 @@ export async function migrateForce(context: Context, options: RunOptions & { ver
       const ledger = await Ledger.open(db, { create: true });
       await ledger.forceTo(options.version, migrations);
       const forced = migrations.find((migration) => migration.version === options.version);
-      context.log.info(
-        `Recorded ${db.target.label} as being at ${forced ? migrationLabel(forced) : 'version 0 (no migrations)'}; no migration SQL was run.`,
-      );
+      context.log.info(`Recorded ${db.target.label} as being at ${forced ? migrationLabel(forced) : 'version 0 (no migrations)'}; no migration SQL was run.`);
     }),
   );
   return { version: options.version };

@@ -49,7 +49,9 @@ export async function applyPending(context: Context, db: Database, migrations: M
   const applied: AppliedEntry[] = [];
   if (plan.resume) {
     const { migration, fromStatement, row } = plan.resume;
-    log.info(`Migration ${migrationLabel(migration)} was left unfinished${row.error ? ` (${row.error})` : ''}; finishing it from statement ${fromStatement + 1}.`);
+    log.info(
+      `Migration ${migrationLabel(migration)} was left unfinished${row.error ? ` (${row.error})` : ''}; finishing it from statement ${fromStatement + 1}.`,
+    );
     applied.push(entry(migration, await runner.apply(migration, fromStatement)));
   }
   for (const migration of plan.pending) applied.push(entry(migration, await runner.apply(migration)));
@@ -69,7 +71,9 @@ export async function migrateUp(context: Context, options: RunOptions & { to?: n
       if (plan.resume) log.info(`  would resume ${migrationLabel(plan.resume.migration)} at statement ${plan.resume.fromStatement + 1}`);
       for (const migration of plan.pending) {
         const outside = migration.statements.filter((statement) => statement.outsideTransaction);
-        log.info(`  would apply ${migrationLabel(migration)}${outside.length ? ` (${outside.length} statement(s) outside a transaction: ${outside.map((s) => s.outsideTransaction).join(', ')})` : ''}`);
+        log.info(
+          `  would apply ${migrationLabel(migration)}${outside.length ? ` (${outside.length} statement(s) outside a transaction: ${outside.map((s) => s.outsideTransaction).join(', ')})` : ''}`,
+        );
       }
       const wouldApply = [...(plan.resume ? [plan.resume.migration.version] : []), ...plan.pending.map((migration) => migration.version)];
       return { applied: [], skipped: plan.skipped, wouldApply };
@@ -83,7 +87,11 @@ export async function migrateUp(context: Context, options: RunOptions & { to?: n
         : 'No migrations to apply: the database is up to date.',
     );
   } else {
-    log.info(result.wouldApply.length > 0 ? `Would apply ${result.wouldApply.length} migration(s): ${result.wouldApply.join(', ')}` : 'Nothing to apply: the database is up to date.');
+    log.info(
+      result.wouldApply.length > 0
+        ? `Would apply ${result.wouldApply.length} migration(s): ${result.wouldApply.join(', ')}`
+        : 'Nothing to apply: the database is up to date.',
+    );
   }
   if (result.skipped.length > 0) log.info(`Skipped ${result.skipped.length} already-applied migration(s)`);
   return result;

@@ -57,11 +57,12 @@ export function registerMigrate(program: Command, run: Wrap): void {
   );
   withLockFlags(
     migrate.command('force').description('record the database as being at version V and clear the dirty flag, running no migration').argument('<version>'),
-  ).action(run((context, version, flags) => migrateForce(context, { ...runOptions(flags as LockFlags), version: parseVersionNumber(String(version), 'force') })));
+  ).action(
+    run((context, version, flags) => migrateForce(context, { ...runOptions(flags as LockFlags), version: parseVersionNumber(String(version), 'force') })),
+  );
   migrate
     .command('create')
     .description("write the next migration file, in the folder's own naming style")
     .argument('<name>')
     .action(run((context, name) => migrateCreate(context, String(name))));
-
 }

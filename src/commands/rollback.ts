@@ -38,11 +38,18 @@ async function rollback(context: Context, flags: RollbackFlags): Promise<Rollbac
   const jobs = flags.jobs === undefined ? undefined : parseCount(flags.jobs, '--jobs');
   const force = flags.force === true;
   if (force && !context.yes && !canPrompt()) {
-    throw inputError('--force ends other sessions on the database and needs a confirmation, but there is no terminal to ask on.', 'Add --yes to confirm ending them.');
+    throw inputError(
+      '--force ends other sessions on the database and needs a confirmation, but there is no terminal to ask on.',
+      'Add --yes to confirm ending them.',
+    );
   }
   const target = await context.target();
   const database = String(target.config.database);
-  const [newest, ...older] = await rollbackCandidates(context, { database, ...(flags.to !== undefined ? { to: flags.to } : {}), ...(flags.backup !== undefined ? { backupId: flags.backup } : {}) });
+  const [newest, ...older] = await rollbackCandidates(context, {
+    database,
+    ...(flags.to !== undefined ? { to: flags.to } : {}),
+    ...(flags.backup !== undefined ? { backupId: flags.backup } : {}),
+  });
   const manifest = newest as NonNullable<typeof newest>;
   context.log.info(
     `Rolling back ${database} to backup ${manifest.id}, taken ${manifest.createdAt} at schema version ${manifest.schemaVersion ?? 'none'} by astra ${manifest.appVersion}.`,
@@ -76,6 +83,8 @@ function printRollback(context: Context, result: RollbackResult): void {
     context.out(`      Drop it once you no longer need it: DROP DATABASE ${quoteIdent(result.keptDatabase)};`);
   }
   if (result.safetyBackupId) {
-    context.out(`Kept: the safety backup ${result.safetyBackupId}, taken just before; astra rollback --backup ${result.safetyBackupId} brings that state back.`);
+    context.out(
+      `Kept: the safety backup ${result.safetyBackupId}, taken just before; astra rollback --backup ${result.safetyBackupId} brings that state back.`,
+    );
   }
 }

@@ -25,7 +25,13 @@ export function createUpgradePorts(context: Context, options: Pick<UpgradeOption
         progress(`verifying ${manifest.id}`);
         const verified = await verifyBackup(context, manifest.id, pgBinDir);
         if (!verified.ok) {
-          throw operationError(`The backup ${manifest.id} failed its verification, so the upgrade does not go on: ${verified.checks.filter((check) => check.status === 'fail').map((check) => check.detail).join('; ')}.`, 'Check the disk and pg_dump, then run again.');
+          throw operationError(
+            `The backup ${manifest.id} failed its verification, so the upgrade does not go on: ${verified.checks
+              .filter((check) => check.status === 'fail')
+              .map((check) => check.detail)
+              .join('; ')}.`,
+            'Check the disk and pg_dump, then run again.',
+          );
         }
         return { id: manifest.id, createdAt: manifest.createdAt, file: manifest.archive };
       },
@@ -37,7 +43,9 @@ export function createUpgradePorts(context: Context, options: Pick<UpgradeOption
           backupId,
           ...pgBinDir,
           force: true,
-          ...(context.yes ? {} : { confirmTerminate: (sessions) => confirm(`End ${sessions.length} session(s) connected to the database so the backup can be restored?`, true) }),
+          ...(context.yes
+            ? {}
+            : { confirmTerminate: (sessions) => confirm(`End ${sessions.length} session(s) connected to the database so the backup can be restored?`, true) }),
           onProgress: progress,
           // A connection lost with the failure lost the lock too: the rollback then takes it anew.
           ...((await usable(lockHeld)) ? { lockHeld } : {}),
@@ -52,12 +60,20 @@ export function createUpgradePorts(context: Context, options: Pick<UpgradeOption
       const report = await runDoctor({ target, migrationsDir: context.migrationsDir, backupDir: context.backupDir }, pgBinDir);
       return {
         ok: report.ok,
-        checks: report.checks.map((check) => ({ id: check.id, title: check.title, status: check.status, detail: check.detail, ...(check.fix ? { fix: check.fix } : {}) })),
+        checks: report.checks.map((check) => ({
+          id: check.id,
+          title: check.title,
+          status: check.status,
+          detail: check.detail,
+          ...(check.fix ? { fix: check.fix } : {}),
+        })),
       };
     },
     async labelViolations(migrations, releases) {
       // The same analysis as `astra lint` without a database: every existing table is taken to be large.
-      const analysis = analyzeMigrations(migrations.map((migration) => ({ file: migration.file, path: migration.path, sql: migration.sql, statements: migration.statements })));
+      const analysis = analyzeMigrations(
+        migrations.map((migration) => ({ file: migration.file, path: migration.path, sql: migration.sql, statements: migration.statements })),
+      );
       return labelViolations(analysis, releases).flatMap((violation) =>
         violation.findings.map((finding) => ({ file: violation.migration, line: finding.line, rule: finding.rule, message: finding.message })),
       );

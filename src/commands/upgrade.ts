@@ -33,7 +33,8 @@ function upgradeOptions(flags: UpgradeFlags): UpgradeOptions {
 
 async function checklist(context: Context, flags: UpgradeFlags & { format?: string }): Promise<unknown> {
   const format = flags.format ?? 'text';
-  if (format !== 'text' && format !== 'md') throw inputError(`--format ${format} is not a format astra knows.`, 'Use --format md for Markdown, or leave it out for text.');
+  if (format !== 'text' && format !== 'md')
+    throw inputError(`--format ${format} is not a format astra knows.`, 'Use --format md for Markdown, or leave it out for text.');
   const options = upgradeOptions({ ...flags, dryRun: true });
   const prepared = await prepareUpgrade(context, options, createUpgradePorts(context, options));
   context.out(format === 'md' ? renderPlanMarkdown(prepared.render) : renderPlanText(prepared.render));
@@ -53,7 +54,9 @@ export function registerUpgrade(program: Command, run: Wrap): void {
       .option('--no-rollback', 'on failure, leave the database as it is instead of restoring the backup')
       .option('--pg-bin-dir <dir>', 'folder of pg_dump and pg_restore (else ASTRA_PG_BIN_DIR, PATH, pg_config)')
       .option('--long-transaction <duration>', 'a transaction open this long on a table the upgrade changes blocks it', '60s'),
-  ).action(run((context, flags) => runUpgrade(context, upgradeOptions(flags as UpgradeFlags), createUpgradePorts(context, upgradeOptions(flags as UpgradeFlags)))));
+  ).action(
+    run((context, flags) => runUpgrade(context, upgradeOptions(flags as UpgradeFlags), createUpgradePorts(context, upgradeOptions(flags as UpgradeFlags)))),
+  );
 
   program
     .command('checklist')

@@ -60,7 +60,6 @@ export async function transactionsHoldingLocks(db: Database, tables: string[], m
   return rows.map((row) => ({ ...toSession(row), table: row.table_name }));
 }
 
-
 /** Sizes in bytes of `tables` (with indexes and TOAST), for those that exist. */
 export async function tableSizes(db: Database, tables: string[]): Promise<Map<string, { bytes: number; rows: number }>> {
   if (tables.length === 0) return new Map();

@@ -81,22 +81,46 @@ export function connectionError(target: ConnectionTarget, error: unknown): Astra
   const database = target.config.database ?? '';
   switch (code) {
     case 'ECONNREFUSED':
-      return operationError(`Could not connect to PostgreSQL at ${where}: the connection was refused.`, 'Check that the server is running and listening on that host and port.', error);
+      return operationError(
+        `Could not connect to PostgreSQL at ${where}: the connection was refused.`,
+        'Check that the server is running and listening on that host and port.',
+        error,
+      );
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
-      return operationError(`Could not connect to PostgreSQL: the host "${target.config.host}" is unknown.`, 'Check the host name in the database URL or PGHOST.', error);
+      return operationError(
+        `Could not connect to PostgreSQL: the host "${target.config.host}" is unknown.`,
+        'Check the host name in the database URL or PGHOST.',
+        error,
+      );
     case 'ETIMEDOUT':
-      return operationError(`Could not connect to PostgreSQL at ${where}: the connection timed out.`, 'Check the host, the port and any firewall between here and the server.', error);
+      return operationError(
+        `Could not connect to PostgreSQL at ${where}: the connection timed out.`,
+        'Check the host, the port and any firewall between here and the server.',
+        error,
+      );
     case '28P01':
-      return operationError(`PostgreSQL at ${where} rejected the password for user "${user}".`, 'Check the password in the database URL, PGPASSWORD or your .pgpass file.', error);
+      return operationError(
+        `PostgreSQL at ${where} rejected the password for user "${user}".`,
+        'Check the password in the database URL, PGPASSWORD or your .pgpass file.',
+        error,
+      );
     case '28000':
-      return operationError(`PostgreSQL at ${where} does not let user "${user}" connect to database "${database}".`, 'Check pg_hba.conf on the server and the user name.', error);
+      return operationError(
+        `PostgreSQL at ${where} does not let user "${user}" connect to database "${database}".`,
+        'Check pg_hba.conf on the server and the user name.',
+        error,
+      );
     case '3D000':
       return operationError(`The database "${database}" does not exist on ${where}.`, 'Create it, or check the database name in the URL.', error);
     default: {
       const message = error instanceof Error ? error.message : String(error);
       if (/timeout/i.test(message)) {
-        return operationError(`Could not connect to PostgreSQL at ${where}: the connection timed out.`, 'Check the host, the port and any firewall between here and the server.', error);
+        return operationError(
+          `Could not connect to PostgreSQL at ${where}: the connection timed out.`,
+          'Check the host, the port and any firewall between here and the server.',
+          error,
+        );
       }
       return operationError(`Could not connect to PostgreSQL at ${where}: ${message}.`, 'Check the database URL and that the server is running.', error);
     }

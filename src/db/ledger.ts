@@ -47,10 +47,9 @@ export class Ledger {
 
   /** Finds the ledger of `db`; with `create`, creates it when missing. */
   static async open(db: Database, options: { create: boolean }): Promise<Ledger> {
-    const { rows } = await db.query<{ schema: string | null; found: string | null }>(
-      'SELECT current_schema() AS schema, to_regclass($1)::text AS found',
-      [LEDGER_TABLE],
-    );
+    const { rows } = await db.query<{ schema: string | null; found: string | null }>('SELECT current_schema() AS schema, to_regclass($1)::text AS found', [
+      LEDGER_TABLE,
+    ]);
     const schema = rows[0]?.schema;
     if (!schema) throw new Error('the search path names no schema that exists, so astra has nowhere to keep its ledger');
     const qualifiedName = `${quoteIdent(schema)}.${quoteIdent(LEDGER_TABLE)}`;
@@ -116,10 +115,12 @@ export class Ledger {
   }
 
   async recordFailure(version: number, failure: { nextStatement: number | null; statement: string; error: string }): Promise<void> {
-    await this.db.query(
-      `UPDATE ${this.qualifiedName} SET dirty = true, next_statement = $2, failed_statement = $3, error = $4 WHERE version = $1`,
-      [version, failure.nextStatement, failure.statement, failure.error],
-    );
+    await this.db.query(`UPDATE ${this.qualifiedName} SET dirty = true, next_statement = $2, failed_statement = $3, error = $4 WHERE version = $1`, [
+      version,
+      failure.nextStatement,
+      failure.statement,
+      failure.error,
+    ]);
   }
 
   async remove(version: number): Promise<void> {
@@ -129,9 +130,7 @@ export class Ledger {
   /** `force`: forget versions above `version` and clear every dirty flag. */
   async forceTo(version: number, known: { version: number; name: string; checksum: string }[]): Promise<void> {
     await this.db.query(`DELETE FROM ${this.qualifiedName} WHERE version > $1`, [version]);
-    await this.db.query(
-      `UPDATE ${this.qualifiedName} SET dirty = false, next_statement = NULL, failed_statement = NULL, error = NULL WHERE dirty`,
-    );
+    await this.db.query(`UPDATE ${this.qualifiedName} SET dirty = false, next_statement = NULL, failed_statement = NULL, error = NULL WHERE dirty`);
     for (const migration of known) {
       if (migration.version > version) continue;
       await this.db.query(

@@ -17,7 +17,9 @@ export async function backupsIn(dir: string): Promise<{ backups: BackupSummary[]
       id: manifest.id,
       createdAt: new Date(manifest.createdAt),
       databaseName: manifest.database.name,
-      verification: manifest.verification ? { at: manifest.verification.at, ok: manifest.verification.ok, failedChecks: manifest.verification.failedChecks } : undefined,
+      verification: manifest.verification
+        ? { at: manifest.verification.at, ok: manifest.verification.ok, failedChecks: manifest.verification.failedChecks }
+        : undefined,
     })),
     unreadable: listing.unreadable,
   };

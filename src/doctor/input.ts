@@ -38,9 +38,17 @@ function connectWithin(target: ConnectionTarget, ms: number): Promise<Database> 
   const attempt = Database.connect(target);
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
-      attempt.then((db) => db.close(), () => {});
+      attempt.then(
+        (db) => db.close(),
+        () => {},
+      );
       const where = `${target.config.host ?? 'localhost'}:${target.config.port ?? 5432}`;
-      reject(operationError(`Could not connect to PostgreSQL at ${where}: no answer within ${formatMs(ms)}.`, 'Check the host, the port and any firewall between here and the server.'));
+      reject(
+        operationError(
+          `Could not connect to PostgreSQL at ${where}: no answer within ${formatMs(ms)}.`,
+          'Check the host, the port and any firewall between here and the server.',
+        ),
+      );
     }, ms);
     attempt.then(
       (db) => {

@@ -29,7 +29,9 @@ export function findDrift(expected: ExpectedSchema, actual: ActualSchema, resolv
     const columns = actual.tables.get(key);
     if (!columns) {
       if (table.origin) findings.push({ kind: 'table', object: key, problem: 'missing', origin: table.origin });
-      else for (const column of table.columns.values()) findings.push({ kind: 'column', object: `${key}.${column.name}`, problem: 'missing', origin: column.origin });
+      else
+        for (const column of table.columns.values())
+          findings.push({ kind: 'column', object: `${key}.${column.name}`, problem: 'missing', origin: column.origin });
       continue;
     }
     for (const column of table.columns.values()) {
@@ -40,7 +42,13 @@ export function findDrift(expected: ExpectedSchema, actual: ActualSchema, resolv
       }
       const expectedType = column.type === undefined ? null : (resolvedTypes.get(column.type) ?? null);
       if (expectedType !== null && expectedType !== actualType) {
-        findings.push({ kind: 'column', object: `${key}.${column.name}`, problem: 'changed', change: `is ${actualType}, created as ${expectedType}`, origin: column.origin });
+        findings.push({
+          kind: 'column',
+          object: `${key}.${column.name}`,
+          problem: 'changed',
+          change: `is ${actualType}, created as ${expectedType}`,
+          origin: column.origin,
+        });
       }
     }
   }

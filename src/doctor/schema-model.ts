@@ -70,7 +70,9 @@ const SERIAL_TYPES: Record<string, string> = {
 };
 
 const strings = (items: unknown): string[] =>
-  Array.isArray(items) ? items.map((item) => (item as { String?: { sval?: string } }).String?.sval).filter((value): value is string => typeof value === 'string') : [];
+  Array.isArray(items)
+    ? items.map((item) => (item as { String?: { sval?: string } }).String?.sval).filter((value): value is string => typeof value === 'string')
+    : [];
 
 /** The type of a column definition as text that to_regtype() reads, or undefined. */
 export function typeText(typeName: unknown): string | undefined {

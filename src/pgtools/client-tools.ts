@@ -29,7 +29,10 @@ export async function findClientTool(tool: ClientToolName, serverMajor: number, 
   const install = `apt-get install postgresql-client-${serverMajor} (or the PostgreSQL ${serverMajor} client for your system)`;
   const where = dir ? `in ${dir}` : 'on PATH, by pg_config --bindir or under /usr/lib/postgresql/<N>/bin';
   if (!best) {
-    throw operationError(`No ${tool} was found ${where}; astra needs ${tool} ${serverMajor} or newer for this PostgreSQL ${serverMajor} server.`, `Install it: ${install}${dir ? ', or fix --pg-bin-dir' : ', or give its folder with --pg-bin-dir'}.`);
+    throw operationError(
+      `No ${tool} was found ${where}; astra needs ${tool} ${serverMajor} or newer for this PostgreSQL ${serverMajor} server.`,
+      `Install it: ${install}${dir ? ', or fix --pg-bin-dir' : ', or give its folder with --pg-bin-dir'}.`,
+    );
   }
   if (best.major < serverMajor) {
     throw operationError(

@@ -26,14 +26,14 @@ export function splitFrontMatter(file: string, text: string): FrontMatterSplit {
   }
   const end = lines.findIndex((line, index) => index > 0 && (line.trimEnd() === FENCE || line.trimEnd() === '...'));
   if (end < 0) {
-    throw inputError(
-      `${file}: the front matter is never closed (no second "---" line).`,
-      'End the YAML metadata with a line "---" before the Markdown text.',
-    );
+    throw inputError(`${file}: the front matter is never closed (no second "---" line).`, 'End the YAML metadata with a line "---" before the Markdown text.');
   }
   return {
     yaml: lines.slice(1, end).join('\n'),
     yamlFirstLine: 2,
-    body: lines.slice(end + 1).join('\n').replace(/^\n+/, ''),
+    body: lines
+      .slice(end + 1)
+      .join('\n')
+      .replace(/^\n+/, ''),
   };
 }

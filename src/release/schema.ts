@@ -40,10 +40,9 @@ const versionText = z
 
 const isoDate = z
   .string({ error: fieldError('must be a date such as 2026-10-01') })
-  .refine(
-    (value) => /^\d{4}-\d{2}-\d{2}$/.test(value) && new Date(`${value}T00:00:00Z`).toISOString().startsWith(value),
-    { error: 'must be a date such as 2026-10-01 (YYYY-MM-DD)' },
-  );
+  .refine((value) => /^\d{4}-\d{2}-\d{2}$/.test(value) && new Date(`${value}T00:00:00Z`).toISOString().startsWith(value), {
+    error: 'must be a date such as 2026-10-01 (YYYY-MM-DD)',
+  });
 
 const migrationFile = z
   .string({ error: fieldError('must be a migration file name such as 036-add-index.sql') })

@@ -53,9 +53,7 @@ export function releasesBetween<T extends VersionedRelease>(releases: readonly T
   const sorted = sortReleases(releases);
   knownVersion(sorted, to, 'the target');
   if (from !== null) knownVersion(sorted, from, 'the current');
-  return sorted.filter(
-    (release) => (from === null || semver.gt(release.metadata.version, from)) && semver.lte(release.metadata.version, to),
-  );
+  return sorted.filter((release) => (from === null || semver.gt(release.metadata.version, from)) && semver.lte(release.metadata.version, to));
 }
 
 /**

@@ -20,7 +20,10 @@ export function runnerEventsFor(log: Log, verb = 'applied'): RunnerEvents {
       log.info(`  … ${migrationLabel(migration)}: ${statement.outsideTransaction} outside the transaction: ${oneLine(statement.text, 90)}`),
     lockRetry: (migration, statement, attempt, of, delayMs) =>
       log.info(
-        yellow(log.color, `  ↻ ${migrationLabel(migration)}: lock not granted within lock_timeout for "${oneLine(statement.text, 60)}"; attempt ${attempt} of ${of} in ${formatMs(delayMs)}`),
+        yellow(
+          log.color,
+          `  ↻ ${migrationLabel(migration)}: lock not granted within lock_timeout for "${oneLine(statement.text, 60)}"; attempt ${attempt} of ${of} in ${formatMs(delayMs)}`,
+        ),
       ),
     invalidIndexDropped: (migration, index) =>
       log.info(yellow(log.color, `  ↻ ${migrationLabel(migration)}: dropped the INVALID index ${index} left by a failed concurrent build; building it again`)),

@@ -96,7 +96,12 @@ export function planUpgrade(input: PlanInput): UpgradePlan {
 
   const applied = new Set(appliedFiles);
   const byFile = new Map(input.migrations.map((migration) => [migration.file, migration]));
-  const crossed = from === null ? releasesBetween(releases, null, to) : releasesBetween(releases, null, to).filter((release) => semver.gt(release.metadata.version, from) || release.metadata.migrations.some((entry) => !applied.has(entry.file)));
+  const crossed =
+    from === null
+      ? releasesBetween(releases, null, to)
+      : releasesBetween(releases, null, to).filter(
+          (release) => semver.gt(release.metadata.version, from) || release.metadata.migrations.some((entry) => !applied.has(entry.file)),
+        );
   const createdBefore = new Set<string>();
   const plannedReleases: PlannedRelease[] = crossed.map((release) => ({
     version: release.metadata.version,

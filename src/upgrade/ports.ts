@@ -6,7 +6,11 @@ import type { ChecklistItem } from './checks.js';
 /** What the upgrade needs from the backup catalog. */
 export interface BackupPort {
   /** Takes a verified backup of the database `db` is connected to; reports progress through `progress`. */
-  create(db: Database, labels: { fromVersion: string | null; toVersion: string }, progress: (line: string) => void): Promise<{ id: string; createdAt: string; file: string }>;
+  create(
+    db: Database,
+    labels: { fromVersion: string | null; toVersion: string },
+    progress: (line: string) => void,
+  ): Promise<{ id: string; createdAt: string; file: string }>;
   /**
    * Restores that backup over the database, keeping the current one aside;
    * returns a sentence saying what now stands. `lockHeld` is the connection

@@ -19,8 +19,6 @@ export interface PreflightInput {
 
 const ok = (id: string, title: string, detail: string): ChecklistItem => ({ id, title, status: 'ok', detail });
 
-
-
 async function noBlockingTransactions(input: PreflightInput): Promise<ChecklistItem> {
   const title = 'no long transaction holds a lock on a table the upgrade changes';
   const blockers = await transactionsHoldingLocks(input.db, input.plan.tables, input.longTransactionSeconds);
@@ -32,12 +30,14 @@ async function noBlockingTransactions(input: PreflightInput): Promise<ChecklistI
     title,
     status: 'fail',
     detail: blockers
-      .map((blocker) => `pid ${blocker.pid} (${blocker.applicationName || 'no application name'}, ${blocker.state}) has held a lock on ${blocker.table} for ${Math.round(blocker.xactSeconds ?? 0)}s`)
+      .map(
+        (blocker) =>
+          `pid ${blocker.pid} (${blocker.applicationName || 'no application name'}, ${blocker.state}) has held a lock on ${blocker.table} for ${Math.round(blocker.xactSeconds ?? 0)}s`,
+      )
       .join('; '),
     fix: `Let those transactions finish, or end them with SELECT pg_terminate_backend(pid); then run the upgrade again.`,
   };
 }
-
 
 async function applicationStopped(input: PreflightInput): Promise<ChecklistItem> {
   const title = 'the application is stopped (a breaking release needs it)';

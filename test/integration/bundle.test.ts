@@ -10,12 +10,44 @@ import { findClientTool } from '../../src/pgtools/client-tools.js';
 
 // The tables seed 000 names for Open Astra's 35 migrations.
 const SEED_TABLES = [
-  'schema_migrations', 'users', 'workspaces', 'workspace_members', 'messages', 'sessions', 'daily_memory', 'user_profiles',
-  'user_notes', 'procedural_memory', 'billing_usage', 'cost_snapshots', 'webhooks', 'webhook_deliveries', 'audit_log',
-  'refresh_tokens', 'agent_configs', 'channel_routing', 'knowledge_store', 'heartbeat_configs', 'heartbeat_runs',
-  'workspace_files', 'tool_outputs', 'message_archive', 'workspace_graph_entities', 'tool_tasks', 'skill_metrics',
-  'workspace_secrets', 'embedding_cache', 'scheduled_agents', 'workspace_agent_grants', 'agent_traces', 'job_queue',
-  'agent_config_versions', 'memory_profiles', 'agent_memory_profiles', 'linear_label_agent_mappings', 'linear_webhook_events',
+  'schema_migrations',
+  'users',
+  'workspaces',
+  'workspace_members',
+  'messages',
+  'sessions',
+  'daily_memory',
+  'user_profiles',
+  'user_notes',
+  'procedural_memory',
+  'billing_usage',
+  'cost_snapshots',
+  'webhooks',
+  'webhook_deliveries',
+  'audit_log',
+  'refresh_tokens',
+  'agent_configs',
+  'channel_routing',
+  'knowledge_store',
+  'heartbeat_configs',
+  'heartbeat_runs',
+  'workspace_files',
+  'tool_outputs',
+  'message_archive',
+  'workspace_graph_entities',
+  'tool_tasks',
+  'skill_metrics',
+  'workspace_secrets',
+  'embedding_cache',
+  'scheduled_agents',
+  'workspace_agent_grants',
+  'agent_traces',
+  'job_queue',
+  'agent_config_versions',
+  'memory_profiles',
+  'agent_memory_profiles',
+  'linear_label_agent_mappings',
+  'linear_webhook_events',
 ];
 
 let allAtOnce: TestDatabase;
@@ -48,7 +80,7 @@ describe('the shipped bundle', () => {
     expect(first.exitCode, first.stderr).toBe(0);
     const tables = await tableNames(allAtOnce);
     for (const table of SEED_TABLES) expect(tables, table).toContain(table);
-    expect(await allAtOnce.query("SELECT 1 FROM pg_index WHERE NOT indisvalid")).toHaveLength(0);
+    expect(await allAtOnce.query('SELECT 1 FROM pg_index WHERE NOT indisvalid')).toHaveLength(0);
 
     const before = await schemaDump(allAtOnce);
     const again = await up(allAtOnce);

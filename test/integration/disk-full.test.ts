@@ -31,7 +31,9 @@ beforeEach(async () => {
   work = mkdtempSync(join(tmpdir(), 'astra-disk-'));
   // Rows that do not compress away: the archive needs more room than the small disk has.
   await db.query('CREATE TABLE payload (id bigserial PRIMARY KEY, body text NOT NULL)');
-  await db.query("INSERT INTO payload (body) SELECT string_agg(md5(g::text || '-' || i::text), '') FROM generate_series(1, 4000) g, generate_series(1, 40) i GROUP BY g");
+  await db.query(
+    "INSERT INTO payload (body) SELECT string_agg(md5(g::text || '-' || i::text), '') FROM generate_series(1, 4000) g, generate_series(1, 40) i GROUP BY g",
+  );
 });
 afterEach(async () => {
   await db.drop();
@@ -69,9 +71,12 @@ describe.runIf(isRoot)('a backup folder on a disk too small for the backup', () 
   it('upgrade stops at the preflight, before any change', async () => {
     const disk = await smallDisk('tiny', '1m');
     const app = join(fixturesDir, 'upgrade-app');
-    const result = await astra(['--migrations-dir', join(app, 'migrations'), '--release-notes-dir', join(app, 'release-notes'), '--backup-dir', disk, 'upgrade', '--yes'], {
-      env: { DATABASE_URL: db.url },
-    });
+    const result = await astra(
+      ['--migrations-dir', join(app, 'migrations'), '--release-notes-dir', join(app, 'release-notes'), '--backup-dir', disk, 'upgrade', '--yes'],
+      {
+        env: { DATABASE_URL: db.url },
+      },
+    );
     expect(result.exitCode).toBe(1);
     expect(result.stderr + result.stdout).toContain('room for the backup');
     expect(await ledgerVersions(db).catch(() => [])).toEqual([]);

@@ -65,6 +65,9 @@ describe('backups', () => {
 
     expect((await cli(['backup', 'verify', id])).exitCode).toBe(0);
     const verified = await cli(['doctor']);
-    expect(entry(verified.stdout, 'Backups')).toMatchObject({ status: 'ok', detail: expect.stringMatching(new RegExp(`^newest verified backup ${id}, .+ old$`)) });
+    expect(entry(verified.stdout, 'Backups')).toMatchObject({
+      status: 'ok',
+      detail: expect.stringMatching(new RegExp(`^newest verified backup ${id}, .+ old$`)),
+    });
   });
 });

@@ -17,8 +17,20 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
-const DATABASE_CHECKS = ['Server version', 'Privileges', 'Connections', 'Sessions', 'Extensions', 'Migrations', 'Schema drift', 'Invalid indexes', 'pg_dump and pg_restore', 'Room for a backup'];
-const FAILED_LINE = 'error: doctor: 11 checks failed: connection, server-version, privileges, connections, sessions, extensions, migrations, schema-drift, invalid-indexes, client-tools, backup-room';
+const DATABASE_CHECKS = [
+  'Server version',
+  'Privileges',
+  'Connections',
+  'Sessions',
+  'Extensions',
+  'Migrations',
+  'Schema drift',
+  'Invalid indexes',
+  'pg_dump and pg_restore',
+  'Room for a backup',
+];
+const FAILED_LINE =
+  'error: doctor: 11 checks failed: connection, server-version, privileges, connections, sessions, extensions, migrations, schema-drift, invalid-indexes, client-tools, backup-room';
 
 let db: TestDatabase;
 beforeAll(async () => {
@@ -41,7 +53,11 @@ describe('astra doctor without a working connection', () => {
       fix: 'Check that the server is running and listening on that host and port.',
     });
     for (const title of DATABASE_CHECKS) {
-      expect(entry(result.stdout, title), title).toEqual({ status: 'fail', detail: 'skipped: no connection', fix: 'Fix the connection first (see the connection check).' });
+      expect(entry(result.stdout, title), title).toEqual({
+        status: 'fail',
+        detail: 'skipped: no connection',
+        fix: 'Fix the connection first (see the connection check).',
+      });
     }
     // Checks that need no database still run.
     expect(entry(result.stdout, 'Backups').status).toBe('warn');
@@ -53,7 +69,10 @@ describe('astra doctor without a working connection', () => {
     const server = inject('postgres');
     const result = await doctor(`postgresql://${server.user}:not-the-password-42@${server.host}:${server.port}/${db.name}`);
     expect(result.exitCode).toBe(1);
-    expect(entry(result.stdout, 'Connection')).toMatchObject({ status: 'fail', detail: `PostgreSQL at ${server.host}:${server.port} rejected the password for user "${server.user}".` });
+    expect(entry(result.stdout, 'Connection')).toMatchObject({
+      status: 'fail',
+      detail: `PostgreSQL at ${server.host}:${server.port} rejected the password for user "${server.user}".`,
+    });
     expect(entry(result.stdout, 'Migrations').detail).toBe('skipped: no connection');
     expect(result.stdout + result.stderr).not.toContain('not-the-password-42');
     expect(result.stderr).toContain(FAILED_LINE);
@@ -71,6 +90,11 @@ describe('astra doctor without a working connection', () => {
 
   it('with a working connection, reports who it connected as and the round trip', async () => {
     const result = await doctor(db.url);
-    expect(entry(result.stdout, 'Connection')).toMatchObject({ status: 'ok', detail: expect.stringMatching(new RegExp(`^${inject('postgres').user}@127\\.0\\.0\\.1:\\d+/${db.name} as "${inject('postgres').user}", connected in .+, round trip .+$`)) });
+    expect(entry(result.stdout, 'Connection')).toMatchObject({
+      status: 'ok',
+      detail: expect.stringMatching(
+        new RegExp(`^${inject('postgres').user}@127\\.0\\.0\\.1:\\d+/${db.name} as "${inject('postgres').user}", connected in .+, round trip .+$`),
+      ),
+    });
   });
 });

@@ -46,7 +46,9 @@ async function holdSessions(count: number): Promise<void> {
 }
 
 async function connectionsEntry(): Promise<{ exitCode: number | undefined; check: { status: string; detail: string; fix: string | null } }> {
-  const result = await astra(['--migrations-dir', join(fixturesDir, 'doctor-app'), '--backup-dir', join(baseDir, 'backups'), 'doctor', '--json'], { env: { DATABASE_URL: url } });
+  const result = await astra(['--migrations-dir', join(fixturesDir, 'doctor-app'), '--backup-dir', join(baseDir, 'backups'), 'doctor', '--json'], {
+    env: { DATABASE_URL: url },
+  });
   const report = JSON.parse(result.stdout) as { checks: { id: string; status: string; detail: string; fix: string | null }[] };
   return { exitCode: result.exitCode, check: report.checks.find((check) => check.id === 'connections')! };
 }
@@ -69,6 +71,8 @@ describe('doctor: connections used against max_connections', () => {
     const full = await connectionsEntry();
     expect(full.exitCode).toBe(1);
     expect(full.check.status).toBe('fail');
-    expect(full.check.detail).toBe(`${MAX_CONNECTIONS} of max_connections ${MAX_CONNECTIONS} in use (100%): new sessions, including the upgrade's, are about to be refused`);
+    expect(full.check.detail).toBe(
+      `${MAX_CONNECTIONS} of max_connections ${MAX_CONNECTIONS} in use (100%): new sessions, including the upgrade's, are about to be refused`,
+    );
   });
 });

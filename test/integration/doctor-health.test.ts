@@ -41,7 +41,10 @@ describe('health-url', () => {
   it('passes when the application answers 200', async () => {
     const result = await doctor('--health-url', `${base}/health`);
     expect(result.exitCode).toBe(0);
-    expect(entry(result.stdout, 'Application health')).toMatchObject({ status: 'ok', detail: expect.stringMatching(new RegExp(`^${base}/health answered 200 in .+$`)) });
+    expect(entry(result.stdout, 'Application health')).toMatchObject({
+      status: 'ok',
+      detail: expect.stringMatching(new RegExp(`^${base}/health answered 200 in .+$`)),
+    });
   });
 
   it('fails when the application answers 500', async () => {

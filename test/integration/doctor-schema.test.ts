@@ -59,7 +59,10 @@ describe('migrations', () => {
     await db.query("INSERT INTO astra_migrations (version, name, checksum, astra_version) VALUES (4, 'from_the_future', 'abc', '9.9.9')");
     const result = await cli(['doctor']);
     expect(result.exitCode).toBe(1);
-    expect(entry(result.stdout, 'Migrations')).toMatchObject({ status: 'fail', detail: 'the database is newer than this package: 4 (from_the_future) is applied but unknown here' });
+    expect(entry(result.stdout, 'Migrations')).toMatchObject({
+      status: 'fail',
+      detail: 'the database is newer than this package: 4 (from_the_future) is applied but unknown here',
+    });
   });
 });
 

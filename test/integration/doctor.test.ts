@@ -28,13 +28,27 @@ describe('astra doctor on a healthy database', () => {
     expect(result.exitCode, result.stdout + result.stderr).toBe(0);
     expect(result.stdout).not.toContain('\u001b[');
     expect(result.stdout).toMatch(/^Health of .*\n\nDatabase\n/);
-    for (const title of ['Connection', 'Server version', 'Privileges', 'Connections', 'Sessions', 'Migrations', 'Schema drift', 'Invalid indexes', 'pg_dump and pg_restore', 'Room for a backup']) {
+    for (const title of [
+      'Connection',
+      'Server version',
+      'Privileges',
+      'Connections',
+      'Sessions',
+      'Migrations',
+      'Schema drift',
+      'Invalid indexes',
+      'pg_dump and pg_restore',
+      'Room for a backup',
+    ]) {
       expect(entry(result.stdout, title).status, title).toBe('ok');
     }
     expect(entry(result.stdout, 'Migrations').detail).toBe('3 applied, none pending (newest 3)');
     // Dropped and renamed objects (000003) are not expected; what the migrations left is all there.
     expect(entry(result.stdout, 'Schema drift').detail).toBe('2 tables, 8 columns and 2 indexes made by the applied migrations are in place');
-    expect(entry(result.stdout, 'Extensions')).toMatchObject({ status: 'warn', detail: 'pgvector is not available on this server: semantic memory is disabled' });
+    expect(entry(result.stdout, 'Extensions')).toMatchObject({
+      status: 'warn',
+      detail: 'pgvector is not available on this server: semantic memory is disabled',
+    });
     expect(entry(result.stdout, 'Backups')).toMatchObject({ status: 'warn', fix: expect.stringContaining('astra backup create') });
     expect(result.stdout.trimEnd().split('\n').at(-1)).toBe('10 ok, 2 warnings, 0 failures');
   });
@@ -47,8 +61,18 @@ describe('astra doctor on a healthy database', () => {
     expect(report.ok).toBe(true);
     expect(report.summary).toEqual({ ok: 10, warn: 2, fail: 0 });
     expect(report.checks.map((check: { id: string }) => check.id)).toEqual([
-      'connection', 'server-version', 'privileges', 'connections', 'sessions', 'extensions',
-      'migrations', 'schema-drift', 'invalid-indexes', 'client-tools', 'backup-room', 'backups',
+      'connection',
+      'server-version',
+      'privileges',
+      'connections',
+      'sessions',
+      'extensions',
+      'migrations',
+      'schema-drift',
+      'invalid-indexes',
+      'client-tools',
+      'backup-room',
+      'backups',
     ]);
     for (const check of report.checks) expect(Object.keys(check)).toEqual(['id', 'title', 'area', 'status', 'detail', 'fix']);
     expect(report.checks.find((check: { id: string }) => check.id === 'extensions')).toMatchObject({ status: 'warn', fix: expect.any(String) });
@@ -67,7 +91,11 @@ describe('astra doctor on a healthy database', () => {
     expect((await cli(['migrate', 'up', '--to', '2'])).exitCode).toBe(0);
     const result = await cli(['doctor']);
     expect(result.exitCode).toBe(0);
-    expect(entry(result.stdout, 'Migrations')).toEqual({ status: 'warn', detail: '1 pending: 3 (000003_tidy.up.sql)', fix: 'Apply them with astra upgrade (backup first) or astra migrate up.' });
+    expect(entry(result.stdout, 'Migrations')).toEqual({
+      status: 'warn',
+      detail: '1 pending: 3 (000003_tidy.up.sql)',
+      fix: 'Apply them with astra upgrade (backup first) or astra migrate up.',
+    });
   });
 
   it('passes on a database upgraded with the migrations shipped in the package', async () => {
@@ -76,7 +104,10 @@ describe('astra doctor on a healthy database', () => {
     const result = await cli(['doctor'], 'shipped');
     expect(result.exitCode, result.stdout).toBe(0);
     expect(entry(result.stdout, 'Migrations').status).toBe('ok');
-    expect(entry(result.stdout, 'Schema drift')).toMatchObject({ status: 'ok', detail: expect.stringMatching(/^\d+ tables, \d+ columns and \d+ indexes made by the applied migrations are in place$/) });
+    expect(entry(result.stdout, 'Schema drift')).toMatchObject({
+      status: 'ok',
+      detail: expect.stringMatching(/^\d+ tables, \d+ columns and \d+ indexes made by the applied migrations are in place$/),
+    });
     expect(entry(result.stdout, 'Invalid indexes').status).toBe('ok');
     expect(entry(result.stdout, 'Migrations').detail).toMatch(/^\d+ applied, none pending \(newest \d+\)$/);
     expect(result.stdout).toMatch(/\n10 ok, 2 warnings, 0 failures$/);

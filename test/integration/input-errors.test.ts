@@ -28,8 +28,16 @@ describe('bad input: exit 2, one clear sentence, nothing applied', () => {
     ['an unparseable file name', { '001-ok.sql': ok, 'add_users.sql': ok }, 'add_users.sql: the name follows no migration naming scheme'],
     ['two files with one version', { '001-ok.sql': ok, '001-other.sql': ok }, '001-ok.sql and 001-other.sql both have version 1'],
     ['a lone .down.sql', { '000001_ok.up.sql': ok, '000002_gone.down.sql': 'SELECT 1;' }, '000002_gone.down.sql: a down migration without its up migration'],
-    ['SQL that does not parse', { '001-ok.sql': ok, '002-bad.sql': 'CREATE TABLE fine (id int);\nCREATE TABEL broken (id int);\n' }, '002-bad.sql, line 2: the SQL does not parse: syntax error at or near "TABEL"'],
-    ['transaction control inside a migration', { '001-ok.sql': ok, '002-txn.sql': 'CREATE TABLE a (id int);\nCOMMIT;\nCREATE TABLE b (id int);\n' }, '002-txn.sql, line 2: "COMMIT" controls the transaction'],
+    [
+      'SQL that does not parse',
+      { '001-ok.sql': ok, '002-bad.sql': 'CREATE TABLE fine (id int);\nCREATE TABEL broken (id int);\n' },
+      '002-bad.sql, line 2: the SQL does not parse: syntax error at or near "TABEL"',
+    ],
+    [
+      'transaction control inside a migration',
+      { '001-ok.sql': ok, '002-txn.sql': 'CREATE TABLE a (id int);\nCOMMIT;\nCREATE TABLE b (id int);\n' },
+      '002-txn.sql, line 2: "COMMIT" controls the transaction',
+    ],
   ])('%s', async (_, files, message) => {
     const result = await astra(['--migrations-dir', folder(files), 'migrate', 'up'], { env: { DATABASE_URL: db.url } });
     expect(result.exitCode).toBe(2);
@@ -87,7 +95,9 @@ describe('bad input: exit 2, one clear sentence, nothing applied', () => {
   });
 
   it('--json puts the error on stdout as an object', async () => {
-    const result = await astra(['--migrations-dir', join(fixturesDir, 'naming-dash'), 'migrate', 'up', '--to', '9', '--json'], { env: { DATABASE_URL: db.url } });
+    const result = await astra(['--migrations-dir', join(fixturesDir, 'naming-dash'), 'migrate', 'up', '--to', '9', '--json'], {
+      env: { DATABASE_URL: db.url },
+    });
     expect(result.exitCode).toBe(2);
     expect(JSON.parse(result.stdout)).toEqual({ ok: false, error: { message: '--to 9: no migration has version 9.', fix: expect.any(String), exitCode: 2 } });
   });
@@ -96,7 +106,9 @@ describe('bad input: exit 2, one clear sentence, nothing applied', () => {
 describe('connection failures: exit 1 with the cause named', () => {
   it('a refused port', async () => {
     const port = await freePort();
-    const result = await astra(['--migrations-dir', join(fixturesDir, 'naming-dash'), 'status'], { env: { DATABASE_URL: `postgresql://astra:x@127.0.0.1:${port}/astra` } });
+    const result = await astra(['--migrations-dir', join(fixturesDir, 'naming-dash'), 'status'], {
+      env: { DATABASE_URL: `postgresql://astra:x@127.0.0.1:${port}/astra` },
+    });
     expect(result.exitCode).toBe(1);
     expect(result.stderr).toContain(`Could not connect to PostgreSQL at 127.0.0.1:${port}: the connection was refused.`);
   });

@@ -69,10 +69,9 @@ describe('rewriteForConcurrency on a real migration', () => {
     const observer = await db.connect();
     // A concurrent build waits for the application's transaction to end, holding only SHARE UPDATE EXCLUSIVE.
     await waitUntilWaiting(observer, builderPid, 'virtualxid');
-    const { rows: locks } = await observer.query<{ mode: string }>(
-      "SELECT mode FROM pg_locks WHERE pid = $1 AND relation = 'items'::regclass AND granted",
-      [builderPid],
-    );
+    const { rows: locks } = await observer.query<{ mode: string }>("SELECT mode FROM pg_locks WHERE pid = $1 AND relation = 'items'::regclass AND granted", [
+      builderPid,
+    ]);
     expect(locks.map((lock) => lock.mode)).toEqual(['ShareUpdateExclusiveLock']);
 
     // Another writer gets its lock at once: nothing that blocks writes is held or queued.

@@ -14,7 +14,9 @@ describe('astra lint', () => {
     expect(result.stdout).toContain('lock: ACCESS EXCLUSIVE on accounts (blocks reads and writes, reads every row)');
     expect(result.stdout).toContain('fix: ADD CONSTRAINT accounts_email_not_null CHECK (email IS NOT NULL) NOT VALID');
     expect(result.stdout).toContain('1 failing');
-    expect(result.stderr).toContain('lint found 1 breaking statement(s) that no release notes declare and no -- astra:allow acknowledges: test/fixtures/lint-breaking/002-require-email.sql:4 set-not-null');
+    expect(result.stderr).toContain(
+      'lint found 1 breaking statement(s) that no release notes declare and no -- astra:allow acknowledges: test/fixtures/lint-breaking/002-require-email.sql:4 set-not-null',
+    );
   });
 
   it('with --json, prints only JSON and still fails', async () => {
@@ -117,7 +119,9 @@ describe('astra lint with a database', () => {
     const result = await astra(['lint', fixture('lint-breaking'), '--json'], { env: { DATABASE_URL: db.url } });
     expect(result.exitCode, result.stderr).toBe(0);
     const output = JSON.parse(result.stdout);
-    expect(output.findings).toEqual([expect.objectContaining({ rule: 'set-not-null', verdict: 'safe', status: 'ok', message: expect.stringContaining('accounts holds about 300 rows') })]);
+    expect(output.findings).toEqual([
+      expect.objectContaining({ rule: 'set-not-null', verdict: 'safe', status: 'ok', message: expect.stringContaining('accounts holds about 300 rows') }),
+    ]);
   });
 
   it('keeps it breaking on a table past the threshold', async () => {

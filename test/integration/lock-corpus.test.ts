@@ -77,6 +77,9 @@ describe('the lock model agrees with PostgreSQL', () => {
       : await measureInTransaction(sessions.runner, entry.sql, entry.table);
 
     measurements[id] = { sql: entry.sql, table: entry.table, ...measured };
-    expect({ lock: expected.lock, rewrite: expected.rewrite }, `${entry.sql} — measured ${measured.how}`).toEqual({ lock: measured.lock, rewrite: measured.rewrite });
+    expect({ lock: expected.lock, rewrite: expected.rewrite }, `${entry.sql} — measured ${measured.how}`).toEqual({
+      lock: measured.lock,
+      rewrite: measured.rewrite,
+    });
   });
 });

@@ -55,7 +55,7 @@ describe('statements that cannot run in a transaction', () => {
     expect(stillBroken.exitCode).toBe(1);
     expect(stillBroken.stderr).toContain('finishing it from statement 2');
 
-    await db.query("DELETE FROM items WHERE id IN (SELECT max(id) FROM items GROUP BY code HAVING count(*) > 1)");
+    await db.query('DELETE FROM items WHERE id IN (SELECT max(id) FROM items GROUP BY code HAVING count(*) > 1)');
     const resumed = await run('migrate', 'up');
     expect(resumed.exitCode, resumed.stderr).toBe(0);
     expect(resumed.stderr).toContain('finishing it from statement 2');
@@ -85,7 +85,9 @@ describe('statements that cannot run in a transaction', () => {
     expect(result.exitCode, result.stderr).toBe(0);
     expect(result.stderr).toContain('CREATE INDEX CONCURRENTLY outside the transaction: CREATE INDEX CONCURRENTLY IF NOT EXISTS plain_log_at_idx');
     expect(result.stderr).not.toContain('CONCURRENTLY IF NOT EXISTS events_at_idx');
-    const indexes = await db.query<{ relname: string }>("SELECT c.relname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indisvalid AND c.relname IN ('events_at_idx', 'plain_log_at_idx') ORDER BY 1");
+    const indexes = await db.query<{ relname: string }>(
+      "SELECT c.relname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indisvalid AND c.relname IN ('events_at_idx', 'plain_log_at_idx') ORDER BY 1",
+    );
     expect(indexes.map((row) => row.relname)).toEqual(['events_at_idx', 'plain_log_at_idx']);
   });
 });

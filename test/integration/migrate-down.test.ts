@@ -56,7 +56,7 @@ describe('astra migrate down, goto, force', () => {
     expect((await run(dir, 'migrate', 'up', '--to', '1')).exitCode).toBe(0);
     await db.query("INSERT INTO items (code) VALUES ('code-1')");
     expect((await run(dir, 'migrate', 'up')).exitCode).toBe(1);
-    expect((await db.query('SELECT 1 FROM astra_migrations WHERE dirty'))).toHaveLength(1);
+    expect(await db.query('SELECT 1 FROM astra_migrations WHERE dirty')).toHaveLength(1);
 
     const forced = await run(dir, 'migrate', 'force', '1');
     expect(forced.exitCode).toBe(0);
@@ -82,7 +82,9 @@ describe('astra migrate create', () => {
     const before = new Set(readdirSync(dir));
     const result = await astra(['--migrations-dir', dir, 'migrate', 'create', 'Add email index']);
     expect(result.exitCode).toBe(0);
-    const created = readdirSync(dir).filter((file) => !before.has(file)).sort();
+    const created = readdirSync(dir)
+      .filter((file) => !before.has(file))
+      .sort();
     expect(created).toEqual(expected);
     expect(readFileSync(join(dir, expected[0]!), 'utf8')).toContain('--');
   });

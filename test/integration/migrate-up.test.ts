@@ -37,7 +37,9 @@ describe('astra migrate up', () => {
     const result = await up(join(fixturesDir, 'numeric-order'));
     expect(result.exitCode).toBe(0);
     expect(await ledgerVersions(db)).toEqual([9, 10]);
-    const columns = await db.query<{ column_name: string }>("SELECT column_name FROM information_schema.columns WHERE table_name = 'things' ORDER BY ordinal_position");
+    const columns = await db.query<{ column_name: string }>(
+      "SELECT column_name FROM information_schema.columns WHERE table_name = 'things' ORDER BY ordinal_position",
+    );
     expect(columns.map((column) => column.column_name)).toEqual(['id', 'label']);
   });
 

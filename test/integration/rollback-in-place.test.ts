@@ -86,7 +86,9 @@ describe('astra rollback by a role that cannot create databases', () => {
     expect((await run('migrate', 'up')).exitCode).toBe(0);
     await db.query("INSERT INTO accounts (name) VALUES ('after the backup')");
     // An event trigger refuses CREATE TABLE: the restore fails after it has dropped everything it restores.
-    await db.query("CREATE FUNCTION refuse_create() RETURNS event_trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'creating tables is refused here'; END $$");
+    await db.query(
+      "CREATE FUNCTION refuse_create() RETURNS event_trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'creating tables is refused here'; END $$",
+    );
     await db.query("CREATE EVENT TRIGGER refuse_create ON ddl_command_start WHEN TAG IN ('CREATE TABLE') EXECUTE FUNCTION refuse_create()");
     const accounts = await db.query('SELECT * FROM accounts ORDER BY id');
 
@@ -148,7 +150,17 @@ describe('astra rollback by a role that cannot create databases', () => {
     expect((await run('backup', 'create')).exitCode).toBe(0);
     expect((await run('migrate', 'up')).exitCode).toBe(0);
     const child = startAstra(
-      ['--migrations-dir', join(fixture, 'migrations'), '--release-notes-dir', join(fixture, 'release-notes'), '--backup-dir', backupDir, 'rollback', '--to', '1.0.0'],
+      [
+        '--migrations-dir',
+        join(fixture, 'migrations'),
+        '--release-notes-dir',
+        join(fixture, 'release-notes'),
+        '--backup-dir',
+        backupDir,
+        'rollback',
+        '--to',
+        '1.0.0',
+      ],
       { env: { DATABASE_URL: roleUrl } },
     );
     await stderrUntil(child, 'taken and verified');
@@ -158,7 +170,9 @@ describe('astra rollback by a role that cannot create databases', () => {
     try {
       const result = await child;
       expect(result.exitCode).toBe(1);
-      expect(String(result.stderr)).toMatch(/The restore was rolled back, not committed: another client \(pid \d+\) is connected to the database, and may have written since the safety backup\./);
+      expect(String(result.stderr)).toMatch(
+        /The restore was rolled back, not committed: another client \(pid \d+\) is connected to the database, and may have written since the safety backup\./,
+      );
       expect(String(result.stderr)).toContain('Nothing was changed');
       expect(await write).not.toBeInstanceOf(Error);
       expect(await db.query("SELECT count(*)::int AS n FROM accounts WHERE name = 'written during the rollback'")).toEqual([{ n: 1 }]);
@@ -177,7 +191,19 @@ describe('astra rollback by a role that cannot create databases', () => {
     const other = await db.connect();
     try {
       const child = startAstra(
-        ['--migrations-dir', join(fixture, 'migrations'), '--release-notes-dir', join(fixture, 'release-notes'), '--backup-dir', backupDir, 'rollback', '--to', '1.0.0', '--wait', '60s'],
+        [
+          '--migrations-dir',
+          join(fixture, 'migrations'),
+          '--release-notes-dir',
+          join(fixture, 'release-notes'),
+          '--backup-dir',
+          backupDir,
+          'rollback',
+          '--to',
+          '1.0.0',
+          '--wait',
+          '60s',
+        ],
         { env: { DATABASE_URL: roleUrl } },
       );
       await stderrUntil(child, 'Waiting up to');
@@ -203,17 +229,34 @@ describe('astra rollback by a role that cannot create databases', () => {
     expect((await run('migrate', 'up')).exitCode).toBe(0);
     await db.query("INSERT INTO accounts (name) VALUES ('after the backup')");
     // How many accounts there are, and the name of the newest.
-    const accountsNow = () => db.query<{ n: number; newest: string }>("SELECT count(*)::int AS n, max(name) FILTER (WHERE id = (SELECT max(id) FROM accounts)) AS newest FROM accounts");
+    const accountsNow = () =>
+      db.query<{ n: number; newest: string }>(
+        'SELECT count(*)::int AS n, max(name) FILTER (WHERE id = (SELECT max(id) FROM accounts)) AS newest FROM accounts',
+      );
     const accounts = await accountsNow();
     const child = startAstra(
-      ['--migrations-dir', join(fixture, 'migrations'), '--release-notes-dir', join(fixture, 'release-notes'), '--backup-dir', backupDir, 'rollback', '--to', '1.0.0'],
+      [
+        '--migrations-dir',
+        join(fixture, 'migrations'),
+        '--release-notes-dir',
+        join(fixture, 'release-notes'),
+        '--backup-dir',
+        backupDir,
+        'rollback',
+        '--to',
+        '1.0.0',
+      ],
       { env: { DATABASE_URL: roleUrl } },
     );
     await sessionRunning(db.name, ' restore', child);
     child.kill('SIGINT');
     const result = await child;
     expect(result.exitCode).toBe(1);
-    expect(String(result.stderr)).toMatch(new RegExp(`Interrupted \\(SIGINT\\) while backup \\S+ was being restored over ${db.name}: the restore was cancelled and rolled back; ${db.name} is as it was\\.`));
+    expect(String(result.stderr)).toMatch(
+      new RegExp(
+        `Interrupted \\(SIGINT\\) while backup \\S+ was being restored over ${db.name}: the restore was cancelled and rolled back; ${db.name} is as it was\\.`,
+      ),
+    );
     expect(await accountsNow()).toEqual(accounts);
     expect(accounts[0]?.newest).toBe('after the backup');
     expect(await ledgerVersions(db)).toEqual([1, 2]);
@@ -221,15 +264,20 @@ describe('astra rollback by a role that cannot create databases', () => {
     expect(await publicMayConnect()).toBe(true);
   });
 
-  it('takes a failed upgrade back in place, on the connection that holds the upgrade\'s lock: the data is as before', async () => {
+  it("takes a failed upgrade back in place, on the connection that holds the upgrade's lock: the data is as before", async () => {
     const failing = join(fixturesDir, 'upgrade-failing');
     const upgrade = (...args: string[]) =>
-      astra(['--migrations-dir', join(failing, 'migrations'), '--release-notes-dir', join(failing, 'release-notes'), '--backup-dir', backupDir, 'upgrade', ...args], {
-        env: { DATABASE_URL: roleUrl },
-      });
+      astra(
+        ['--migrations-dir', join(failing, 'migrations'), '--release-notes-dir', join(failing, 'release-notes'), '--backup-dir', backupDir, 'upgrade', ...args],
+        {
+          env: { DATABASE_URL: roleUrl },
+        },
+      );
     expect((await upgrade('--to', '1.0.0', '--yes')).exitCode).toBe(0);
     await db.query("INSERT INTO users (id, email) VALUES ('00000000-0000-0000-0000-000000000001', 'a@example.com')");
-    await db.query("INSERT INTO posts (user_id, body) VALUES ('00000000-0000-0000-0000-000000000001', 'same'), ('00000000-0000-0000-0000-000000000001', 'same')");
+    await db.query(
+      "INSERT INTO posts (user_id, body) VALUES ('00000000-0000-0000-0000-000000000001', 'same'), ('00000000-0000-0000-0000-000000000001', 'same')",
+    );
     const posts = await db.query('SELECT * FROM posts ORDER BY id');
     const versions = await ledgerVersions(db);
 

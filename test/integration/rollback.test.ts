@@ -196,7 +196,19 @@ describe('astra rollback', () => {
     try {
       const before = await contents();
       const child = startAstra(
-        ['--migrations-dir', join(fixture, 'migrations'), '--release-notes-dir', join(fixture, 'release-notes'), '--backup-dir', backupDir, 'rollback', '--to', '1.0.0', '--wait', '60s'],
+        [
+          '--migrations-dir',
+          join(fixture, 'migrations'),
+          '--release-notes-dir',
+          join(fixture, 'release-notes'),
+          '--backup-dir',
+          backupDir,
+          'rollback',
+          '--to',
+          '1.0.0',
+          '--wait',
+          '60s',
+        ],
         { env: { DATABASE_URL: db.url } },
       );
       await stderrUntil(child, 'Waiting up to');
@@ -205,7 +217,11 @@ describe('astra rollback', () => {
       child.kill(signal);
       const result = await child;
       expect(result.exitCode).toBe(1);
-      expect(String(result.stderr)).toMatch(new RegExp(`Interrupted \\(${signal}\\) while ${db.name} was being rolled back to backup ${backupId}: the restore was stopped and \\S+ dropped; ${db.name} is as it was and accepts connections`));
+      expect(String(result.stderr)).toMatch(
+        new RegExp(
+          `Interrupted \\(${signal}\\) while ${db.name} was being rolled back to backup ${backupId}: the restore was stopped and \\S+ dropped; ${db.name} is as it was and accepts connections`,
+        ),
+      );
       expect(await contents()).toEqual(before);
       expect(await siblingDatabases()).toEqual([]);
       const allowed = await db.query<{ datallowconn: boolean }>('SELECT datallowconn FROM pg_database WHERE datname = $1', [db.name]);
@@ -225,14 +241,28 @@ describe('astra rollback', () => {
     await db.query("INSERT INTO accounts (name) VALUES ('after the big backup')");
     const before = await contents();
     const child = startAstra(
-      ['--migrations-dir', join(fixture, 'migrations'), '--release-notes-dir', join(fixture, 'release-notes'), '--backup-dir', backupDir, 'rollback', '--backup', bigId],
+      [
+        '--migrations-dir',
+        join(fixture, 'migrations'),
+        '--release-notes-dir',
+        join(fixture, 'release-notes'),
+        '--backup-dir',
+        backupDir,
+        'rollback',
+        '--backup',
+        bigId,
+      ],
       { env: { DATABASE_URL: db.url } },
     );
     await sessionRunning(db.name, ' pg_restore', child);
     child.kill('SIGINT');
     const result = await child;
     expect(result.exitCode).toBe(1);
-    expect(String(result.stderr)).toMatch(new RegExp(`Interrupted \\(SIGINT\\) while ${db.name} was being rolled back to backup ${bigId}: the restore was stopped and \\S+ dropped; ${db.name} is as it was and accepts connections`));
+    expect(String(result.stderr)).toMatch(
+      new RegExp(
+        `Interrupted \\(SIGINT\\) while ${db.name} was being rolled back to backup ${bigId}: the restore was stopped and \\S+ dropped; ${db.name} is as it was and accepts connections`,
+      ),
+    );
     expect(await contents()).toEqual(before);
     expect(await siblingDatabases()).toEqual([]);
   });
@@ -279,13 +309,19 @@ describe('astra rollback', () => {
     const bytes = readFileSync(join(backupDir, `${backupId}.dump`));
     bytes[100] = (bytes[100] ?? 0) ^ 0xff;
     writeFileSync(join(backupDir, `${newerId}.dump`), bytes, { mode: 0o600 });
-    writeFileSync(join(backupDir, `${newerId}.json`), JSON.stringify({ ...manifest, id: newerId, archive: `${newerId}.dump`, createdAt: new Date(Date.now() + 60_000).toISOString() }), { mode: 0o600 });
+    writeFileSync(
+      join(backupDir, `${newerId}.json`),
+      JSON.stringify({ ...manifest, id: newerId, archive: `${newerId}.dump`, createdAt: new Date(Date.now() + 60_000).toISOString() }),
+      { mode: 0o600 },
+    );
 
     const before = await contents();
     const result = await run('rollback', '--to', '1.0.0');
     expect(result.exitCode).toBe(1);
     expect(result.stderr).toContain(`Backup ${newerId} failed verification, so it is not restored: checksum:`);
-    expect(result.stderr).toContain(`An older backup of that release, ${backupId} (taken ${manifest.createdAt}), passes verification: astra rollback --backup ${backupId} restores it`);
+    expect(result.stderr).toContain(
+      `An older backup of that release, ${backupId} (taken ${manifest.createdAt}), passes verification: astra rollback --backup ${backupId} restores it`,
+    );
     expect(await contents()).toEqual(before);
     expect(await siblingDatabases()).toEqual([]);
 
@@ -294,4 +330,3 @@ describe('astra rollback', () => {
     expect(await contents()).toEqual(atBackup);
   });
 });
-

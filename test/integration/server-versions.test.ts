@@ -160,7 +160,10 @@ describe.runIf(serverPackagesFit)('doctor on a PostgreSQL major outside 13 to 17
     it('warns that the server is newer than astra is tested with', async () => {
       const doctor = await astra(['doctor', '--json'], { env: { DATABASE_URL: server.url } });
       const check = (JSON.parse(doctor.stdout).checks as { id: string }[]).find((entry) => entry.id === 'server-version');
-      expect(check).toMatchObject({ status: 'warn', detail: expect.stringMatching(/^PostgreSQL 18\.\d+ is newer than the versions astra is tested with \(13 to 17\): not tested$/) });
+      expect(check).toMatchObject({
+        status: 'warn',
+        detail: expect.stringMatching(/^PostgreSQL 18\.\d+ is newer than the versions astra is tested with \(13 to 17\): not tested$/),
+      });
     });
   });
 });

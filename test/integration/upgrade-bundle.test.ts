@@ -40,23 +40,26 @@ describe('upgrading with the shipped bundle', () => {
     expect(JSON.parse(doctor.stdout).ok).toBe(true);
   });
 
-  it.each(releases.slice(0, -1).map((release) => release.metadata.version))('takes a database at %s to the package version, through the required stops', async (from) => {
-    const release = releases.find((candidate) => candidate.metadata.version === from)!;
-    const lastMigration = parseMigrationFileName(release.metadata.migrations.at(-1)!.file)!.version;
-    expect((await run('migrate', 'up', '--to', String(lastMigration))).exitCode).toBe(0);
-    expect(await databaseVersion()).toBe(from);
+  it.each(releases.slice(0, -1).map((release) => release.metadata.version))(
+    'takes a database at %s to the package version, through the required stops',
+    async (from) => {
+      const release = releases.find((candidate) => candidate.metadata.version === from)!;
+      const lastMigration = parseMigrationFileName(release.metadata.migrations.at(-1)!.file)!.version;
+      expect((await run('migrate', 'up', '--to', String(lastMigration))).exitCode).toBe(0);
+      expect(await databaseVersion()).toBe(from);
 
-    const stop = releases.find((candidate) => candidate.metadata.upgrade_from && semver.lt(from, candidate.metadata.upgrade_from))?.metadata.upgrade_from;
-    if (stop) {
-      const refused = await run('upgrade', '--yes', '--allow-breaking');
-      expect(refused.exitCode).toBe(1);
-      expect(refused.stderr).toContain(`astra upgrade --to ${stop}, then astra upgrade --to ${latest}`);
-      const toStop = await run('upgrade', '--to', stop, '--yes', '--allow-breaking');
-      expect(toStop.exitCode, toStop.stderr).toBe(0);
-      expect(await databaseVersion()).toBe(stop);
-    }
-    const result = await run('upgrade', '--yes', '--allow-breaking');
-    expect(result.exitCode, result.stderr).toBe(0);
-    expect(await databaseVersion()).toBe(latest);
-  });
+      const stop = releases.find((candidate) => candidate.metadata.upgrade_from && semver.lt(from, candidate.metadata.upgrade_from))?.metadata.upgrade_from;
+      if (stop) {
+        const refused = await run('upgrade', '--yes', '--allow-breaking');
+        expect(refused.exitCode).toBe(1);
+        expect(refused.stderr).toContain(`astra upgrade --to ${stop}, then astra upgrade --to ${latest}`);
+        const toStop = await run('upgrade', '--to', stop, '--yes', '--allow-breaking');
+        expect(toStop.exitCode, toStop.stderr).toBe(0);
+        expect(await databaseVersion()).toBe(stop);
+      }
+      const result = await run('upgrade', '--yes', '--allow-breaking');
+      expect(result.exitCode, result.stderr).toBe(0);
+      expect(await databaseVersion()).toBe(latest);
+    },
+  );
 });

@@ -23,7 +23,15 @@ afterEach(async () => {
 const app = join(fixturesDir, 'upgrade-app');
 const failing = join(fixturesDir, 'upgrade-failing');
 /** The CLI's arguments for `bundle` (a folder with migrations/ and release-notes/), the test's backup folder, then `args`. */
-const onBundle = (bundle: string, args: string[]) => ['--migrations-dir', join(bundle, 'migrations'), '--release-notes-dir', join(bundle, 'release-notes'), '--backup-dir', backupDir, ...args];
+const onBundle = (bundle: string, args: string[]) => [
+  '--migrations-dir',
+  join(bundle, 'migrations'),
+  '--release-notes-dir',
+  join(bundle, 'release-notes'),
+  '--backup-dir',
+  backupDir,
+  ...args,
+];
 function run(bundle: string, ...args: string[]) {
   return astra(onBundle(bundle, args), { env: { DATABASE_URL: db.url } });
 }
@@ -36,7 +44,10 @@ async function snapshot(): Promise<string> {
     env: { PGHOST: server.host, PGPORT: String(server.port), PGUSER: server.user, PGPASSWORD: server.password, PGDATABASE: db.name },
   });
   const ledger = await db.query('SELECT version, checksum, dirty FROM astra_migrations ORDER BY version').catch(() => []);
-  return `${stdout.split('\n').filter((line) => !/^\\(un)?restrict|^-- Dumped/.test(line)).join('\n')}\n${JSON.stringify(ledger)}`;
+  return `${stdout
+    .split('\n')
+    .filter((line) => !/^\\(un)?restrict|^-- Dumped/.test(line))
+    .join('\n')}\n${JSON.stringify(ledger)}`;
 }
 
 /** Starts the CLI on `bundle` like run(), for a test that signals it while it runs. */
@@ -137,7 +148,11 @@ describe('astra upgrade', () => {
 
       const blocked = await run(app, 'upgrade', '--to', '1.1.0', '--yes', '--long-transaction', '1s');
       expect(blocked.exitCode).toBe(1);
-      expect(blocked.stderr).toMatch(new RegExp(`The pre-upgrade checklist failed \\(long-transactions\\): pid ${pid} \\(shop-worker, idle in transaction\\) has held a lock on posts for \\d+s; nothing was changed`));
+      expect(blocked.stderr).toMatch(
+        new RegExp(
+          `The pre-upgrade checklist failed \\(long-transactions\\): pid ${pid} \\(shop-worker, idle in transaction\\) has held a lock on posts for \\d+s; nothing was changed`,
+        ),
+      );
       expect(blocked.stderr).toContain('pg_terminate_backend');
       expect(await snapshot()).toBe(before);
       expect(backups()).toEqual(backupsBefore);
@@ -155,7 +170,9 @@ describe('astra upgrade', () => {
   it('a failing migration rolls back to the backup: schema and rows equal the pre-upgrade state, exit 1', async () => {
     expect((await run(failing, 'upgrade', '--to', '1.0.0', '--yes')).exitCode).toBe(0);
     await db.query("INSERT INTO users (id, email) VALUES ('00000000-0000-0000-0000-000000000001', 'a@example.com')");
-    await db.query("INSERT INTO posts (user_id, body) VALUES ('00000000-0000-0000-0000-000000000001', 'same'), ('00000000-0000-0000-0000-000000000001', 'same')");
+    await db.query(
+      "INSERT INTO posts (user_id, body) VALUES ('00000000-0000-0000-0000-000000000001', 'same'), ('00000000-0000-0000-0000-000000000001', 'same')",
+    );
     const before = await snapshot();
 
     const result = await run(failing, 'upgrade', '--yes');
@@ -171,7 +188,9 @@ describe('the run lock of a failed upgrade', () => {
   it('is held by one session from the backup through the automatic rollback, so no other run gets in between', async () => {
     expect((await run(failing, 'upgrade', '--to', '1.0.0', '--yes')).exitCode).toBe(0);
     await db.query("INSERT INTO users (id, email) VALUES ('00000000-0000-0000-0000-000000000001', 'a@example.com')");
-    await db.query("INSERT INTO posts (user_id, body) VALUES ('00000000-0000-0000-0000-000000000001', 'same'), ('00000000-0000-0000-0000-000000000001', 'same')");
+    await db.query(
+      "INSERT INTO posts (user_id, body) VALUES ('00000000-0000-0000-0000-000000000001', 'same'), ('00000000-0000-0000-0000-000000000001', 'same')",
+    );
     const before = await snapshot();
 
     // Watches, from the postgres database, which sessions hold astra's lock on this database (or on it renamed aside).
@@ -237,7 +256,9 @@ describe('Ctrl-C during an upgrade', () => {
     child.kill('SIGINT');
     const result = await child;
     expect(result.exitCode).toBe(1);
-    expect(String(result.stderr)).toContain('Stopped at a safe point as asked: migration(s) 1, 2 were applied; the database is at migration 002-slow-step.sql.');
+    expect(String(result.stderr)).toContain(
+      'Stopped at a safe point as asked: migration(s) 1, 2 were applied; the database is at migration 002-slow-step.sql.',
+    );
     expect(await ledgerVersions(db)).toEqual([1, 2]);
     expect(await db.query("SELECT 1 FROM pg_class WHERE relname = 'third_step'")).toHaveLength(0);
     expect(String(result.stderr).match(/Interrupted \(SIGINT\):/g)).toEqual(['Interrupted (SIGINT):']);
@@ -254,7 +275,9 @@ describe('Ctrl-C during an upgrade', () => {
     const stderr = String(result.stderr);
     expect(stderr.match(/Interrupted \(SIGINT\):/g)).toEqual(['Interrupted (SIGINT):']);
     expect(stderr).toContain('Interrupted (SIGINT): stopping the rollback and undoing what it started');
-    expect(stderr).toMatch(/Restoring backup (\S+) failed too, changing nothing: Interrupted \(SIGINT\) while \S+ was being rolled back to backup \1: the restore was stopped and \S+ dropped; \S+ is as it was and accepts connections\. Migration\(s\) 3, 4 were applied\./);
+    expect(stderr).toMatch(
+      /Restoring backup (\S+) failed too, changing nothing: Interrupted \(SIGINT\) while \S+ was being rolled back to backup \1: the restore was stopped and \S+ dropped; \S+ is as it was and accepts connections\. Migration\(s\) 3, 4 were applied\./,
+    );
     expect(stderr).toMatch(/fix: Once the cause is fixed, restore the backup with astra rollback --to 1\.0\.0 --backup \S+\./);
     expect(await ledgerVersions(db)).toEqual([1, 2, 3, 4]);
     expect(await db.query("SELECT datname FROM pg_database WHERE starts_with(datname, $1 || '__')", [db.name])).toEqual([]);
@@ -271,7 +294,9 @@ describe('Ctrl-C during an upgrade', () => {
     const stderr = String(result.stderr);
     expect(stderr.match(/Interrupted \(SIGINT\):/g)).toEqual(['Interrupted (SIGINT):']);
     expect(stderr).toContain('Interrupted (SIGINT): stopping the backup; no migration will be applied');
-    expect(stderr).toMatch(/The upgrade failed during backup: Interrupted \(SIGINT\) while backup \S+ was being taken: the partial archive was removed and no backup was recorded/);
+    expect(stderr).toMatch(
+      /The upgrade failed during backup: Interrupted \(SIGINT\) while backup \S+ was being taken: the partial archive was removed and no backup was recorded/,
+    );
     expect(stderr).toContain('fix: Run astra upgrade again when ready.');
     expect(await snapshot()).toBe(before);
     expect(backups()).toEqual(backupsBefore);

@@ -12,7 +12,8 @@ export const blockingTableScan: Rule = {
   run(context) {
     return context.effects.flatMap((effect) => {
       if (!(effect.rewrite || effect.scan) || effect.lock === null) return [];
-      const blocks = effect.lock === 'ACCESS EXCLUSIVE' ? 'reads and writes' : ['SHARE', 'SHARE ROW EXCLUSIVE', 'EXCLUSIVE'].includes(effect.lock) ? 'writes' : undefined;
+      const blocks =
+        effect.lock === 'ACCESS EXCLUSIVE' ? 'reads and writes' : ['SHARE', 'SHARE ROW EXCLUSIVE', 'EXCLUSIVE'].includes(effect.lock) ? 'writes' : undefined;
       if (!blocks) return [];
       return blockingHit(
         context,

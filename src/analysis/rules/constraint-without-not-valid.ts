@@ -20,7 +20,9 @@ export const constraintWithoutNotValid: Rule = {
       }
       if (command.subtype === 'AT_AddColumn') {
         const definition = nodeOf(command.def, 'ColumnDef');
-        return columnConstraintsOf(definition).flatMap((constraint) => constraintHit(context, alter.table, constraint, `ADD COLUMN ${String(definition?.colname)}`));
+        return columnConstraintsOf(definition).flatMap((constraint) =>
+          constraintHit(context, alter.table, constraint, `ADD COLUMN ${String(definition?.colname)}`),
+        );
       }
       if (command.subtype === 'AT_ValidateConstraint') return validatedTooSoon(context, alter.table, String(command.name));
       return [];

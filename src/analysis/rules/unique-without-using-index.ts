@@ -23,11 +23,19 @@ export const uniqueWithoutUsingIndex: Rule = {
 };
 
 function constraintHit(context: RuleContext, table: string, constraint: Node): RuleHit[] {
-  const kind = constraint.contype === 'CONSTR_PRIMARY' ? 'PRIMARY KEY' : constraint.contype === 'CONSTR_UNIQUE' ? 'UNIQUE' : constraint.contype === 'CONSTR_EXCLUSION' ? 'EXCLUDE' : undefined;
+  const kind =
+    constraint.contype === 'CONSTR_PRIMARY'
+      ? 'PRIMARY KEY'
+      : constraint.contype === 'CONSTR_UNIQUE'
+        ? 'UNIQUE'
+        : constraint.contype === 'CONSTR_EXCLUSION'
+          ? 'EXCLUDE'
+          : undefined;
   if (!kind) return [];
   if (typeof constraint.indexname === 'string') {
     const index = context.schema.index(constraint.indexname, table);
-    const nullable = kind === 'PRIMARY KEY' && (index?.columns ?? []).length > 0 && index!.columns.some((column) => !context.schema.column(table, column)?.notNull);
+    const nullable =
+      kind === 'PRIMARY KEY' && (index?.columns ?? []).length > 0 && index!.columns.some((column) => !context.schema.column(table, column)?.notNull);
     if (!nullable) return [];
     return blockingHit(
       context,

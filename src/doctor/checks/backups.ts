@@ -16,19 +16,27 @@ export interface BackupsView {
 
 const age = (backup: BackupSummary, now: Date) => formatAge(now.getTime() - backup.createdAt.getTime());
 
-
 /** Decides on the age of the newest verified backup of the database. */
 export function judgeBackups(view: BackupsView): CheckOutcome {
   const create = 'astra backup create';
   const unreadableNote =
-    view.unreadable.length > 0 ? `; ${view.unreadable.length} manifest(s) could not be read: ${view.unreadable.map((entry) => `${entry.file} (${entry.problem})`).join(', ')}` : '';
+    view.unreadable.length > 0
+      ? `; ${view.unreadable.length} manifest(s) could not be read: ${view.unreadable.map((entry) => `${entry.file} (${entry.problem})`).join(', ')}`
+      : '';
   const newest = view.backups[0];
   if (!newest) {
-    return { status: 'warn', detail: `no backup of database "${view.databaseName}" in ${view.backupDir}${unreadableNote}`, fix: `Take one: ${create}, then astra backup verify <id> (keep --backup-dir pointing at ${view.backupDir}).` };
+    return {
+      status: 'warn',
+      detail: `no backup of database "${view.databaseName}" in ${view.backupDir}${unreadableNote}`,
+      fix: `Take one: ${create}, then astra backup verify <id> (keep --backup-dir pointing at ${view.backupDir}).`,
+    };
   }
   const verified = view.backups.find((backup) => backup.verification?.ok === true);
   if (!verified) {
-    const failed = newest.verification && !newest.verification.ok ? `, and its verification failed (${newest.verification.failedChecks.join(', ') || 'see astra backup verify'})` : ', never verified';
+    const failed =
+      newest.verification && !newest.verification.ok
+        ? `, and its verification failed (${newest.verification.failedChecks.join(', ') || 'see astra backup verify'})`
+        : ', never verified';
     return {
       status: 'warn',
       detail: `${view.backups.length} backup(s) of "${view.databaseName}" but none verified: the newest, ${newest.id}, is ${age(newest, view.now)} old${failed}${unreadableNote}`,
@@ -45,7 +53,11 @@ export function judgeBackups(view: BackupsView): CheckOutcome {
     };
   }
   if (unreadableNote) {
-    return { status: 'warn', detail: `newest verified backup ${verified.id}, ${age(verified, view.now)} old${unreadableNote}`, fix: 'Remove or repair the manifests named; a backup without a readable manifest cannot be restored by astra.' };
+    return {
+      status: 'warn',
+      detail: `newest verified backup ${verified.id}, ${age(verified, view.now)} old${unreadableNote}`,
+      fix: 'Remove or repair the manifests named; a backup without a readable manifest cannot be restored by astra.',
+    };
   }
   return { status: 'ok', detail: `newest verified backup ${verified.id}, ${age(verified, view.now)} old${newerUnverified}` };
 }

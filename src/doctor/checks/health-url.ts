@@ -3,7 +3,8 @@ import { errorMessage } from '../../errors.js';
 import type { CheckOutcome, DoctorCheck, DoctorInput } from '../types.js';
 
 /** What asking the application gave. */
-export type HealthAnswer = { kind: 'status'; status: number; statusText: string; ms: number } | { kind: 'timeout'; ms: number } | { kind: 'error'; message: string };
+export type HealthAnswer =
+  { kind: 'status'; status: number; statusText: string; ms: number } | { kind: 'timeout'; ms: number } | { kind: 'error'; message: string };
 
 export function judgeHealthAnswer(url: string, answer: HealthAnswer): CheckOutcome {
   const fix = 'Check the application: its logs, that it is running, and that it can reach the database; then run astra doctor again.';

@@ -72,7 +72,10 @@ export function judgeMigrations(migrations: Migration[], rows: LedgerRow[]): Che
 
   if (findings.length === 0) {
     const applied = of('applied');
-    return { status: 'ok', detail: applied.length === 0 ? 'no migrations to apply' : `${applied.length} applied, none pending (newest ${applied.at(-1)?.version})` };
+    return {
+      status: 'ok',
+      detail: applied.length === 0 ? 'no migrations to apply' : `${applied.length} applied, none pending (newest ${applied.at(-1)?.version})`,
+    };
   }
   return {
     status: findings.some((finding) => finding.status === 'fail') ? 'fail' : 'warn',

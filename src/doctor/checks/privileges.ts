@@ -47,7 +47,10 @@ export function judgePrivileges(role: RolePrivileges): CheckOutcome {
     });
   }
   if (problems.length === 0) {
-    return { status: 'ok', detail: `"${role.user}" may create in schema "${role.schema}" and ${role.superuser ? 'is a superuser' : `has CREATEDB and owns database "${role.database}"`}` };
+    return {
+      status: 'ok',
+      detail: `"${role.user}" may create in schema "${role.schema}" and ${role.superuser ? 'is a superuser' : `has CREATEDB and owns database "${role.database}"`}`,
+    };
   }
   return {
     status: problems.some((problem) => problem.status === 'fail') ? 'fail' : 'warn',
@@ -58,7 +61,15 @@ export function judgePrivileges(role: RolePrivileges): CheckOutcome {
 
 async function run(input: DoctorInput): Promise<CheckOutcome> {
   const db = await input.database();
-  const { rows } = await db.query<{ user: string; schema: string | null; can_create: boolean | null; createdb: boolean; superuser: boolean; database: string; owner: boolean }>(
+  const { rows } = await db.query<{
+    user: string;
+    schema: string | null;
+    can_create: boolean | null;
+    createdb: boolean;
+    superuser: boolean;
+    database: string;
+    owner: boolean;
+  }>(
     `SELECT current_user AS user, current_schema() AS schema,
             CASE WHEN current_schema() IS NULL THEN NULL ELSE has_schema_privilege(current_schema(), 'CREATE') END AS can_create,
             r.rolcreatedb AS createdb, r.rolsuper AS superuser,

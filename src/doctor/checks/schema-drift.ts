@@ -74,7 +74,8 @@ function describe(finding: DriftFinding): string {
 /** Turns findings into the report line; the fix names the statements that made what is gone. */
 export function judgeDrift(findings: DriftFinding[], expected: ExpectedSchema): CheckOutcome {
   if (findings.length === 0) {
-    if (expected.tables.size === 0 && expected.indexes.size === 0) return { status: 'ok', detail: 'nothing to compare: the applied migrations made no tables or indexes' };
+    if (expected.tables.size === 0 && expected.indexes.size === 0)
+      return { status: 'ok', detail: 'nothing to compare: the applied migrations made no tables or indexes' };
     const columns = [...expected.tables.values()].reduce((sum, table) => sum + table.columns.size, 0);
     const count = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
     return {
@@ -83,8 +84,15 @@ export function judgeDrift(findings: DriftFinding[], expected: ExpectedSchema): 
     };
   }
   const files = [...new Set(findings.map((finding) => finding.origin.file))];
-  const indexStatements = [...new Set(findings.filter((finding) => finding.kind === 'index' && finding.problem === 'missing').map((finding) => `${oneLine(finding.origin.statement, 300)};`))];
-  const rebuild = indexStatements.length > 0 ? ` Rebuild the missing ${indexStatements.length === 1 ? 'index' : 'indexes'} (CONCURRENTLY on a busy table): ${indexStatements.join(' ')}` : '';
+  const indexStatements = [
+    ...new Set(
+      findings.filter((finding) => finding.kind === 'index' && finding.problem === 'missing').map((finding) => `${oneLine(finding.origin.statement, 300)};`),
+    ),
+  ];
+  const rebuild =
+    indexStatements.length > 0
+      ? ` Rebuild the missing ${indexStatements.length === 1 ? 'index' : 'indexes'} (CONCURRENTLY on a busy table): ${indexStatements.join(' ')}`
+      : '';
   return {
     status: 'fail',
     detail: `${findings.length} ${findings.length === 1 ? 'object' : 'objects'} the applied migrations made ${findings.length === 1 ? 'is' : 'are'} gone or changed: ${findings.map(describe).join('; ')}`,
@@ -100,7 +108,11 @@ async function run(input: DoctorInput): Promise<CheckOutcome> {
   try {
     migrations = await input.migrations();
   } catch (error) {
-    return { status: 'fail', detail: `skipped: the migrations could not be read (${(error as Error).message})`, fix: 'Fix the migrations folder first (see the migrations check).' };
+    return {
+      status: 'fail',
+      detail: `skipped: the migrations could not be read (${(error as Error).message})`,
+      fix: 'Fix the migrations folder first (see the migrations check).',
+    };
   }
   const { rows } = await db.query<{ schema: string | null }>('SELECT current_schema() AS schema');
   const defaultSchema = rows[0]?.schema ?? 'public';

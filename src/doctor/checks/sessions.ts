@@ -21,7 +21,9 @@ const what = (session: Session) => (session.query ? ` (${oneLine(session.query, 
 export function judgeSessions(sessions: Session[], longTransactionMs = LONG_TRANSACTION_MS): CheckOutcome {
   const waiting = sessions.filter((session) => session.waitingOnLock);
   const idle = sessions.filter((session) => session.state?.startsWith('idle in transaction'));
-  const long = sessions.filter((session) => !idle.includes(session) && !waiting.includes(session) && session.transactionMs !== null && session.transactionMs > longTransactionMs);
+  const long = sessions.filter(
+    (session) => !idle.includes(session) && !waiting.includes(session) && session.transactionMs !== null && session.transactionMs > longTransactionMs,
+  );
   const parts: string[] = [];
   if (waiting.length > 0) {
     parts.push(
@@ -30,12 +32,21 @@ export function judgeSessions(sessions: Session[], longTransactionMs = LONG_TRAN
         .join(', ')}`,
     );
   }
-  if (idle.length > 0) parts.push(`idle in transaction: ${idle.map((session) => `pid ${session.pid} for ${formatAge(session.transactionMs ?? 0)}${what(session)}`).join(', ')}`);
+  if (idle.length > 0)
+    parts.push(`idle in transaction: ${idle.map((session) => `pid ${session.pid} for ${formatAge(session.transactionMs ?? 0)}${what(session)}`).join(', ')}`);
   if (long.length > 0) {
-    parts.push(`transactions open over ${formatAge(longTransactionMs)}: ${long.map((session) => `pid ${session.pid} for ${formatAge(session.transactionMs ?? 0)}${what(session)}`).join(', ')}`);
+    parts.push(
+      `transactions open over ${formatAge(longTransactionMs)}: ${long.map((session) => `pid ${session.pid} for ${formatAge(session.transactionMs ?? 0)}${what(session)}`).join(', ')}`,
+    );
   }
-  if (parts.length === 0) return { status: 'ok', detail: `${sessions.length} other ${sessions.length === 1 ? 'session' : 'sessions'}, none waiting on a lock or holding a transaction open` };
-  const culprits = [...new Set([...waiting.flatMap((session) => session.blockedBy), ...idle.map((session) => session.pid), ...long.map((session) => session.pid)])].sort((a, b) => a - b);
+  if (parts.length === 0)
+    return {
+      status: 'ok',
+      detail: `${sessions.length} other ${sessions.length === 1 ? 'session' : 'sessions'}, none waiting on a lock or holding a transaction open`,
+    };
+  const culprits = [
+    ...new Set([...waiting.flatMap((session) => session.blockedBy), ...idle.map((session) => session.pid), ...long.map((session) => session.pid)]),
+  ].sort((a, b) => a - b);
   return {
     status: 'warn',
     detail: `${parts.join('; ')}. A migration would queue behind these and stall every session after it`,
@@ -45,7 +56,14 @@ export function judgeSessions(sessions: Session[], longTransactionMs = LONG_TRAN
 
 async function run(input: DoctorInput): Promise<CheckOutcome> {
   const db = await input.database();
-  const { rows } = await db.query<{ pid: number; state: string | null; transaction_ms: number | null; waiting: boolean; blocked_by: number[]; query: string | null }>(
+  const { rows } = await db.query<{
+    pid: number;
+    state: string | null;
+    transaction_ms: number | null;
+    waiting: boolean;
+    blocked_by: number[];
+    query: string | null;
+  }>(
     `SELECT pid, state,
             (extract(epoch FROM clock_timestamp() - xact_start) * 1000)::float8 AS transaction_ms,
             coalesce(wait_event_type = 'Lock', false) AS waiting,
@@ -56,7 +74,14 @@ async function run(input: DoctorInput): Promise<CheckOutcome> {
       ORDER BY pid`,
   );
   return judgeSessions(
-    rows.map((row) => ({ pid: row.pid, state: row.state, transactionMs: row.transaction_ms, waitingOnLock: row.waiting, blockedBy: row.blocked_by ?? [], query: row.query })),
+    rows.map((row) => ({
+      pid: row.pid,
+      state: row.state,
+      transactionMs: row.transaction_ms,
+      waitingOnLock: row.waiting,
+      blockedBy: row.blocked_by ?? [],
+      query: row.query,
+    })),
   );
 }
 

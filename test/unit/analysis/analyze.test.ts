@@ -70,7 +70,9 @@ describe('with database facts', () => {
 
   it('calls a blocking statement on a table of at most 10,000 rows safe, and says why', () => {
     const small = analyzeSql('ALTER TABLE orders ALTER COLUMN total SET NOT NULL;', [], { database: facts(500) });
-    expect(small.findings).toEqual([expect.objectContaining({ rule: 'set-not-null', verdict: 'safe', message: expect.stringContaining('orders holds about 500 rows') })]);
+    expect(small.findings).toEqual([
+      expect.objectContaining({ rule: 'set-not-null', verdict: 'safe', message: expect.stringContaining('orders holds about 500 rows') }),
+    ]);
     expect(small.verdict).toBe('safe');
     const large = analyzeSql('ALTER TABLE orders ALTER COLUMN total SET NOT NULL;', [], { database: facts(2_000_000) });
     expect(large.findings).toEqual([expect.objectContaining({ rule: 'set-not-null', verdict: 'breaking' })]);
@@ -79,7 +81,9 @@ describe('with database facts', () => {
   it('uses the column types and function volatility the database gives', () => {
     expect(analyzeSql('ALTER TABLE orders ALTER COLUMN code TYPE varchar(40);').findings.map((finding) => finding.rule)).toEqual(['column-type-rewrite']);
     expect(analyzeSql('ALTER TABLE orders ALTER COLUMN code TYPE varchar(40);', [], { database: facts(2_000_000) }).findings).toEqual([]);
-    expect(analyzeSql('ALTER TABLE orders ADD COLUMN IF NOT EXISTS tag text DEFAULT make_code();').findings.map((finding) => finding.rule)).toEqual(['volatile-default']);
+    expect(analyzeSql('ALTER TABLE orders ADD COLUMN IF NOT EXISTS tag text DEFAULT make_code();').findings.map((finding) => finding.rule)).toEqual([
+      'volatile-default',
+    ]);
     expect(analyzeSql('ALTER TABLE orders ADD COLUMN IF NOT EXISTS tag text DEFAULT make_code();', [], { database: facts(2_000_000) }).findings).toEqual([]);
   });
 
@@ -91,15 +95,31 @@ describe('with database facts', () => {
 describe('the statements as they run', () => {
   it('lists each with its effects, the moved index last and outside the transaction', () => {
     const analysis = analyzeSql('CREATE INDEX IF NOT EXISTS orders_total_idx ON orders (total);\nALTER TABLE orders ADD COLUMN IF NOT EXISTS note text;');
-    expect(analysis.statements.map((statement) => [statement.line, statement.text, statement.outsideTransaction, statement.movedOutside, statement.effects.map((effect) => [effect.table, effect.lock, effect.rewrite, effect.scan])])).toEqual([
+    expect(
+      analysis.statements.map((statement) => [
+        statement.line,
+        statement.text,
+        statement.outsideTransaction,
+        statement.movedOutside,
+        statement.effects.map((effect) => [effect.table, effect.lock, effect.rewrite, effect.scan]),
+      ]),
+    ).toEqual([
       [2, 'ALTER TABLE orders ADD COLUMN IF NOT EXISTS note text', undefined, false, [['orders', 'ACCESS EXCLUSIVE', false, false]]],
-      [1, 'CREATE INDEX CONCURRENTLY IF NOT EXISTS orders_total_idx ON orders (total)', 'CREATE INDEX CONCURRENTLY', true, [['orders', 'SHARE UPDATE EXCLUSIVE', false, true]]],
+      [
+        1,
+        'CREATE INDEX CONCURRENTLY IF NOT EXISTS orders_total_idx ON orders (total)',
+        'CREATE INDEX CONCURRENTLY',
+        true,
+        [['orders', 'SHARE UPDATE EXCLUSIVE', false, true]],
+      ],
     ]);
     expect(analysis.verdict).toBe('safe');
   });
 
   it('rewrites the table for any default before PostgreSQL 11', () => {
-    expect(analyzeSql("ALTER TABLE orders ADD COLUMN IF NOT EXISTS state text DEFAULT 'new';", [], { serverMajor: 10 }).findings.map((finding) => finding.rule)).toEqual(['volatile-default']);
+    expect(
+      analyzeSql("ALTER TABLE orders ADD COLUMN IF NOT EXISTS state text DEFAULT 'new';", [], { serverMajor: 10 }).findings.map((finding) => finding.rule),
+    ).toEqual(['volatile-default']);
   });
 });
 
@@ -115,7 +135,8 @@ describe('statements already in the form astra runs', () => {
   it('are judged the same, and a wrapper is only blamed for CONCURRENTLY the file writes', async () => {
     const { rewriteForConcurrency } = await import('../../../src/analysis/concurrency.js');
     const { parseStatements } = await import('../../../src/migrations/parse.js');
-    const sql = 'BEGIN;\nCREATE INDEX IF NOT EXISTS orders_total_idx ON orders (total);\nCREATE INDEX CONCURRENTLY IF NOT EXISTS orders_note_idx ON orders (note);\nCOMMIT;';
+    const sql =
+      'BEGIN;\nCREATE INDEX IF NOT EXISTS orders_total_idx ON orders (total);\nCREATE INDEX CONCURRENTLY IF NOT EXISTS orders_note_idx ON orders (note);\nCOMMIT;';
     const { analyzeMigrations } = await import('../../../src/analysis/analyze.js');
     const [asParsed] = analyzeMigrations([{ file: 'm.sql', sql, statements: parseStatements(sql, 'm.sql') }]);
     const [asRun] = analyzeMigrations([{ file: 'm.sql', sql, statements: rewriteForConcurrency(parseStatements(sql, 'm.sql')) }]);

@@ -45,11 +45,31 @@ DROP INDEX x_idx, y_idx;`;
   });
 
   it.each([
-    ['names the index', 'CREATE INDEX IF NOT EXISTS items_code_idx ON items (code);\nCOMMENT ON INDEX items_code_idx IS $$x$$;', 'names the index items_code_idx'],
-    ['drops a column of its table', 'CREATE INDEX IF NOT EXISTS items_code_idx ON items (code);\nALTER TABLE items DROP COLUMN code;', 'drops, renames or retypes items'],
-    ['relies on uniqueness through ON CONFLICT', 'CREATE UNIQUE INDEX IF NOT EXISTS items_code_key ON items (code);\nINSERT INTO items (code) VALUES ($$a$$) ON CONFLICT (code) DO NOTHING;', 'relies on the unique index'],
-    ['relies on uniqueness through a foreign key', 'CREATE UNIQUE INDEX IF NOT EXISTS items_code_key ON items (code);\nCREATE TABLE IF NOT EXISTS tags (code text REFERENCES items (code));', 'relies on the unique index'],
-    ['runs SQL lint cannot read', "CREATE INDEX IF NOT EXISTS items_code_idx ON items (code);\nDO $$ BEGIN EXECUTE 'SELECT ' || 1; END $$;", 'SQL lint cannot read'],
+    [
+      'names the index',
+      'CREATE INDEX IF NOT EXISTS items_code_idx ON items (code);\nCOMMENT ON INDEX items_code_idx IS $$x$$;',
+      'names the index items_code_idx',
+    ],
+    [
+      'drops a column of its table',
+      'CREATE INDEX IF NOT EXISTS items_code_idx ON items (code);\nALTER TABLE items DROP COLUMN code;',
+      'drops, renames or retypes items',
+    ],
+    [
+      'relies on uniqueness through ON CONFLICT',
+      'CREATE UNIQUE INDEX IF NOT EXISTS items_code_key ON items (code);\nINSERT INTO items (code) VALUES ($$a$$) ON CONFLICT (code) DO NOTHING;',
+      'relies on the unique index',
+    ],
+    [
+      'relies on uniqueness through a foreign key',
+      'CREATE UNIQUE INDEX IF NOT EXISTS items_code_key ON items (code);\nCREATE TABLE IF NOT EXISTS tags (code text REFERENCES items (code));',
+      'relies on the unique index',
+    ],
+    [
+      'runs SQL lint cannot read',
+      "CREATE INDEX IF NOT EXISTS items_code_idx ON items (code);\nDO $$ BEGIN EXECUTE 'SELECT ' || 1; END $$;",
+      'SQL lint cannot read',
+    ],
   ])('keeps the build in the transaction when a later statement %s, and says why', (_case, sql, why) => {
     const result = plan(sql);
     expect(result.statements.map((statement) => statement.text)).toEqual(parseStatements(sql, 'm.sql').map((statement) => statement.text));
@@ -77,7 +97,10 @@ describe('insertAfterKeyword', () => {
 describe('rewriteForConcurrency applied twice', () => {
   it('changes nothing the second time', () => {
     const once = rewriteForConcurrency(
-      parseStatements('CREATE INDEX IF NOT EXISTS a_x_idx ON a (x);\nCREATE INDEX IF NOT EXISTS a_y_idx ON a (y);\nCOMMENT ON INDEX a_y_idx IS $$y$$;\nREINDEX TABLE b;', 'm.sql'),
+      parseStatements(
+        'CREATE INDEX IF NOT EXISTS a_x_idx ON a (x);\nCREATE INDEX IF NOT EXISTS a_y_idx ON a (y);\nCOMMENT ON INDEX a_y_idx IS $$y$$;\nREINDEX TABLE b;',
+        'm.sql',
+      ),
     );
     expect(rewriteForConcurrency(once)).toEqual(once);
   });

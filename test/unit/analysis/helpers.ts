@@ -9,7 +9,11 @@ await loadParser();
 
 /** Analyses `sql` as one migration, after `earlier` migrations (each a SQL text). Returns the last migration's analysis. */
 export function analyzeSql(sql: string, earlier: string[] = [], options: AnalysisOptions = {}): MigrationAnalysis {
-  const sources = [...earlier, sql].map((text, index) => ({ file: `00${index + 1}-case.sql`, sql: text, statements: parseStatements(text, `00${index + 1}-case.sql`) }));
+  const sources = [...earlier, sql].map((text, index) => ({
+    file: `00${index + 1}-case.sql`,
+    sql: text,
+    statements: parseStatements(text, `00${index + 1}-case.sql`),
+  }));
   return analyzeMigrations(sources, options).at(-1)!;
 }
 

@@ -22,7 +22,10 @@ describe('labelViolations', () => {
   it('accepts a breaking label, an unlisted migration, and an acknowledged finding', () => {
     expect(labelViolations([breaking], [release([{ file: '036-rename.sql', safety: 'breaking', reason: 'renames a column' }])])).toEqual([]);
     expect(labelViolations([breaking], [release([{ file: '037-other.sql', safety: 'safe' }])])).toEqual([]);
-    const acknowledged = { ...analyzeSql('-- astra:allow rename-column no version reads it\nALTER TABLE accounts RENAME COLUMN name TO full_name;'), file: '036-rename.sql' };
+    const acknowledged = {
+      ...analyzeSql('-- astra:allow rename-column no version reads it\nALTER TABLE accounts RENAME COLUMN name TO full_name;'),
+      file: '036-rename.sql',
+    };
     expect(labelViolations([acknowledged], [release([{ file: '036-rename.sql', safety: 'safe' }])])).toEqual([]);
   });
 

@@ -4,8 +4,8 @@ import { quoteLiteral } from '../../../src/db/quote.js';
 
 describe('settingValueSql', () => {
   it('quotes a plain value as one literal', () => {
-    expect(settingValueSql("work_mem=64MB")).toEqual({ name: 'work_mem', value: "'64MB'" });
-    expect(settingValueSql("DateStyle=ISO, MDY")).toEqual({ name: 'DateStyle', value: "'ISO, MDY'" });
+    expect(settingValueSql('work_mem=64MB')).toEqual({ name: 'work_mem', value: "'64MB'" });
+    expect(settingValueSql('DateStyle=ISO, MDY')).toEqual({ name: 'DateStyle', value: "'ISO, MDY'" });
   });
 
   it('splits a list setting into one literal per element', () => {

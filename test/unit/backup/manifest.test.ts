@@ -14,13 +14,22 @@ describe('parseManifest', () => {
     expect(result).toEqual({ ok: false, problem: expect.stringContaining('serverVersionNum') });
   });
 
-  it.each(['../..', '/etc', '20261102T143015Z-a1b2c3.dir', 'other.dump', '20261102T143015Z-a1b2c3.dump/../..'])('refuses the archive name %s for a custom backup', (archive) => {
-    expect(parseManifest({ ...manifestWith(), archive })).toEqual({ ok: false, problem: expect.stringContaining('archive: must be the backup id followed by .dump') });
-  });
+  it.each(['../..', '/etc', '20261102T143015Z-a1b2c3.dir', 'other.dump', '20261102T143015Z-a1b2c3.dump/../..'])(
+    'refuses the archive name %s for a custom backup',
+    (archive) => {
+      expect(parseManifest({ ...manifestWith(), archive })).toEqual({
+        ok: false,
+        problem: expect.stringContaining('archive: must be the backup id followed by .dump'),
+      });
+    },
+  );
 
   it('accepts <id>.dir for a directory backup, and refuses an id that is not a backup id', () => {
     expect(parseManifest({ ...manifestWith(), format: 'directory', archive: '20261102T143015Z-a1b2c3.dir' }).ok).toBe(true);
-    expect(parseManifest({ ...manifestWith(), id: '..', archive: '...dump' })).toEqual({ ok: false, problem: expect.stringContaining('id: is not a backup id') });
+    expect(parseManifest({ ...manifestWith(), id: '..', archive: '...dump' })).toEqual({
+      ok: false,
+      problem: expect.stringContaining('id: is not a backup id'),
+    });
   });
 
   it('refuses a checksum that is not a sha256', () => {

@@ -3,7 +3,11 @@ import { backupsToPrune } from '../../../src/backup/prune.js';
 import { manifestWith } from './helpers.js';
 
 const at = (day: number, name = 'shop') =>
-  manifestWith({ id: `202601${String(day).padStart(2, '0')}T000000Z-000000`, createdAt: `2026-01-${String(day).padStart(2, '0')}T00:00:00.000Z`, database: { name, host: 'db', port: 5432, user: 'app' } });
+  manifestWith({
+    id: `202601${String(day).padStart(2, '0')}T000000Z-000000`,
+    createdAt: `2026-01-${String(day).padStart(2, '0')}T00:00:00.000Z`,
+    database: { name, host: 'db', port: 5432, user: 'app' },
+  });
 
 describe('backupsToPrune', () => {
   it('keeps the newest N and deletes the rest', () => {

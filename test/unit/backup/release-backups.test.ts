@@ -13,7 +13,9 @@ describe('migrationVersionsOfRelease', () => {
   });
 
   it('refuses an unknown version as bad input, naming the known ones', () => {
-    expect(() => migrationVersionsOfRelease(releases, '9.9.9')).toThrow(expect.objectContaining({ exitCode: 2, fix: expect.stringContaining('1.0.0, 1.2.0, 1.3.0, 1.10.0') }));
+    expect(() => migrationVersionsOfRelease(releases, '9.9.9')).toThrow(
+      expect.objectContaining({ exitCode: 2, fix: expect.stringContaining('1.0.0, 1.2.0, 1.3.0, 1.10.0') }),
+    );
   });
 });
 

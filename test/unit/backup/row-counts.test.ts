@@ -8,10 +8,21 @@ describe('rowCountDifferences', () => {
   ];
 
   it('is empty when the copy holds the recorded rows', () => {
-    expect(rowCountDifferences(expected, new Map<string, number | 'present'>([['public.users', 3], ['public.events', 'present']]))).toEqual([]);
+    expect(
+      rowCountDifferences(
+        expected,
+        new Map<string, number | 'present'>([
+          ['public.users', 3],
+          ['public.events', 'present'],
+        ]),
+      ),
+    ).toEqual([]);
   });
 
   it('names each table that is missing or holds another count', () => {
-    expect(rowCountDifferences(expected, new Map([['public.users', 2]]))).toEqual(['public.users has 2 rows, the backup recorded 3', 'public.events is missing']);
+    expect(rowCountDifferences(expected, new Map([['public.users', 2]]))).toEqual([
+      'public.users has 2 rows, the backup recorded 3',
+      'public.events is missing',
+    ]);
   });
 });

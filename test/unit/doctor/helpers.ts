@@ -6,7 +6,17 @@ import { loadParser, parseStatements } from '../../../src/migrations/parse.js';
 /** A migration as loadMigrations returns it, from SQL text. */
 export async function migration(version: number, file: string, sql: string): Promise<Migration> {
   await loadParser();
-  return { version, name: file.replace(/^\d+[-_]/, '').replace(/\.(up\.)?sql$/, ''), file, digits: String(version), style: 'dash', path: `/m/${file}`, sql, checksum: sha256(sql), statements: parseStatements(sql, file) };
+  return {
+    version,
+    name: file.replace(/^\d+[-_]/, '').replace(/\.(up\.)?sql$/, ''),
+    file,
+    digits: String(version),
+    style: 'dash',
+    path: `/m/${file}`,
+    sql,
+    checksum: sha256(sql),
+    statements: parseStatements(sql, file),
+  };
 }
 
 /** A ledger row recording `applied` as applied (or as given). */

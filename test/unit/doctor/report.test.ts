@@ -9,7 +9,14 @@ const report: DoctorReport = {
   checks: [
     { id: 'connection', title: 'Connection', area: 'database', status: 'ok', detail: 'round trip 1 ms', fix: null },
     { id: 'extensions', title: 'Extensions', area: 'database', status: 'warn', detail: 'pgvector is not available', fix: 'Install pgvector.' },
-    { id: 'invalid-indexes', title: 'Invalid indexes', area: 'schema', status: 'fail', detail: 'INVALID index public.i', fix: 'DROP INDEX CONCURRENTLY "public"."i";' },
+    {
+      id: 'invalid-indexes',
+      title: 'Invalid indexes',
+      area: 'schema',
+      status: 'fail',
+      detail: 'INVALID index public.i',
+      fix: 'DROP INDEX CONCURRENTLY "public"."i";',
+    },
   ],
 };
 

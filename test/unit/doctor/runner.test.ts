@@ -7,7 +7,14 @@ import type { ConnectionTarget } from '../../../src/db/connection.js';
 const unreachable: ConnectionTarget = { source: 'flag', config: { host: '127.0.0.1', port: 1, user: 'u', database: 'd' }, label: 'u@127.0.0.1:1/d' };
 const context = { target: unreachable, migrationsDir: '/nonexistent', backupDir: '/nonexistent' };
 
-const check = (id: string, area: DoctorCheck['area'], run: DoctorCheck['run'], extra: Partial<DoctorCheck> = {}): DoctorCheck => ({ id, title: id, area, connection: 'none', run, ...extra });
+const check = (id: string, area: DoctorCheck['area'], run: DoctorCheck['run'], extra: Partial<DoctorCheck> = {}): DoctorCheck => ({
+  id,
+  title: id,
+  area,
+  connection: 'none',
+  run,
+  ...extra,
+});
 
 describe('runDoctor', () => {
   it('reports every check, ordered by area, and fails the run only on failures unless strict', async () => {
@@ -48,10 +55,18 @@ describe('runDoctor', () => {
     const report = await runDoctor(context, {
       checks: [
         check('needs', 'database', async () => ((ran = true), { status: 'ok', detail: '' }), { connection: 'needs' }),
-        check('reports', 'database', async (input) => {
-          const reason = await input.connectionFacts().then(() => 'connected', (error: Error) => error.message);
-          return { status: 'fail', detail: reason, fix: 'x' };
-        }, { connection: 'reports' }),
+        check(
+          'reports',
+          'database',
+          async (input) => {
+            const reason = await input.connectionFacts().then(
+              () => 'connected',
+              (error: Error) => error.message,
+            );
+            return { status: 'fail', detail: reason, fix: 'x' };
+          },
+          { connection: 'reports' },
+        ),
       ],
     });
     expect(ran).toBe(false);
@@ -60,7 +75,9 @@ describe('runDoctor', () => {
   });
 
   it('leaves out checks that do not apply', async () => {
-    const report = await runDoctor(context, { checks: [check('only-with-flag', 'application', async () => ({ status: 'ok', detail: '' }), { enabled: (input) => input.healthUrl !== undefined })] });
+    const report = await runDoctor(context, {
+      checks: [check('only-with-flag', 'application', async () => ({ status: 'ok', detail: '' }), { enabled: (input) => input.healthUrl !== undefined })],
+    });
     expect(report.checks).toEqual([]);
   });
 });

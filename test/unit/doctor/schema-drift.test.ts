@@ -5,7 +5,11 @@ import { expectedSchema } from '../../../src/doctor/schema-model.js';
 import { ledgerRow, migration } from './helpers.js';
 
 async function expected() {
-  const one = await migration(1, '001-items.sql', 'CREATE TABLE items (id bigserial PRIMARY KEY, code text NOT NULL); CREATE INDEX items_code_idx ON items (code);');
+  const one = await migration(
+    1,
+    '001-items.sql',
+    'CREATE TABLE items (id bigserial PRIMARY KEY, code text NOT NULL); CREATE INDEX items_code_idx ON items (code);',
+  );
   const two = await migration(2, '002-note.sql', 'ALTER TABLE items ADD COLUMN note text;');
   return expectedSchema(appliedStatements([one, two], [ledgerRow(one), ledgerRow(two)]), 'public');
 }
@@ -22,7 +26,9 @@ function actual(columns: Record<string, string>, indexes: Record<string, string>
 describe('findDrift', () => {
   it('finds nothing when the catalog holds what the migrations made', async () => {
     const model = await expected();
-    expect(findDrift(model, actual({ id: 'bigint', code: 'text', note: 'text', extra: 'int' }, { 'public.items_code_idx': 'public.items' }), types)).toEqual([]);
+    expect(findDrift(model, actual({ id: 'bigint', code: 'text', note: 'text', extra: 'int' }, { 'public.items_code_idx': 'public.items' }), types)).toEqual(
+      [],
+    );
     expect(judgeDrift([], model)).toEqual({ status: 'ok', detail: '1 table, 3 columns and 1 index made by the applied migrations are in place' });
   });
 
@@ -51,6 +57,8 @@ describe('findDrift', () => {
 
   it('does not compare a type the server does not know', async () => {
     const model = await expected();
-    expect(findDrift(model, actual({ id: 'bigint', code: 'whatever', note: 'text' }, { 'public.items_code_idx': 'public.items' }), new Map([['text', null]]))).toEqual([]);
+    expect(
+      findDrift(model, actual({ id: 'bigint', code: 'whatever', note: 'text' }, { 'public.items_code_idx': 'public.items' }), new Map([['text', null]])),
+    ).toEqual([]);
   });
 });

@@ -5,7 +5,13 @@ import { ledgerRow, migration } from './helpers.js';
 
 async function model(...sqls: string[]) {
   const migrations = await Promise.all(sqls.map((sql, index) => migration(index + 1, `00${index + 1}-m.sql`, sql)));
-  return expectedSchema(appliedStatements(migrations, migrations.map((m) => ledgerRow(m))), 'public');
+  return expectedSchema(
+    appliedStatements(
+      migrations,
+      migrations.map((m) => ledgerRow(m)),
+    ),
+    'public',
+  );
 }
 
 const columnsOf = (schema: Awaited<ReturnType<typeof model>>, table: string) => [...(schema.tables.get(table)?.columns.keys() ?? [])];

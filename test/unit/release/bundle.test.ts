@@ -9,23 +9,55 @@ import { requiredStops } from '../../../src/release/versions.js';
 // The bundle the package ships: migrations/ and release-notes/ at its root.
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const migrationsDir = `${root}migrations`;
-const migrationFiles = readdirSync(migrationsDir).filter((name) => name.endsWith('.sql')).sort();
+const migrationFiles = readdirSync(migrationsDir)
+  .filter((name) => name.endsWith('.sql'))
+  .sort();
 const sql = (file: string) => readFileSync(`${migrationsDir}/${file}`, 'utf8');
 const packageVersion = (JSON.parse(readFileSync(`${root}package.json`, 'utf8')) as { version: string }).version;
 
 // Open Astra's 35 migrations, as its documentation lists them.
 const OPEN_ASTRA = [
-  '001-schema-migrations', '002-core-tables', '003-sessions', '004-memory', '005-billing', '006-webhooks', '007-agent-infra',
-  '008-auth', '009-agent-configs', '010-memory-extensions', '011-channel-routing', '012-knowledge-store', '013-advanced-features',
-  '014-team-features', '015-heartbeat', '016-workspace-files', '017-tool-outputs', '018-message-archive',
-  '019-workspace-graph-entities', '020-tool-tasks', '021-skill-metrics', '022-graph-confidence', '023-security-rbac',
-  '024-memory-improvements', '025-vector-indexes', '026-session-webhook', '027-scheduled-agents',
-  '028-workspace-model-restrictions', '029-workspace-agent-grants', '030-fix-secrets-schema', '031-agent-traces',
-  '032-job-queue', '033-agent-versions', '034-memory-profiles', '035-linear-channel',
+  '001-schema-migrations',
+  '002-core-tables',
+  '003-sessions',
+  '004-memory',
+  '005-billing',
+  '006-webhooks',
+  '007-agent-infra',
+  '008-auth',
+  '009-agent-configs',
+  '010-memory-extensions',
+  '011-channel-routing',
+  '012-knowledge-store',
+  '013-advanced-features',
+  '014-team-features',
+  '015-heartbeat',
+  '016-workspace-files',
+  '017-tool-outputs',
+  '018-message-archive',
+  '019-workspace-graph-entities',
+  '020-tool-tasks',
+  '021-skill-metrics',
+  '022-graph-confidence',
+  '023-security-rbac',
+  '024-memory-improvements',
+  '025-vector-indexes',
+  '026-session-webhook',
+  '027-scheduled-agents',
+  '028-workspace-model-restrictions',
+  '029-workspace-agent-grants',
+  '030-fix-secrets-schema',
+  '031-agent-traces',
+  '032-job-queue',
+  '033-agent-versions',
+  '034-memory-profiles',
+  '035-linear-channel',
 ].map((name) => `${name}.sql`);
 
 type Node = Record<string, unknown>;
-interface ParsedStatement { stmt: Node }
+interface ParsedStatement {
+  stmt: Node;
+}
 
 /** Every object in a parse tree that has `key`. */
 function findAll(tree: unknown, key: string): Node[] {
@@ -91,8 +123,14 @@ describe('the shipped migrations', () => {
     const tree = await parse(sql(file));
     expect(tree.stmts?.length).toBeGreaterThan(0);
     expect(findAll(tree, 'TransactionStmt'), 'no BEGIN/COMMIT').toEqual([]);
-    expect(findAll(tree, 'CreateStmt').every((create) => create.if_not_exists === true), 'CREATE TABLE IF NOT EXISTS').toBe(true);
-    expect(findAll(tree, 'IndexStmt').every((index) => index.if_not_exists === true), 'CREATE INDEX IF NOT EXISTS').toBe(true);
+    expect(
+      findAll(tree, 'CreateStmt').every((create) => create.if_not_exists === true),
+      'CREATE TABLE IF NOT EXISTS',
+    ).toBe(true);
+    expect(
+      findAll(tree, 'IndexStmt').every((index) => index.if_not_exists === true),
+      'CREATE INDEX IF NOT EXISTS',
+    ).toBe(true);
   });
 
   it('builds the index on messages alone in its file, in the plain form', async () => {

@@ -5,7 +5,11 @@ import { release } from './helpers.js';
 
 const FILES = ['001-a.sql', '002-b.sql', '003-c.sql', '004-d.sql', '005-e.sql'];
 
-const sound = () => [release('0.1.0', ['001-a.sql', '002-b.sql']), release('0.2.0', ['003-c.sql']), release('0.10.0', ['004-d.sql', '005-e.sql'], { upgrade_from: '0.2.0' })];
+const sound = () => [
+  release('0.1.0', ['001-a.sql', '002-b.sql']),
+  release('0.2.0', ['003-c.sql']),
+  release('0.10.0', ['004-d.sql', '005-e.sql'], { upgrade_from: '0.2.0' }),
+];
 
 describe('checkBundle', () => {
   it('finds nothing wrong with a sound bundle, in any order', () => {
@@ -99,7 +103,11 @@ describe('checkBundle', () => {
   it('reports a file not named for its version, and two files with one version', () => {
     const releases: ReleaseNotes[] = [...sound(), release('0.2.0', [], { file: 'release-notes/0.2.0-copy.md' })];
     const problems = checkBundle(releases, FILES);
-    expect(problems).toContainEqual({ file: 'release-notes/0.2.0-copy.md', field: 'version', message: 'version is 0.2.0 but the file is named for 0.2.0-copy' });
+    expect(problems).toContainEqual({
+      file: 'release-notes/0.2.0-copy.md',
+      field: 'version',
+      message: 'version is 0.2.0 but the file is named for 0.2.0-copy',
+    });
     expect(problems).toContainEqual(expect.objectContaining({ field: 'version', message: expect.stringContaining('version 0.2.0 is also the version of') }));
   });
 

@@ -22,6 +22,6 @@ export function release(
 }
 
 /** A release notes file as text, from front matter lines. */
-export function notesText(frontMatter: string, body = '# Notes\n\n## What\'s new\n\nThings.\n'): string {
+export function notesText(frontMatter: string, body = "# Notes\n\n## What's new\n\nThings.\n"): string {
   return `---\n${frontMatter.trim()}\n---\n\n${body}`;
 }

@@ -12,13 +12,7 @@ function frontMatter(changes: Record<string, string | null>): string {
     version: 'version: 0.3.0',
     date: 'date: 2026-03-09',
     stop_application: 'stop_application: false',
-    migrations: [
-      'migrations:',
-      '  - file: 013-advanced-features.sql',
-      '    safety: safe',
-      '  - file: 014-team-features.sql',
-      '    safety: safe',
-    ].join('\n'),
+    migrations: ['migrations:', '  - file: 013-advanced-features.sql', '    safety: safe', '  - file: 014-team-features.sql', '    safety: safe'].join('\n'),
   };
   for (const [key, value] of Object.entries(changes)) {
     if (value === null) delete lines[key];
@@ -47,7 +41,11 @@ describe('release metadata schema', () => {
 
   const cases: [string, Record<string, string | null>, string][] = [
     ['a missing version', { version: null }, 'version is missing'],
-    ['a version YAML reads as a number', { version: 'version: 1.0' }, 'version must be a version such as "0.9.0"; quote it if YAML reads it as a number (found number 1)'],
+    [
+      'a version YAML reads as a number',
+      { version: 'version: 1.0' },
+      'version must be a version such as "0.9.0"; quote it if YAML reads it as a number (found number 1)',
+    ],
     ['a version with a "v"', { version: 'version: v0.3.0' }, 'version must be a version such as "0.9.0" (major.minor.patch, no "v")'],
     ['a missing date', { date: null }, 'date is missing'],
     ['a date in another format', { date: 'date: 09/03/2026' }, 'date must be a date such as 2026-10-01 (YYYY-MM-DD)'],
@@ -55,12 +53,32 @@ describe('release metadata schema', () => {
     ['a missing stop_application', { stop_application: null }, 'stop_application is missing'],
     ['a stop_application that is not a boolean', { stop_application: 'stop_application: maybe' }, 'stop_application must be true or false (found "maybe")'],
     ['a missing migrations list', { migrations: null }, 'migrations is missing'],
-    ['migrations that are not a list', { migrations: 'migrations: 013-advanced-features.sql' }, 'migrations must be a list of { file, safety } entries ([] for none) (found "013-advanced-features.sql")'],
-    ['an entry that is not a mapping', { migrations: migrations('  - 013-advanced-features.sql') }, 'migrations[0] must be a mapping of fields (found "013-advanced-features.sql")'],
+    [
+      'migrations that are not a list',
+      { migrations: 'migrations: 013-advanced-features.sql' },
+      'migrations must be a list of { file, safety } entries ([] for none) (found "013-advanced-features.sql")',
+    ],
+    [
+      'an entry that is not a mapping',
+      { migrations: migrations('  - 013-advanced-features.sql') },
+      'migrations[0] must be a mapping of fields (found "013-advanced-features.sql")',
+    ],
     ['an entry without a file', { migrations: migrations('  - safety: safe') }, 'migrations[0].file is missing'],
-    ['a file given as a path', { migrations: migrations('  - file: migrations/013-advanced-features.sql', '    safety: safe') }, 'migrations[0].file must be the name (not a path) of an up migration file, such as 036-add-index.sql'],
-    ['a file that follows no naming scheme', { migrations: migrations('  - file: advanced.sql', '    safety: safe') }, 'migrations[0].file must be the name (not a path) of an up migration file'],
-    ['a down migration', { migrations: migrations('  - file: 000013_advanced.down.sql', '    safety: safe') }, 'migrations[0].file must be the name (not a path) of an up migration file'],
+    [
+      'a file given as a path',
+      { migrations: migrations('  - file: migrations/013-advanced-features.sql', '    safety: safe') },
+      'migrations[0].file must be the name (not a path) of an up migration file, such as 036-add-index.sql',
+    ],
+    [
+      'a file that follows no naming scheme',
+      { migrations: migrations('  - file: advanced.sql', '    safety: safe') },
+      'migrations[0].file must be the name (not a path) of an up migration file',
+    ],
+    [
+      'a down migration',
+      { migrations: migrations('  - file: 000013_advanced.down.sql', '    safety: safe') },
+      'migrations[0].file must be the name (not a path) of an up migration file',
+    ],
     [
       'a safety that is neither safe nor breaking',
       { migrations: migrations('  - file: 013-advanced-features.sql', '    safety: safe', '  - file: 014-team-features.sql', '    safety: risky') },
@@ -82,14 +100,26 @@ describe('release metadata schema', () => {
       { migrations: migrations('  - file: 013-advanced-features.sql', '    safety: breaking', '    reason: Drops a column.') },
       'stop_application must be true: migrations[0] (013-advanced-features.sql) is breaking',
     ],
-    ['an upgrade_from that is not earlier', { date: 'date: 2026-03-09\nupgrade_from: 0.3.0' }, 'upgrade_from must be a version earlier than 0.3.0 (found 0.3.0)'],
-    ['an upgrade_from that is not a version', { date: 'date: 2026-03-09\nupgrade_from: latest' }, 'upgrade_from must be a version such as "0.9.0" (major.minor.patch, no "v")'],
+    [
+      'an upgrade_from that is not earlier',
+      { date: 'date: 2026-03-09\nupgrade_from: 0.3.0' },
+      'upgrade_from must be a version earlier than 0.3.0 (found 0.3.0)',
+    ],
+    [
+      'an upgrade_from that is not a version',
+      { date: 'date: 2026-03-09\nupgrade_from: latest' },
+      'upgrade_from must be a version such as "0.9.0" (major.minor.patch, no "v")',
+    ],
     [
       'a file listed twice',
       { migrations: migrations('  - file: 013-advanced-features.sql', '    safety: safe', '  - file: 013-advanced-features.sql', '    safety: safe') },
       'migrations[1].file names 013-advanced-features.sql a second time (it is already migrations[0])',
     ],
-    ['an unknown field', { date: 'date: 2026-03-09\nstop_aplication: true' }, 'the front matter has an unknown field "stop_aplication" (allowed: version, date, upgrade_from, stop_application, migrations)'],
+    [
+      'an unknown field',
+      { date: 'date: 2026-03-09\nstop_aplication: true' },
+      'the front matter has an unknown field "stop_aplication" (allowed: version, date, upgrade_from, stop_application, migrations)',
+    ],
     [
       'an unknown field in an entry',
       { migrations: migrations('  - file: 013-advanced-features.sql', '    safety: safe', '    reson: typo') },

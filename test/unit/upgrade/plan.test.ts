@@ -14,14 +14,22 @@ const SQL: Record<string, string> = {
 };
 
 function release(version: string, files: [string, 'safe' | 'breaking'][], extra = ''): ReleaseNotes {
-  const migrations = files.map(([file, safety]) => `  - file: ${file}\n    safety: ${safety}${safety === 'breaking' ? '\n    reason: Drops a column.' : ''}`).join('\n');
+  const migrations = files
+    .map(([file, safety]) => `  - file: ${file}\n    safety: ${safety}${safety === 'breaking' ? '\n    reason: Drops a column.' : ''}`)
+    .join('\n');
   const stop = files.some(([, safety]) => safety === 'breaking');
-  return parseReleaseNotes(`${version}.md`, `---\nversion: ${version}\ndate: 2026-01-01\nstop_application: ${stop}\n${extra}migrations:\n${migrations}\n---\n# ${version}\n`);
+  return parseReleaseNotes(
+    `${version}.md`,
+    `---\nversion: ${version}\ndate: 2026-01-01\nstop_application: ${stop}\n${extra}migrations:\n${migrations}\n---\n# ${version}\n`,
+  );
 }
 
 let migrations: Migration[];
 const releases = [
-  release('1.0.0', [['001-users.sql', 'safe'], ['002-posts.sql', 'safe']]),
+  release('1.0.0', [
+    ['001-users.sql', 'safe'],
+    ['002-posts.sql', 'safe'],
+  ]),
   release('1.1.0', [['003-posts-index.sql', 'safe']]),
   release('2.0.0', [['004-drop-legacy.sql', 'breaking']], 'upgrade_from: 1.1.0\n'),
 ];
@@ -99,7 +107,10 @@ describe('planUpgrade', () => {
 describe('tablesTouched', () => {
   it('names the existing tables a TRUNCATE or DROP TABLE works on, not the ones created before', async () => {
     const { tablesTouched } = await import('../../../src/upgrade/tables.js');
-    const statements = parseStatements('CREATE TABLE fresh (id int); TRUNCATE fresh, audit_log; DROP TABLE IF EXISTS old_events; ALTER TABLE users ADD COLUMN x int;', 'x.sql');
+    const statements = parseStatements(
+      'CREATE TABLE fresh (id int); TRUNCATE fresh, audit_log; DROP TABLE IF EXISTS old_events; ALTER TABLE users ADD COLUMN x int;',
+      'x.sql',
+    );
     expect(tablesTouched(statements, new Set())).toEqual(['audit_log', 'old_events', 'users']);
   });
 });

@@ -60,7 +60,9 @@ describe('recover after a failed upgrade', () => {
     const error = await told(stateAt('apply', true), ports);
     expect(ports.restored).toEqual(['B1']);
     expect(lines).toContain('The upgrade failed during apply: could not create unique index "posts_body_key". Restoring backup B1…');
-    expect(error.message).toBe('The upgrade failed during apply: could not create unique index "posts_body_key". Rolled back: app is the backup B1 taken at 10:00. astra doctor after the rollback: all checks pass.');
+    expect(error.message).toBe(
+      'The upgrade failed during apply: could not create unique index "posts_body_key". Rolled back: app is the backup B1 taken at 10:00. astra doctor after the rollback: all checks pass.',
+    );
     expect(error.exitCode).toBe(1);
   });
 
@@ -101,7 +103,12 @@ describe('recover after a failed upgrade', () => {
 
   it('an interrupted backup changed nothing and asks for nothing to be fixed', async () => {
     const ports = portsWith(async () => 'restored');
-    const error = await told({ ...stateAt('backup', false, true), applied: [] }, ports, options, operationError('Interrupted (SIGINT) while backup B2 was being taken.', 'Run it again.'));
+    const error = await told(
+      { ...stateAt('backup', false, true), applied: [] },
+      ports,
+      options,
+      operationError('Interrupted (SIGINT) while backup B2 was being taken.', 'Run it again.'),
+    );
     expect(ports.restored).toEqual([]);
     expect(error.message).toBe('The upgrade failed during backup: Interrupted (SIGINT) while backup B2 was being taken. Nothing was changed.');
     expect(error.fix).toBe('Run astra upgrade again when ready.');

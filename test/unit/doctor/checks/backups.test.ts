@@ -13,11 +13,18 @@ const view = (backups: BackupSummary[]): BackupsView => ({ backupDir: '/backups'
 
 describe('backups', () => {
   it('is ok with a verified backup younger than a day', () => {
-    expect(judgeBackups(view([backup('b2', 30, undefined), backup('b1', 2, true)].reverse()))).toEqual({ status: 'ok', detail: 'newest verified backup b1, 2 h old' });
+    expect(judgeBackups(view([backup('b2', 30, undefined), backup('b1', 2, true)].reverse()))).toEqual({
+      status: 'ok',
+      detail: 'newest verified backup b1, 2 h old',
+    });
   });
 
   it('warns with the command to run when there is none, none verified, or the newest verified is over a day old', () => {
-    expect(judgeBackups(view([]))).toMatchObject({ status: 'warn', detail: 'no backup of database "app" in /backups', fix: expect.stringContaining('astra backup create') });
+    expect(judgeBackups(view([]))).toMatchObject({
+      status: 'warn',
+      detail: 'no backup of database "app" in /backups',
+      fix: expect.stringContaining('astra backup create'),
+    });
     expect(judgeBackups(view([backup('b1', 1, false)]))).toMatchObject({
       status: 'warn',
       detail: '1 backup(s) of "app" but none verified: the newest, b1, is 1 h old, and its verification failed (checksum)',

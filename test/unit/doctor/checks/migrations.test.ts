@@ -30,13 +30,22 @@ describe('migrations', () => {
 
   it('fails a dirty migration, naming the statement it stopped at and how to resume', async () => {
     const [a, b] = await folder();
-    const outcome = judgeMigrations([a!, b!], [
-      ledgerRow(a!),
-      ledgerRow(b!, { dirty: true, nextStatement: 1, failedStatement: 'CREATE INDEX CONCURRENTLY b_id_idx ON b (id)', error: 'could not create unique index' }),
-    ]);
+    const outcome = judgeMigrations(
+      [a!, b!],
+      [
+        ledgerRow(a!),
+        ledgerRow(b!, {
+          dirty: true,
+          nextStatement: 1,
+          failedStatement: 'CREATE INDEX CONCURRENTLY b_id_idx ON b (id)',
+          error: 'could not create unique index',
+        }),
+      ],
+    );
     expect(outcome).toEqual({
       status: 'fail',
-      detail: 'migration 2 (002-b.sql) is unfinished (dirty): it stopped at statement 2 of 3: CREATE INDEX CONCURRENTLY b_id_idx ON b (id) — could not create unique index',
+      detail:
+        'migration 2 (002-b.sql) is unfinished (dirty): it stopped at statement 2 of 3: CREATE INDEX CONCURRENTLY b_id_idx ON b (id) — could not create unique index',
       fix: 'Fix the cause, then run astra migrate up: it resumes at statement 2.',
     });
   });

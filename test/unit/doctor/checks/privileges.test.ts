@@ -20,7 +20,8 @@ describe('privileges', () => {
   it('warns when the rollback cannot swap in a restored database: CREATEDB without owning the database', () => {
     expect(judgePrivileges({ ...role, ownsDatabase: false })).toEqual({
       status: 'warn',
-      detail: '"app" has CREATEDB but does not own database "appdb", so a rollback cannot restore into a new database and swap it in: it restores over this one in place',
+      detail:
+        '"app" has CREATEDB but does not own database "appdb", so a rollback cannot restore into a new database and swap it in: it restores over this one in place',
       fix: 'As a superuser: ALTER DATABASE "appdb" OWNER TO "app";',
     });
   });

@@ -1,7 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { judgeSessions, type Session } from '../../../../src/doctor/checks/sessions.js';
 
-const session = (pid: number, extra: Partial<Session> = {}): Session => ({ pid, state: 'idle', transactionMs: null, waitingOnLock: false, blockedBy: [], query: null, ...extra });
+const session = (pid: number, extra: Partial<Session> = {}): Session => ({
+  pid,
+  state: 'idle',
+  transactionMs: null,
+  waitingOnLock: false,
+  blockedBy: [],
+  query: null,
+  ...extra,
+});
 
 describe('sessions', () => {
   it('is ok when no session waits or holds a transaction open', () => {
