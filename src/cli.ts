@@ -8,6 +8,7 @@ import { registerMigrate } from './commands/migrate.js';
 import { registerRollback } from './commands/rollback.js';
 import { registerUpgrade } from './commands/upgrade.js';
 import { status } from './commands/status.js';
+import { Interruption, isWatched } from './engine/interrupt.js';
 import { createLog } from './ui/log.js';
 import { astraVersion } from './version.js';
 
@@ -51,21 +52,49 @@ export async function main(argv: string[]): Promise<number> {
     async (...args: unknown[]): Promise<void> => {
       const command = args.at(-1) as Command;
       globals = command.optsWithGlobals<GlobalOptions>();
-      const context = createContext(globals);
+      const context = createContext(globals, interrupts.signal);
       // Commander passes (...arguments, options, command); actions take (...arguments, options).
       const result = await action(context, ...args.slice(0, -1));
       if (Array.isArray(result)) throw new Error('a command returned a list where its --json result must be an object');
       context.emit({ ok: true, ...(result && typeof result === 'object' ? result : {}) });
     };
   const program = buildProgram(run);
+  const interrupts = signalsToAbort();
   try {
     await program.parseAsync(argv);
   } catch (error) {
     // A usage error comes before the options are parsed: look for --json by hand.
     if (error instanceof CommanderError && argv.includes('--json')) globals = { ...globals, json: true };
     exitCode = report(error, globals);
+  } finally {
+    interrupts.stop();
   }
   return exitCode;
+}
+
+/**
+ * Ctrl-C and SIGTERM become an abort of the signal handed to the engine, which
+ * stops at its next safe point and undoes what it started. When no work is
+ * watching for it (nothing to undo), the signal ends the process as it would
+ * have without astra's handlers.
+ */
+function signalsToAbort(): { signal: AbortSignal; stop(): void } {
+  const controller = new AbortController();
+  const signals = ['SIGINT', 'SIGTERM'] as const;
+  const stop = () => {
+    for (const name of signals) process.removeListener(name, handler);
+  };
+  const handler = (name: NodeJS.Signals) => {
+    if (controller.signal.aborted) return;
+    if (!isWatched(controller.signal)) {
+      stop();
+      process.kill(process.pid, name);
+      return;
+    }
+    controller.abort(new Interruption(name === 'SIGTERM' ? 'SIGTERM' : 'SIGINT'));
+  };
+  for (const name of signals) process.on(name, handler);
+  return { signal: controller.signal, stop };
 }
 
 function report(error: unknown, globals: GlobalOptions): number {

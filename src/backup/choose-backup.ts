@@ -1,4 +1,4 @@
-import type { Context } from '../commands/context.js';
+import type { Context } from '../engine/context.js';
 import { inputError, operationError } from '../errors.js';
 import { loadReleaseNotes } from '../release/notes.js';
 import { listBackups, readBackup } from './folder.js';

@@ -1,6 +1,6 @@
 import { chmod, mkdir, open, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Context } from '../commands/context.js';
+import type { Context } from '../engine/context.js';
 import { Database } from '../db/database.js';
 import { formatMs } from '../duration.js';
 import { errorMessage, operationError } from '../errors.js';
@@ -11,10 +11,10 @@ import { newBackupId } from './backup-id.js';
 import { archiveDigest } from './checksum.js';
 import { childEnvironment } from './child-environment.js';
 import { ensureBackupFolder, fsyncPath, temporaryName, writeManifest } from './folder.js';
-import { interruptedError, once, watchInterrupts } from './interrupt.js';
+import { interruptedError, once, watchInterrupts } from '../engine/interrupt.js';
 import { archiveNameOf, type BackupFormat, type BackupManifest, type TableCount } from './manifest.js';
 import { runPgDump } from './pg-dump.js';
-import { liveProgress, progressWorthReporting, runSteps } from './progress.js';
+import { liveProgress, progressWorthReporting, runSteps } from '../ui/progress.js';
 import { countRows, userTables } from './row-counts.js';
 import { majorOf, schemaState, serverVersionText, withExportedSnapshot, type SchemaState } from './snapshot.js';
 
@@ -53,7 +53,7 @@ export async function createBackup(context: Context, db: Database, options: Crea
   const name = archiveNameOf(id, format);
   const temporary = join(dir, temporaryName(name));
   const final = join(dir, name);
-  const interrupts = watchInterrupts((line) => context.log.warn(line));
+  const interrupts = watchInterrupts(context.signal, (line) => context.log.warn(line));
   const abort = new AbortController();
   interrupts.signal.addEventListener('abort', () => abort.abort(), { once: true });
   let manifestWritten = false;
@@ -91,7 +91,7 @@ export async function createBackup(context: Context, db: Database, options: Crea
               jobs: options.jobs,
               abort,
               report,
-              live: liveProgress(context.json),
+              live: liveProgress(context.progress),
             });
             return `Dumped ${outcome.tables.length} table(s) of ${db.target.label}`;
           },
@@ -137,7 +137,7 @@ export async function createBackup(context: Context, db: Database, options: Crea
           },
         },
       ],
-      { json: context.json, ...(options.onProgress ? { onProgress: options.onProgress } : {}) },
+      { mode: context.progress, ...(options.onProgress ? { onProgress: options.onProgress } : {}) },
     );
   } catch (error) {
     await undo();

@@ -1,6 +1,6 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Context } from '../commands/context.js';
+import type { Context } from '../engine/context.js';
 import { inputError } from '../errors.js';
 import { listBackups, removeBackup, staleTemporaries } from './folder.js';
 import { databaseLabel, newestFirst, type BackupManifest } from './manifest.js';

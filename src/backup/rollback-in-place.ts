@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { Context } from '../commands/context.js';
+import type { Context } from '../engine/context.js';
 import type { Database } from '../db/database.js';
 import { AstraError, DatabaseMayHaveChangedError, errorMessage, operationError } from '../errors.js';
 import type { ClientTool } from '../pgtools/client-tools.js';
@@ -9,7 +9,7 @@ import { childEnvironment } from './child-environment.js';
 import { clearSessions } from './clear-sessions.js';
 import { keepClientsOut, noOtherClientsCheck, type ConnectGuard } from './connect-guard.js';
 import { createBackup } from './create.js';
-import { interruptedError, stopRollbackIfInterrupted, type InterruptWatch } from './interrupt.js';
+import { interruptedError, stopRollbackIfInterrupted, type InterruptSignal, type InterruptWatch } from '../engine/interrupt.js';
 import type { BackupManifest } from './manifest.js';
 import { listArchive, restoreInPlace, type InPlaceOutcome } from './pg-restore.js';
 import { restoredDifferences } from './restored-check.js';
@@ -154,7 +154,7 @@ export async function rollbackInPlace(
 /** Turns an in-place restore that did not commit into an error that tells the database's state truthfully. */
 function throwUnlessCommitted(
   outcome: InPlaceOutcome,
-  about: { database: string; backupId: string; safetyId: string; signal: 'SIGINT' | 'SIGTERM' | undefined },
+  about: { database: string; backupId: string; safetyId: string; signal: InterruptSignal | undefined },
 ): void {
   const { database, backupId, safetyId, signal } = about;
   if (outcome.state === 'committed') return;

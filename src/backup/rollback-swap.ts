@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { Context } from '../commands/context.js';
+import type { Context } from '../engine/context.js';
 import type { ConnectionTarget } from '../db/connection.js';
 import { isPgError } from '../db/database.js';
 import { quoteIdent } from '../db/quote.js';
@@ -10,7 +10,7 @@ import { childEnvironment } from './child-environment.js';
 import { clearSessions } from './clear-sessions.js';
 import { connectMaintenance, createEmptyDatabase, databaseExists, databaseShape, dropDatabase, onAnyConnection, targetFor } from './database-admin.js';
 import { copyDatabaseProperties } from './database-properties.js';
-import { interruptedError, once, type InterruptWatch } from './interrupt.js';
+import { interruptedError, once, type InterruptWatch } from '../engine/interrupt.js';
 import type { BackupManifest } from './manifest.js';
 import { restoreArchive } from './pg-restore.js';
 import { restoredDifferences } from './restored-check.js';

@@ -1,5 +1,5 @@
-import type { Context } from '../commands/context.js';
-import { withRunLock } from '../commands/context.js';
+import type { Context } from '../engine/context.js';
+import { withRunLock } from '../engine/run-lock.js';
 import type { ConnectionTarget } from '../db/connection.js';
 import { Database } from '../db/database.js';
 import { AstraError, DatabaseMayHaveChangedError, inputError, operationError } from '../errors.js';
@@ -7,7 +7,7 @@ import { findClientTool } from '../pgtools/client-tools.js';
 import { firstVerifiedBackup } from './choose-backup.js';
 import { databasePrivileges } from './database-admin.js';
 import { readBackup } from './folder.js';
-import { stopRollbackIfInterrupted, whileWatching } from './interrupt.js';
+import { stopRollbackIfInterrupted, whileWatching } from '../engine/interrupt.js';
 import type { BackupManifest } from './manifest.js';
 import { rollbackInPlace } from './rollback-in-place.js';
 import { rollbackBySwap } from './rollback-swap.js';
@@ -134,6 +134,7 @@ export async function rollbackToBackup(outerContext: Context, options: RollbackO
     // restore, which undoes what it started.
     return await underLock(() =>
       whileWatching(
+        context.signal,
         (line) => log.warn(line),
         async (interrupts) => {
           const stopIfInterrupted = (what: string) => stopRollbackIfInterrupted(interrupts, database, what);

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { withDatabase, type Context } from '../commands/context.js';
+import type { Context } from '../engine/context.js';
+import { withDatabase } from '../engine/run-lock.js';
 import { Database } from '../db/database.js';
 import { errorMessage, operationError } from '../errors.js';
 import { findClientTool, type ClientTool } from '../pgtools/client-tools.js';
@@ -9,7 +10,7 @@ import { archiveDigest } from './checksum.js';
 import { childEnvironment } from './child-environment.js';
 import { connectMaintenance, createEmptyDatabase, dropDatabase, targetFor } from './database-admin.js';
 import { readBackup, writeManifest } from './folder.js';
-import { interruptedError, once, watchInterrupts } from './interrupt.js';
+import { interruptedError, once, watchInterrupts } from '../engine/interrupt.js';
 import type { BackupManifest, Verification } from './manifest.js';
 import { listArchive, restoreArchive } from './pg-restore.js';
 import { countListedRows, rowCountDifferences } from './row-counts.js';
@@ -119,7 +120,7 @@ async function restoreIntoScratchDatabase(context: Context, dir: string, manifes
         context.log.warn(`The scratch database ${scratch} could not be dropped: ${errorMessage(error)}; drop it by hand.`),
       ),
     );
-    const interrupts = watchInterrupts((line) => context.log.warn(line));
+    const interrupts = watchInterrupts(context.signal, (line) => context.log.warn(line));
     try {
       try {
         await createEmptyDatabase(admin, scratch);

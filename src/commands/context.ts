@@ -1,10 +1,12 @@
 import { resolve } from 'node:path';
-import { acquireRunLock, releaseRunLock } from '../db/advisory-lock.js';
-import { resolveConnection, type ConnectionTarget } from '../db/connection.js';
-import { Database } from '../db/database.js';
-import { createLog, type Log } from '../ui/log.js';
+import { resolveConnection } from '../db/connection.js';
+import type { ConnectionTarget } from '../db/target.js';
+import type { Context as EngineContext } from '../engine/context.js';
+import { createLog } from '../ui/log.js';
+import { canPrompt, confirm } from '../ui/prompt.js';
 import { packageRoot } from '../version.js';
-import { formatMs } from '../duration.js';
+
+export { withDatabase, withRunLock } from '../engine/run-lock.js';
 
 /** The options every command takes (PRODUCT.md, "Commands"). */
 export interface GlobalOptions {
@@ -17,38 +19,35 @@ export interface GlobalOptions {
   debug?: boolean;
 }
 
-/** What a command needs from its surroundings, passed in rather than imported. */
-export interface Context {
-  log: Log;
+/** The engine's context, plus what a command needs to render its result. */
+export interface Context extends EngineContext {
   json: boolean;
-  yes: boolean;
   debug: boolean;
-  databaseUrl: string | undefined;
-  migrationsDir: string;
-  releaseNotesDir: string;
-  backupDir: string;
   /** Prints the machine-readable result: with --json, the only thing a command writes to stdout. */
   emit(result: unknown): void;
-  /** The database this run talks to, decided once (the embedded cluster is announced once). */
-  target(): Promise<ConnectionTarget>;
   /** Prints a command's human-readable result (a report, a table) to stdout; nothing with --json. */
   out(text: string): void;
 }
 
-export function createContext(options: GlobalOptions): Context {
+export function createContext(options: GlobalOptions, signal: AbortSignal | undefined): Context {
   const json = options.json === true;
+  const yes = options.yes === true;
   const log = createLog({ debug: options.debug });
   let target: Promise<ConnectionTarget> | undefined;
   return {
     log,
     target: () => (target ??= resolveConnection({ databaseUrl: options.databaseUrl, log })),
     json,
-    yes: options.yes === true,
+    yes,
     debug: options.debug === true,
     databaseUrl: options.databaseUrl,
     migrationsDir: resolve(options.migrationsDir ?? resolve(packageRoot, 'migrations')),
     releaseNotesDir: resolve(options.releaseNotesDir ?? resolve(packageRoot, 'release-notes')),
     backupDir: resolve(options.backupDir ?? process.env.ASTRA_BACKUP_DIR ?? resolve('.astra', 'backups')),
+    signal,
+    // A person is asked only on a terminal, and never after --yes.
+    confirm: !yes && canPrompt() ? confirm : undefined,
+    progress: json ? 'quiet' : 'auto',
     emit: (result) => {
       if (json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
     },
@@ -56,32 +55,6 @@ export function createContext(options: GlobalOptions): Context {
       if (!json) process.stdout.write(`${text}\n`);
     },
   };
-}
-
-/** Connects to the target database for the length of `work`. */
-export async function withDatabase<T>(context: Context, work: (db: Database) => Promise<T>): Promise<T> {
-  const db = await Database.connect(await context.target());
-  try {
-    return await work(db);
-  } finally {
-    await db.close();
-  }
-}
-
-/** Holds astra's advisory lock for the length of `work`, waiting for another run up to `waitMs`. */
-export async function withRunLock<T>(context: Context, db: Database, waitMs: number, work: () => Promise<T>): Promise<T> {
-  await acquireRunLock(db, {
-    waitMs,
-    onWait: (holder) =>
-      context.log.info(
-        `Waiting for another astra run to finish${holder ? ` (server pid ${holder.pid}${holder.applicationName ? `, ${holder.applicationName}` : ''})` : ''}; giving up after ${formatMs(waitMs)} (--lock-wait).`,
-      ),
-  });
-  try {
-    return await work();
-  } finally {
-    await releaseRunLock(db);
-  }
 }
 
 /** A command's body: gets the context and commander's arguments and options; its result is the --json output. */

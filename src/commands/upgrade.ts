@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { inputError } from '../errors.js';
 import { parseDuration } from '../duration.js';
-import { prepareUpgrade, runUpgrade, type UpgradeOptions } from '../upgrade/run.js';
+import { dryRunVerdict, prepareUpgrade, runUpgrade, upgradeReport, type UpgradeOptions, type UpgradeReport } from '../upgrade/run.js';
 import { renderPlanMarkdown, renderPlanText } from '../upgrade/render.js';
 import type { Context, Wrap } from './context.js';
 import { runOptions, withLockFlags, type LockFlags } from './migrate.js';
@@ -41,6 +41,18 @@ async function checklist(context: Context, flags: UpgradeFlags & { format?: stri
   return { from: prepared.plan.from, to: prepared.plan.to, plan: prepared.plan, checklist: prepared.items, rollbackCommand: prepared.render.rollbackCommand };
 }
 
+/** `astra upgrade`: the plan and the checklist on stdout for a dry run; the upgrade itself otherwise. */
+async function upgrade(context: Context, options: UpgradeOptions): Promise<UpgradeReport> {
+  const ports = createUpgradePorts(context, options);
+  if (!options.dryRun) return runUpgrade(context, options, ports);
+  const started = performance.now();
+  const prepared = await prepareUpgrade(context, options, ports);
+  const preflight = performance.now() - started;
+  context.out(renderPlanText(prepared.render));
+  context.out(`\n${dryRunVerdict(prepared)}`);
+  return upgradeReport(prepared, options, { stage: 'preflight', backup: null, applied: [], durations: { preflight }, interrupted: false }, null);
+}
+
 /** `astra upgrade` and `astra checklist`. */
 export function registerUpgrade(program: Command, run: Wrap): void {
   withLockFlags(
@@ -54,9 +66,7 @@ export function registerUpgrade(program: Command, run: Wrap): void {
       .option('--no-rollback', 'on failure, leave the database as it is instead of restoring the backup')
       .option('--pg-bin-dir <dir>', 'folder of pg_dump and pg_restore (else ASTRA_PG_BIN_DIR, PATH, pg_config)')
       .option('--long-transaction <duration>', 'a transaction open this long on a table the upgrade changes blocks it', '60s'),
-  ).action(
-    run((context, flags) => runUpgrade(context, upgradeOptions(flags as UpgradeFlags), createUpgradePorts(context, upgradeOptions(flags as UpgradeFlags)))),
-  );
+  ).action(run((context, flags) => upgrade(context, upgradeOptions(flags as UpgradeFlags))));
 
   program
     .command('checklist')

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { parse as parseConnectionString } from 'pg-connection-string';
 import type { ClientConfig } from 'pg';
+import type { ConnectionTarget } from './target.js';
 import { LocalCluster } from '../cluster/local-cluster.js';
 import { inputError, operationError } from '../errors.js';
 import type { Log } from '../ui/log.js';
@@ -13,16 +14,7 @@ interface LibpqSsl {
   sslkey?: string;
 }
 
-/** Where the connection settings came from, in the order they are looked for. */
-export type ConnectionSource = 'flag' | 'DATABASE_URL' | 'PG variables' | 'embedded';
-
-export interface ConnectionTarget {
-  source: ConnectionSource;
-  /** Settings for `pg`; the password is in here and nowhere printable. */
-  config: ClientConfig;
-  /** host:port/database as a person reads it, never with the password. */
-  label: string;
-}
+export type { ConnectionSource, ConnectionTarget } from './target.js';
 
 const LIBPQ_VARIABLES = ['PGHOST', 'PGHOSTADDR', 'PGPORT', 'PGDATABASE', 'PGUSER', 'PGPASSWORD', 'PGPASSFILE', 'PGSERVICE'];
 

@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { AstraError, operationError } from '../errors.js';
 import { astraVersion } from '../version.js';
-import type { ConnectionTarget } from './connection.js';
+import type { ConnectionTarget } from './target.js';
 
 /** A PostgreSQL error as `pg` raises it, with the fields astra reads. */
 export interface PgError extends Error {

@@ -1,6 +1,6 @@
 import { DatabaseMayHaveChangedError, errorMessage, operationError } from '../errors.js';
 import { MigrationFailedError } from '../migrations/apply.js';
-import type { Context } from '../commands/context.js';
+import type { Context } from '../engine/context.js';
 import type { Database } from '../db/database.js';
 import { failed } from './checks.js';
 import type { UpgradePorts } from './ports.js';

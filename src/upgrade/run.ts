@@ -6,10 +6,10 @@ import { planUp } from '../migrations/plan.js';
 import { anotherFolderError, checkBundle, describesAnotherFolder, formatProblem } from '../release/check.js';
 import { loadReleaseNotes } from '../release/notes.js';
 import { formatMs } from '../duration.js';
-import { canPrompt, confirm } from '../ui/prompt.js';
 import { astraVersion } from '../version.js';
-import { withDatabase, withRunLock, type Context } from '../commands/context.js';
-import { whileWatching } from '../backup/interrupt.js';
+import type { Context } from '../engine/context.js';
+import { withDatabase, withRunLock } from '../engine/run-lock.js';
+import { whileWatching } from '../engine/interrupt.js';
 import { failed, type ChecklistItem } from './checks.js';
 import { planUpgrade, type UpgradePlan } from './plan.js';
 import type { DoctorReport, UpgradePorts } from './ports.js';
@@ -107,7 +107,7 @@ async function obtainConsent(context: Context, plan: UpgradePlan, options: Upgra
   if (breaking && context.yes && options.allowBreaking) return;
   if (!breaking && context.yes) return;
   // --yes promises no prompt: a breaking release then needs --allow-breaking too.
-  if (!canPrompt() || context.yes) {
+  if (!context.confirm || context.yes) {
     throw new AstraError(
       breaking
         ? `This upgrade has ${plan.breaking.length} breaking migration(s) (${plan.breaking.map((migration) => migration.file).join(', ')}), which ${context.yes ? '--yes alone does not accept' : 'need a confirmation and there is no terminal to ask on'}; nothing was changed.`
@@ -118,7 +118,33 @@ async function obtainConsent(context: Context, plan: UpgradePlan, options: Upgra
   const question = breaking
     ? `Apply ${plan.breaking.length} breaking migration(s)? The application must be stopped. Continue`
     : `Upgrade from ${plan.from ?? 'an empty database'} to ${plan.to} (${plan.pending.length} migration(s), backup first)?`;
-  if (!(await confirm(question, !breaking))) throw operationError('Upgrade cancelled; nothing was changed.');
+  if (!(await context.confirm(question, !breaking))) throw operationError('Upgrade cancelled; nothing was changed.');
+}
+
+/** The report of an upgrade (or of its dry run, with `state` as the plan left it): the object `upgrade --json` prints. */
+export function upgradeReport(prepared: Prepared, options: Pick<UpgradeOptions, 'dryRun'>, state: RunState | null, doctor: DoctorReport | null): UpgradeReport {
+  const { plan } = prepared;
+  return {
+    database: prepared.render.database,
+    from: plan.from,
+    to: plan.to,
+    dryRun: options.dryRun,
+    plan,
+    checklist: prepared.items,
+    backup: state?.backup ?? null,
+    applied: state?.applied ?? [],
+    doctor,
+    rollbackCommand: rollbackCommandFor(plan, state?.backup?.id),
+    durations: Object.fromEntries(Object.entries(state?.durations ?? {}).map(([stage, ms]) => [stage, Math.round(ms)])),
+  };
+}
+
+/** What a dry run says after the plan: whether the upgrade would go ahead. */
+export function dryRunVerdict(prepared: Prepared): string {
+  const failures = failed(prepared.items);
+  return failures.length
+    ? `Dry run: ${failures.length} checklist item(s) fail; the upgrade would stop before changing anything.`
+    : 'Dry run: nothing was changed.';
 }
 
 /**
@@ -130,33 +156,13 @@ export async function runUpgrade(context: Context, options: UpgradeOptions, port
   const started = performance.now();
   const prepared = await prepareUpgrade(context, options, ports);
   const { plan, items } = prepared;
-  const show = options.dryRun ? context.out : context.log.info;
-  if (!context.json) show(renderPlanText(prepared.render));
-
   const state: RunState = { stage: 'preflight', backup: null, applied: [], durations: { preflight: performance.now() - started }, interrupted: false };
-  const report = (doctor: DoctorReport | null): UpgradeReport => ({
-    database: prepared.render.database,
-    from: plan.from,
-    to: plan.to,
-    dryRun: options.dryRun,
-    plan,
-    checklist: items,
-    backup: state.backup,
-    applied: state.applied,
-    doctor,
-    rollbackCommand: rollbackCommandFor(plan, state.backup?.id),
-    durations: Object.fromEntries(Object.entries(state.durations).map(([stage, ms]) => [stage, Math.round(ms)])),
-  });
+  const report = (doctor: DoctorReport | null): UpgradeReport => upgradeReport(prepared, options, state, doctor);
+  if (options.dryRun) return report(null);
+  // With --json, stdout carries the report and the plan is in it.
+  if (context.progress !== 'quiet') context.log.info(renderPlanText(prepared.render));
 
   const failures = failed(items);
-  if (options.dryRun) {
-    show(
-      failures.length
-        ? `\nDry run: ${failures.length} checklist item(s) fail; the upgrade would stop before changing anything.`
-        : '\nDry run: nothing was changed.',
-    );
-    return report(null);
-  }
   if (plan.pending.length === 0) {
     context.log.info(`The database is already at ${plan.to}; nothing to do.`);
     return report(null);
@@ -177,6 +183,7 @@ export async function runUpgrade(context: Context, options: UpgradeOptions, port
       // A rollback after a failure is watched from its first step: a signal stops it, and it undoes what it started.
       const recoverWatched = (error: unknown) =>
         whileWatching(
+          context.signal,
           (line) => context.log.warn(line),
           () => recover(context, prepared, options, ports, state, error, db),
           {
@@ -185,6 +192,7 @@ export async function runUpgrade(context: Context, options: UpgradeOptions, port
         );
       // Said once, here: the backup's own watch, nested in this one, stays silent.
       const failure = await whileWatching(
+        context.signal,
         (line) => context.log.warn(line),
         () =>
           applyStages(context, db, prepared, options, ports, state).then(

@@ -6,7 +6,7 @@ import { planUp } from '../migrations/plan.js';
 import { formatMs } from '../duration.js';
 import { taskListOptions } from '../ui/tasks.js';
 import { astraVersion } from '../version.js';
-import type { Context } from '../commands/context.js';
+import type { Context } from '../engine/context.js';
 import type { Database } from '../db/database.js';
 import { planUpgrade } from './plan.js';
 import type { UpgradePorts } from './ports.js';
@@ -78,7 +78,7 @@ export async function applyStages(
         },
       },
     ],
-    taskListOptions({ json: context.json }),
+    taskListOptions({ json: context.progress !== 'auto' }),
   );
   await tasks.run();
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { progressWorthReporting } from '../../../src/backup/progress.js';
+import { progressWorthReporting } from '../../../src/ui/progress.js';
 
 describe('progressWorthReporting', () => {
   it('reports every table on a terminal', () => {

@@ -1,5 +1,8 @@
 import { Listr } from 'listr2';
-import { taskListOptions } from '../ui/tasks.js';
+import { taskListOptions } from './tasks.js';
+
+/** How progress is drawn (the engine context's `progress`): a task list, plain lines, or nothing. */
+export type ProgressMode = 'auto' | 'quiet' | 'silent';
 
 /** One named step of a long operation; `report` shows a line of progress, the returned text replaces the title when done. */
 export interface Step {
@@ -8,7 +11,7 @@ export interface Step {
 }
 
 export interface StepsOptions {
-  json: boolean;
+  mode: ProgressMode;
   /** When given, progress goes here and no task list is drawn (for callers that draw their own). */
   onProgress?: (text: string) => void;
 }
@@ -18,8 +21,8 @@ export interface StepsOptions {
  * line by line. The live renderer wraps at stdout's width, so a terminal that
  * reports no width gets lines too.
  */
-export function liveProgress(json: boolean): boolean {
-  return process.stderr.isTTY === true && !json && (process.stdout.columns ?? 80) >= 40;
+export function liveProgress(mode: ProgressMode): boolean {
+  return process.stderr.isTTY === true && mode === 'auto' && (process.stdout.columns ?? 80) >= 40;
 }
 
 /**
@@ -27,9 +30,9 @@ export function liveProgress(json: boolean): boolean {
  * line by line on stderr with --json (stdout keeps only the JSON), and that a
  * terminal reporting no width gets lines too.
  */
-function listOptions(json: boolean): ReturnType<typeof taskListOptions> {
-  const shared = taskListOptions({ json: false });
-  if (liveProgress(json)) return shared;
+function listOptions(mode: ProgressMode): ReturnType<typeof taskListOptions> {
+  const shared = taskListOptions({ json: mode === 'silent' });
+  if (mode === 'silent' || liveProgress(mode)) return shared;
   return { ...shared, renderer: 'simple', rendererOptions: shared.fallbackRendererOptions };
 }
 
@@ -59,7 +62,7 @@ export async function runSteps(steps: readonly Step[], options: StepsOptions): P
         if (done) task.title = done;
       },
     })),
-    listOptions(options.json),
+    listOptions(options.mode),
   );
   await list.run();
 }

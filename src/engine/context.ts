@@ -1,0 +1,35 @@
+import type { ConnectionTarget } from '../db/target.js';
+import type { Log } from '../ui/log.js';
+
+/**
+ * What the engine needs from whoever runs it (the CLI, the library, a
+ * server), handed down rather than imported: the engine never reaches for the
+ * terminal, the process or the command line itself.
+ */
+export interface Context {
+  /** Where human-readable progress goes (stderr for the CLI; silent for the library unless given a logger). */
+  log: Log;
+  /** The operator said yes in advance: never ask. */
+  yes: boolean;
+  migrationsDir: string;
+  releaseNotesDir: string;
+  backupDir: string;
+  /** A database URL given explicitly (a flag or the library's options), which some commands read as "a database is meant". */
+  databaseUrl: string | undefined;
+  /** The database this run talks to, decided once. */
+  target(): Promise<ConnectionTarget>;
+  /** Aborted to stop the work at its next safe point; the CLI aborts it on SIGINT and SIGTERM. */
+  signal: AbortSignal | undefined;
+  /**
+   * Asks a person a yes/no question. Absent when nobody can be asked (no
+   * terminal, or a library caller that gave no `confirm`).
+   */
+  confirm: ((question: string, defaultAnswer: boolean) => Promise<boolean>) | undefined;
+  /**
+   * How progress is drawn: `auto`, a task list on stderr (live on a terminal,
+   * line by line otherwise); `quiet`, stdout carries JSON, so no task list is
+   * drawn and long steps print plain lines on stderr; `silent`, nothing is
+   * drawn at all (the library: progress reaches only its logger).
+   */
+  progress: 'auto' | 'quiet' | 'silent';
+}
