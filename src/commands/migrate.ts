@@ -2,9 +2,9 @@ import type { Command } from 'commander';
 import { DEFAULT_LOCK_POLICY } from '../migrations/apply.js';
 import { parseCount, parseDuration, parseVersionNumber } from '../duration.js';
 import type { Wrap } from './context.js';
-import { migrateCreate } from './migrate-create.js';
-import { migrateDown, migrateForce, migrateGoto } from './migrate-down.js';
-import { DEFAULT_LOCK_WAIT_MS, migrateUp, type RunOptions } from './migrate-up.js';
+import { migrateCreate } from '../migrations/create.js';
+import { migrateDown, migrateForce, migrateGoto } from '../migrations/down.js';
+import { DEFAULT_LOCK_WAIT_MS, migrateUp, type RunOptions } from '../migrations/runner.js';
 
 export interface LockFlags {
   lockWait?: string;

@@ -5,7 +5,7 @@ import { dryRunVerdict, prepareUpgrade, runUpgrade, upgradeReport, type UpgradeO
 import { renderPlanMarkdown, renderPlanText } from '../upgrade/render.js';
 import type { Context, Wrap } from './context.js';
 import { runOptions, withLockFlags, type LockFlags } from './migrate.js';
-import { createUpgradePorts } from './upgrade-ports.js';
+import { createUpgradePorts } from '../upgrade/default-ports.js';
 
 interface UpgradeFlags extends LockFlags {
   to?: string;

@@ -56,23 +56,25 @@ export function watchInterrupts(
   if (!parent) return { received: () => undefined, signal: abort.signal, stop: () => {} };
   const outermost = !isWatched(parent);
   activeWatches.set(parent, (activeWatches.get(parent) ?? 0) + 1);
-  const handler = () => {
+  const handler = (announce: boolean) => {
     if (received) return;
     received = interruptName(parent);
     options.onSignal?.(received);
-    if (outermost) log(options.announce?.(received) ?? `Interrupted (${received}): stopping and undoing what was started…`);
+    if (announce) log(options.announce?.(received) ?? `Interrupted (${received}): stopping and undoing what was started…`);
     abort.abort();
   };
+  const onAbort = () => handler(outermost);
   let stopped = false;
-  parent.addEventListener('abort', handler);
-  if (parent.aborted) handler();
+  // Interrupted before this watch began: the work stops at once; the watch that saw it has said so.
+  if (parent.aborted) handler(false);
+  else parent.addEventListener('abort', onAbort);
   return {
     received: () => received,
     signal: abort.signal,
     stop: () => {
       if (stopped) return;
       stopped = true;
-      parent.removeEventListener('abort', handler);
+      parent.removeEventListener('abort', onAbort);
       activeWatches.set(parent, (activeWatches.get(parent) ?? 1) - 1);
     },
   };

@@ -7,6 +7,8 @@ export type ProgressMode = 'auto' | 'quiet' | 'silent';
 /** One named step of a long operation; `report` shows a line of progress, the returned text replaces the title when done. */
 export interface Step {
   title: string;
+  /** Why the step deliberately does not run (shown in its place), or false. */
+  skip?: string | false;
   run: (report: (text: string) => void) => Promise<string | void>;
 }
 
@@ -46,6 +48,10 @@ export async function runSteps(steps: readonly Step[], options: StepsOptions): P
   const { onProgress } = options;
   if (onProgress) {
     for (const step of steps) {
+      if (step.skip) {
+        onProgress(step.skip);
+        continue;
+      }
       onProgress(step.title);
       const done = await step.run(onProgress);
       if (done) onProgress(done);
@@ -55,6 +61,7 @@ export async function runSteps(steps: readonly Step[], options: StepsOptions): P
   const list = new Listr(
     steps.map((step) => ({
       title: step.title,
+      skip: () => step.skip ?? false,
       task: async (_context: unknown, task: { output: string; title: string }) => {
         const done = await step.run((text) => {
           task.output = text;

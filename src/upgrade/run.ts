@@ -194,8 +194,8 @@ export async function runUpgrade(context: Context, options: UpgradeOptions, port
       const failure = await whileWatching(
         context.signal,
         (line) => context.log.warn(line),
-        () =>
-          applyStages(context, db, prepared, options, ports, state).then(
+        (watch) =>
+          applyStages(context, db, prepared, options, ports, state, watch.signal).then(
             () => undefined,
             (error: unknown) => ({ error }),
           ),

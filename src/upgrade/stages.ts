@@ -1,10 +1,8 @@
-import { Listr } from 'listr2';
-import { Ledger } from '../db/ledger.js';
 import { operationError } from '../errors.js';
-import { MigrationRunner } from '../migrations/apply.js';
+import { applyStep, ensureLedgerStep, MigrationsStoppedError } from '../migrations/runner.js';
 import { planUp } from '../migrations/plan.js';
 import { formatMs } from '../duration.js';
-import { taskListOptions } from '../ui/tasks.js';
+import { runSteps } from '../ui/progress.js';
 import { astraVersion } from '../version.js';
 import type { Context } from '../engine/context.js';
 import type { Database } from '../db/database.js';
@@ -20,10 +18,11 @@ export async function applyStages(
   options: UpgradeOptions,
   ports: UpgradePorts,
   state: RunState,
+  stopSignal: AbortSignal,
 ): Promise<void> {
   const { plan } = prepared;
   const byVersion = new Map(prepared.migrations.map((migration) => [migration.version, migration]));
-  const ledger = await Ledger.open(db, { create: true });
+  const ledger = await ensureLedgerStep(db);
   // Another run may have moved the database between the plan and the lock:
   // drift or a dirty migration now stops here, before the backup.
   const rows = await ledger.rows();
@@ -36,49 +35,56 @@ export async function applyStages(
   }
   const current = planUpgrade({ releases: prepared.releases, migrations: prepared.migrations, ledger: rows, packageVersion: astraVersion, target: plan.to });
   const pending = current.pending;
-  const tasks = new Listr(
+  await runSteps(
     [
       {
         title: 'Backup',
-        skip: () => (options.noBackup ? 'Backup skipped (--no-backup)' : false),
-        task: async (_, task) => {
+        skip: options.noBackup ? 'Backup skipped (--no-backup)' : false,
+        run: async (report) => {
           state.stage = 'backup';
           const startedAt = performance.now();
-          state.backup = await ports.backup.create(db, { fromVersion: plan.from, toVersion: plan.to }, (line) => (task.output = line));
+          state.backup = await ports.backup.create(db, { fromVersion: plan.from, toVersion: plan.to }, report);
           state.durations.backup = performance.now() - startedAt;
-          task.title = `Backup ${state.backup.id} (${formatMs(state.durations.backup)})`;
+          return `Backup ${state.backup.id} (${formatMs(state.durations.backup)})`;
         },
       },
       {
         title: `Apply ${pending.length} migration(s)`,
-        task: (_, task) => {
+        run: async (report) => {
           state.stage = 'apply';
           const startedAt = performance.now();
-          return task.newListr(
-            pending.map((planned) => ({
-              title: `${planned.file}${planned.safety === 'breaking' ? ' (breaking)' : ''}`,
-              task: async (__, sub) => {
-                if (state.interrupted) throw new InterruptedError();
-                const migration = byVersion.get(planned.version)!;
-                const runner = new MigrationRunner(db, ledger, options.lockPolicy, {
-                  statementOutside: (_m, statement) => (sub.output = `${statement.outsideTransaction}: ${statement.text.replace(/\s+/g, ' ').slice(0, 100)}`),
-                  lockRetry: (_m, _s, attempt, of, delayMs) =>
-                    (sub.output = `lock not granted within lock_timeout; attempt ${attempt} of ${of} in ${formatMs(delayMs)}`),
-                  invalidIndexDropped: (_m, index) => (sub.output = `dropped INVALID index ${index}; building it again`),
-                });
-                await runner.prepareSession();
-                const durationMs = await runner.apply(migration);
-                state.applied.push({ version: planned.version, file: planned.file, durationMs: Math.round(durationMs) });
-                state.durations.apply = performance.now() - startedAt;
-                sub.title = `${planned.file} (${formatMs(durationMs)})`;
+          const show = report;
+          const work = pending.map((planned) => ({ migration: byVersion.get(planned.version)! }));
+          const breaking = new Set(plan.breaking.map((migration) => migration.version));
+          try {
+            await applyStep(db, ledger, work, {
+              lockPolicy: options.lockPolicy,
+              // Stops between migrations once interrupted: the one running finishes.
+              signal: stopSignal,
+              events: {
+                migrationStarted: (migration) => show(`${migration.file}${breaking.has(migration.version) ? ' (breaking)' : ''}`),
+                statementOutside: (migration, statement) =>
+                  show(`${migration.file}: ${statement.outsideTransaction}: ${statement.text.replace(/\s+/g, ' ').slice(0, 100)}`),
+                lockRetry: (migration, _s, attempt, of, delayMs) =>
+                  show(`${migration.file}: lock not granted within lock_timeout; attempt ${attempt} of ${of} in ${formatMs(delayMs)}`),
+                invalidIndexDropped: (migration, index) => show(`${migration.file}: dropped INVALID index ${index}; building it again`),
+                migrationApplied: (migration, durationMs) => show(`✔ ${migration.file} (${formatMs(durationMs)})`),
               },
-            })),
-            { exitOnError: true },
-          );
+              onApplied: (applied) => {
+                state.applied.push({ version: applied.version, file: applied.file, durationMs: applied.durationMs });
+                state.durations.apply = performance.now() - startedAt;
+              },
+            });
+          } catch (error) {
+            // Stopped between migrations as asked: the recovery says where the database stands.
+            if (error instanceof MigrationsStoppedError) throw new InterruptedError();
+            throw error;
+          }
+          return `Applied ${state.applied.length} migration(s) (${formatMs(state.durations.apply ?? 0)})`;
         },
       },
     ],
-    taskListOptions({ json: context.progress !== 'auto' }),
+    // With --json, stdout carries the report: no task list is drawn.
+    { mode: context.progress === 'auto' ? 'auto' : 'silent' },
   );
-  await tasks.run();
 }

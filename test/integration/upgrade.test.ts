@@ -249,7 +249,7 @@ describe('Ctrl-C during an upgrade', () => {
     await new Promise<void>((resolve, reject) => {
       child.stderr?.on('data', (chunk: Buffer) => {
         stderr += chunk.toString();
-        if (stderr.includes('[STARTED] 002-slow-step.sql')) resolve();
+        if (stderr.includes('[OUTPUT] 002-slow-step.sql')) resolve();
       });
       child.then(() => reject(new Error(`ended before the slow step:\n${stderr}`)), reject);
     });

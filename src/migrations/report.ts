@@ -1,8 +1,8 @@
-import type { RunnerEvents } from '../migrations/apply.js';
-import type { Migration } from '../migrations/load.js';
-import { oneLine } from '../migrations/plan.js';
+import type { RunnerEvents } from './apply.js';
+import type { Migration } from './load.js';
+import { oneLine } from './plan.js';
 import { formatMs } from '../duration.js';
-import { green, yellow, type Log } from './log.js';
+import { green, yellow, type Log } from '../ui/log.js';
 
 export function migrationLabel(migration: { digits: string; name: string }): string {
   return `${migration.digits} ${migration.name}`;

@@ -1,13 +1,14 @@
 import type { Database } from '../db/database.js';
 import { Ledger, type LedgerRow } from '../db/ledger.js';
 import { inputError, operationError } from '../errors.js';
-import { MigrationRunner } from '../migrations/apply.js';
-import { loadDownStatements, loadMigrations, type Migration } from '../migrations/load.js';
-import type { Statement } from '../migrations/parse.js';
-import { checkTargetVersion, planUp } from '../migrations/plan.js';
-import { migrationLabel, runnerEventsFor } from '../ui/migration-report.js';
-import { withDatabase, withRunLock, type Context } from './context.js';
-import { applyPending, type AppliedEntry, type RunOptions } from './migrate-up.js';
+import { MigrationRunner } from './apply.js';
+import { loadDownStatements, loadMigrations, type Migration } from './load.js';
+import type { Statement } from './parse.js';
+import { checkTargetVersion, planUp } from './plan.js';
+import { migrationLabel, runnerEventsFor } from './report.js';
+import type { Context } from '../engine/context.js';
+import { withDatabase, withRunLock } from '../engine/run-lock.js';
+import { applyPending, type AppliedEntry, type RunOptions } from './runner.js';
 
 /**
  * Undoes the applied migrations that `select` picks, newest first, with their

@@ -3,11 +3,10 @@ import { labelViolations } from '../analysis/labels.js';
 import { createBackup, rollbackToBackup, verifyBackup } from '../backup/index.js';
 import { runDoctor } from '../doctor/runner.js';
 import { operationError } from '../errors.js';
-import type { UpgradePorts } from '../upgrade/ports.js';
-import type { UpgradeOptions } from '../upgrade/run.js';
-import { confirm } from '../ui/prompt.js';
+import type { UpgradePorts } from './ports.js';
+import type { UpgradeOptions } from './run.js';
 import type { Database } from '../db/database.js';
-import type { Context } from './context.js';
+import type { Context } from '../engine/context.js';
 
 /** The upgrade's parts from the backup catalog, doctor and the safety analysis. */
 export function createUpgradePorts(context: Context, options: Pick<UpgradeOptions, 'pgBinDir'>): UpgradePorts {
@@ -39,13 +38,14 @@ export function createUpgradePorts(context: Context, options: Pick<UpgradeOption
         // A failed upgrade leaves the application on a half-migrated schema:
         // its sessions are ended so the restored database can take the name
         // (after asking, when a person is there to ask).
+        const ask = context.yes ? undefined : context.confirm;
         const result = await rollbackToBackup(context, {
           backupId,
           ...pgBinDir,
           force: true,
-          ...(context.yes
-            ? {}
-            : { confirmTerminate: (sessions) => confirm(`End ${sessions.length} session(s) connected to the database so the backup can be restored?`, true) }),
+          ...(ask
+            ? { confirmTerminate: (sessions) => ask(`End ${sessions.length} session(s) connected to the database so the backup can be restored?`, true) }
+            : {}),
           onProgress: progress,
           // A connection lost with the failure lost the lock too: the rollback then takes it anew.
           ...((await usable(lockHeld)) ? { lockHeld } : {}),

@@ -1,9 +1,9 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { inputError } from '../errors.js';
-import { nextMigrationFiles } from '../migrations/discover.js';
-import { listMigrations } from '../migrations/load.js';
-import type { Context } from './context.js';
+import { nextMigrationFiles } from './discover.js';
+import { listMigrations } from './load.js';
+import type { Context } from '../engine/context.js';
 
 /** `astra migrate create <name>`: the next file(s), in the folder's own naming style. Touches no database. */
 export function migrateCreate(context: Context, name: string): { files: string[] } {

@@ -1,0 +1,166 @@
+import type { Database } from '../db/database.js';
+import { Ledger } from '../db/ledger.js';
+import type { Context } from '../engine/context.js';
+import { withDatabase, withRunLock } from '../engine/run-lock.js';
+import { AstraError, EXIT_FAILED } from '../errors.js';
+import { DEFAULT_LOCK_POLICY, MigrationRunner, type LockPolicy, type RunnerEvents } from './apply.js';
+import { loadMigrations, type Migration } from './load.js';
+import { checkTargetVersion, planUp, type UpPlan } from './plan.js';
+import { migrationLabel, runnerEventsFor } from './report.js';
+
+/**
+ * The one runner behind `migrate up`, `upgrade` and the library's `migrate()`,
+ * in named steps: load → lock → ensure ledger → check drift and plan → apply →
+ * unlock. `upgrade` holds the lock itself (from before its backup) and runs
+ * the steps from "ensure ledger" on.
+ */
+
+export interface RunOptions {
+  lockWaitMs: number;
+  lockPolicy: LockPolicy;
+}
+
+export const DEFAULT_LOCK_WAIT_MS = 10 * 60_000;
+export const DEFAULT_RUN_OPTIONS: RunOptions = { lockWaitMs: DEFAULT_LOCK_WAIT_MS, lockPolicy: DEFAULT_LOCK_POLICY };
+
+export interface AppliedEntry {
+  version: number;
+  name: string;
+  file: string;
+  durationMs: number;
+}
+
+export interface UpResult {
+  applied: AppliedEntry[];
+  skipped: number[];
+  wouldApply: number[];
+}
+
+/** One migration to run: a pending one from its start, or an unfinished one from the statement it stopped at. */
+export interface Work {
+  migration: Migration;
+  fromStatement?: number;
+}
+
+/** The run was stopped between two migrations, as asked: says what was applied before it stopped. */
+export class MigrationsStoppedError extends AstraError {
+  constructor(
+    readonly applied: AppliedEntry[],
+    readonly remaining: number,
+  ) {
+    const last = applied.at(-1);
+    super(
+      `Stopped at a safe point as asked: ${applied.length ? `migration(s) ${applied.map((entry) => entry.version).join(', ')} were applied; the database is at migration ${last!.file}` : 'no migration was applied'}; ${remaining} migration(s) were not run.`,
+      { exitCode: EXIT_FAILED, fix: 'Run astra migrate up again to apply the rest.' },
+    );
+    this.name = 'MigrationsStoppedError';
+  }
+}
+
+const entry = (migration: Migration, durationMs: number): AppliedEntry => ({
+  version: migration.version,
+  name: migration.name,
+  file: migration.file,
+  durationMs: Math.round(durationMs),
+});
+
+/** Step "load": the migrations folder, read and parsed, and the target checked against it. */
+export async function loadStep(context: Pick<Context, 'migrationsDir'>, to: number | undefined): Promise<Migration[]> {
+  const migrations = await loadMigrations(context.migrationsDir);
+  if (to !== undefined) checkTargetVersion(migrations, to, '--to');
+  return migrations;
+}
+
+/** Step "ensure ledger": created when missing, under the run lock, so that replicas starting together create it once. */
+export async function ensureLedgerStep(db: Database): Promise<Ledger> {
+  return Ledger.open(db, { create: true });
+}
+
+/** Step "check drift and plan": refuses on edited files, unknown versions or an unfinished migration that cannot resume. */
+export async function planStep(ledger: Ledger, migrations: Migration[], to?: number): Promise<UpPlan<Migration>> {
+  return planUp(migrations, await ledger.rows(), to);
+}
+
+/** The plan as the list of migrations to run, in order: an unfinished one first. */
+export function workOf(plan: UpPlan<Migration>): Work[] {
+  return [...(plan.resume ? [{ migration: plan.resume.migration, fromStatement: plan.resume.fromStatement }] : []), ...plan.pending.map((migration) => ({ migration }))];
+}
+
+/**
+ * Step "apply": the one loop that applies migrations, each in its own
+ * transaction with its ledger row (see MigrationRunner). An abort of `signal`
+ * is honoured between migrations: the current one finishes, the rest do not
+ * start, and MigrationsStoppedError says what was applied.
+ */
+export async function applyStep(
+  db: Database,
+  ledger: Ledger,
+  work: Work[],
+  options: { lockPolicy: LockPolicy; events?: RunnerEvents; signal?: AbortSignal | undefined; onApplied?: (entry: AppliedEntry) => void },
+): Promise<AppliedEntry[]> {
+  const runner = new MigrationRunner(db, ledger, options.lockPolicy, options.events ?? {});
+  await runner.prepareSession();
+  const applied: AppliedEntry[] = [];
+  for (const [index, { migration, fromStatement }] of work.entries()) {
+    if (options.signal?.aborted) throw new MigrationsStoppedError(applied, work.length - index);
+    const done = entry(migration, await runner.apply(migration, fromStatement ?? 0));
+    applied.push(done);
+    options.onApplied?.(done);
+  }
+  return applied;
+}
+
+/**
+ * Applies the pending migrations (up to `options.to`) on `db`, whose caller
+ * holds astra's run lock: ensure ledger → check drift and plan → apply.
+ */
+export async function applyPending(context: Context, db: Database, migrations: Migration[], options: RunOptions & { to?: number }): Promise<UpResult> {
+  const { log } = context;
+  const ledger = await ensureLedgerStep(db);
+  const plan = await planStep(ledger, migrations, options.to);
+  log.info(`Migrating ${db.target.label} with ${context.migrationsDir}`);
+  if (plan.resume) {
+    const { migration, fromStatement, row } = plan.resume;
+    log.info(`Migration ${migrationLabel(migration)} was left unfinished${row.error ? ` (${row.error})` : ''}; finishing it from statement ${fromStatement + 1}.`);
+  }
+  const applied = await applyStep(db, ledger, workOf(plan), { lockPolicy: options.lockPolicy, events: runnerEventsFor(log), signal: context.signal });
+  return { applied, skipped: plan.skipped, wouldApply: [] };
+}
+
+/** What a dry run would apply, read without the lock and without creating the ledger. */
+async function dryRun(context: Context, db: Database, migrations: Migration[], to: number | undefined): Promise<UpResult> {
+  const { log } = context;
+  const ledger = await Ledger.open(db, { create: false });
+  const plan = await planStep(ledger, migrations, to);
+  log.info(`Dry run on ${db.target.label}: nothing is changed.`);
+  if (plan.resume) log.info(`  would resume ${migrationLabel(plan.resume.migration)} at statement ${plan.resume.fromStatement + 1}`);
+  for (const migration of plan.pending) {
+    const outside = migration.statements.filter((statement) => statement.outsideTransaction);
+    log.info(
+      `  would apply ${migrationLabel(migration)}${outside.length ? ` (${outside.length} statement(s) outside a transaction: ${outside.map((s) => s.outsideTransaction).join(', ')})` : ''}`,
+    );
+  }
+  return { applied: [], skipped: plan.skipped, wouldApply: workOf(plan).map((work) => work.migration.version) };
+}
+
+/** `astra migrate up [--to N] [--dry-run]` and the library's `migrate()`: load → lock → ensure ledger → plan → apply → unlock. */
+export async function migrateUp(context: Context, options: RunOptions & { to?: number; dryRun?: boolean }): Promise<UpResult> {
+  const migrations = await loadStep(context, options.to);
+  const { log } = context;
+  const result = await withDatabase(context, (db) =>
+    options.dryRun ? dryRun(context, db, migrations, options.to) : withRunLock(context, db, options.lockWaitMs, () => applyPending(context, db, migrations, options)),
+  );
+  if (!options.dryRun) {
+    log.info(
+      result.applied.length > 0
+        ? `Applied ${result.applied.length} migration(s): ${result.applied.map((applied) => applied.version).join(', ')}`
+        : 'No migrations to apply: the database is up to date.',
+    );
+  } else {
+    log.info(
+      result.wouldApply.length > 0 ? `Would apply ${result.wouldApply.length} migration(s): ${result.wouldApply.join(', ')}` : 'Nothing to apply: the database is up to date.',
+    );
+  }
+  if (result.skipped.length > 0) log.info(`Skipped ${result.skipped.length} already-applied migration(s)`);
+  return result;
+}
