@@ -75,7 +75,7 @@ export function labelOf(config: ClientConfig): string {
  * the libpq PG* variables, else the embedded cluster under ./.astra/ (created
  * and started here, and announced in one line).
  */
-export async function resolveConnection(options: { databaseUrl?: string; log: Log; cwd?: string }): Promise<ConnectionTarget> {
+export async function resolveConnection(options: { databaseUrl?: string | undefined; log: Log; cwd?: string; embedded?: boolean }): Promise<ConnectionTarget> {
   if (options.databaseUrl) {
     const config = withLibpqDefaults(configFromUrl(options.databaseUrl));
     return { source: 'flag', config, label: labelOf(config) };
@@ -87,6 +87,12 @@ export async function resolveConnection(options: { databaseUrl?: string; log: Lo
   if (LIBPQ_VARIABLES.some((name) => process.env[name])) {
     const config = withLibpqDefaults({});
     return { source: 'PG variables', config, label: labelOf(config) };
+  }
+  if (options.embedded === false) {
+    throw inputError(
+      'No database was given.',
+      'Pass connectionString (a postgresql:// URL), or a pg client or pool, or set DATABASE_URL or the PG* variables.',
+    );
   }
   return embeddedConnection(options.log, options.cwd);
 }

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -24,7 +24,8 @@ beforeAll(async () => {
   const tarball = readdirSync(work).find((file) => file.endsWith('.tgz'));
   if (!tarball) throw new Error('npm pack made no tarball');
   await execa('mkdir', ['-p', project]);
-  writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'operator-project', version: '1.0.0', private: true }));
+  // An ES module project, like an application that imports astra as a library.
+  writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'operator-project', version: '1.0.0', private: true, type: 'module' }));
   await execa('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', join(work, tarball)], { cwd: project, env: outsideEnv(), extendEnv: false });
 }, 300_000);
 
@@ -62,5 +63,69 @@ describe('the packed package', () => {
     expect(report.migrationsDir).toBe(join(project, 'node_modules', 'astra', 'migrations'));
     expect(report.applied).toBe(0);
     expect(report.pending).toBe(report.migrations.length);
+  });
+
+  it('is a typed library: a TypeScript consumer type-checks against the shipped .d.ts, and migrate, status, doctor and upgrade (dry run) work', async () => {
+    writeFileSync(
+      join(project, 'consumer.ts'),
+      `import { AstraError, doctor, migrate, status, upgrade, type StatusReport, type UpgradeReport } from 'astra';
+
+export async function main(connectionString: string): Promise<string> {
+  const before: StatusReport = await status({ connectionString });
+  const planned: UpgradeReport = await upgrade({ connectionString, dryRun: true });
+  const applied = await migrate({ connectionString });
+  const after = await status({ connectionString });
+  const health = await doctor({ connectionString });
+  // @ts-expect-error: the options are typed, so a wrong type is a compile error.
+  await status({ connectionString: 42 }).catch((error: unknown) => error instanceof AstraError);
+  return JSON.stringify({
+    pendingBefore: before.pending,
+    planned: { from: planned.from, to: planned.to, dryRun: planned.dryRun, pending: planned.plan.pending.length },
+    applied: applied.applied.length,
+    after: { pending: after.pending, applied: after.applied, databaseVersion: after.databaseVersion },
+    connection: health.checks.find((check) => check.id === 'connection')?.status,
+  });
+}
+`,
+    );
+    writeFileSync(
+      join(project, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, outDir: 'out' },
+        files: ['consumer.ts'],
+      }),
+    );
+    const tsc = await execa('node', [join(repoRoot, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'], {
+      cwd: project,
+      env: outsideEnv(),
+      extendEnv: false,
+      reject: false,
+    });
+    expect(tsc.exitCode, tsc.stdout).toBe(0);
+    const run = await execa(
+      'node',
+      ['--input-type=module', '-e', "import { main } from './out/consumer.js'; process.stdout.write(await main(process.env.DATABASE_URL));"],
+      {
+        cwd: project,
+        env: outsideEnv({ DATABASE_URL: db.url }),
+        extendEnv: false,
+        reject: false,
+      },
+    );
+    expect(run.exitCode, run.stderr).toBe(0);
+    const seen = JSON.parse(run.stdout) as {
+      pendingBefore: number;
+      planned: { from: string | null; to: string; dryRun: boolean; pending: number };
+      applied: number;
+      after: { pending: number; applied: number; databaseVersion: string | null };
+      connection: string;
+    };
+    const { version } = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string };
+    expect(seen.planned).toEqual({ from: null, to: version, dryRun: true, pending: seen.pendingBefore });
+    expect(seen.applied).toBe(seen.pendingBefore);
+    expect(seen.after).toEqual({ pending: 0, applied: seen.pendingBefore, databaseVersion: version });
+    expect(seen.connection).toBe('ok');
+    // Silent as a library: nothing on stderr.
+    expect(run.stderr).toBe('');
   });
 });

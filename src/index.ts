@@ -1,0 +1,267 @@
+/**
+ * astra as a library: the engine behind the CLI, callable from an application
+ * (migrate on start-up), a server or a script. Every function takes typed
+ * options (see AstraOptions) and returns the same report object that the
+ * matching command prints with --json (the CLI adds `ok: true` around it).
+ *
+ * The library never writes to stdout or stderr (progress goes to `logger`, if
+ * given), never calls process.exit and installs no signal handlers: pass an
+ * AbortSignal to stop work at its next safe point. Failures are thrown as
+ * AstraError, which carries the message, the fix and the exit code the CLI
+ * would use.
+ */
+import { libraryContext, type AstraOptions } from './api/context.js';
+import { lintMigrations } from './analysis/lint.js';
+import type { LintOutcome } from './analysis/outcome.js';
+import { createBackup, listBackups, pruneBackups, rollbackCandidates, rollbackToBackup, verifyBackup } from './backup/index.js';
+import type { BackupManifest, PruneResult, RollbackResult, VerifyResult } from './backup/index.js';
+import { DEFAULT_CHECK_TIMEOUT_MS, DEFAULT_HEALTH_TIMEOUT_MS, runDoctor } from './doctor/runner.js';
+import type { DoctorReport } from './doctor/types.js';
+import { withDatabase } from './engine/run-lock.js';
+import { inputError } from './errors.js';
+import { DEFAULT_LOCK_POLICY } from './migrations/apply.js';
+import { DEFAULT_LOCK_WAIT_MS, migrateUp, type UpResult } from './migrations/runner.js';
+import { statusReport, type StatusReport } from './migrations/status.js';
+import { createUpgradePorts } from './upgrade/default-ports.js';
+import { prepareUpgrade, runUpgrade, upgradeReport, type UpgradeOptions, type UpgradeReport } from './upgrade/run.js';
+
+export type { AstraOptions, Logger } from './api/context.js';
+export { AstraError, DatabaseMayHaveChangedError, EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK } from './errors.js';
+export { MigrationsStoppedError, type AppliedEntry, type UpResult } from './migrations/runner.js';
+export { MigrationFailedError } from './migrations/apply.js';
+export type { StatusReport } from './migrations/status.js';
+export type { MigrationStatus, MigrationState } from './migrations/plan.js';
+export type { UpgradeReport } from './upgrade/run.js';
+export type { UpgradePlan } from './upgrade/plan.js';
+export type { ChecklistItem } from './upgrade/checks.js';
+export type { DoctorReport, CheckResult as DoctorCheckResult } from './doctor/types.js';
+export type { LintOutcome, LintFinding } from './analysis/outcome.js';
+export type { BackupManifest, PruneResult, RollbackResult, VerifyResult } from './backup/index.js';
+
+/** How long to wait for another run's lock, and the lock_timeout policy of migrations. */
+export interface LockOptions {
+  /** How long to wait for another astra run on the same database (default 10 minutes). */
+  lockWaitMs?: number;
+  /** lock_timeout of each statement (default 3 s). */
+  lockTimeoutMs?: number;
+  /** Retries, with backoff, of a statement that hit lock_timeout (default 5). */
+  lockRetries?: number;
+}
+
+function runOptions(options: LockOptions) {
+  return {
+    lockWaitMs: options.lockWaitMs ?? DEFAULT_LOCK_WAIT_MS,
+    lockPolicy: {
+      ...DEFAULT_LOCK_POLICY,
+      ...(options.lockTimeoutMs !== undefined ? { lockTimeoutMs: options.lockTimeoutMs } : {}),
+      ...(options.lockRetries !== undefined ? { lockRetries: options.lockRetries } : {}),
+    },
+  };
+}
+
+export interface MigrateOptions extends AstraOptions, LockOptions {
+  /** Stop after this migration version. */
+  to?: number;
+  /** Say what would be applied; change nothing. */
+  dryRun?: boolean;
+}
+
+/**
+ * Applies the pending migrations (`astra migrate up`). Safe to call from every
+ * replica of an application at start-up: the run lock (taken before the ledger
+ * is created) lets one apply each migration exactly once; the others wait and
+ * then find nothing to do.
+ */
+export async function migrate(options: MigrateOptions = {}): Promise<UpResult> {
+  const context = libraryContext(options);
+  return migrateUp(context, { ...runOptions(options), ...(options.to !== undefined ? { to: options.to } : {}), dryRun: options.dryRun === true });
+}
+
+/** Application version, database version, applied and pending migrations (`astra status`). */
+export async function status(options: AstraOptions = {}): Promise<StatusReport> {
+  return statusReport(libraryContext(options));
+}
+
+export interface LintApiOptions extends AstraOptions {
+  /** Files or folders to analyse (default: the migrations folder). */
+  paths?: string[];
+  /** Read row counts and column types from the database (default: when a connection is given). */
+  withDatabase?: boolean;
+}
+
+/** The safety analysis of migration SQL (`astra lint`); `failing` counts the findings that would fail the command. */
+export async function lint(options: LintApiOptions = {}): Promise<LintOutcome> {
+  const context = libraryContext(options);
+  const withDb = options.withDatabase ?? (options.connectionString !== undefined || options.client !== undefined);
+  return lintMigrations(context, options.paths ?? [], { withDatabase: withDb });
+}
+
+export interface UpgradeApiOptions extends AstraOptions, LockOptions {
+  /** The release to upgrade to (default: the newest). */
+  to?: string;
+  /** Plan and check only; change nothing. */
+  dryRun?: boolean;
+  /** Apply breaking migrations without asking (with `yes`). */
+  allowBreaking?: boolean;
+  /** Take a backup first (default true); without one there is no automatic rollback. */
+  backup?: boolean;
+  /** Restore the backup when the upgrade fails (default true). */
+  rollback?: boolean;
+  /** Folder of pg_dump and pg_restore. */
+  pgBinDir?: string;
+  /** A transaction open this long on a table the upgrade changes blocks it (default 60). */
+  longTransactionSeconds?: number;
+}
+
+function upgradeOptions(options: UpgradeApiOptions): UpgradeOptions {
+  return {
+    ...runOptions(options),
+    ...(options.to ? { to: options.to } : {}),
+    ...(options.pgBinDir ? { pgBinDir: options.pgBinDir } : {}),
+    dryRun: options.dryRun === true,
+    allowBreaking: options.allowBreaking === true,
+    noBackup: options.backup === false,
+    noRollback: options.rollback === false,
+    longTransactionSeconds: options.longTransactionSeconds ?? 60,
+  };
+}
+
+/** The upgrade's plan and pre-upgrade checklist (`astra upgrade --dry-run`); changes nothing. */
+export async function plan(options: Omit<UpgradeApiOptions, 'dryRun'> = {}): Promise<UpgradeReport> {
+  const context = libraryContext(options);
+  const upgrade = upgradeOptions({ ...options, dryRun: true });
+  const started = performance.now();
+  const prepared = await prepareUpgrade(context, upgrade, createUpgradePorts(context, upgrade));
+  return upgradeReport(
+    prepared,
+    upgrade,
+    { stage: 'preflight', backup: null, applied: [], durations: { preflight: performance.now() - started }, interrupted: false },
+    null,
+  );
+}
+
+/**
+ * Preflight → backup → apply → doctor, with an automatic rollback on failure
+ * (`astra upgrade`). An abort of `signal` during the apply step lets the
+ * running migration finish and stops there; the error says where the
+ * database stands.
+ */
+export async function upgrade(options: UpgradeApiOptions = {}): Promise<UpgradeReport> {
+  const context = libraryContext(options);
+  const upgrade = upgradeOptions(options);
+  if (upgrade.dryRun) return plan(options);
+  return runUpgrade(context, upgrade, createUpgradePorts(context, upgrade));
+}
+
+export interface DoctorApiOptions extends AstraOptions {
+  pgBinDir?: string;
+  /** Also check that the application answers 200 here. */
+  healthUrl?: string;
+  healthTimeoutMs?: number;
+  /** Longest one check may take (default 10 s). */
+  checkTimeoutMs?: number;
+  /** Warnings count as failures. */
+  strict?: boolean;
+}
+
+/** The health checks (`astra doctor`). Resolves with the report whatever it finds; `ok` says whether all passed. */
+export async function doctor(options: DoctorApiOptions = {}): Promise<DoctorReport> {
+  const context = libraryContext(options);
+  const target = await context.target();
+  return runDoctor(
+    { target, migrationsDir: context.migrationsDir, backupDir: context.backupDir },
+    {
+      ...(options.pgBinDir ? { pgBinDir: options.pgBinDir } : {}),
+      ...(options.healthUrl ? { healthUrl: options.healthUrl } : {}),
+      checkTimeoutMs: options.checkTimeoutMs ?? DEFAULT_CHECK_TIMEOUT_MS,
+      healthTimeoutMs: options.healthTimeoutMs ?? DEFAULT_HEALTH_TIMEOUT_MS,
+      strict: options.strict === true,
+    },
+  );
+}
+
+export interface BackupCreateOptions extends AstraOptions {
+  /** `custom` (one file, the default) or `directory` (needed for jobs > 1). */
+  format?: 'custom' | 'directory';
+  jobs?: number;
+  pgBinDir?: string;
+}
+
+/** The backup catalog (`astra backup create | list | verify | prune`). */
+export const backup = {
+  /** Takes a backup with pg_dump, with its manifest beside it. */
+  async create(options: BackupCreateOptions = {}): Promise<{ backup: BackupManifest }> {
+    const context = libraryContext(options);
+    const format = options.format ?? (options.jobs !== undefined && options.jobs > 1 ? 'directory' : 'custom');
+    if (format === 'custom' && options.jobs !== undefined && options.jobs > 1) {
+      throw inputError('jobs needs the directory format: pg_dump writes a custom archive with one job.', 'Pass format: "directory", or drop jobs.');
+    }
+    const manifest = await withDatabase(context, (db) =>
+      createBackup(context, db, {
+        format,
+        ...(options.jobs !== undefined ? { jobs: options.jobs } : {}),
+        ...(options.pgBinDir ? { pgBinDir: options.pgBinDir } : {}),
+      }),
+    );
+    return { backup: manifest };
+  },
+  /** The backups of the backup folder, newest first. */
+  async list(options: AstraOptions = {}): Promise<{ backupDir: string; backups: BackupManifest[] }> {
+    const context = libraryContext(options);
+    const { manifests } = await listBackups(context.backupDir);
+    return { backupDir: context.backupDir, backups: manifests };
+  },
+  /** Checks a backup: checksum and pg_restore --list; `deep` also restores it into a scratch database. */
+  async verify(options: AstraOptions & { id: string; deep?: boolean; pgBinDir?: string }): Promise<VerifyResult> {
+    const context = libraryContext(options);
+    return verifyBackup(context, options.id, { deep: options.deep === true, ...(options.pgBinDir ? { pgBinDir: options.pgBinDir } : {}) });
+  },
+  /** Deletes all but the newest `keep` backups of each database. */
+  async prune(options: AstraOptions & { keep: number }): Promise<PruneResult> {
+    if (!Number.isInteger(options.keep) || options.keep < 1) throw inputError('keep must be a whole number of 1 or more.');
+    return pruneBackups(libraryContext(options), options.keep);
+  },
+};
+
+export interface RollbackApiOptions extends AstraOptions {
+  /** The application release to go back to: its newest verified backup is restored. */
+  to?: string;
+  /** The backup to restore (default: the newest taken at `to`). */
+  backupId?: string;
+  /** End other sessions instead of waiting for them (asks `confirm` first unless `yes`). */
+  force?: boolean;
+  /** How long to wait for other sessions to leave (default 60 s). */
+  waitMs?: number;
+  /** How long to wait for another astra run (default 10 minutes). */
+  lockWaitMs?: number;
+  jobs?: number;
+  pgBinDir?: string;
+}
+
+/** Restores the backup taken at an earlier release (`astra rollback`); refuses, changing nothing, when it is missing or fails verification. */
+export async function rollback(options: RollbackApiOptions): Promise<RollbackResult> {
+  const context = libraryContext(options);
+  if (options.to === undefined && options.backupId === undefined) throw inputError('rollback needs `to` (a release) or `backupId`.');
+  const target = await context.target();
+  const database = String(target.config.database);
+  const [newest, ...older] = await rollbackCandidates(context, {
+    database,
+    ...(options.to !== undefined ? { to: options.to } : {}),
+    ...(options.backupId !== undefined ? { backupId: options.backupId } : {}),
+  });
+  const ask = options.force && !context.yes ? context.confirm : undefined;
+  if (options.force && !context.yes && !ask) {
+    throw inputError('force ends other sessions on the database and needs a confirmation.', 'Pass yes: true, or a confirm callback.');
+  }
+  return rollbackToBackup(context, {
+    backupId: newest!.id,
+    olderIds: older.map((manifest) => manifest.id),
+    target,
+    force: options.force === true,
+    ...(ask ? { confirmTerminate: (sessions) => ask(`End ${sessions.length} session(s) so that ${database} can be rolled back?`, false) } : {}),
+    ...(options.waitMs !== undefined ? { waitMs: options.waitMs } : {}),
+    ...(options.lockWaitMs !== undefined ? { lockWaitMs: options.lockWaitMs } : {}),
+    ...(options.jobs !== undefined ? { jobs: options.jobs } : {}),
+    ...(options.pgBinDir ? { pgBinDir: options.pgBinDir } : {}),
+  });
+}
