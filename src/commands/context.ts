@@ -58,7 +58,7 @@ export function createContext(options: GlobalOptions, signal: AbortSignal | unde
 }
 
 /** A command's body: gets the context and commander's arguments and options; its result is the --json output. */
-export type Action = (context: Context, ...args: unknown[]) => Promise<unknown> | unknown;
+export type Action = (context: Context, ...args: unknown[]) => unknown;
 
 /** Wraps an action into a commander action handler (set up by cli.ts). */
 export type Wrap = (action: Action) => (...args: unknown[]) => Promise<void>;

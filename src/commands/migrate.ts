@@ -50,7 +50,7 @@ export function registerMigrate(program: Command, run: Wrap): void {
     }),
   );
   withLockFlags(migrate.command('down').description('undo the last N applied migrations with their .down.sql files (default 1)').argument('[n]')).action(
-    run((context, n, flags) => migrateDown(context, { ...runOptions(flags as LockFlags), count: n === undefined ? 1 : parseCount(String(n), 'down') })),
+    run((context, n, flags) => migrateDown(context, { ...runOptions(flags as LockFlags), count: n === undefined ? 1 : parseCount(n as string, 'down') })),
   );
   withLockFlags(migrate.command('goto').description('migrate up or down to exactly version V').argument('<version>')).action(
     run((context, version, flags) => migrateGoto(context, { ...runOptions(flags as LockFlags), version: parseVersionNumber(String(version), 'goto') })),

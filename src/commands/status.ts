@@ -12,7 +12,7 @@ export async function status(context: Context): Promise<StatusReport> {
 
 function printStatus(context: Context, report: StatusReport): void {
   const statuses = report.migrations;
-  const log = { info: context.out };
+  const log = { info: (line: string) => context.out(line) };
   log.info(`Database     ${report.database}`);
   log.info(`Application  ${report.applicationVersion}`);
   log.info(`Database at  ${report.databaseVersion ?? (report.schemaVersion === null ? 'nothing yet (empty)' : 'no complete release')}`);

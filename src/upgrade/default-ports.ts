@@ -69,7 +69,7 @@ export function createUpgradePorts(context: Context, options: Pick<UpgradeOption
         })),
       };
     },
-    async labelViolations(migrations, releases) {
+    labelViolations(migrations, releases) {
       // The same analysis as `astra lint` without a database: every existing table is taken to be large.
       const analysis = analyzeMigrations(
         migrations.map((migration) => ({ file: migration.file, path: migration.path, sql: migration.sql, statements: migration.statements })),

@@ -32,5 +32,5 @@ export interface UpgradePorts {
   backup: BackupPort;
   doctor(): Promise<DoctorReport>;
   /** Statements that the safety analysis finds breaking in migrations their release labels safe; null when no analysis ran. */
-  labelViolations(migrations: Migration[], releases: ReleaseNotes[]): Promise<{ file: string; line: number; rule: string; message: string }[] | null>;
+  labelViolations(migrations: Migration[], releases: ReleaseNotes[]): { file: string; line: number; rule: string; message: string }[] | null;
 }

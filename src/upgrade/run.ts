@@ -70,7 +70,7 @@ export async function prepareUpgrade(context: Context, options: UpgradeOptions, 
       'Fix the release notes or the migrations folder; astra lint lists the problems.',
     );
   }
-  const violations = await ports.labelViolations(migrations, releases);
+  const violations = ports.labelViolations(migrations, releases);
   const doctorBefore = await ports.doctor();
   return withDatabase(context, async (db) => {
     const ledger = await Ledger.open(db, { create: false });

@@ -126,9 +126,9 @@ describe('upgrade() with an AbortSignal', () => {
     await expect(
       astra.upgrade({
         ...options,
-        confirm: async (question) => {
+        confirm: (question) => {
           asked.push(question);
-          return false;
+          return Promise.resolve(false);
         },
       }),
     ).rejects.toThrow('Upgrade cancelled; nothing was changed.');

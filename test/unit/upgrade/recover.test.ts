@@ -44,7 +44,7 @@ function portsWith(restore: () => Promise<string>, doctor: DoctorReport = { ok: 
       },
     },
     doctor: async () => doctor,
-    labelViolations: async () => null,
+    labelViolations: () => null,
   };
 }
 
