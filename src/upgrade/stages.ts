@@ -53,7 +53,6 @@ export async function applyStages(
         run: async (report) => {
           state.stage = 'apply';
           const startedAt = performance.now();
-          const show = report;
           const work = pending.map((planned) => ({ migration: byVersion.get(planned.version)! }));
           const breaking = new Set(plan.breaking.map((migration) => migration.version));
           try {
@@ -62,13 +61,13 @@ export async function applyStages(
               // Stops between migrations once interrupted: the one running finishes.
               signal: stopSignal,
               events: {
-                migrationStarted: (migration) => show(`${migration.file}${breaking.has(migration.version) ? ' (breaking)' : ''}`),
+                migrationStarted: (migration) => report(`${migration.file}${breaking.has(migration.version) ? ' (breaking)' : ''}`),
                 statementOutside: (migration, statement) =>
-                  show(`${migration.file}: ${statement.outsideTransaction}: ${statement.text.replace(/\s+/g, ' ').slice(0, 100)}`),
+                  report(`${migration.file}: ${statement.outsideTransaction}: ${statement.text.replace(/\s+/g, ' ').slice(0, 100)}`),
                 lockRetry: (migration, _s, attempt, of, delayMs) =>
-                  show(`${migration.file}: lock not granted within lock_timeout; attempt ${attempt} of ${of} in ${formatMs(delayMs)}`),
-                invalidIndexDropped: (migration, index) => show(`${migration.file}: dropped INVALID index ${index}; building it again`),
-                migrationApplied: (migration, durationMs) => show(`✔ ${migration.file} (${formatMs(durationMs)})`),
+                  report(`${migration.file}: lock not granted within lock_timeout; attempt ${attempt} of ${of} in ${formatMs(delayMs)}`),
+                invalidIndexDropped: (migration, index) => report(`${migration.file}: dropped INVALID index ${index}; building it again`),
+                migrationApplied: (migration, durationMs) => report(`✔ ${migration.file} (${formatMs(durationMs)})`),
               },
               onApplied: (applied) => {
                 state.applied.push({ version: applied.version, file: applied.file, durationMs: applied.durationMs });
@@ -84,7 +83,10 @@ export async function applyStages(
         },
       },
     ],
-    // With --json, stdout carries the report: no task list is drawn.
-    { mode: context.progress === 'auto' ? 'auto' : 'silent' },
+    // With --json, stdout carries the report: no task list is drawn. The
+    // library draws none either; its logger, if any, gets the lines.
+    context.progress === 'silent'
+      ? { mode: 'silent', onProgress: (line) => context.log.info(line) }
+      : { mode: context.progress === 'auto' ? 'auto' : 'silent' },
   );
 }

@@ -93,6 +93,8 @@ describe('upgrade() with an AbortSignal', () => {
     expect(await ledgerVersions()).toEqual([1, 2]);
     expect(await db.query("SELECT 1 FROM pg_class WHERE relname = 'third_step'")).toHaveLength(0);
     expect(lines.some((line) => line.includes('Interrupted (abort): stopping at the next safe point'))).toBe(true);
+    // The logger is told of each migration as it is applied.
+    expect(lines.some((line) => line.startsWith('✔ 001-first-step.sql'))).toBe(true);
   });
 
   it('not aborted: upgrades, backs up first and reports what it applied', async () => {
