@@ -52,7 +52,7 @@ export async function main(argv: string[]): Promise<number> {
     async (...args: unknown[]): Promise<void> => {
       const command = args.at(-1) as Command;
       globals = command.optsWithGlobals<GlobalOptions>();
-      const context = createContext(globals, interrupts.signal);
+      const context = createContext(globals, () => interrupts.signal);
       // Commander passes (...arguments, options, command); actions take (...arguments, options).
       const result = await action(context, ...args.slice(0, -1));
       if (Array.isArray(result)) throw new Error('a command returned a list where its --json result must be an object');
@@ -74,27 +74,35 @@ export async function main(argv: string[]): Promise<number> {
 
 /**
  * Ctrl-C and SIGTERM become an abort of the signal handed to the engine, which
- * stops at its next safe point and undoes what it started. When no work is
- * watching for it (nothing to undo), the signal ends the process as it would
- * have without astra's handlers.
+ * stops the work watching it at its next safe point and undoes what it
+ * started. Each abort is followed by a fresh signal, so that work begun after
+ * an interruption (an automatic rollback, say) can be interrupted in turn.
+ * When no work is watching (nothing to undo), the signal ends the process as
+ * it would have without astra's handlers.
  */
-function signalsToAbort(): { signal: AbortSignal; stop(): void } {
-  const controller = new AbortController();
+function signalsToAbort(): { readonly signal: AbortSignal; stop(): void } {
+  let controller = new AbortController();
   const signals = ['SIGINT', 'SIGTERM'] as const;
   const stop = () => {
     for (const name of signals) process.removeListener(name, handler);
   };
   const handler = (name: NodeJS.Signals) => {
-    if (controller.signal.aborted) return;
     if (!isWatched(controller.signal)) {
       stop();
       process.kill(process.pid, name);
       return;
     }
-    controller.abort(new Interruption(name === 'SIGTERM' ? 'SIGTERM' : 'SIGINT'));
+    const interrupted = controller;
+    controller = new AbortController();
+    interrupted.abort(new Interruption(name === 'SIGTERM' ? 'SIGTERM' : 'SIGINT'));
   };
   for (const name of signals) process.on(name, handler);
-  return { signal: controller.signal, stop };
+  return {
+    get signal() {
+      return controller.signal;
+    },
+    stop,
+  };
 }
 
 function report(error: unknown, globals: GlobalOptions): number {

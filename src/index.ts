@@ -10,7 +10,7 @@
  * AstraError, which carries the message, the fix and the exit code the CLI
  * would use.
  */
-import { libraryContext, type AstraOptions } from './api/context.js';
+import { libraryCall, type AstraOptions } from './api/context.js';
 import { lintMigrations } from './analysis/lint.js';
 import type { LintOutcome } from './analysis/outcome.js';
 import { createBackup, listBackups, pruneBackups, rollbackCandidates, rollbackToBackup, verifyBackup } from './backup/index.js';
@@ -73,13 +73,14 @@ export interface MigrateOptions extends AstraOptions, LockOptions {
  * then find nothing to do.
  */
 export async function migrate(options: MigrateOptions = {}): Promise<UpResult> {
-  const context = libraryContext(options);
-  return migrateUp(context, { ...runOptions(options), ...(options.to !== undefined ? { to: options.to } : {}), dryRun: options.dryRun === true });
+  return libraryCall(options, async (context) => {
+    return migrateUp(context, { ...runOptions(options), ...(options.to !== undefined ? { to: options.to } : {}), dryRun: options.dryRun === true });
+  });
 }
 
 /** Application version, database version, applied and pending migrations (`astra status`). */
 export async function status(options: AstraOptions = {}): Promise<StatusReport> {
-  return statusReport(libraryContext(options));
+  return libraryCall(options, statusReport);
 }
 
 export interface LintApiOptions extends AstraOptions {
@@ -91,9 +92,10 @@ export interface LintApiOptions extends AstraOptions {
 
 /** The safety analysis of migration SQL (`astra lint`); `failing` counts the findings that would fail the command. */
 export async function lint(options: LintApiOptions = {}): Promise<LintOutcome> {
-  const context = libraryContext(options);
-  const withDb = options.withDatabase ?? (options.connectionString !== undefined || options.client !== undefined);
-  return lintMigrations(context, options.paths ?? [], { withDatabase: withDb });
+  return libraryCall(options, async (context) => {
+    const withDb = options.withDatabase ?? (options.connectionString !== undefined || options.client !== undefined);
+    return lintMigrations(context, options.paths ?? [], { withDatabase: withDb });
+  });
 }
 
 export interface UpgradeApiOptions extends AstraOptions, LockOptions {
@@ -128,16 +130,17 @@ function upgradeOptions(options: UpgradeApiOptions): UpgradeOptions {
 
 /** The upgrade's plan and pre-upgrade checklist (`astra upgrade --dry-run`); changes nothing. */
 export async function plan(options: Omit<UpgradeApiOptions, 'dryRun'> = {}): Promise<UpgradeReport> {
-  const context = libraryContext(options);
-  const upgrade = upgradeOptions({ ...options, dryRun: true });
-  const started = performance.now();
-  const prepared = await prepareUpgrade(context, upgrade, createUpgradePorts(context, upgrade));
-  return upgradeReport(
-    prepared,
-    upgrade,
-    { stage: 'preflight', backup: null, applied: [], durations: { preflight: performance.now() - started }, interrupted: false },
-    null,
-  );
+  return libraryCall(options, async (context) => {
+    const upgrade = upgradeOptions({ ...options, dryRun: true });
+    const started = performance.now();
+    const prepared = await prepareUpgrade(context, upgrade, createUpgradePorts(context, upgrade));
+    return upgradeReport(
+      prepared,
+      upgrade,
+      { stage: 'preflight', backup: null, applied: [], durations: { preflight: performance.now() - started }, interrupted: false },
+      null,
+    );
+  });
 }
 
 /**
@@ -147,10 +150,11 @@ export async function plan(options: Omit<UpgradeApiOptions, 'dryRun'> = {}): Pro
  * database stands.
  */
 export async function upgrade(options: UpgradeApiOptions = {}): Promise<UpgradeReport> {
-  const context = libraryContext(options);
-  const upgrade = upgradeOptions(options);
-  if (upgrade.dryRun) return plan(options);
-  return runUpgrade(context, upgrade, createUpgradePorts(context, upgrade));
+  return libraryCall(options, async (context) => {
+    const upgrade = upgradeOptions(options);
+    if (upgrade.dryRun) return plan(options);
+    return runUpgrade(context, upgrade, createUpgradePorts(context, upgrade));
+  });
 }
 
 export interface DoctorApiOptions extends AstraOptions {
@@ -166,18 +170,19 @@ export interface DoctorApiOptions extends AstraOptions {
 
 /** The health checks (`astra doctor`). Resolves with the report whatever it finds; `ok` says whether all passed. */
 export async function doctor(options: DoctorApiOptions = {}): Promise<DoctorReport> {
-  const context = libraryContext(options);
-  const target = await context.target();
-  return runDoctor(
-    { target, migrationsDir: context.migrationsDir, backupDir: context.backupDir },
-    {
-      ...(options.pgBinDir ? { pgBinDir: options.pgBinDir } : {}),
-      ...(options.healthUrl ? { healthUrl: options.healthUrl } : {}),
-      checkTimeoutMs: options.checkTimeoutMs ?? DEFAULT_CHECK_TIMEOUT_MS,
-      healthTimeoutMs: options.healthTimeoutMs ?? DEFAULT_HEALTH_TIMEOUT_MS,
-      strict: options.strict === true,
-    },
-  );
+  return libraryCall(options, async (context) => {
+    const target = await context.target();
+    return runDoctor(
+      { target, migrationsDir: context.migrationsDir, backupDir: context.backupDir },
+      {
+        ...(options.pgBinDir ? { pgBinDir: options.pgBinDir } : {}),
+        ...(options.healthUrl ? { healthUrl: options.healthUrl } : {}),
+        checkTimeoutMs: options.checkTimeoutMs ?? DEFAULT_CHECK_TIMEOUT_MS,
+        healthTimeoutMs: options.healthTimeoutMs ?? DEFAULT_HEALTH_TIMEOUT_MS,
+        strict: options.strict === true,
+      },
+    );
+  });
 }
 
 export interface BackupCreateOptions extends AstraOptions {
@@ -191,35 +196,38 @@ export interface BackupCreateOptions extends AstraOptions {
 export const backup = {
   /** Takes a backup with pg_dump, with its manifest beside it. */
   async create(options: BackupCreateOptions = {}): Promise<{ backup: BackupManifest }> {
-    const context = libraryContext(options);
-    const format = options.format ?? (options.jobs !== undefined && options.jobs > 1 ? 'directory' : 'custom');
-    if (format === 'custom' && options.jobs !== undefined && options.jobs > 1) {
-      throw inputError('jobs needs the directory format: pg_dump writes a custom archive with one job.', 'Pass format: "directory", or drop jobs.');
-    }
-    const manifest = await withDatabase(context, (db) =>
-      createBackup(context, db, {
-        format,
-        ...(options.jobs !== undefined ? { jobs: options.jobs } : {}),
-        ...(options.pgBinDir ? { pgBinDir: options.pgBinDir } : {}),
-      }),
-    );
-    return { backup: manifest };
+    return libraryCall(options, async (context) => {
+      const format = options.format ?? (options.jobs !== undefined && options.jobs > 1 ? 'directory' : 'custom');
+      if (format === 'custom' && options.jobs !== undefined && options.jobs > 1) {
+        throw inputError('jobs needs the directory format: pg_dump writes a custom archive with one job.', 'Pass format: "directory", or drop jobs.');
+      }
+      const manifest = await withDatabase(context, (db) =>
+        createBackup(context, db, {
+          format,
+          ...(options.jobs !== undefined ? { jobs: options.jobs } : {}),
+          ...(options.pgBinDir ? { pgBinDir: options.pgBinDir } : {}),
+        }),
+      );
+      return { backup: manifest };
+    });
   },
   /** The backups of the backup folder, newest first. */
   async list(options: AstraOptions = {}): Promise<{ backupDir: string; backups: BackupManifest[] }> {
-    const context = libraryContext(options);
-    const { manifests } = await listBackups(context.backupDir);
-    return { backupDir: context.backupDir, backups: manifests };
+    return libraryCall(options, async (context) => {
+      const { manifests } = await listBackups(context.backupDir);
+      return { backupDir: context.backupDir, backups: manifests };
+    });
   },
   /** Checks a backup: checksum and pg_restore --list; `deep` also restores it into a scratch database. */
   async verify(options: AstraOptions & { id: string; deep?: boolean; pgBinDir?: string }): Promise<VerifyResult> {
-    const context = libraryContext(options);
-    return verifyBackup(context, options.id, { deep: options.deep === true, ...(options.pgBinDir ? { pgBinDir: options.pgBinDir } : {}) });
+    return libraryCall(options, async (context) => {
+      return verifyBackup(context, options.id, { deep: options.deep === true, ...(options.pgBinDir ? { pgBinDir: options.pgBinDir } : {}) });
+    });
   },
   /** Deletes all but the newest `keep` backups of each database. */
   async prune(options: AstraOptions & { keep: number }): Promise<PruneResult> {
     if (!Number.isInteger(options.keep) || options.keep < 1) throw inputError('keep must be a whole number of 1 or more.');
-    return pruneBackups(libraryContext(options), options.keep);
+    return libraryCall(options, (context) => pruneBackups(context, options.keep));
   },
 };
 
@@ -240,28 +248,29 @@ export interface RollbackApiOptions extends AstraOptions {
 
 /** Restores the backup taken at an earlier release (`astra rollback`); refuses, changing nothing, when it is missing or fails verification. */
 export async function rollback(options: RollbackApiOptions): Promise<RollbackResult> {
-  const context = libraryContext(options);
-  if (options.to === undefined && options.backupId === undefined) throw inputError('rollback needs `to` (a release) or `backupId`.');
-  const target = await context.target();
-  const database = String(target.config.database);
-  const [newest, ...older] = await rollbackCandidates(context, {
-    database,
-    ...(options.to !== undefined ? { to: options.to } : {}),
-    ...(options.backupId !== undefined ? { backupId: options.backupId } : {}),
-  });
-  const ask = options.force && !context.yes ? context.confirm : undefined;
-  if (options.force && !context.yes && !ask) {
-    throw inputError('force ends other sessions on the database and needs a confirmation.', 'Pass yes: true, or a confirm callback.');
-  }
-  return rollbackToBackup(context, {
-    backupId: newest!.id,
-    olderIds: older.map((manifest) => manifest.id),
-    target,
-    force: options.force === true,
-    ...(ask ? { confirmTerminate: (sessions) => ask(`End ${sessions.length} session(s) so that ${database} can be rolled back?`, false) } : {}),
-    ...(options.waitMs !== undefined ? { waitMs: options.waitMs } : {}),
-    ...(options.lockWaitMs !== undefined ? { lockWaitMs: options.lockWaitMs } : {}),
-    ...(options.jobs !== undefined ? { jobs: options.jobs } : {}),
-    ...(options.pgBinDir ? { pgBinDir: options.pgBinDir } : {}),
+  return libraryCall(options, async (context) => {
+    if (options.to === undefined && options.backupId === undefined) throw inputError('rollback needs `to` (a release) or `backupId`.');
+    const target = await context.target();
+    const database = String(target.config.database);
+    const [newest, ...older] = await rollbackCandidates(context, {
+      database,
+      ...(options.to !== undefined ? { to: options.to } : {}),
+      ...(options.backupId !== undefined ? { backupId: options.backupId } : {}),
+    });
+    const ask = options.force && !context.yes ? context.confirm : undefined;
+    if (options.force && !context.yes && !ask) {
+      throw inputError('force ends other sessions on the database and needs a confirmation.', 'Pass yes: true, or a confirm callback.');
+    }
+    return rollbackToBackup(context, {
+      backupId: newest!.id,
+      olderIds: older.map((manifest) => manifest.id),
+      target,
+      force: options.force === true,
+      ...(ask ? { confirmTerminate: (sessions) => ask(`End ${sessions.length} session(s) so that ${database} can be rolled back?`, false) } : {}),
+      ...(options.waitMs !== undefined ? { waitMs: options.waitMs } : {}),
+      ...(options.lockWaitMs !== undefined ? { lockWaitMs: options.lockWaitMs } : {}),
+      ...(options.jobs !== undefined ? { jobs: options.jobs } : {}),
+      ...(options.pgBinDir ? { pgBinDir: options.pgBinDir } : {}),
+    });
   });
 }

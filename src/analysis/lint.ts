@@ -12,7 +12,7 @@ import { lintOutcome, type LintOutcome } from './outcome.js';
 import { displayPath, inFolder, readLintSources } from './sources.js';
 
 export interface LintOptions {
-  /** Connect even without --database-url or DATABASE_URL (PG* variables, or the embedded cluster). */
+  /** Read row counts and column types from the database. */
   withDatabase?: boolean;
 }
 
@@ -27,7 +27,7 @@ export async function lintMigrations(context: Context, paths: string[], options:
   const releases = await releaseNotesFor(context, folders);
 
   let database: DatabaseFacts | undefined;
-  if (context.databaseUrl || process.env.DATABASE_URL || options.withDatabase) {
+  if (options.withDatabase) {
     database = await withDatabase(context, (db) =>
       readDatabaseFacts(
         db,

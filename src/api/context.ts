@@ -3,7 +3,7 @@ import type pg from 'pg';
 import { configFromUrl, labelOf, resolveConnection } from '../db/connection.js';
 import type { ConnectionTarget } from '../db/target.js';
 import type { Context } from '../engine/context.js';
-import { inputError } from '../errors.js';
+import { AstraError, EXIT_FAILED, inputError } from '../errors.js';
 import type { Log } from '../ui/log.js';
 import { packageRoot } from '../version.js';
 
@@ -64,8 +64,16 @@ function libraryLog(logger: Logger | undefined): Log {
 /** The settings of an existing pg client or pool, as astra's own target. */
 function targetOfClient(client: pg.Client | pg.Pool): ConnectionTarget {
   const settings = ('options' in client ? client.options : client) as pg.ClientConfig & { connectionString?: string };
-  const config: pg.ClientConfig = settings.connectionString
-    ? configFromUrl(settings.connectionString)
+  if (typeof settings.password === 'function') {
+    throw inputError(
+      'The pg client or pool gets its password from a function, which pg_dump and pg_restore cannot call.',
+      'Pass connectionString (or a client with a password string) instead.',
+    );
+  }
+  // As pg does: the URL's settings, and the explicit ssl option unless the URL sets sslmode.
+  const fromUrl = settings.connectionString ? configFromUrl(settings.connectionString) : undefined;
+  const config: pg.ClientConfig = fromUrl
+    ? { ...fromUrl, ...(settings.ssl !== undefined && !/[?&]sslmode=/.test(settings.connectionString ?? '') ? { ssl: settings.ssl } : {}) }
     : { host: settings.host, port: settings.port, user: settings.user, password: settings.password, database: settings.database, ssl: settings.ssl };
   for (const key of Object.keys(config) as (keyof pg.ClientConfig)[]) if (config[key] === undefined) delete config[key];
   return { source: 'flag', config, label: labelOf(config) };
@@ -78,8 +86,26 @@ async function libraryTarget(options: AstraOptions, log: Log): Promise<Connectio
   return target;
 }
 
+/**
+ * Runs one library call with an engine context of its own. The call gets its
+ * own abort signal, which follows the caller's: several calls sharing one
+ * shutdown signal do not take each other's work for nested work. A signal
+ * aborted before the call begins stops it before it changes anything.
+ */
+export async function libraryCall<T>(options: AstraOptions, work: (context: Context) => Promise<T>): Promise<T> {
+  if (options.signal?.aborted) throw new AstraError('Aborted before it began; nothing was changed.', { exitCode: EXIT_FAILED });
+  const controller = new AbortController();
+  const follow = () => controller.abort(options.signal?.reason);
+  options.signal?.addEventListener('abort', follow, { once: true });
+  try {
+    return await work(libraryContext(options, controller.signal));
+  } finally {
+    options.signal?.removeEventListener('abort', follow);
+  }
+}
+
 /** The engine's context for a library call. */
-export function libraryContext(options: AstraOptions): Context {
+function libraryContext(options: AstraOptions, signal: AbortSignal): Context {
   if (options.connectionString !== undefined && typeof options.connectionString !== 'string') {
     throw inputError('connectionString must be a postgresql:// URL string.');
   }
@@ -92,9 +118,8 @@ export function libraryContext(options: AstraOptions): Context {
     migrationsDir: resolve(options.migrationsDir ?? resolve(packageRoot, 'migrations')),
     releaseNotesDir: resolve(options.releaseNotesDir ?? resolve(packageRoot, 'release-notes')),
     backupDir: resolve(options.backupDir ?? process.env.ASTRA_BACKUP_DIR ?? resolve('.astra', 'backups')),
-    databaseUrl: options.connectionString,
     target: () => (target ??= libraryTarget(options, log)),
-    signal: options.signal,
+    signal,
     confirm: confirm ? (question) => confirm(question) : undefined,
     progress: 'silent',
   };

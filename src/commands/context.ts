@@ -21,6 +21,8 @@ export interface GlobalOptions {
 
 /** The engine's context, plus what a command needs to render its result. */
 export interface Context extends EngineContext {
+  /** --database-url as given. */
+  databaseUrl: string | undefined;
   json: boolean;
   debug: boolean;
   /** Prints the machine-readable result: with --json, the only thing a command writes to stdout. */
@@ -29,7 +31,8 @@ export interface Context extends EngineContext {
   out(text: string): void;
 }
 
-export function createContext(options: GlobalOptions, signal: AbortSignal | undefined): Context {
+/** `signal` gives the abort signal of the moment: the CLI hands out a fresh one after each interruption. */
+export function createContext(options: GlobalOptions, signal: () => AbortSignal): Context {
   const json = options.json === true;
   const yes = options.yes === true;
   const log = createLog({ debug: options.debug });
@@ -44,7 +47,9 @@ export function createContext(options: GlobalOptions, signal: AbortSignal | unde
     migrationsDir: resolve(options.migrationsDir ?? resolve(packageRoot, 'migrations')),
     releaseNotesDir: resolve(options.releaseNotesDir ?? resolve(packageRoot, 'release-notes')),
     backupDir: resolve(options.backupDir ?? process.env.ASTRA_BACKUP_DIR ?? resolve('.astra', 'backups')),
-    signal,
+    get signal() {
+      return signal();
+    },
     // A person is asked only on a terminal, and never after --yes.
     confirm: !yes && canPrompt() ? confirm : undefined,
     progress: json ? 'quiet' : 'auto',

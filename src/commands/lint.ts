@@ -17,7 +17,9 @@ export function registerLint(program: Command, run: Wrap): void {
 
 /** `astra lint`: the report on stdout; exit 1 when a breaking statement is neither declared nor acknowledged. */
 async function lint(context: Context, paths: string[], options: LintOptions): Promise<LintOutcome> {
-  const outcome = await lintMigrations(context, paths, options);
+  // A database named by --database-url or DATABASE_URL is read; --with-database reads the one PG* or the local cluster gives.
+  const withDatabase = options.withDatabase === true || Boolean(context.databaseUrl) || Boolean(process.env.DATABASE_URL);
+  const outcome = await lintMigrations(context, paths, { withDatabase });
   context.out(renderLintReport(outcome));
   const failing = outcome.findings.filter((finding) => finding.status === 'failing');
   if (failing.length > 0) {

@@ -17,6 +17,8 @@ export interface AcquireOptions {
   /** Called once, when the lock is held by someone else and we start waiting. */
   onWait?: (holder: LockHolder | undefined) => void;
   pollMs?: number;
+  /** Aborted: stop waiting (nothing has changed yet). */
+  signal?: AbortSignal | undefined;
 }
 
 /**
@@ -34,6 +36,9 @@ export async function acquireRunLock(db: Database, options: AcquireOptions): Pro
     if (!announced) {
       announced = true;
       options.onWait?.(await lockHolder(db));
+    }
+    if (options.signal?.aborted) {
+      throw operationError('Stopped while waiting for another astra run to release its lock, as asked; nothing was changed.', 'Run again when ready.');
     }
     if (Date.now() >= deadline) {
       const holder = await lockHolder(db);

@@ -14,8 +14,6 @@ export interface Context {
   migrationsDir: string;
   releaseNotesDir: string;
   backupDir: string;
-  /** A database URL given explicitly (a flag or the library's options), which some commands read as "a database is meant". */
-  databaseUrl: string | undefined;
   /** The database this run talks to, decided once. */
   target(): Promise<ConnectionTarget>;
   /** Aborted to stop the work at its next safe point; the CLI aborts it on SIGINT and SIGTERM. */

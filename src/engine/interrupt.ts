@@ -36,7 +36,8 @@ export function isWatched(signal: AbortSignal): boolean {
 
 /**
  * While work that must be undone runs, an abort of `parent` (the CLI aborts
- * it on Ctrl-C or SIGTERM) aborts the watch's own `signal`, stopping the
+ * it on Ctrl-C or SIGTERM) that comes after the watch began aborts the
+ * watch's own `signal`, stopping the
  * children it was given to, and is remembered. Nothing ends here: the work
  * undoes what it started and throws `interruptedError`, so that its caller
  * decides what happens next. Without a parent, nothing interrupts the work.
@@ -65,9 +66,11 @@ export function watchInterrupts(
   };
   const onAbort = () => handler(outermost);
   let stopped = false;
-  // Interrupted before this watch began: the work stops at once; the watch that saw it has said so.
-  if (parent.aborted) handler(false);
-  else parent.addEventListener('abort', onAbort);
+  // Only an interruption that comes while the work runs stops it: an earlier
+  // one was meant for the work that was running then (an automatic rollback
+  // after an interrupted step must still be able to run). The CLI hands each
+  // new piece of work a fresh signal after an interruption.
+  parent.addEventListener('abort', onAbort);
   return {
     received: () => received,
     signal: abort.signal,

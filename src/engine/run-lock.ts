@@ -14,9 +14,10 @@ export async function withDatabase<T>(context: Pick<Context, 'target'>, work: (d
 }
 
 /** Holds astra's advisory lock on `db` for the length of `work`, waiting for another run up to `waitMs`. */
-export async function withRunLock<T>(context: Pick<Context, 'log'>, db: Database, waitMs: number, work: () => Promise<T>): Promise<T> {
+export async function withRunLock<T>(context: Pick<Context, 'log' | 'signal'>, db: Database, waitMs: number, work: () => Promise<T>): Promise<T> {
   await acquireRunLock(db, {
     waitMs,
+    signal: context.signal,
     onWait: (holder) =>
       context.log.info(
         `Waiting for another astra run to finish${holder ? ` (server pid ${holder.pid}${holder.applicationName ? `, ${holder.applicationName}` : ''})` : ''}; giving up after ${formatMs(waitMs)} (--lock-wait).`,

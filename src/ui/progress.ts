@@ -9,6 +9,8 @@ export interface Step {
   title: string;
   /** Why the step deliberately does not run (shown in its place), or false. */
   skip?: string | false;
+  /** Keep every progress line on screen, not only the last, also once the step is done (one line per migration, say). */
+  keepOutput?: boolean;
   run: (report: (text: string) => void) => Promise<string | void>;
 }
 
@@ -62,6 +64,7 @@ export async function runSteps(steps: readonly Step[], options: StepsOptions): P
     steps.map((step) => ({
       title: step.title,
       skip: () => step.skip ?? false,
+      ...(step.keepOutput ? { rendererOptions: { persistentOutput: true, outputBar: Infinity } } : {}),
       task: async (_context: unknown, task: { output: string; title: string }) => {
         const done = await step.run((text) => {
           task.output = text;

@@ -174,6 +174,7 @@ export async function runUpgrade(context: Context, options: UpgradeOptions, port
     );
   }
   await obtainConsent(context, plan, options);
+  if (context.signal?.aborted) throw operationError('Stopped before the upgrade began, as asked; nothing was changed.', 'Run astra upgrade again when ready.');
 
   // One connection holds astra's run lock from before the backup to the end
   // of the doctor gate, and any rollback after a failure runs under it: no

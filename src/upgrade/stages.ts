@@ -50,6 +50,7 @@ export async function applyStages(
       },
       {
         title: `Apply ${pending.length} migration(s)`,
+        keepOutput: true,
         run: async (report) => {
           state.stage = 'apply';
           const startedAt = performance.now();
