@@ -1,5 +1,5 @@
 import { columnTypeOf, isSerialType, typeChangeRewrites } from './column-types.js';
-import type { EffectList, EffectOptions } from './effects.js';
+import type { EffectList, EffectOptions } from './effect-list.js';
 import type { LockMode } from './locks.js';
 import { list, nodeOf, optionNames, relationName, type Node } from './tree.js';
 import { expressionVolatility } from './volatility.js';

@@ -1,6 +1,6 @@
 import type { Statement } from '../migrations/parse.js';
 import type { ConcurrencyDecision } from './concurrency.js';
-import type { EffectOptions, LockEffect } from './effects.js';
+import type { EffectOptions, LockEffect } from './effect-list.js';
 import type { OpaqueSql } from './embedded.js';
 import type { Blocks, LockMode } from './locks.js';
 import type { SchemaModel } from './schema.js';

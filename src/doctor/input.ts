@@ -34,10 +34,11 @@ function once<T>(work: () => Promise<T>): () => Promise<T> {
 }
 
 /** Opens a connection, giving up after `ms` (and closing the late one if it still arrives). */
-function connectWithin(target: ConnectionTarget, ms: number): Promise<Database> {
+async function connectWithin(target: ConnectionTarget, ms: number): Promise<Database> {
   const attempt = Database.connect(target);
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => {
       attempt.then(
         (db) => db.close(),
         () => {},
@@ -50,17 +51,12 @@ function connectWithin(target: ConnectionTarget, ms: number): Promise<Database> 
         ),
       );
     }, ms);
-    attempt.then(
-      (db) => {
-        clearTimeout(timer);
-        resolve(db);
-      },
-      (error: unknown) => {
-        clearTimeout(timer);
-        reject(error);
-      },
-    );
   });
+  try {
+    return await Promise.race([attempt, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** Runs work on the connection one piece at a time, in the order asked: checks run in parallel but share it. */
@@ -83,7 +79,7 @@ async function limitSession(db: Database, checkTimeoutMs: number): Promise<void>
 }
 
 /** The shared input of one doctor run, and how to release what it opened. */
-export function createDoctorInput(context: DoctorContext, options: InputOptions): { input: DoctorInput; close(): Promise<void> } {
+export function createDoctorInput(context: DoctorContext, options: InputOptions): { input: DoctorInput; close: () => Promise<void> } {
   const runOver = new AbortController();
   // Every check of the run listens on it: more than Node's default of 10.
   setMaxListeners(0, runOver.signal);
@@ -129,7 +125,7 @@ export function createDoctorInput(context: DoctorContext, options: InputOptions)
   };
   return {
     input,
-    async close() {
+    close: async () => {
       runOver.abort();
       if (!opened) return;
       const db = await opened.catch(() => undefined);

@@ -62,7 +62,7 @@ export interface DoctorCheck {
    */
   connection: 'needs' | 'reports' | 'none';
   /** Whether the check applies to this run at all (health-url only with --health-url). */
-  enabled?(input: DoctorInput): boolean;
+  enabled?: (input: DoctorInput) => boolean;
   run(input: DoctorInput): Promise<CheckOutcome>;
 }
 

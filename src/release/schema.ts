@@ -16,7 +16,8 @@ function describe(input: unknown): string {
   if (Array.isArray(input)) return 'a list';
   if (typeof input === 'string') return JSON.stringify(input);
   if (typeof input === 'object') return 'a mapping';
-  return `${typeof input} ${String(input)}`;
+  if (typeof input === 'number' || typeof input === 'boolean' || typeof input === 'bigint' || input === undefined) return `${typeof input} ${String(input)}`;
+  return typeof input;
 }
 
 /** The error for a field: "is missing" when absent, else `expected` plus what was found. */

@@ -1,4 +1,4 @@
-import { ListrLogger, ProcessOutput, type ListrBaseClassOptions } from 'listr2';
+import { ListrLogger, ProcessOutput, type ListrBaseClassOptions, type ListrContext, type ListrRendererValue } from 'listr2';
 import { useColor } from './log.js';
 
 /**
@@ -6,7 +6,7 @@ import { useColor } from './log.js';
  * same way: on stderr (stdout belongs to --json), with spinners only on a
  * colour terminal, one plain line per event otherwise, and nothing with --json.
  */
-export function taskListOptions(options: { json: boolean }): ListrBaseClassOptions<any, any, any> {
+export function taskListOptions(options: { json: boolean }): ListrBaseClassOptions<ListrContext, ListrRendererValue, ListrRendererValue> {
   const processOutput = new ProcessOutput(process.stderr, process.stderr, { dump: [] });
   const logger = new ListrLogger({ processOutput, useIcons: useColor(process.stderr) });
   // astra decides what Ctrl-C does (stop at a safe point), not the task list.

@@ -29,8 +29,11 @@ export interface RunOptions {
   cwd?: string;
 }
 
+/** A CLI run started by startAstra: a promise of its result, with its streams and kill(). */
+export type RunningAstra = ResultPromise<{ reject: false; extendEnv: false; all: false }>;
+
 /** Starts the built CLI as an operator would, without waiting for it. */
-export function startAstra(args: string[], options: RunOptions = {}): ResultPromise<{ reject: false; extendEnv: false; all: false }> {
+export function startAstra(args: string[], options: RunOptions = {}): RunningAstra {
   return execa('node', [astraBin, ...args], {
     reject: false,
     extendEnv: false,
@@ -47,6 +50,23 @@ export async function astra(args: string[], options: RunOptions = {}): Promise<C
   return { exitCode: result.exitCode ?? -1, stdout: String(result.stdout), stderr: String(result.stderr) };
 }
 
+/**
+ * The CLI with what every command of a test file passes: the leading
+ * arguments and the run options, read at each call (they are usually set in
+ * beforeEach). `run` waits for the end; `start` does not, for a test that
+ * watches or signals it.
+ */
+export function cliWith(shared: () => { args: string[] } & RunOptions): {
+  run: (...args: string[]) => Promise<CliResult>;
+  start: (...args: string[]) => RunningAstra;
+} {
+  const call = <T>(launch: (args: string[], options: RunOptions) => T, args: string[]): T => {
+    const { args: leading, ...options } = shared();
+    return launch([...leading, ...args], options);
+  };
+  return { run: (...args) => call(astra, args), start: (...args) => call(startAstra, args) };
+}
+
 /** A private copy of a fixture folder, for tests that change files. */
 export function copyFixture(name: string): string {
   const target = mkdtempSync(join(tmpdir(), `astra-${name}-`));
@@ -54,14 +74,26 @@ export function copyFixture(name: string): string {
   return target;
 }
 
-/** Resolves once the running CLI has written `text` to stderr, or has ended; returns what it wrote so far. */
-export function stderrUntil(child: ReturnType<typeof startAstra>, text: string): Promise<string> {
+/**
+ * Resolves once the running CLI has written `text` to stderr, with what it
+ * wrote so far. Rejects, quoting its stderr, when it ends first or when
+ * `timeoutMs` passes.
+ */
+export function waitForStderr(child: RunningAstra, text: string, timeoutMs = 60_000): Promise<string> {
   let stderr = '';
-  return new Promise((resolve) => {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`gave up after ${timeoutMs / 1000} s waiting for "${text}" on stderr; it printed:\n${stderr}`)), timeoutMs);
+    const settle = (outcome: () => void) => {
+      clearTimeout(timer);
+      outcome();
+    };
     child.stderr?.on('data', (chunk: Buffer) => {
       stderr += chunk.toString();
-      if (stderr.includes(text)) resolve(stderr);
+      if (stderr.includes(text)) settle(() => resolve(stderr));
     });
-    void child.then(() => resolve(stderr));
+    child.then(
+      () => settle(() => reject(new Error(`the command ended before printing "${text}" on stderr; it printed:\n${stderr}`))),
+      (error: unknown) => settle(() => reject(error instanceof Error ? error : new Error(String(error)))),
+    );
   });
 }

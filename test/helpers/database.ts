@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { inject } from 'vitest';
+import { waitUntil } from './wait.js';
 
 export interface TestDatabase {
   name: string;
@@ -48,11 +49,11 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     url,
     config,
     connect,
-    async query(sql, params = []) {
+    async query<Row extends pg.QueryResultRow = pg.QueryResultRow>(sql: string, params: unknown[] = []) {
       const client = new pg.Client(config);
       await client.connect();
       try {
-        return (await client.query(sql, params)).rows;
+        return (await client.query<Row>(sql, params)).rows;
       } finally {
         await client.end();
       }
@@ -88,22 +89,31 @@ export async function ledgerVersions(db: TestDatabase): Promise<number[]> {
  * first, or after a minute.
  */
 export async function sessionRunning(database: string, suffix: string, ended: Promise<unknown>): Promise<void> {
-  let done = false;
-  void ended.finally(() => (done = true));
   const client = new pg.Client(serverConfig());
   await client.connect();
   try {
-    for (const deadline = Date.now() + 60_000; Date.now() < deadline;) {
-      const { rows } = await client.query(
-        "SELECT 1 FROM pg_stat_activity WHERE application_name LIKE '%' || $1 AND state = 'active' AND starts_with(datname, $2)",
-        [suffix, database],
-      );
-      if (rows.length > 0) return;
-      if (done) throw new Error(`the command ended before a session '${suffix}' was seen running`);
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
-    throw new Error(`no session '${suffix}' was seen running within a minute`);
+    await waitUntil(
+      `a session '${suffix}' runs a statement in ${database}`,
+      async () => {
+        const { rows } = await client.query(
+          "SELECT 1 FROM pg_stat_activity WHERE application_name LIKE '%' || $1 AND state = 'active' AND starts_with(datname, $2)",
+          [suffix, database],
+        );
+        return rows.length > 0;
+      },
+      { ended, intervalMs: 10 },
+    );
   } finally {
     await client.end();
   }
+}
+
+/** Resolves once the session `pid` waits for a lock (of `lockType` when given: virtualxid, relation…), as `observer` sees it. */
+export async function sessionWaitingForLock(observer: pg.Client | TestDatabase, pid: number, lockType?: string): Promise<void> {
+  const sql = "SELECT 1 FROM pg_stat_activity WHERE pid = $1 AND wait_event_type = 'Lock' AND ($2::text IS NULL OR wait_event = $2)";
+  const params = [pid, lockType ?? null];
+  await waitUntil(`session ${pid} waits for a ${lockType === undefined ? '' : `${lockType} `}lock`, async () => {
+    const rows = observer instanceof pg.Client ? (await observer.query(sql, params)).rows : await observer.query(sql, params);
+    return rows.length > 0;
+  });
 }

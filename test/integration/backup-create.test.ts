@@ -7,6 +7,9 @@ import { join } from 'node:path';
 import { inject } from 'vitest';
 import { astra, fixturesDir, startAstra } from '../helpers/cli.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
+import { parseJson, readJson, type BackupCreateReport, type BackupListReport, type BackupManifest, type JsonReport } from '../helpers/reports.js';
+import { waitUntil } from '../helpers/wait.js';
+import { match } from '../helpers/matchers.js';
 
 const fixture = join(fixturesDir, 'backup-releases');
 let db: TestDatabase;
@@ -37,20 +40,20 @@ describe('astra backup create', () => {
   it('writes a custom archive (0600) and its manifest into a folder it creates (0700)', async () => {
     const result = await run('backup', 'create', '--json');
     expect(result.exitCode).toBe(0);
-    const { ok, backup } = JSON.parse(result.stdout);
+    const { ok, backup } = parseJson<BackupCreateReport>(result.stdout);
     expect(ok).toBe(true);
     expect(readdirSync(backupDir).sort()).toEqual([`${backup.id}.dump`, `${backup.id}.json`]);
     expect(mode(backupDir)).toBe(0o700);
     expect(mode(join(backupDir, `${backup.id}.dump`))).toBe(0o600);
     expect(mode(join(backupDir, `${backup.id}.json`))).toBe(0o600);
 
-    const manifest = JSON.parse(readFileSync(join(backupDir, `${backup.id}.json`), 'utf8'));
+    const manifest = readJson<BackupManifest>(join(backupDir, `${backup.id}.json`));
     expect(manifest).toEqual(backup);
     const server = inject('postgres');
     expect(manifest).toMatchObject({
-      id: expect.stringMatching(/^\d{8}T\d{6}Z-[0-9a-f]{6}$/),
+      id: match.stringMatching(/^\d{8}T\d{6}Z-[0-9a-f]{6}$/),
       database: { name: db.name, host: server.host, port: server.port, user: server.user },
-      serverVersionNum: expect.any(Number),
+      serverVersionNum: match.any(Number),
       schemaVersion: 1,
       appliedMigrations: [1],
       format: 'custom',
@@ -73,12 +76,12 @@ describe('astra backup create', () => {
   });
 
   it('lists backups newest first, with --json and for people', async () => {
-    const first = JSON.parse((await run('backup', 'create', '--json')).stdout).backup;
-    const second = JSON.parse((await run('backup', 'create', '--json')).stdout).backup;
+    const first = parseJson<BackupCreateReport>((await run('backup', 'create', '--json')).stdout).backup;
+    const second = parseJson<BackupCreateReport>((await run('backup', 'create', '--json')).stdout).backup;
     const listed = await run('backup', 'list', '--json');
     expect(listed.exitCode).toBe(0);
-    const { backups } = JSON.parse(listed.stdout);
-    expect(backups.map((backup: { id: string }) => backup.id)).toEqual([second.id, first.id]);
+    const { backups } = parseJson<BackupListReport>(listed.stdout);
+    expect(backups.map((backup) => backup.id)).toEqual([second.id, first.id]);
     expect(backups[0]).toMatchObject({ schemaVersion: 1, appVersion: first.appVersion, sizeBytes: second.sizeBytes, verified: null });
     const human = await run('backup', 'list');
     expect(human.stdout.split('\n')[0]).toMatch(/^ID\s+CREATED \(UTC\)\s+DATABASE\s+SCHEMA\s+APP\s+SIZE\s+VERIFIED$/);
@@ -88,7 +91,7 @@ describe('astra backup create', () => {
   it('writes a directory archive with --jobs, every file 0600, and it verifies', async () => {
     const result = await run('backup', 'create', '--jobs', '2', '--json');
     expect(result.exitCode).toBe(0);
-    const { backup } = JSON.parse(result.stdout);
+    const { backup } = parseJson<BackupCreateReport>(result.stdout);
     expect(backup.format).toBe('directory');
     const folder = join(backupDir, backup.archive);
     expect(mode(folder)).toBe(0o700);
@@ -97,7 +100,7 @@ describe('astra backup create', () => {
     for (const file of files) expect(mode(join(folder, file))).toBe(0o600);
     const verified = await run('backup', 'verify', backup.id, '--json');
     expect(verified.exitCode).toBe(0);
-    expect(JSON.parse(verified.stdout).ok).toBe(true);
+    expect(parseJson<JsonReport>(verified.stdout).ok).toBe(true);
   });
 
   it('says which folder it cannot write, exits 1, and leaves nothing that lists', async () => {
@@ -111,7 +114,7 @@ describe('astra backup create', () => {
     expect(readFileSync(blocker, 'utf8')).toBe('not a folder\n');
     const listed = await astra(['--backup-dir', unwritable, 'backup', 'list', '--json']);
     expect(listed.exitCode).toBe(0);
-    expect(JSON.parse(listed.stdout).backups).toEqual([]);
+    expect(parseJson<BackupListReport>(listed.stdout).backups).toEqual([]);
   });
 
   it('refuses a pg_dump older than the server, naming both versions, and writes nothing', async () => {
@@ -127,7 +130,7 @@ describe('astra backup create', () => {
     );
     expect(result.stderr).toContain(`apt-get install postgresql-client-${major}`);
     const listed = await run('backup', 'list', '--json');
-    expect(JSON.parse(listed.stdout).backups).toEqual([]);
+    expect(parseJson<BackupListReport>(listed.stdout).backups).toEqual([]);
   });
 
   it('refuses --jobs with the custom format as bad input', async () => {
@@ -144,14 +147,17 @@ describe('astra backup create', () => {
     await holder.query('LOCK TABLE accounts IN ACCESS EXCLUSIVE MODE');
     const child = startAstra(['--backup-dir', backupDir, 'backup', 'create'], { env: { DATABASE_URL: db.url } });
     let commandLines: string[] = [];
-    for (;;) {
-      const waiting = await db.query(
-        "SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND application_name LIKE '%pg_dump%' AND wait_event_type = 'Lock'",
-      );
-      if (waiting.length > 0) commandLines = await pgDumpCommandLines();
-      if (commandLines.length > 0) break;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    await waitUntil(
+      'pg_dump waits for the lock on accounts',
+      async () => {
+        const waiting = await db.query(
+          "SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND application_name LIKE '%pg_dump%' AND wait_event_type = 'Lock'",
+        );
+        if (waiting.length > 0) commandLines = await pgDumpCommandLines();
+        return commandLines.length > 0;
+      },
+      { ended: child, intervalMs: 50 },
+    );
     await holder.query('COMMIT');
     const result = await child;
     expect(result.exitCode).toBe(0);
@@ -172,7 +178,7 @@ describe('astra backup create, interrupted or on large tables', () => {
     await holder.query('BEGIN');
     await holder.query('LOCK TABLE accounts IN ACCESS EXCLUSIVE MODE');
     const child = startAstra(['--backup-dir', backupDir, 'backup', 'create'], { env: { DATABASE_URL: db.url } });
-    while ((await pgDumpCommandLines()).length === 0) await new Promise((resolve) => setTimeout(resolve, 50));
+    await waitUntil('pg_dump runs', async () => (await pgDumpCommandLines()).length > 0, { ended: child, intervalMs: 50 });
     child.kill(signal);
     const result = await child;
     await holder.query('ROLLBACK');
@@ -189,7 +195,7 @@ describe('astra backup create, interrupted or on large tables', () => {
     await db.query("UPDATE pg_class SET reltuples = 2500000 WHERE oid = 'accounts'::regclass");
     const result = await run('backup', 'create', '--json');
     expect(result.exitCode).toBe(0);
-    const { backup } = JSON.parse(result.stdout);
+    const { backup } = parseJson<BackupCreateReport>(result.stdout);
     expect(backup.tables).toContainEqual({ schema: 'public', name: 'accounts', rows: 2500000, estimated: true });
     expect(backup.tables).toContainEqual({ schema: 'public', name: 'notes', rows: 500, estimated: false });
     const verified = await run('backup', 'verify', backup.id, '--deep');

@@ -4,6 +4,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { astra, fixturesDir } from '../helpers/cli.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
+import { match } from '../helpers/matchers.js';
+import {
+  parseJson,
+  readJson,
+  type BackupCreateReport,
+  type BackupListReport,
+  type BackupManifest,
+  type BackupPruneReport,
+  type BackupVerifyReport,
+} from '../helpers/reports.js';
 
 const fixture = join(fixturesDir, 'backup-releases');
 let db: TestDatabase;
@@ -15,10 +25,10 @@ const run = (...args: string[]) =>
 async function createBackup(): Promise<{ id: string; archive: string }> {
   const result = await run('backup', 'create', '--json');
   expect(result.exitCode).toBe(0);
-  return JSON.parse(result.stdout).backup;
+  return parseJson<BackupCreateReport>(result.stdout).backup;
 }
 
-const manifestOf = (id: string) => JSON.parse(readFileSync(join(backupDir, `${id}.json`), 'utf8'));
+const manifestOf = (id: string) => readJson<BackupManifest>(join(backupDir, `${id}.json`));
 
 /** Damages an archive: cut to half its size, or one byte in its middle inverted. */
 function damage(path: string, how: 'truncated' | 'byte-flipped'): void {
@@ -55,12 +65,12 @@ describe('astra backup verify', () => {
     const { id } = await createBackup();
     const result = await run('backup', 'verify', id, '--json');
     expect(result.exitCode).toBe(0);
-    const report = JSON.parse(result.stdout);
+    const report = parseJson<BackupVerifyReport>(result.stdout);
     expect(report).toMatchObject({ ok: true, id, deep: false });
-    expect(report.checks.map((check: { check: string; status: string }) => `${check.check} ${check.status}`)).toEqual(['checksum ok', 'archive ok']);
+    expect(report.checks.map((check) => `${check.check} ${check.status}`)).toEqual(['checksum ok', 'archive ok']);
     expect(manifestOf(id).verification).toMatchObject({ ok: true, deep: false, failedChecks: [] });
-    const listed = JSON.parse((await run('backup', 'list', '--json')).stdout);
-    expect(listed.backups[0].verified).toBe(true);
+    const listed = parseJson<BackupListReport>((await run('backup', 'list', '--json')).stdout);
+    expect(listed.backups[0]!.verified).toBe(true);
   });
 
   it('--deep restores into a scratch database, compares row counts, and drops it', async () => {
@@ -80,13 +90,13 @@ describe('astra backup verify', () => {
     expect(result.exitCode).toBe(1);
     expect(result.stderr).toContain(`Backup ${id} failed verification: checksum check failed`);
     expect(result.stdout).toContain('✖ checksum');
-    expect(manifestOf(id).verification).toMatchObject({ ok: false, failedChecks: expect.arrayContaining(['checksum']) });
+    expect(manifestOf(id).verification).toMatchObject({ ok: false, failedChecks: match.arrayContaining(['checksum']) });
     const json = await run('backup', 'verify', id, '--json');
     expect(json.exitCode).toBe(1);
     expect(JSON.parse(json.stdout)).toMatchObject({
       ok: false,
       id,
-      checks: expect.arrayContaining([{ check: 'checksum', status: 'fail', detail: expect.any(String) }]),
+      checks: match.arrayContaining([{ check: 'checksum', status: 'fail', detail: match.any(String) }]),
       error: { exitCode: 1 },
     });
   });
@@ -96,7 +106,7 @@ describe('astra backup verify', () => {
     truncateSync(join(backupDir, archive), 64);
     const result = await run('backup', 'verify', id, '--deep', '--json');
     expect(result.exitCode).toBe(1);
-    expect(JSON.parse(result.stdout).error.message).toMatch(/checksum check failed .*; archive check failed \(pg_restore --list failed/);
+    expect(parseJson<BackupVerifyReport>(result.stdout).error?.message).toMatch(/checksum check failed .*; archive check failed \(pg_restore --list failed/);
     expect(await scratchDatabases()).toEqual([]);
   });
 
@@ -142,7 +152,7 @@ describe('a manifest whose archive leaves the backup folder', () => {
     try {
       const pruned = await run('backup', 'prune', '--keep', '1', '--json');
       expect(pruned.exitCode).toBe(0);
-      expect(JSON.parse(pruned.stdout).removed).toEqual([]);
+      expect(parseJson<BackupPruneReport>(pruned.stdout).removed).toEqual([]);
       expect(readFileSync(outside, 'utf8')).toBe('not a backup\n');
       expect(readdirSync(backupDir)).toContain(`${older.id}.json`);
       const listed = await run('backup', 'list');

@@ -6,6 +6,8 @@ import { execa } from 'execa';
 import { astra, fixturesDir } from '../helpers/cli.js';
 import { entry } from '../helpers/doctor-report.js';
 import { createTestDatabase, ledgerVersions, type TestDatabase } from '../helpers/database.js';
+import { match } from '../helpers/matchers.js';
+import { parseJson, type BackupListReport } from '../helpers/reports.js';
 
 /**
  * A backup folder on a small disk: a tmpfs of a few megabytes, mounted for
@@ -54,7 +56,7 @@ describe.runIf(isRoot)('a backup folder on a disk too small for the backup', () 
     expect(result.stderr).toMatch(/No space left on device/i);
     expect(readdirSync(disk)).toEqual([]);
     const listed = await cli(disk, ['backup', 'list', '--json']);
-    expect(JSON.parse(listed.stdout).backups).toEqual([]);
+    expect(parseJson<BackupListReport>(listed.stdout).backups).toEqual([]);
   });
 
   it('doctor fails the room check, naming the folder and the sizes', async () => {
@@ -63,8 +65,8 @@ describe.runIf(isRoot)('a backup folder on a disk too small for the backup', () 
     expect(result.exitCode).toBe(1);
     expect(entry(result.stdout, 'Room for a backup')).toMatchObject({
       status: 'fail',
-      detail: expect.stringMatching(new RegExp(`^database [\\d.]+ MB, [\\d.]+ (KB|MB) free for backups in ${disk}: less than 1.2× the database`)),
-      fix: expect.stringContaining('astra backup prune'),
+      detail: match.stringMatching(new RegExp(`^database [\\d.]+ MB, [\\d.]+ (KB|MB) free for backups in ${disk}: less than 1.2× the database`)),
+      fix: match.stringContaining('astra backup prune'),
     });
   });
 

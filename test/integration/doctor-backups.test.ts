@@ -5,6 +5,8 @@ import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
 import { astra, fixturesDir } from '../helpers/cli.js';
 import { entry } from '../helpers/doctor-report.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
+import { match } from '../helpers/matchers.js';
+import { parseJson, type BackupCreateReport } from '../helpers/reports.js';
 
 let db: TestDatabase;
 let backupDir: string;
@@ -54,12 +56,12 @@ describe('backups', () => {
   it('warns while the newest backup is unverified, and passes once it is verified', async () => {
     const created = await cli(['backup', 'create', '--json']);
     expect(created.exitCode, created.stderr).toBe(0);
-    const id = JSON.parse(created.stdout).backup.id as string;
+    const id = parseJson<BackupCreateReport>(created.stdout).backup.id;
 
     const unverified = await cli(['doctor']);
     expect(entry(unverified.stdout, 'Backups')).toMatchObject({
       status: 'warn',
-      detail: expect.stringContaining(`1 backup(s) of "${db.name}" but none verified: the newest, ${id}, is `),
+      detail: match.stringContaining(`1 backup(s) of "${db.name}" but none verified: the newest, ${id}, is `),
       fix: `Verify it with astra backup verify ${id}, or take a new one: astra backup create.`,
     });
 
@@ -67,7 +69,7 @@ describe('backups', () => {
     const verified = await cli(['doctor']);
     expect(entry(verified.stdout, 'Backups')).toMatchObject({
       status: 'ok',
-      detail: expect.stringMatching(new RegExp(`^newest verified backup ${id}, .+ old$`)),
+      detail: match.stringMatching(new RegExp(`^newest verified backup ${id}, .+ old$`)),
     });
   });
 });

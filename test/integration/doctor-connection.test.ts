@@ -7,6 +7,7 @@ import { inject } from 'vitest';
 import { astra } from '../helpers/cli.js';
 import { entry } from '../helpers/doctor-report.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
+import { match } from '../helpers/matchers.js';
 
 /** A port on the loopback that nothing listens on. */
 async function closedPort(): Promise<number> {
@@ -92,7 +93,7 @@ describe('astra doctor without a working connection', () => {
     const result = await doctor(db.url);
     expect(entry(result.stdout, 'Connection')).toMatchObject({
       status: 'ok',
-      detail: expect.stringMatching(
+      detail: match.stringMatching(
         new RegExp(`^${inject('postgres').user}@127\\.0\\.0\\.1:\\d+/${db.name} as "${inject('postgres').user}", connected in .+, round trip .+$`),
       ),
     });

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { astra, fixturesDir } from '../helpers/cli.js';
 import { entry } from '../helpers/doctor-report.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
+import { match } from '../helpers/matchers.js';
 
 let db: TestDatabase;
 let app: Server;
@@ -43,7 +44,7 @@ describe('health-url', () => {
     expect(result.exitCode).toBe(0);
     expect(entry(result.stdout, 'Application health')).toMatchObject({
       status: 'ok',
-      detail: expect.stringMatching(new RegExp(`^${base}/health answered 200 in .+$`)),
+      detail: match.stringMatching(new RegExp(`^${base}/health answered 200 in .+$`)),
     });
   });
 

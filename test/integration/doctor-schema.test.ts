@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { astra, copyFixture, fixturesDir } from '../helpers/cli.js';
 import { entry } from '../helpers/doctor-report.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
+import { match } from '../helpers/matchers.js';
 
 let db: TestDatabase;
 let backupDir: string;
@@ -50,7 +51,7 @@ describe('migrations', () => {
     expect(entry(result.stdout, 'Migrations')).toMatchObject({
       status: 'fail',
       detail: '000001_accounts.up.sql changed after it was applied (checksum drift: the file no longer matches the ledger)',
-      fix: expect.stringContaining('astra migrate create'),
+      fix: match.stringContaining('astra migrate create'),
     });
   });
 

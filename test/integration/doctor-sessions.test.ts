@@ -6,7 +6,7 @@ import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
 import { astra, fixturesDir } from '../helpers/cli.js';
 import { entry } from '../helpers/doctor-report.js';
-import { createTestDatabase, serverConfig, type TestDatabase } from '../helpers/database.js';
+import { createTestDatabase, serverConfig, sessionWaitingForLock, type TestDatabase } from '../helpers/database.js';
 
 let db: TestDatabase;
 let backupDir: string;
@@ -21,10 +21,6 @@ afterEach(async () => {
 const cli = (args: string[], env: Record<string, string> = {}, url = db.url) =>
   astra(['--migrations-dir', join(fixturesDir, 'doctor-app'), '--backup-dir', backupDir, ...args], { env: { DATABASE_URL: url, ...env } });
 
-async function waitUntil(condition: () => Promise<boolean>): Promise<void> {
-  while (!(await condition())) await new Promise((resolve) => setTimeout(resolve, 50));
-}
-
 describe('sessions', () => {
   it('warns about a session waiting on a lock, naming the pid that blocks it, which sits idle in a transaction', async () => {
     expect((await cli(['migrate', 'up'])).exitCode).toBe(0);
@@ -35,7 +31,7 @@ describe('sessions', () => {
     await holder.query('BEGIN');
     await holder.query('LOCK TABLE accounts IN ACCESS EXCLUSIVE MODE');
     const blocked = waiter.query('SELECT count(*) FROM accounts').catch(() => undefined);
-    await waitUntil(async () => (await db.query("SELECT 1 FROM pg_stat_activity WHERE pid = $1 AND wait_event_type = 'Lock'", [waiterPid])).length === 1);
+    await sessionWaitingForLock(db, waiterPid);
 
     const result = await cli(['doctor']);
     await holder.query('ROLLBACK');

@@ -5,6 +5,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { astra, fixturesDir } from '../helpers/cli.js';
 import { entry } from '../helpers/doctor-report.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
+import { match } from '../helpers/matchers.js';
+import { parseJson, type DoctorReport } from '../helpers/reports.js';
 
 let db: TestDatabase;
 let backupDir: string;
@@ -49,7 +51,7 @@ describe('astra doctor on a healthy database', () => {
       status: 'warn',
       detail: 'pgvector is not available on this server: semantic memory is disabled',
     });
-    expect(entry(result.stdout, 'Backups')).toMatchObject({ status: 'warn', fix: expect.stringContaining('astra backup create') });
+    expect(entry(result.stdout, 'Backups')).toMatchObject({ status: 'warn', fix: match.stringContaining('astra backup create') });
     expect(result.stdout.trimEnd().split('\n').at(-1)).toBe('10 ok, 2 warnings, 0 failures');
   });
 
@@ -57,10 +59,10 @@ describe('astra doctor on a healthy database', () => {
     expect((await cli(['migrate', 'up'])).exitCode).toBe(0);
     const result = await cli(['doctor', '--json']);
     expect(result.exitCode).toBe(0);
-    const report = JSON.parse(result.stdout);
+    const report = parseJson<DoctorReport>(result.stdout);
     expect(report.ok).toBe(true);
     expect(report.summary).toEqual({ ok: 10, warn: 2, fail: 0 });
-    expect(report.checks.map((check: { id: string }) => check.id)).toEqual([
+    expect(report.checks.map((check) => check.id)).toEqual([
       'connection',
       'server-version',
       'privileges',
@@ -75,8 +77,8 @@ describe('astra doctor on a healthy database', () => {
       'backups',
     ]);
     for (const check of report.checks) expect(Object.keys(check)).toEqual(['id', 'title', 'area', 'status', 'detail', 'fix']);
-    expect(report.checks.find((check: { id: string }) => check.id === 'extensions')).toMatchObject({ status: 'warn', fix: expect.any(String) });
-    expect(report.checks.find((check: { id: string }) => check.id === 'connection')).toMatchObject({ status: 'ok', fix: null });
+    expect(report.checks.find((check) => check.id === 'extensions')).toMatchObject({ status: 'warn', fix: match.any(String) });
+    expect(report.checks.find((check) => check.id === 'connection')).toMatchObject({ status: 'ok', fix: null });
   });
 
   it('--strict fails on warnings, naming them in one line after the report', async () => {
@@ -106,7 +108,7 @@ describe('astra doctor on a healthy database', () => {
     expect(entry(result.stdout, 'Migrations').status).toBe('ok');
     expect(entry(result.stdout, 'Schema drift')).toMatchObject({
       status: 'ok',
-      detail: expect.stringMatching(/^\d+ tables, \d+ columns and \d+ indexes made by the applied migrations are in place$/),
+      detail: match.stringMatching(/^\d+ tables, \d+ columns and \d+ indexes made by the applied migrations are in place$/),
     });
     expect(entry(result.stdout, 'Invalid indexes').status).toBe('ok');
     expect(entry(result.stdout, 'Migrations').detail).toMatch(/^\d+ applied, none pending \(newest \d+\)$/);
@@ -118,9 +120,9 @@ describe('astra doctor on a healthy database', () => {
     await db.query('DROP INDEX orders_account_id_idx');
     const result = await cli(['doctor', '--json']);
     expect(result.exitCode).toBe(1);
-    const report = JSON.parse(result.stdout);
+    const report = parseJson<DoctorReport>(result.stdout);
     expect(report.ok).toBe(false);
-    expect(report.checks.find((check: { id: string }) => check.id === 'schema-drift').status).toBe('fail');
+    expect(report.checks.find((check) => check.id === 'schema-drift')!.status).toBe('fail');
     expect(result.stderr).toContain('doctor: 1 check failed: schema-drift');
   });
 });

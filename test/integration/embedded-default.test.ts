@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { astra, fixturesDir } from '../helpers/cli.js';
 import { LocalCluster } from '../../src/cluster/local-cluster.js';
+import { parseJson, type DoctorReport, type StatusReport } from '../helpers/reports.js';
 
 // A project folder as a fresh clone has it: no database configured anywhere.
 const project = mkdtempSync(join(tmpdir(), 'astra-embedded-'));
@@ -47,11 +48,11 @@ describe('the embedded default database', () => {
   it('npx astra upgrade --yes takes the local database from nothing to the package version, and doctor then passes', async () => {
     const upgrade = await astra(['upgrade', '--yes'], { cwd: freshClone });
     expect(upgrade.exitCode, upgrade.stderr).toBe(0);
-    const status = JSON.parse((await astra(['status', '--json'], { cwd: freshClone })).stdout);
+    const status = parseJson<StatusReport>((await astra(['status', '--json'], { cwd: freshClone })).stdout);
     expect(status.databaseVersion).toBe(status.applicationVersion);
     const doctor = await astra(['doctor', '--json'], { cwd: freshClone });
     expect(doctor.exitCode, doctor.stdout).toBe(0);
-    expect(JSON.parse(doctor.stdout).checks.filter((check: { status: string }) => check.status === 'fail')).toEqual([]);
+    expect(parseJson<DoctorReport>(doctor.stdout).checks.filter((check) => check.status === 'fail')).toEqual([]);
   });
 
   it('two runs starting at once on first use make one cluster, and both succeed', async () => {

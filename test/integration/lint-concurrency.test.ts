@@ -7,7 +7,7 @@ import { parseStatements } from '../../src/migrations/parse.js';
 import { loadMigrations } from '../../src/migrations/load.js';
 import type { Statement } from '../../src/migrations/parse.js';
 import { fixturesDir } from '../helpers/cli.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
+import { createTestDatabase, sessionWaitingForLock, type TestDatabase } from '../helpers/database.js';
 
 let db: TestDatabase;
 beforeEach(async () => {
@@ -27,15 +27,6 @@ async function runAsTheRunnerDoes(client: pg.Client, statements: Statement[]): P
     await client.query('BEGIN');
     for (const statement of group) await client.query(statement.text);
     await client.query('COMMIT');
-  }
-}
-
-/** Resolves once `pid` waits for a lock of `type` (e.g. virtualxid, relation). */
-async function waitUntilWaiting(observer: pg.Client, pid: number, type: string): Promise<void> {
-  for (;;) {
-    const { rows } = await observer.query('SELECT 1 FROM pg_stat_activity WHERE pid = $1 AND wait_event_type = $2 AND wait_event = $3', [pid, 'Lock', type]);
-    if (rows.length > 0) return;
-    await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
 
@@ -68,7 +59,7 @@ describe('rewriteForConcurrency on a real migration', () => {
     building.catch(() => undefined);
     const observer = await db.connect();
     // A concurrent build waits for the application's transaction to end, holding only SHARE UPDATE EXCLUSIVE.
-    await waitUntilWaiting(observer, builderPid, 'virtualxid');
+    await sessionWaitingForLock(observer, builderPid, 'virtualxid');
     const { rows: locks } = await observer.query<{ mode: string }>("SELECT mode FROM pg_locks WHERE pid = $1 AND relation = 'items'::regclass AND granted", [
       builderPid,
     ]);
@@ -104,7 +95,7 @@ describe('rewriteForConcurrency on a real migration', () => {
     const building = runAsTheRunnerDoes(builder, [plainBuild]);
     building.catch(() => undefined);
     const observer = await db.connect();
-    await waitUntilWaiting(observer, builderPid, 'relation');
+    await sessionWaitingForLock(observer, builderPid, 'relation');
 
     const writer = await db.connect();
     await writer.query('BEGIN');

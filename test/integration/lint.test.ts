@@ -3,6 +3,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { astra, copyFixture, fixturesDir } from '../helpers/cli.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
+import { match } from '../helpers/matchers.js';
+import { parseJson, type LintReport } from '../helpers/reports.js';
 
 const fixture = (name: string) => join(fixturesDir, name);
 
@@ -22,18 +24,18 @@ describe('astra lint', () => {
   it('with --json, prints only JSON and still fails', async () => {
     const result = await astra(['lint', fixture('lint-breaking'), '--json']);
     expect(result.exitCode).toBe(1);
-    const output = JSON.parse(result.stdout);
+    const output = parseJson<LintReport>(result.stdout);
     expect(output.ok).toBe(false);
-    expect(output.error.message).toContain('002-require-email.sql:4 set-not-null');
+    expect(output.error?.message).toContain('002-require-email.sql:4 set-not-null');
   });
 
   it('passes when an -- astra:allow with a reason acknowledges the finding, and lists it as allowed', async () => {
     const result = await astra(['lint', fixture('lint-allowed'), '--json']);
     expect(result.exitCode, result.stderr).toBe(0);
-    const output = JSON.parse(result.stdout);
+    const output = parseJson<LintReport>(result.stdout);
     expect(output.failing).toBe(0);
     expect(output.findings).toEqual([
-      expect.objectContaining({
+      match.objectContaining({
         rule: 'set-not-null',
         file: 'test/fixtures/lint-allowed/002-require-email.sql',
         line: 5,
@@ -45,8 +47,8 @@ describe('astra lint', () => {
         verdict: 'breaking',
         status: 'allowed',
         allowed: 'accounts holds a few hundred rows: the scan takes milliseconds',
-        message: expect.stringContaining('reads every row'),
-        fix: expect.stringContaining('NOT VALID'),
+        message: match.stringContaining('reads every row'),
+        fix: match.stringContaining('NOT VALID'),
       }),
     ]);
   });
@@ -84,7 +86,7 @@ describe('astra lint', () => {
   it('passes on the migrations and release notes shipped with astra', async () => {
     const result = await astra(['lint', '--json']);
     expect(result.exitCode, `${result.stdout}\n${result.stderr}`).toBe(0);
-    const output = JSON.parse(result.stdout);
+    const output = parseJson<LintReport>(result.stdout);
     expect(output.labelViolations).toEqual([]);
     expect(output.migrations).toBeGreaterThan(40);
   });
@@ -118,9 +120,9 @@ describe('astra lint with a database', () => {
     await db.query("INSERT INTO accounts SELECT g, 'a' || g || '@example.com' FROM generate_series(1, 300) AS g");
     const result = await astra(['lint', fixture('lint-breaking'), '--json'], { env: { DATABASE_URL: db.url } });
     expect(result.exitCode, result.stderr).toBe(0);
-    const output = JSON.parse(result.stdout);
+    const output = parseJson<LintReport>(result.stdout);
     expect(output.findings).toEqual([
-      expect.objectContaining({ rule: 'set-not-null', verdict: 'safe', status: 'ok', message: expect.stringContaining('accounts holds about 300 rows') }),
+      match.objectContaining({ rule: 'set-not-null', verdict: 'safe', status: 'ok', message: match.stringContaining('accounts holds about 300 rows') }),
     ]);
   });
 

@@ -39,9 +39,12 @@ beforeAll(async () => {
 afterAll(async () => {
   const snapshot = process.env.ASTRA_CORPUS_SNAPSHOT;
   if (snapshot) writeFileSync(snapshot, `${JSON.stringify({ server: inject('postgres').major, measurements }, null, 2)}\n`);
-  await Promise.all(Object.values(sessions ?? {}).map((client) => client.end().catch(() => {})));
+  await Promise.all((sessions ? clientsOf(sessions) : []).map((client) => client.end().catch(() => {})));
   await db?.drop();
 });
+
+/** The three sessions' clients. */
+const clientsOf = ({ runner, blocker, observer }: CorpusSessions): pg.Client[] => [runner, blocker, observer];
 
 /** The analyzer's answer for the entry's table: the lock and rewrite of the statement as written. */
 function analyzed(entry: CorpusEntry) {
@@ -68,7 +71,7 @@ describe('the lock model agrees with PostgreSQL', () => {
   it.each(corpus.entries.map((entry) => [entry.id, entry] as const))('%s', async (id, entry) => {
     const schema = `corpus_${id.replace(/-/g, '_')}`;
     await sessions.runner.query(`CREATE SCHEMA ${schema}`);
-    for (const client of Object.values(sessions)) await client.query(`SET search_path TO ${schema}, public`);
+    for (const client of clientsOf(sessions)) await client.query(`SET search_path TO ${schema}, public`);
     await sessions.runner.query(setupSql(entry));
 
     const expected = analyzed(entry);

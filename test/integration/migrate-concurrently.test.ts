@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { astra, fixturesDir } from '../helpers/cli.js';
 import { createTestDatabase, ledgerVersions, type TestDatabase } from '../helpers/database.js';
+import { parseJson, type StatusReport } from '../helpers/reports.js';
 
 let db: TestDatabase;
 beforeEach(async () => {
@@ -46,8 +47,8 @@ describe('statements that cannot run in a transaction', () => {
     // The statement before the index build committed and is kept.
     expect(await db.query("SELECT 1 FROM information_schema.columns WHERE table_name = 'items' AND column_name = 'checked_at'")).toHaveLength(1);
 
-    const status = JSON.parse((await run('status', '--json')).stdout);
-    const dirty = status.migrations.find((entry: { version: number }) => entry.version === 2);
+    const status = parseJson<StatusReport>((await run('status', '--json')).stdout);
+    const dirty = status.migrations.find((entry) => entry.version === 2)!;
     expect(dirty.state).toBe('dirty');
     expect(dirty.failedStatement).toContain('CREATE UNIQUE INDEX CONCURRENTLY');
 

@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { astra, fixturesDir, startAstra } from '../helpers/cli.js';
+import { astra, fixturesDir, startAstra, waitForStderr } from '../helpers/cli.js';
 import { createTestDatabase, ledgerVersions, type TestDatabase } from '../helpers/database.js';
+import { parseJson, type MigrateReport } from '../helpers/reports.js';
 
 let db: TestDatabase;
 beforeEach(async () => {
@@ -10,18 +11,6 @@ beforeEach(async () => {
 afterEach(async () => {
   await db.drop();
 });
-
-/** Resolves once `text` has appeared on the child's stderr. */
-function waitForStderr(child: ReturnType<typeof startAstra>, text: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    let seen = '';
-    child.stderr?.on('data', (chunk: Buffer) => {
-      seen += chunk.toString();
-      if (seen.includes(text)) resolve();
-    });
-    child.then(() => reject(new Error(`exited before printing "${text}":\n${seen}`)), reject);
-  });
-}
 
 describe('locks', () => {
   it('retries DDL that hits lock_timeout behind another session, then succeeds once the lock is released', async () => {
@@ -90,7 +79,7 @@ describe('locks', () => {
     const dir = join(fixturesDir, 'counter');
     const runs = await Promise.all([1, 2, 3, 4].map(() => astra(['--migrations-dir', dir, 'migrate', 'up', '--json'], { env: { DATABASE_URL: db.url } })));
     for (const run of runs) expect(run.exitCode, run.stderr).toBe(0);
-    const appliedCounts = runs.map((run) => JSON.parse(run.stdout).applied.length as number);
+    const appliedCounts = runs.map((run) => parseJson<MigrateReport>(run.stdout).applied.length);
     expect(appliedCounts.reduce((sum, count) => sum + count, 0)).toBe(6);
     const rows = await db.query<{ version: number; n: string }>('SELECT version, count(*) AS n FROM runs GROUP BY version ORDER BY version');
     expect(rows.map((row) => [row.version, Number(row.n)])).toEqual([2, 3, 4, 5, 6].map((version) => [version, 1]));

@@ -3,6 +3,7 @@ import { writeFileSync, appendFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { astra, copyFixture, fixturesDir } from '../helpers/cli.js';
 import { createTestDatabase, ledgerVersions, tableNames, type TestDatabase } from '../helpers/database.js';
+import { parseJson, type MigrateReport, type StatusReport } from '../helpers/reports.js';
 
 let db: TestDatabase;
 beforeEach(async () => {
@@ -57,12 +58,12 @@ describe('astra migrate up', () => {
     const dir = join(fixturesDir, 'naming-plain');
     const first = await up(dir, '--to', '1001', '--json');
     expect(first.exitCode).toBe(0);
-    const report = JSON.parse(first.stdout);
+    const report = parseJson<MigrateReport>(first.stdout);
     expect(report.ok).toBe(true);
-    expect(report.applied.map((entry: { version: number }) => entry.version)).toEqual([1001]);
+    expect(report.applied.map((entry) => entry.version)).toEqual([1001]);
     expect(await tableNames(db)).toEqual(['astra_migrations', 'users']);
-    const second = JSON.parse((await up(dir, '--json')).stdout);
-    expect(second.applied.map((entry: { version: number }) => entry.version)).toEqual([1002]);
+    const second = parseJson<MigrateReport>((await up(dir, '--json')).stdout);
+    expect(second.applied.map((entry) => entry.version)).toEqual([1002]);
     expect(second.skipped).toEqual([1001]);
   });
 
@@ -102,6 +103,6 @@ describe('astra migrate up', () => {
     expect(result.exitCode).toBe(1);
     expect(result.stderr).toContain('The database is newer than these migrations: migration 2 (posts) is applied but has no file here');
     const status = await astra(['--migrations-dir', dir, 'status', '--json'], { env: { DATABASE_URL: db.url } });
-    expect(JSON.parse(status.stdout).migrations.find((entry: { version: number }) => entry.version === 2).state).toBe('no file');
+    expect(parseJson<StatusReport>(status.stdout).migrations.find((entry) => entry.version === 2)!.state).toBe('no file');
   });
 });

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { cleanEnv, repoRoot } from '../helpers/cli.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
+import { parseJson, type StatusReport } from '../helpers/reports.js';
 
 // The packed package, installed where an operator would install it.
 const work = mkdtempSync(join(tmpdir(), 'astra-pack-'));
@@ -47,7 +48,7 @@ describe('the packed package', () => {
 
   it('npx astra --version prints the package version', async () => {
     const result = await execa('npx', ['--no-install', 'astra', '--version'], { cwd: project, env: outsideEnv(), extendEnv: false });
-    const { version } = JSON.parse(await import('node:fs').then((fs) => fs.readFileSync(join(repoRoot, 'package.json'), 'utf8')));
+    const { version } = parseJson<{ version: string }>(await import('node:fs').then((fs) => fs.readFileSync(join(repoRoot, 'package.json'), 'utf8')));
     expect(result.stdout.trim()).toBe(version);
   });
 
@@ -59,7 +60,7 @@ describe('the packed package', () => {
       reject: false,
     });
     expect(result.exitCode, result.stderr).toBe(0);
-    const report = JSON.parse(result.stdout);
+    const report = parseJson<StatusReport>(result.stdout);
     expect(report.migrationsDir).toBe(join(project, 'node_modules', 'astra', 'migrations'));
     expect(report.applied).toBe(0);
     expect(report.pending).toBe(report.migrations.length);

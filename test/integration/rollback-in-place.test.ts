@@ -6,8 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { inject } from 'vitest';
-import { astra, fixturesDir, startAstra, stderrUntil } from '../helpers/cli.js';
+import { astra, cliWith, fixturesDir, waitForStderr } from '../helpers/cli.js';
 import { createTestDatabase, ledgerVersions, serverConfig, sessionRunning, tableNames, type TestDatabase } from '../helpers/database.js';
+import { parseJson, readJson, type BackupCreateReport, type BackupListReport, type BackupManifest } from '../helpers/reports.js';
 
 const fixture = join(fixturesDir, 'backup-releases');
 let db: TestDatabase;
@@ -25,10 +26,10 @@ async function asSuperuser(sql: string): Promise<void> {
   }
 }
 
-const run = (...args: string[]) =>
-  astra(['--migrations-dir', join(fixture, 'migrations'), '--release-notes-dir', join(fixture, 'release-notes'), '--backup-dir', backupDir, ...args], {
-    env: { DATABASE_URL: roleUrl },
-  });
+const { run, start } = cliWith(() => ({
+  args: ['--migrations-dir', join(fixture, 'migrations'), '--release-notes-dir', join(fixture, 'release-notes'), '--backup-dir', backupDir],
+  env: { DATABASE_URL: roleUrl },
+}));
 
 beforeEach(async () => {
   db = await createTestDatabase();
@@ -74,7 +75,7 @@ describe('astra rollback by a role that cannot create databases', () => {
     expect(await db.query("SELECT 1 FROM pg_type WHERE typname = 'order_state'")).toEqual([]);
     expect(await ledgerVersions(db)).toEqual([1]);
 
-    const listed = JSON.parse((await run('backup', 'list', '--json')).stdout).backups as { id: string; schemaVersion: number }[];
+    const listed = parseJson<BackupListReport>((await run('backup', 'list', '--json')).stdout).backups;
     expect(listed.map((backup) => backup.schemaVersion)).toEqual([2, 1]);
     expect(result.stdout).toContain(`Kept: the safety backup ${listed[0]?.id}`);
   });
@@ -107,7 +108,7 @@ describe('astra rollback by a role that cannot create databases', () => {
     await db.query("INSERT INTO accounts (name) SELECT 'account ' || g FROM generate_series(1, 500) g");
     const created = await run('backup', 'create', '--json');
     expect(created.exitCode).toBe(0);
-    const backup = JSON.parse(created.stdout).backup as { id: string };
+    const { backup } = parseJson<BackupCreateReport>(created.stdout);
     expect((await run('migrate', 'up')).exitCode).toBe(0);
     await db.query("INSERT INTO accounts (name) VALUES ('after the backup')");
     // The data block of accounts is damaged, and the manifest made to agree
@@ -116,7 +117,7 @@ describe('astra rollback by a role that cannot create databases', () => {
     damageTableData(join(backupDir, `${backup.id}.dump`), 'accounts');
     const manifestPath = join(backupDir, `${backup.id}.json`);
     const bytes = readFileSync(join(backupDir, `${backup.id}.dump`));
-    const manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));
+    const manifest = readJson<BackupManifest>(manifestPath);
     writeFileSync(manifestPath, JSON.stringify({ ...manifest, sha256: createHash('sha256').update(bytes).digest('hex'), sizeBytes: bytes.length }));
     const accounts = await db.query('SELECT * FROM accounts ORDER BY id');
 
@@ -139,7 +140,7 @@ describe('astra rollback by a role that cannot create databases', () => {
     expect(result.stderr).toContain(`New connections to ${db.name} are refused to PUBLIC until the restore ends`);
     expect(result.stderr).toMatch(/Safety backup \S+ taken and verified/);
     expect(await publicMayConnect()).toBe(true);
-    const listed = JSON.parse((await run('backup', 'list', '--json')).stdout).backups as { schemaVersion: number; verified: boolean | null }[];
+    const listed = parseJson<BackupListReport>((await run('backup', 'list', '--json')).stdout).backups;
     expect(listed[0]).toMatchObject({ schemaVersion: 2, verified: true });
   });
 
@@ -149,21 +150,8 @@ describe('astra rollback by a role that cannot create databases', () => {
     await db.query("INSERT INTO accounts (name) SELECT 'account ' || g FROM generate_series(1, 200000) g");
     expect((await run('backup', 'create')).exitCode).toBe(0);
     expect((await run('migrate', 'up')).exitCode).toBe(0);
-    const child = startAstra(
-      [
-        '--migrations-dir',
-        join(fixture, 'migrations'),
-        '--release-notes-dir',
-        join(fixture, 'release-notes'),
-        '--backup-dir',
-        backupDir,
-        'rollback',
-        '--to',
-        '1.0.0',
-      ],
-      { env: { DATABASE_URL: roleUrl } },
-    );
-    await stderrUntil(child, 'taken and verified');
+    const child = start('rollback', '--to', '1.0.0');
+    await waitForStderr(child, 'taken and verified');
     // A client of another role (whose sessions astra's role cannot inspect) connects while the restore runs, and writes.
     const late = await db.connect();
     const write = late.query("INSERT INTO accounts (name) VALUES ('written during the rollback')").catch((error: unknown) => error);
@@ -187,26 +175,11 @@ describe('astra rollback by a role that cannot create databases', () => {
     expect((await run('migrate', 'up', '--to', '1')).exitCode).toBe(0);
     expect((await run('backup', 'create')).exitCode).toBe(0);
     expect((await run('migrate', 'up')).exitCode).toBe(0);
-    const backupsBefore = JSON.parse((await run('backup', 'list', '--json')).stdout).backups as unknown[];
+    const backupsBefore = parseJson<BackupListReport>((await run('backup', 'list', '--json')).stdout).backups;
     const other = await db.connect();
     try {
-      const child = startAstra(
-        [
-          '--migrations-dir',
-          join(fixture, 'migrations'),
-          '--release-notes-dir',
-          join(fixture, 'release-notes'),
-          '--backup-dir',
-          backupDir,
-          'rollback',
-          '--to',
-          '1.0.0',
-          '--wait',
-          '60s',
-        ],
-        { env: { DATABASE_URL: roleUrl } },
-      );
-      await stderrUntil(child, 'Waiting up to');
+      const child = start('rollback', '--to', '1.0.0', '--wait', '60s');
+      await waitForStderr(child, 'Waiting up to');
       expect(await publicMayConnect()).toBe(false);
       child.kill('SIGINT');
       const result = await child;
@@ -215,7 +188,7 @@ describe('astra rollback by a role that cannot create databases', () => {
       expect(await publicMayConnect()).toBe(true);
       expect(await ledgerVersions(db)).toEqual([1, 2]);
       expect(await tableNames(db)).toEqual(['accounts', 'astra_migrations', 'notes', 'orders']);
-      expect(JSON.parse((await run('backup', 'list', '--json')).stdout).backups).toHaveLength(backupsBefore.length);
+      expect(parseJson<BackupListReport>((await run('backup', 'list', '--json')).stdout).backups).toHaveLength(backupsBefore.length);
     } finally {
       await other.end().catch(() => {});
     }
@@ -234,20 +207,7 @@ describe('astra rollback by a role that cannot create databases', () => {
         'SELECT count(*)::int AS n, max(name) FILTER (WHERE id = (SELECT max(id) FROM accounts)) AS newest FROM accounts',
       );
     const accounts = await accountsNow();
-    const child = startAstra(
-      [
-        '--migrations-dir',
-        join(fixture, 'migrations'),
-        '--release-notes-dir',
-        join(fixture, 'release-notes'),
-        '--backup-dir',
-        backupDir,
-        'rollback',
-        '--to',
-        '1.0.0',
-      ],
-      { env: { DATABASE_URL: roleUrl } },
-    );
+    const child = start('rollback', '--to', '1.0.0');
     await sessionRunning(db.name, ' restore', child);
     child.kill('SIGINT');
     const result = await child;

@@ -4,8 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { ASTRA_LOCK_KEY } from '../../src/db/advisory-lock.js';
-import { astra, fixturesDir, startAstra, stderrUntil } from '../helpers/cli.js';
+import { cliWith, fixturesDir, waitForStderr } from '../helpers/cli.js';
 import { createTestDatabase, ledgerVersions, serverConfig, sessionRunning, tableNames, type TestDatabase } from '../helpers/database.js';
+import { match } from '../helpers/matchers.js';
+import { parseJson, readJson, type BackupCreateReport, type BackupManifest, type RollbackReport } from '../helpers/reports.js';
 
 const fixture = join(fixturesDir, 'backup-releases');
 let db: TestDatabase;
@@ -13,10 +15,10 @@ let backupDir: string;
 let backupId: string;
 let atBackup: DatabaseContents;
 
-const run = (...args: string[]) =>
-  astra(['--migrations-dir', join(fixture, 'migrations'), '--release-notes-dir', join(fixture, 'release-notes'), '--backup-dir', backupDir, ...args], {
-    env: { DATABASE_URL: db.url },
-  });
+const { run, start } = cliWith(() => ({
+  args: ['--migrations-dir', join(fixture, 'migrations'), '--release-notes-dir', join(fixture, 'release-notes'), '--backup-dir', backupDir],
+  env: { DATABASE_URL: db.url },
+}));
 
 interface DatabaseContents {
   tables: string[];
@@ -58,7 +60,7 @@ beforeEach(async () => {
   await db.query("INSERT INTO notes (account_id, body) SELECT g, 'note ' || g FROM generate_series(1, 120) g");
   const created = await run('backup', 'create', '--json');
   expect(created.exitCode).toBe(0);
-  backupId = JSON.parse(created.stdout).backup.id;
+  backupId = parseJson<BackupCreateReport>(created.stdout).backup.id;
   atBackup = await contents();
   expect((await run('migrate', 'up')).exitCode).toBe(0);
   await db.query("INSERT INTO accounts (name) VALUES ('after the backup')");
@@ -86,8 +88,8 @@ describe('astra rollback', () => {
     const keptClient = new pg.Client(serverConfig(kept));
     await keptClient.connect();
     try {
-      const { rows } = await keptClient.query('SELECT count(*)::int AS n FROM orders');
-      expect(rows[0].n).toBe(2);
+      const { rows } = await keptClient.query<{ n: number }>('SELECT count(*)::int AS n FROM orders');
+      expect(rows[0]!.n).toBe(2);
       expect((await keptClient.query('SELECT * FROM accounts ORDER BY id')).rows).toEqual(changed.accounts);
     } finally {
       await keptClient.end();
@@ -111,7 +113,7 @@ describe('astra rollback', () => {
         [db.name],
       );
     const before = await properties();
-    expect(before[0]).toMatchObject({ comment: "the shop's data", settings: expect.stringContaining('work_mem=8MB') });
+    expect(before[0]).toMatchObject({ comment: "the shop's data", settings: match.stringContaining('work_mem=8MB') });
     expect((await run('rollback', '--to', '1.0.0')).exitCode).toBe(0);
     expect(await contents()).toEqual(atBackup);
     expect(await properties()).toEqual(before);
@@ -120,7 +122,7 @@ describe('astra rollback', () => {
   it('reports the rollback with --json', async () => {
     const result = await run('rollback', '--to', '1.0.0', '--json');
     expect(result.exitCode).toBe(0);
-    const report = JSON.parse(result.stdout);
+    const report = parseJson<RollbackReport>(result.stdout);
     expect(report).toMatchObject({ ok: true, backupId, database: db.name, method: 'swap', schemaVersion: 1, safetyBackupId: null });
     expect(report.keptDatabase).toMatch(/__pre_rollback_/);
   });
@@ -195,23 +197,8 @@ describe('astra rollback', () => {
     await other.connect();
     try {
       const before = await contents();
-      const child = startAstra(
-        [
-          '--migrations-dir',
-          join(fixture, 'migrations'),
-          '--release-notes-dir',
-          join(fixture, 'release-notes'),
-          '--backup-dir',
-          backupDir,
-          'rollback',
-          '--to',
-          '1.0.0',
-          '--wait',
-          '60s',
-        ],
-        { env: { DATABASE_URL: db.url } },
-      );
-      await stderrUntil(child, 'Waiting up to');
+      const child = start('rollback', '--to', '1.0.0', '--wait', '60s');
+      await waitForStderr(child, 'Waiting up to');
       // The backup has been restored into a copy by now, which waits for the swap.
       expect(await siblingDatabases()).toHaveLength(1);
       child.kill(signal);
@@ -237,23 +224,10 @@ describe('astra rollback', () => {
     await db.query("INSERT INTO accounts (name) SELECT 'bulk account ' || g FROM generate_series(1, 400000) g");
     const created = await run('backup', 'create', '--json');
     expect(created.exitCode).toBe(0);
-    const bigId = JSON.parse(created.stdout).backup.id as string;
+    const bigId = parseJson<BackupCreateReport>(created.stdout).backup.id;
     await db.query("INSERT INTO accounts (name) VALUES ('after the big backup')");
     const before = await contents();
-    const child = startAstra(
-      [
-        '--migrations-dir',
-        join(fixture, 'migrations'),
-        '--release-notes-dir',
-        join(fixture, 'release-notes'),
-        '--backup-dir',
-        backupDir,
-        'rollback',
-        '--backup',
-        bigId,
-      ],
-      { env: { DATABASE_URL: db.url } },
-    );
+    const child = start('rollback', '--backup', bigId);
     await sessionRunning(db.name, ' pg_restore', child);
     child.kill('SIGINT');
     const result = await child;
@@ -304,7 +278,7 @@ describe('astra rollback', () => {
 
   it('refuses when the newest backup of the release fails verification, naming the older one that passes, and changes nothing', async () => {
     // A newer backup of the same release whose archive was damaged on disk.
-    const manifest = JSON.parse(readFileSync(join(backupDir, `${backupId}.json`), 'utf8'));
+    const manifest = readJson<BackupManifest>(join(backupDir, `${backupId}.json`));
     const newerId = `${backupId.slice(0, 8)}T235959Z-ffffff`;
     const bytes = readFileSync(join(backupDir, `${backupId}.dump`));
     bytes[100] = (bytes[100] ?? 0) ^ 0xff;

@@ -7,6 +7,8 @@ import { LocalCluster } from '../../src/cluster/local-cluster.js';
 import { astra } from '../helpers/cli.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { serverBinDir, serverPackagesFit } from '../helpers/server-binaries.js';
+import { match } from '../helpers/matchers.js';
+import { parseJson, type DoctorReport, type StatusReport, type UpgradeReport } from '../helpers/reports.js';
 
 /**
  * The shipped bundle on the other majors astra supports, 13 to 17, beside the
@@ -97,13 +99,13 @@ describe.runIf(serverPackagesFit)('the shipped bundle on other PostgreSQL majors
         expect(first.exitCode, first.stderr).toBe(0);
         const second = await cli('upgrade', '--yes', '--allow-breaking', '--json');
         expect(second.exitCode, second.stderr).toBe(0);
-        const report = JSON.parse(second.stdout);
+        const report = parseJson<UpgradeReport>(second.stdout);
         expect(report).toMatchObject({ ok: true, from: '0.9.0', to: '0.10.0', doctor: { ok: true } });
-        expect(report.backup.id).toEqual(expect.any(String));
+        expect(report.backup.id).toEqual(match.any(String));
 
         const doctor = await cli('doctor', '--json');
         expect(doctor.exitCode, doctor.stdout).toBe(0);
-        const checks = JSON.parse(doctor.stdout).checks as { id: string; status: string }[];
+        const checks = parseJson<DoctorReport>(doctor.stdout).checks;
         expect(checks.filter((check) => check.status === 'fail')).toEqual([]);
         expect(checks.find((check) => check.id === 'server-version')?.status).toBe('ok');
         expect(await schemaOf(query)).toEqual(reference);
@@ -130,7 +132,7 @@ describe.runIf(serverPackagesFit)('the shipped bundle on other PostgreSQL majors
         expect((await ledger()).at(-1)).toBe(41);
         const doctor = await cli('doctor', '--json');
         expect(doctor.exitCode).toBe(1);
-        const checks = JSON.parse(doctor.stdout).checks as { id: string; status: string; detail: string }[];
+        const checks = parseJson<DoctorReport>(doctor.stdout).checks;
         expect(checks.filter((check) => check.status === 'fail').map((check) => check.id)).toEqual(['client-tools']);
         expect(checks.find((check) => check.id === 'client-tools')?.detail).toContain(`older than the PostgreSQL ${major} server`);
         expect(await schemaOf(query)).toEqual(reference);
@@ -145,13 +147,13 @@ describe.runIf(serverPackagesFit)('doctor on a PostgreSQL major outside 13 to 17
     it('fails the server version, naming the supported range, and upgrade stops before any change', async () => {
       const doctor = await astra(['doctor', '--json'], { env: { DATABASE_URL: server.url } });
       expect(doctor.exitCode).toBe(1);
-      const check = (JSON.parse(doctor.stdout).checks as { id: string }[]).find((entry) => entry.id === 'server-version');
-      expect(check).toMatchObject({ status: 'fail', detail: expect.stringMatching(/^PostgreSQL 12\.\d+ is older than astra supports \(13 to 17\)$/) });
+      const check = parseJson<DoctorReport>(doctor.stdout).checks.find((entry) => entry.id === 'server-version');
+      expect(check).toMatchObject({ status: 'fail', detail: match.stringMatching(/^PostgreSQL 12\.\d+ is older than astra supports \(13 to 17\)$/) });
       const upgrade = await astra(['upgrade', '--yes'], { env: { DATABASE_URL: server.url } });
       expect(upgrade.exitCode).toBe(1);
       expect(upgrade.stderr).toContain('older than astra supports');
       const status = await astra(['status', '--json'], { env: { DATABASE_URL: server.url } });
-      expect(JSON.parse(status.stdout).databaseVersion ?? null).toBeNull();
+      expect(parseJson<StatusReport>(status.stdout).databaseVersion ?? null).toBeNull();
     });
   });
 
@@ -159,10 +161,10 @@ describe.runIf(serverPackagesFit)('doctor on a PostgreSQL major outside 13 to 17
     const server = clusterOf(18, '18.4.0-beta.17');
     it('warns that the server is newer than astra is tested with', async () => {
       const doctor = await astra(['doctor', '--json'], { env: { DATABASE_URL: server.url } });
-      const check = (JSON.parse(doctor.stdout).checks as { id: string }[]).find((entry) => entry.id === 'server-version');
+      const check = parseJson<DoctorReport>(doctor.stdout).checks.find((entry) => entry.id === 'server-version');
       expect(check).toMatchObject({
         status: 'warn',
-        detail: expect.stringMatching(/^PostgreSQL 18\.\d+ is newer than the versions astra is tested with \(13 to 17\): not tested$/),
+        detail: match.stringMatching(/^PostgreSQL 18\.\d+ is newer than the versions astra is tested with \(13 to 17\): not tested$/),
       });
     });
   });

@@ -7,6 +7,7 @@ import { astra, repoRoot } from '../helpers/cli.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { loadReleaseNotes } from '../../src/release/notes.js';
 import { parseMigrationFileName } from '../../src/migrations/discover.js';
+import { parseJson, type DoctorReport, type StatusReport } from '../helpers/reports.js';
 
 const releases = await loadReleaseNotes(join(repoRoot, 'release-notes'));
 const latest = releases.at(-1)!.metadata.version;
@@ -23,7 +24,7 @@ afterEach(async () => {
 });
 
 const run = (...args: string[]) => astra(['--backup-dir', backupDir, ...args], { env: { DATABASE_URL: db.url } });
-const databaseVersion = async () => JSON.parse((await run('status', '--json')).stdout).databaseVersion as string | null;
+const databaseVersion = async () => parseJson<StatusReport>((await run('status', '--json')).stdout).databaseVersion;
 
 describe('upgrading with the shipped bundle', () => {
   it('the newest release is the package version', () => {
@@ -37,7 +38,7 @@ describe('upgrading with the shipped bundle', () => {
     expect(await databaseVersion()).toBe(packageVersion);
     const doctor = await run('doctor', '--json');
     expect(doctor.exitCode, doctor.stdout).toBe(0);
-    expect(JSON.parse(doctor.stdout).ok).toBe(true);
+    expect(parseJson<DoctorReport>(doctor.stdout).ok).toBe(true);
   });
 
   it.each(releases.slice(0, -1).map((release) => release.metadata.version))(

@@ -9,6 +9,8 @@ import { astra, fixturesDir, startAstra } from '../helpers/cli.js';
 import { createTestDatabase, ledgerVersions, serverConfig, sessionRunning, type TestDatabase } from '../helpers/database.js';
 import { ASTRA_LOCK_KEY } from '../../src/db/advisory-lock.js';
 import { findClientTool } from '../../src/pgtools/client-tools.js';
+import { match } from '../helpers/matchers.js';
+import { parseJson, type StatusReport, type UpgradeReport } from '../helpers/reports.js';
 
 let db: TestDatabase;
 let backupDir: string;
@@ -69,19 +71,14 @@ describe('astra upgrade', () => {
   it('--to an intermediate version takes a backup, applies that release, and passes doctor', async () => {
     const result = await run(app, 'upgrade', '--to', '1.1.0', '--yes', '--json');
     expect(result.exitCode, result.stderr).toBe(0);
-    const report = JSON.parse(result.stdout);
+    const report = parseJson<UpgradeReport>(result.stdout);
     expect(report).toMatchObject({ ok: true, from: null, to: '1.1.0' });
-    expect(report.applied.map((entry: { file: string }) => entry.file)).toEqual([
-      '001-users.sql',
-      '002-posts.sql',
-      '003-posts-created-at-index.sql',
-      '004-posts-title.sql',
-    ]);
-    expect(report.backup.id).toEqual(expect.any(String));
+    expect(report.applied.map((entry) => entry.file)).toEqual(['001-users.sql', '002-posts.sql', '003-posts-created-at-index.sql', '004-posts-title.sql']);
+    expect(report.backup.id).toEqual(match.any(String));
     expect(report.doctor.ok).toBe(true);
     expect(report.rollbackCommand).toContain(`--backup ${report.backup.id}`);
     expect(backups().length).toBeGreaterThan(0);
-    const status = JSON.parse((await run(app, 'status', '--json')).stdout);
+    const status = parseJson<StatusReport>((await run(app, 'status', '--json')).stdout);
     expect(status.databaseVersion).toBe('1.1.0');
   });
 

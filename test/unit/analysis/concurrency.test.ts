@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { insertAfterKeyword, planConcurrency, rewriteForConcurrency } from '../../../src/analysis/concurrency.js';
 import { parseStatements } from '../../../src/migrations/parse.js';
 import './helpers.js';
+import { match } from '../../helpers/matchers.js';
 
 const plan = (sql: string) => planConcurrency(parseStatements(sql, 'm.sql'));
 
@@ -73,7 +74,7 @@ DROP INDEX x_idx, y_idx;`;
   ])('keeps the build in the transaction when a later statement %s, and says why', (_case, sql, why) => {
     const result = plan(sql);
     expect(result.statements.map((statement) => statement.text)).toEqual(parseStatements(sql, 'm.sql').map((statement) => statement.text));
-    expect(result.decisions).toEqual([expect.objectContaining({ moved: false, reason: expect.stringContaining(why) })]);
+    expect(result.decisions).toEqual([match.objectContaining({ moved: false, reason: match.stringContaining(why) })]);
     expect(result.decisions[0]!.reason).toContain('statement 2 (line 2)');
   });
 

@@ -19,8 +19,8 @@ const check = (id: string, area: DoctorCheck['area'], run: DoctorCheck['run'], e
 describe('runDoctor', () => {
   it('reports every check, ordered by area, and fails the run only on failures unless strict', async () => {
     const checks = [
-      check('late', 'backups', async () => ({ status: 'warn', detail: 'w', fix: 'f' })),
-      check('early', 'database', async () => ({ status: 'ok', detail: 'fine' })),
+      check('late', 'backups', () => Promise.resolve({ status: 'warn', detail: 'w', fix: 'f' })),
+      check('early', 'database', () => Promise.resolve({ status: 'ok', detail: 'fine' })),
     ];
     const report = await runDoctor(context, { checks });
     expect(report.checks.map((result) => [result.id, result.status, result.fix])).toEqual([
@@ -36,10 +36,8 @@ describe('runDoctor', () => {
       checkTimeoutMs: 50,
       checks: [
         check('hangs', 'database', () => new Promise(() => {})),
-        check('throws', 'schema', async () => {
-          throw new Error('catalog unreadable');
-        }),
-        check('fine', 'tools', async () => ({ status: 'ok', detail: 'ok' })),
+        check('throws', 'schema', () => Promise.reject(new Error('catalog unreadable'))),
+        check('fine', 'tools', () => Promise.resolve({ status: 'ok', detail: 'ok' })),
       ],
     });
     expect(report.checks.map((result) => [result.id, result.status, result.detail])).toEqual([
@@ -54,7 +52,7 @@ describe('runDoctor', () => {
     let ran = false;
     const report = await runDoctor(context, {
       checks: [
-        check('needs', 'database', async () => ((ran = true), { status: 'ok', detail: '' }), { connection: 'needs' }),
+        check('needs', 'database', () => ((ran = true), Promise.resolve({ status: 'ok', detail: '' })), { connection: 'needs' }),
         check(
           'reports',
           'database',
@@ -76,7 +74,9 @@ describe('runDoctor', () => {
 
   it('leaves out checks that do not apply', async () => {
     const report = await runDoctor(context, {
-      checks: [check('only-with-flag', 'application', async () => ({ status: 'ok', detail: '' }), { enabled: (input) => input.healthUrl !== undefined })],
+      checks: [
+        check('only-with-flag', 'application', () => Promise.resolve({ status: 'ok', detail: '' }), { enabled: (input) => input.healthUrl !== undefined }),
+      ],
     });
     expect(report.checks).toEqual([]);
   });

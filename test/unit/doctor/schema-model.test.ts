@@ -76,7 +76,7 @@ describe('expectedSchema', () => {
 describe('typeText', () => {
   it('writes types as to_regtype reads them, serials as their integer types', async () => {
     const [m] = [await migration(1, '001-t.sql', 'CREATE TABLE t (a serial, b varchar(20)[], c timestamptz, d bigserial, e int);')];
-    const types = (m!.statements[0]!.node.tableElts as { ColumnDef: { typeName: unknown } }[]).map((element) => typeText(element.ColumnDef.typeName));
+    const types = (m.statements[0]!.node.tableElts as { ColumnDef: { typeName: unknown } }[]).map((element) => typeText(element.ColumnDef.typeName));
     expect(types).toEqual(['pg_catalog.int4', 'pg_catalog.varchar[]', 'timestamptz', 'pg_catalog.int8', 'pg_catalog.int4']);
   });
 });

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { checkBundle, formatProblem } from '../../../src/release/check.js';
 import type { ReleaseNotes } from '../../../src/release/notes.js';
 import { release } from './helpers.js';
+import { match } from '../../helpers/matchers.js';
 
 const FILES = ['001-a.sql', '002-b.sql', '003-c.sql', '004-d.sql', '005-e.sql'];
 
@@ -108,7 +109,7 @@ describe('checkBundle', () => {
       field: 'version',
       message: 'version is 0.2.0 but the file is named for 0.2.0-copy',
     });
-    expect(problems).toContainEqual(expect.objectContaining({ field: 'version', message: expect.stringContaining('version 0.2.0 is also the version of') }));
+    expect(problems).toContainEqual(match.objectContaining({ field: 'version', message: match.stringContaining('version 0.2.0 is also the version of') }));
   });
 
   it('formats a problem as one line naming the file', () => {

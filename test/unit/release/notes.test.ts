@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AstraError, EXIT_BAD_INPUT } from '../../../src/errors.js';
 import { loadReleaseNotes, parseReleaseNotes } from '../../../src/release/notes.js';
 import { notesText } from './helpers.js';
+import { match } from '../../helpers/matchers.js';
 
 const GOOD = `
 version: 0.9.0
@@ -133,7 +134,7 @@ describe('loadReleaseNotes', () => {
     const missing = join(dir, 'nope');
     await expect(loadReleaseNotes(missing)).rejects.toMatchObject({
       exitCode: EXIT_BAD_INPUT,
-      message: expect.stringContaining(`The release notes folder ${missing} cannot be read`),
+      message: match.stringContaining(`The release notes folder ${missing} cannot be read`),
     });
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { judgeVectorExtension } from '../../../../src/doctor/checks/extensions.js';
+import { match } from '../../../helpers/matchers.js';
 
 describe('extensions', () => {
   it('is ok with pgvector installed', () => {
@@ -15,7 +16,7 @@ describe('extensions', () => {
     expect(missing.fix).toContain('apt-get install postgresql-16-pgvector');
     expect(judgeVectorExtension({ available: true, installedVersion: null }, 16)).toMatchObject({
       status: 'warn',
-      fix: expect.stringContaining('CREATE EXTENSION vector;'),
+      fix: match.stringContaining('CREATE EXTENSION vector;'),
     });
   });
 });

@@ -11,17 +11,17 @@ const folder = () =>
 describe('migrations', () => {
   it('is ok when every migration is applied as written', async () => {
     const [a, b] = await folder();
-    expect(judgeMigrations([a!, b!], [ledgerRow(a!), ledgerRow(b!)])).toEqual({ status: 'ok', detail: '2 applied, none pending (newest 2)' });
+    expect(judgeMigrations([a, b], [ledgerRow(a), ledgerRow(b)])).toEqual({ status: 'ok', detail: '2 applied, none pending (newest 2)' });
   });
 
   it('warns about pending migrations', async () => {
     const [a, b] = await folder();
-    expect(judgeMigrations([a!, b!], [ledgerRow(a!)])).toMatchObject({ status: 'warn', detail: '1 pending: 2 (002-b.sql)' });
+    expect(judgeMigrations([a, b], [ledgerRow(a)])).toMatchObject({ status: 'warn', detail: '1 pending: 2 (002-b.sql)' });
   });
 
   it('fails a database newer than the package, and a file changed after it was applied', async () => {
     const [a, b] = await folder();
-    const outcome = judgeMigrations([a!, b!], [ledgerRow(a!, { checksum: 'edited' }), ledgerRow(b!), ledgerRow({ version: 7, name: 'future', checksum: 'x' })]);
+    const outcome = judgeMigrations([a, b], [ledgerRow(a, { checksum: 'edited' }), ledgerRow(b), ledgerRow({ version: 7, name: 'future', checksum: 'x' })]);
     expect(outcome.status).toBe('fail');
     expect(outcome.detail).toBe(
       'the database is newer than this package: 7 (future) is applied but unknown here; 001-a.sql changed after it was applied (checksum drift: the file no longer matches the ledger)',
@@ -31,10 +31,10 @@ describe('migrations', () => {
   it('fails a dirty migration, naming the statement it stopped at and how to resume', async () => {
     const [a, b] = await folder();
     const outcome = judgeMigrations(
-      [a!, b!],
+      [a, b],
       [
-        ledgerRow(a!),
-        ledgerRow(b!, {
+        ledgerRow(a),
+        ledgerRow(b, {
           dirty: true,
           nextStatement: 1,
           failedStatement: 'CREATE INDEX CONCURRENTLY b_id_idx ON b (id)',
@@ -52,10 +52,10 @@ describe('migrations', () => {
 
   it('names the statement a killed run was at, and says to force when it cannot resume', async () => {
     const [a, b] = await folder();
-    expect(judgeMigrations([a!, b!], [ledgerRow(a!), ledgerRow(b!, { dirty: true, nextStatement: 1 })]).detail).toBe(
+    expect(judgeMigrations([a, b], [ledgerRow(a), ledgerRow(b, { dirty: true, nextStatement: 1 })]).detail).toBe(
       'migration 2 (002-b.sql) is unfinished (dirty): it stopped at statement 2 of 3: CREATE INDEX CONCURRENTLY b_id_idx ON b (id) (the run was interrupted)',
     );
-    const forced = judgeMigrations([a!, b!], [ledgerRow(a!), ledgerRow(b!, { dirty: true, failedStatement: 'DROP INDEX b_id_idx', error: 'boom' })]);
+    const forced = judgeMigrations([a, b], [ledgerRow(a), ledgerRow(b, { dirty: true, failedStatement: 'DROP INDEX b_id_idx', error: 'boom' })]);
     expect(forced.fix).toBe('Repair the database by hand, then record where it stands with astra migrate force 2 (done) or astra migrate force 1 (not done).');
   });
 });
