@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { cleanEnv, fixturesDir, repoRoot } from '../helpers/cli.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
+import { createTestDatabase, ledgerVersions as ledgerOf, type TestDatabase } from '../helpers/database.js';
+import { waitUntil } from '../helpers/wait.js';
 import * as astra from '../../dist/index.js';
 
 const shippedMigrations = join(repoRoot, 'migrations');
@@ -21,17 +22,7 @@ afterEach(async () => {
 
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-/** Polls `check` every 50 ms until it is true; fails naming `what` after `timeoutMs`. */
-async function until(what: string, check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`gave up after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
-const ledgerVersions = async () =>
-  (await db.query<{ version: string }>('SELECT version FROM astra_migrations ORDER BY version')).map((row) => Number(row.version));
+const ledgerVersions = () => ledgerOf(db);
 
 describe('migrate() on start-up, from replicas that start together', () => {
   it('six processes at once on an empty database: every migration is applied exactly once and all six resolve', async () => {
@@ -79,9 +70,10 @@ describe('upgrade() with an AbortSignal', () => {
       (error: unknown) => error,
     );
     // Abort while the second migration (SELECT pg_sleep(3)) runs.
-    await until(
-      'the slow migration to run',
+    await waitUntil(
+      'the slow migration runs',
       async () => (await db.query("SELECT 1 FROM pg_stat_activity WHERE query LIKE '%pg_sleep(3)%' AND pid <> pg_backend_pid()")).length > 0,
+      { ended: outcome },
     );
     controller.abort();
     const error = await outcome;
