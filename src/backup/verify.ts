@@ -7,12 +7,12 @@ import { errorMessage, operationError } from '../errors.js';
 import { findClientTool, type ClientTool } from '../pgtools/client-tools.js';
 import { astraVersion } from '../version.js';
 import { archiveDigest } from './checksum.js';
-import { childEnvironment } from './child-environment.js';
-import { connectMaintenance, createEmptyDatabase, dropDatabase, targetFor } from './database-admin.js';
+import { childEnvironment } from '../pgtools/child-environment.js';
+import { connectMaintenance, createEmptyDatabase, dropDatabase, targetFor } from '../db/database-admin.js';
 import { readBackup, writeManifest } from './folder.js';
 import { interruptedError, once, watchInterrupts } from '../engine/interrupt.js';
 import type { BackupManifest, Verification } from './manifest.js';
-import { listArchive, restoreArchive } from './pg-restore.js';
+import { listArchive, restoreArchive } from '../pgtools/pg-restore.js';
 import { countListedRows, rowCountDifferences } from './row-counts.js';
 import { majorOf } from './snapshot.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { backupHoldsMigrations, backupsOfRelease, migrationVersionsOfRelease } from '../../../src/backup/release-backups.js';
-import { manifestWith } from './helpers.js';
+import { backupHoldsMigrations, backupsOfRelease, migrationVersionsOfRelease } from '../../../src/rollback/release-backups.js';
+import { manifestWith } from '../backup/helpers.js';
 
 const release = (version: string, files: string[]) => ({ metadata: { version, migrations: files.map((file) => ({ file })) } });
 const releases = [release('1.10.0', ['004-d.sql']), release('1.0.0', ['001-a.sql', '002-b.sql']), release('1.2.0', ['003-c.sql']), release('1.3.0', [])];

@@ -5,15 +5,15 @@ import { Database } from '../db/database.js';
 import { AstraError, DatabaseMayHaveChangedError, inputError, operationError } from '../errors.js';
 import { findClientTool } from '../pgtools/client-tools.js';
 import { firstVerifiedBackup } from './choose-backup.js';
-import { databasePrivileges } from './database-admin.js';
-import { readBackup } from './folder.js';
+import { databasePrivileges } from '../db/database-admin.js';
+import { readBackup } from '../backup/folder.js';
 import { stopRollbackIfInterrupted, whileWatching } from '../engine/interrupt.js';
-import type { BackupManifest } from './manifest.js';
+import type { BackupManifest } from '../backup/manifest.js';
 import { rollbackInPlace } from './rollback-in-place.js';
 import { rollbackBySwap } from './rollback-swap.js';
-import type { Session } from './sessions.js';
-import { majorOf } from './snapshot.js';
-import { archiveMajor, checkArchive, recordVerification } from './verify.js';
+import type { Session } from '../db/sessions.js';
+import { majorOf } from '../backup/snapshot.js';
+import { archiveMajor, checkArchive, recordVerification } from '../backup/verify.js';
 
 export const DEFAULT_SESSION_WAIT_MS = 60_000;
 /** How long a rollback waits for another astra run on the database to finish. */

@@ -1,5 +1,5 @@
-import { Database } from '../db/database.js';
-import { quoteIdent } from '../db/quote.js';
+import { Database } from './database.js';
+import { quoteIdent } from './quote.js';
 import { DatabaseMayHaveChangedError, errorMessage } from '../errors.js';
 import { onAnyConnection } from './database-admin.js';
 

@@ -5,17 +5,17 @@ import { AstraError, DatabaseMayHaveChangedError, errorMessage, operationError }
 import type { ClientTool } from '../pgtools/client-tools.js';
 import { astraVersion } from '../version.js';
 import { dropStatements, liveObjects, objectsNotInArchive } from './archive-extras.js';
-import { childEnvironment } from './child-environment.js';
-import { clearSessions } from './clear-sessions.js';
-import { keepClientsOut, noOtherClientsCheck, type ConnectGuard } from './connect-guard.js';
-import { createBackup } from './create.js';
+import { childEnvironment } from '../pgtools/child-environment.js';
+import { clearSessions } from '../db/clear-sessions.js';
+import { keepClientsOut, noOtherClientsCheck, type ConnectGuard } from '../db/connect-guard.js';
+import { createBackup } from '../backup/create.js';
 import { interruptedError, stopRollbackIfInterrupted, type InterruptSignal, type InterruptWatch } from '../engine/interrupt.js';
-import type { BackupManifest } from './manifest.js';
-import { listArchive, restoreInPlace, type InPlaceOutcome } from './pg-restore.js';
-import { restoredDifferences } from './restored-check.js';
-import type { Session } from './sessions.js';
-import { parseToc } from './toc.js';
-import { checkArchive, recordVerification } from './verify.js';
+import type { BackupManifest } from '../backup/manifest.js';
+import { listArchive, restoreInPlace, type InPlaceOutcome } from '../pgtools/pg-restore.js';
+import { restoredDifferences } from '../backup/restored-check.js';
+import type { Session } from '../db/sessions.js';
+import { parseToc } from '../pgtools/toc.js';
+import { checkArchive, recordVerification } from '../backup/verify.js';
 
 export interface InPlaceOptions {
   pgRestore: ClientTool;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { firstVerifiedBackup } from '../../../src/backup/choose-backup.js';
-import { manifestWith } from './helpers.js';
+import { firstVerifiedBackup } from '../../../src/rollback/choose-backup.js';
+import { manifestWith } from '../backup/helpers.js';
 
 const newer = manifestWith({ id: '20261103T000000Z-000002', archive: '20261103T000000Z-000002.dump', createdAt: '2026-11-03T00:00:00.000Z' });
 const older = manifestWith({ id: '20261102T000000Z-000001', archive: '20261102T000000Z-000001.dump', createdAt: '2026-11-02T00:00:00.000Z' });

@@ -1,5 +1,5 @@
-import type { Database } from '../db/database.js';
-import { quoteIdent } from '../db/quote.js';
+import type { Database } from './database.js';
+import { quoteIdent } from './quote.js';
 import { formatMs } from '../duration.js';
 import { operationError } from '../errors.js';
 import type { Log } from '../ui/log.js';

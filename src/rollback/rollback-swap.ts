@@ -6,16 +6,16 @@ import { quoteIdent } from '../db/quote.js';
 import { DatabaseMayHaveChangedError, errorMessage, operationError } from '../errors.js';
 import type { ClientTool } from '../pgtools/client-tools.js';
 import { astraVersion } from '../version.js';
-import { childEnvironment } from './child-environment.js';
-import { clearSessions } from './clear-sessions.js';
-import { connectMaintenance, createEmptyDatabase, databaseExists, databaseShape, dropDatabase, onAnyConnection, targetFor } from './database-admin.js';
-import { copyDatabaseProperties } from './database-properties.js';
+import { childEnvironment } from '../pgtools/child-environment.js';
+import { clearSessions } from '../db/clear-sessions.js';
+import { connectMaintenance, createEmptyDatabase, databaseExists, databaseShape, dropDatabase, onAnyConnection, targetFor } from '../db/database-admin.js';
+import { copyDatabaseProperties } from '../db/database-properties.js';
 import { interruptedError, once, type InterruptWatch } from '../engine/interrupt.js';
-import type { BackupManifest } from './manifest.js';
-import { restoreArchive } from './pg-restore.js';
-import { restoredDifferences } from './restored-check.js';
+import type { BackupManifest } from '../backup/manifest.js';
+import { restoreArchive } from '../pgtools/pg-restore.js';
+import { restoredDifferences } from '../backup/restored-check.js';
 import { rollbackDatabaseNames, rollbackStamp } from './rollback-names.js';
-import { waitForBackendExit, type Session } from './sessions.js';
+import { waitForBackendExit, type Session } from '../db/sessions.js';
 
 /** SQLSTATE of "database is being accessed by other users". */
 const OBJECT_IN_USE = '55006';
