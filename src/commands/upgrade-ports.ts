@@ -70,14 +70,15 @@ export function createUpgradePorts(context: Context, options: Pick<UpgradeOption
         })),
       };
     },
-    async labelViolations(migrations, releases) {
+    labelViolations(migrations, releases) {
       // The same analysis as `astra lint` without a database: every existing table is taken to be large.
       const analysis = analyzeMigrations(
         migrations.map((migration) => ({ file: migration.file, path: migration.path, sql: migration.sql, statements: migration.statements })),
       );
-      return labelViolations(analysis, releases).flatMap((violation) =>
+      const violations = labelViolations(analysis, releases).flatMap((violation) =>
         violation.findings.map((finding) => ({ file: violation.migration, line: finding.line, rule: finding.rule, message: finding.message })),
       );
+      return Promise.resolve(violations);
     },
   };
 }
