@@ -29,6 +29,13 @@ export interface InterruptWatch {
 /** Watches active now, per signal watched: only the outermost one announces, so that nested work says it once. */
 const activeWatches = new WeakMap<AbortSignal, number>();
 
+/**
+ * Parent signals whose interruption has been announced: one Ctrl-C is told
+ * once, also when a watch starts on a signal already aborted (the rollback
+ * after an interrupted upgrade), rather than once per watch.
+ */
+const announcedInterruptions = new WeakSet<AbortSignal>();
+
 /** Whether some work is watching `signal` now (the CLI ends the process at once on a signal that nothing watches). */
 export function isWatched(signal: AbortSignal): boolean {
   return (activeWatches.get(signal) ?? 0) > 0;
@@ -60,7 +67,10 @@ export function watchInterrupts(
     if (received) return;
     received = interruptName(parent);
     options.onSignal?.(received);
-    if (outermost) log(options.announce?.(received) ?? `Interrupted (${received}): stopping and undoing what was started…`);
+    if (outermost && !announcedInterruptions.has(parent)) {
+      announcedInterruptions.add(parent);
+      log(options.announce?.(received) ?? `Interrupted (${received}): stopping and undoing what was started…`);
+    }
     abort.abort();
   };
   let stopped = false;
