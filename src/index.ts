@@ -13,8 +13,9 @@
 import { libraryCall, type AstraOptions } from './api/context.js';
 import { lintMigrations } from './analysis/lint.js';
 import type { LintOutcome } from './analysis/outcome.js';
-import { createBackup, listBackups, pruneBackups, rollbackCandidates, rollbackToBackup, verifyBackup } from './backup/index.js';
-import type { BackupManifest, PruneResult, RollbackResult, VerifyResult } from './backup/index.js';
+import { createBackup, listBackups, pruneBackups, verifyBackup } from './backup/index.js';
+import type { BackupManifest, PruneResult, VerifyResult } from './backup/index.js';
+import { rollbackCandidates, rollbackToBackup, type RollbackResult } from './rollback/index.js';
 import { DEFAULT_CHECK_TIMEOUT_MS, DEFAULT_HEALTH_TIMEOUT_MS, runDoctor } from './doctor/runner.js';
 import type { DoctorReport } from './doctor/types.js';
 import { withDatabase } from './engine/run-lock.js';
@@ -26,7 +27,7 @@ import { createUpgradePorts } from './upgrade/default-ports.js';
 import { prepareUpgrade, runUpgrade, upgradeReport, type UpgradeOptions, type UpgradeReport } from './upgrade/run.js';
 
 export type { AstraOptions, Logger } from './api/context.js';
-export { AstraError, DatabaseMayHaveChangedError, EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK } from './errors.js';
+export { AstraError, EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, type DatabaseOutcome } from './errors.js';
 export { MigrationsStoppedError, type AppliedEntry, type UpResult } from './migrations/runner.js';
 export { MigrationFailedError } from './migrations/apply.js';
 export type { StatusReport } from './migrations/status.js';
@@ -36,7 +37,8 @@ export type { UpgradePlan } from './upgrade/plan.js';
 export type { ChecklistItem } from './upgrade/checks.js';
 export type { DoctorReport, CheckResult as DoctorCheckResult } from './doctor/types.js';
 export type { LintOutcome, LintFinding } from './analysis/outcome.js';
-export type { BackupManifest, PruneResult, RollbackResult, VerifyResult } from './backup/index.js';
+export type { BackupManifest, PruneResult, VerifyResult } from './backup/index.js';
+export type { RollbackResult } from './rollback/index.js';
 
 /** How long to wait for another run's lock, and the lock_timeout policy of migrations. */
 export interface LockOptions {

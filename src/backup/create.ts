@@ -9,11 +9,12 @@ import { formatBytes } from '../ui/format.js';
 import { astraVersion } from '../version.js';
 import { newBackupId } from './backup-id.js';
 import { archiveDigest } from './checksum.js';
-import { childEnvironment } from './child-environment.js';
+import { childEnvironment } from '../pgtools/child-environment.js';
 import { ensureBackupFolder, fsyncPath, temporaryName, writeManifest } from './folder.js';
-import { interruptedError, once, watchInterrupts } from '../engine/interrupt.js';
+import { interruptedError, watchInterrupts } from '../engine/interrupt.js';
+import { once } from '../undo.js';
 import { archiveNameOf, type BackupFormat, type BackupManifest, type TableCount } from './manifest.js';
-import { runPgDump } from './pg-dump.js';
+import { runPgDump } from '../pgtools/pg-dump.js';
 import { liveProgress, progressWorthReporting, runSteps } from '../ui/progress.js';
 import { countRows, userTables } from './row-counts.js';
 import { majorOf, schemaState, serverVersionText, withExportedSnapshot, type SchemaState } from './snapshot.js';
@@ -56,10 +57,11 @@ export async function createBackup(context: Context, db: Database, options: Crea
   const interrupts = watchInterrupts(context.signal, (line) => context.log.warn(line));
   const abort = new AbortController();
   interrupts.signal.addEventListener('abort', () => abort.abort(), { once: true });
-  let manifestWritten = false;
+  /** What this backup has done, which the undo reads: once the manifest is written, the backup exists and is kept. */
+  const recorded = { manifestWritten: false };
   const undo = once(async () => {
     abort.abort();
-    if (manifestWritten) return;
+    if (recorded.manifestWritten) return;
     await rm(temporary, { recursive: true, force: true });
     await rm(final, { recursive: true, force: true });
   });
@@ -132,7 +134,7 @@ export async function createBackup(context: Context, db: Database, options: Crea
             };
             stopIfInterrupted();
             await writeManifest(dir, manifest);
-            manifestWritten = true;
+            recorded.manifestWritten = true;
             return `Saved backup ${id} (${formatBytes(digest.sizeBytes)}, ${formatMs(manifest.durationMs)})`;
           },
         },
@@ -142,7 +144,7 @@ export async function createBackup(context: Context, db: Database, options: Crea
   } catch (error) {
     await undo();
     const signal = interrupts.received();
-    if (signal && !manifestWritten) {
+    if (signal && !recorded.manifestWritten) {
       throw interruptedError(
         signal,
         `while backup ${id} was being taken`,

@@ -6,13 +6,20 @@ import { schemaState } from './snapshot.js';
 
 /**
  * What differs between a restored database and the backup it came from: row
- * counts per table, and the migrations astra's ledger records. Empty when
- * they match.
+ * counts per table, and (unless `ledger` is false) the migrations astra's
+ * ledger records. Empty when they match. A scratch copy restored without the
+ * database's settings may not find the ledger on its search path: it is
+ * compared with `ledger: false`.
  */
-export async function restoredDifferences(target: ConnectionTarget, manifest: BackupManifest): Promise<string[]> {
+export async function restoredDifferences(
+  target: ConnectionTarget,
+  manifest: BackupManifest,
+  options: { ledger: boolean } = { ledger: true },
+): Promise<string[]> {
   const db = await Database.connect(target);
   try {
     const differences = rowCountDifferences(manifest.tables, await countListedRows(db, manifest.tables));
+    if (!options.ledger) return differences;
     const state = await schemaState(db);
     const recorded = [...manifest.appliedMigrations].sort((a, b) => a - b).join(',');
     if (state.appliedMigrations.join(',') !== recorded) {

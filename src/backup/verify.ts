@@ -2,18 +2,15 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { Context } from '../engine/context.js';
 import { withDatabase } from '../engine/run-lock.js';
-import { Database } from '../db/database.js';
 import { errorMessage, operationError } from '../errors.js';
 import { findClientTool, type ClientTool } from '../pgtools/client-tools.js';
-import { astraVersion } from '../version.js';
 import { archiveDigest } from './checksum.js';
-import { childEnvironment } from './child-environment.js';
-import { connectMaintenance, createEmptyDatabase, dropDatabase, targetFor } from './database-admin.js';
+import { connectMaintenance } from '../db/database-admin.js';
 import { readBackup, writeManifest } from './folder.js';
-import { interruptedError, once, watchInterrupts } from '../engine/interrupt.js';
+import { interruptedError, whileWatching } from '../engine/interrupt.js';
 import type { BackupManifest, Verification } from './manifest.js';
-import { listArchive, restoreArchive } from './pg-restore.js';
-import { countListedRows, rowCountDifferences } from './row-counts.js';
+import { listArchive } from '../pgtools/pg-restore.js';
+import { restoreCopy } from './restore-copy.js';
 import { majorOf } from './snapshot.js';
 
 export type CheckName = 'checksum' | 'archive' | 'restore' | 'row-counts';
@@ -109,71 +106,66 @@ export async function recordVerification(context: Context, dir: string, manifest
   }
 }
 
-/** Restores the archive into astra_verify_<random> on the target's server and compares row counts. */
+/** Restores the archive into astra_verify_<random> on the target's server and compares row counts; the copy is dropped afterwards. */
 async function restoreIntoScratchDatabase(context: Context, dir: string, manifest: BackupManifest, pgBinDir?: string): Promise<CheckResult[]> {
   return withDatabase(context, async (db) => {
     const pgRestore = await findClientTool('pg_restore', Math.max(archiveMajor(manifest), majorOf(await db.serverVersionNum())), pgBinDir);
     const scratch = `astra_verify_${randomBytes(6).toString('hex')}`;
     const admin = await connectMaintenance(db.target);
-    const drop = once(() =>
-      dropDatabase(admin, scratch).catch((error: unknown) =>
-        context.log.warn(`The scratch database ${scratch} could not be dropped: ${errorMessage(error)}; drop it by hand.`),
-      ),
-    );
-    const interrupts = watchInterrupts(context.signal, (line) => context.log.warn(line));
     try {
-      try {
-        await createEmptyDatabase(admin, scratch);
-      } catch (error) {
-        throw operationError(
-          `A deep verification restores into a scratch database, and ${db.target.config.user ?? 'this role'} cannot create one: ${errorMessage(error)}.`,
-          'Run it as a role with CREATEDB, or verify without --deep.',
-          error,
-        );
-      }
-      try {
-        context.log.info(`Restoring ${manifest.id} into the scratch database ${scratch}…`);
-        await restoreArchive({
-          tool: pgRestore.path,
-          env: childEnvironment(db.target.config, `astra ${astraVersion} pg_restore`, scratch),
-          archive: join(dir, manifest.archive),
-          dataOnlyOwnership: true,
-          signal: interrupts.signal,
-        });
-      } catch (error) {
-        const signal = interrupts.received();
-        if (signal) {
-          await drop();
-          throw interruptedError(
-            signal,
-            `while backup ${manifest.id} was being restored into ${scratch}`,
-            `pg_restore was stopped and ${scratch} dropped; the backup was not changed.`,
-            `Run astra backup verify ${manifest.id} --deep again.`,
+      const copy = await whileWatching(
+        context.signal,
+        (line) => context.log.warn(line),
+        async (interrupts) => {
+          const restored = await restoreCopy({
+            admin,
+            target: db.target,
+            backupDir: dir,
+            manifest,
+            pgRestore,
+            name: scratch,
+            dataOnlyOwnership: true,
+            compareLedger: false,
+            signal: interrupts.signal,
+            onCreated: () => context.log.info(`Restoring ${manifest.id} into the scratch database ${scratch}…`),
+            onDropFailed: (error) => context.log.warn(`The scratch database ${scratch} could not be dropped: ${errorMessage(error)}; drop it by hand.`),
+          });
+          if (restored.ok) await restored.drop();
+          const signal = interrupts.received();
+          if (!restored.ok && restored.stage === 'restore' && signal) {
+            throw interruptedError(
+              signal,
+              `while backup ${manifest.id} was being restored into ${scratch}`,
+              `pg_restore was stopped and ${scratch} dropped; the backup was not changed.`,
+              `Run astra backup verify ${manifest.id} --deep again.`,
+            );
+          }
+          return restored;
+        },
+      );
+      if (!copy.ok) {
+        if (copy.stage === 'create') {
+          throw operationError(
+            `A deep verification restores into a scratch database, and ${db.target.config.user ?? 'this role'} cannot create one: ${errorMessage(copy.error)}.`,
+            'Run it as a role with CREATEDB, or verify without --deep.',
+            copy.error,
           );
         }
-        return [{ check: 'restore', status: 'fail', detail: `${errorMessage(error)}` }];
-      }
-      const copy = await Database.connect(targetFor(db.target, scratch));
-      let differences: string[];
-      try {
-        differences = rowCountDifferences(manifest.tables, await countListedRows(copy, manifest.tables));
-      } finally {
-        await copy.close();
+        if (copy.stage === 'restore') return [{ check: 'restore', status: 'fail', detail: `${errorMessage(copy.error)}` }];
+        throw copy.error;
       }
       const exact = manifest.tables.filter((table) => !table.estimated).length;
       return [
         { check: 'restore', status: 'ok', detail: `restored into ${scratch}` },
-        differences.length === 0
+        copy.differences.length === 0
           ? {
               check: 'row-counts',
               status: 'ok',
               detail: `${exact} table(s) hold the recorded rows${exact < manifest.tables.length ? `; ${manifest.tables.length - exact} large table(s) checked for presence only` : ''}`,
             }
-          : { check: 'row-counts', status: 'fail', detail: differences.join('; ') },
+          : { check: 'row-counts', status: 'fail', detail: copy.differences.join('; ') },
       ];
     } finally {
-      await drop();
-      interrupts.stop();
       await admin.close();
     }
   });

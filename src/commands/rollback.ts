@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { DEFAULT_ROLLBACK_LOCK_WAIT_MS, DEFAULT_SESSION_WAIT_MS, rollbackCandidates, rollbackToBackup, type RollbackResult } from '../backup/index.js';
-import { describeSessions, type Session } from '../backup/sessions.js';
+import { DEFAULT_ROLLBACK_LOCK_WAIT_MS, DEFAULT_SESSION_WAIT_MS, rollbackCandidates, rollbackToBackup, type RollbackResult } from '../rollback/index.js';
+import { describeSessions, type Session } from '../db/sessions.js';
 import { quoteIdent } from '../db/quote.js';
 import { parseCount, parseDuration } from '../duration.js';
 import { inputError } from '../errors.js';

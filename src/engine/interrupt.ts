@@ -103,15 +103,6 @@ export function interruptedError(signal: InterruptSignal, what: string, state: s
   return new AstraError(`Interrupted (${signal}) ${what}: ${state}`, { fix, exitCode: EXIT_FAILED });
 }
 
-/** Wraps `work` so that it runs at most once and never throws: for undo steps. */
-export function once(work: () => Promise<void>): () => Promise<void> {
-  let running: Promise<void> | undefined;
-  return () => {
-    running ??= work().catch(() => {});
-    return running;
-  };
-}
-
 /** For a rollback that has restored nothing yet: throws its interrupted error once interrupted. */
 export function stopRollbackIfInterrupted(watch: InterruptWatch, database: string, what: string): void {
   const signal = watch.received();

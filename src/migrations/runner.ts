@@ -51,7 +51,12 @@ export class MigrationsStoppedError extends AstraError {
     const last = applied.at(-1);
     super(
       `Stopped at a safe point as asked: ${applied.length ? `migration(s) ${applied.map((entry) => entry.version).join(', ')} were applied; the database is at migration ${last!.file}` : 'no migration was applied'}; ${remaining} migration(s) were not run.`,
-      { exitCode: EXIT_FAILED, fix: 'Run astra migrate up again to apply the rest.' },
+      {
+        exitCode: EXIT_FAILED,
+        fix: 'Run astra migrate up again to apply the rest.',
+        database: applied.length > 0 ? 'changed' : 'unchanged',
+        ...(last ? { schemaVersion: last.version } : {}),
+      },
     );
     this.name = 'MigrationsStoppedError';
   }

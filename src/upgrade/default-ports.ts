@@ -1,6 +1,7 @@
 import { analyzeMigrations } from '../analysis/analyze.js';
 import { labelViolations } from '../analysis/labels.js';
-import { createBackup, rollbackToBackup, verifyBackup } from '../backup/index.js';
+import { createBackup, verifyBackup } from '../backup/index.js';
+import { rollbackToBackup } from '../rollback/index.js';
 import { runDoctor } from '../doctor/runner.js';
 import { operationError } from '../errors.js';
 import type { UpgradePorts } from './ports.js';

@@ -1,4 +1,4 @@
-import { DatabaseMayHaveChangedError, errorMessage, operationError } from '../errors.js';
+import { AstraError, databaseOutcomeOf, errorMessage, mayHaveChangedTheDatabase, type DatabaseOutcome } from '../errors.js';
 import { MigrationFailedError } from '../migrations/apply.js';
 import type { Context } from '../engine/context.js';
 import type { Database } from '../db/database.js';
@@ -22,34 +22,45 @@ export async function recover(
   error: unknown,
   lockHeld: Database,
 ): Promise<never> {
+  // listr wraps the failed task's error: the recorded state and that error are what decide below.
   const cause = error instanceof Error && error.name === 'ListrError' && error.cause ? error.cause : error;
+  /** The database as the failure left it: changed once a migration was applied, else as the failure says (unknown if it does not). */
+  const leftByFailure: DatabaseOutcome = state.applied.length > 0 ? 'changed' : (databaseOutcomeOf(cause) ?? 'unknown');
+  const lastApplied = state.applied.at(-1);
+  const atLastApplied = lastApplied ? { schemaVersion: lastApplied.version } : {};
   const appliedText = state.applied.length ? `migration(s) ${state.applied.map((entry) => entry.version).join(', ')} were applied` : 'no migration was applied';
   if (cause instanceof InterruptedError) {
-    const at = state.applied.at(-1);
-    throw operationError(
-      `Stopped at a safe point as asked: ${appliedText}${at ? `; the database is at migration ${at.file}` : `; the database is as it was (${prepared.plan.from ?? 'empty'})`}.`,
-      `Run astra upgrade again to continue${state.backup ? `, or go back with ${rollbackCommandFor(prepared.plan, state.backup.id)}` : ''}.`,
-      cause,
+    throw new AstraError(
+      `Stopped at a safe point as asked: ${appliedText}${lastApplied ? `; the database is at migration ${lastApplied.file}` : `; the database is as it was (${prepared.plan.from ?? 'empty'})`}.`,
+      {
+        fix: `Run astra upgrade again to continue${state.backup ? `, or go back with ${rollbackCommandFor(prepared.plan, state.backup.id)}` : ''}.`,
+        cause,
+        database: lastApplied ? 'changed' : 'unchanged',
+        ...atLastApplied,
+      },
     );
   }
   const what = `The upgrade failed during ${state.stage}: ${cause instanceof MigrationFailedError ? cause.summary : errorMessage(cause).replace(/\.$/, '')}`;
   if (!state.backup) {
-    throw operationError(
-      `${what}. ${state.stage === 'backup' || state.stage === 'preflight' ? 'Nothing was changed.' : `No backup was taken (--no-backup); ${appliedText}.`}`,
-      state.stage === 'backup'
-        ? state.interrupted
-          ? 'Run astra upgrade again when ready.'
-          : 'Fix the backup problem (see above) and run again.'
-        : 'See astra status and astra doctor.',
+    const beforeAnyChange = state.stage === 'backup' || state.stage === 'preflight';
+    throw new AstraError(`${what}. ${beforeAnyChange ? 'Nothing was changed.' : `No backup was taken (--no-backup); ${appliedText}.`}`, {
+      fix:
+        state.stage === 'backup'
+          ? state.interrupted
+            ? 'Run astra upgrade again when ready.'
+            : 'Fix the backup problem (see above) and run again.'
+          : 'See astra status and astra doctor.',
       cause,
-    );
+      ...(beforeAnyChange ? { database: 'unchanged' as const } : { database: leftByFailure, ...atLastApplied }),
+    });
   }
   if (options.noRollback) {
-    throw operationError(
-      `${what}. Not rolled back (--no-rollback): ${appliedText}.`,
-      `Go back with ${rollbackCommandFor(prepared.plan, state.backup.id)}, or fix forward.`,
+    throw new AstraError(`${what}. Not rolled back (--no-rollback): ${appliedText}.`, {
+      fix: `Go back with ${rollbackCommandFor(prepared.plan, state.backup.id)}, or fix forward.`,
       cause,
-    );
+      database: leftByFailure,
+      ...atLastApplied,
+    });
   }
   context.log.warn(`${what}. Restoring backup ${state.backup.id}…`);
   let restored: string;
@@ -57,20 +68,29 @@ export async function recover(
     restored = await ports.backup.restore(state.backup.id, (line) => context.log.info(`  ${line}`), lockHeld);
   } catch (restoreError) {
     // A restore that may have reached the database: its own words say what to check, not ours.
-    if (restoreError instanceof DatabaseMayHaveChangedError) {
-      throw operationError(`${what}. Restoring backup ${state.backup.id} failed too: ${errorMessage(restoreError)}`, restoreError.fix, cause);
+    if (restoreError instanceof AstraError && mayHaveChangedTheDatabase(restoreError)) {
+      throw new AstraError(`${what}. Restoring backup ${state.backup.id} failed too: ${errorMessage(restoreError)}`, {
+        ...(restoreError.fix !== undefined ? { fix: restoreError.fix } : {}),
+        cause,
+        ...(restoreError.database ? { database: restoreError.database } : {}),
+        ...(restoreError.schemaVersion !== undefined ? { schemaVersion: restoreError.schemaVersion } : {}),
+      });
     }
     // Nothing was restored: the database is as the failure left it.
-    throw operationError(
+    throw new AstraError(
       `${what}. Restoring backup ${state.backup.id} failed too, changing nothing: ${errorMessage(restoreError).replace(/\.$/, '')}. ${appliedText[0]!.toUpperCase()}${appliedText.slice(1)}.`,
-      `Once the cause is fixed, restore the backup with ${rollbackCommandFor(prepared.plan, state.backup.id)}.`,
-      cause,
+      {
+        fix: `Once the cause is fixed, restore the backup with ${rollbackCommandFor(prepared.plan, state.backup.id)}.`,
+        cause,
+        database: leftByFailure,
+        ...atLastApplied,
+      },
     );
   }
   const doctor = await ports.doctor().catch(() => null);
-  throw operationError(
+  throw new AstraError(
     `${what}. Rolled back: ${restored}${doctor ? ` astra doctor after the rollback: ${doctor.ok ? 'all checks pass' : `${failed(doctor.checks).length} check(s) fail`}.` : ''}`,
-    'Fix the cause (see above), then run astra upgrade again.',
-    cause,
+    // Changed back: the database is the backup now.
+    { fix: 'Fix the cause (see above), then run astra upgrade again.', cause, database: 'changed' },
   );
 }

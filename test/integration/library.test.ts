@@ -82,6 +82,9 @@ describe('upgrade() with an AbortSignal', () => {
       'Stopped at a safe point as asked: migration(s) 1, 2 were applied; the database is at migration 002-slow-step.sql.',
     );
     expect((error as astra.AstraError).exitCode).toBe(1);
+    // Where the database stands, as data: changed, at migration 2.
+    expect((error as astra.AstraError).database).toBe('changed');
+    expect((error as astra.AstraError).schemaVersion).toBe(2);
     expect(await ledgerVersions()).toEqual([1, 2]);
     expect(await db.query("SELECT 1 FROM pg_class WHERE relname = 'third_step'")).toHaveLength(0);
     expect(lines.some((line) => line.includes('Interrupted (abort): stopping at the next safe point'))).toBe(true);

@@ -22,3 +22,13 @@ export function manifestWith(overrides: Partial<BackupManifest> = {}): BackupMan
     ...overrides,
   };
 }
+
+/** What `work` throws (a test failure when it throws nothing). */
+export function thrownBy(work: () => unknown): unknown {
+  try {
+    work();
+  } catch (error) {
+    return error;
+  }
+  throw new Error('nothing was thrown');
+}

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { backupsToPrune } from '../../../src/backup/prune.js';
-import { manifestWith } from './helpers.js';
+import { manifestWith, thrownBy } from './helpers.js';
 
 const at = (day: number, name = 'shop') =>
   manifestWith({
@@ -25,6 +25,6 @@ describe('backupsToPrune', () => {
   });
 
   it.each([0, -1, 1.5])('refuses --keep %s as bad input', (keep) => {
-    expect(() => backupsToPrune([at(1)], keep)).toThrow(expect.objectContaining({ exitCode: 2 }));
+    expect(thrownBy(() => backupsToPrune([at(1)], keep))).toMatchObject({ exitCode: 2 });
   });
 });

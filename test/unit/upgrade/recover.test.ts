@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Context } from '../../../src/commands/context.js';
 import type { Database } from '../../../src/db/database.js';
-import { AstraError, DatabaseMayHaveChangedError, operationError } from '../../../src/errors.js';
+import { AstraError, operationError } from '../../../src/errors.js';
 import { recover } from '../../../src/upgrade/recover.js';
 import type { DoctorReport, UpgradePorts } from '../../../src/upgrade/ports.js';
 import { InterruptedError, type Prepared, type RunState, type UpgradeOptions } from '../../../src/upgrade/state.js';
@@ -35,7 +35,7 @@ function portsWith(restore: () => Promise<string>, doctor: DoctorReport = { ok: 
   return {
     restored,
     backup: {
-      create: async () => ({ id: 'B1', createdAt: '', file: '' }),
+      create: () => Promise.resolve({ id: 'B1', createdAt: '', file: '' }),
       restore: async (id, _progress, held) => {
         // The rollback runs on the connection that holds the upgrade's lock.
         expect(held).toBe(lockHeld);
@@ -43,7 +43,7 @@ function portsWith(restore: () => Promise<string>, doctor: DoctorReport = { ok: 
         return restore();
       },
     },
-    doctor: async () => doctor,
+    doctor: () => Promise.resolve(doctor),
     labelViolations: () => null,
   };
 }
@@ -56,7 +56,7 @@ async function told(state: RunState, ports: UpgradePorts, opts: UpgradeOptions =
 
 describe('recover after a failed upgrade', () => {
   it('restores the backup and says what stands, with doctor after it', async () => {
-    const ports = portsWith(async () => 'app is the backup B1 taken at 10:00.');
+    const ports = portsWith(() => Promise.resolve('app is the backup B1 taken at 10:00.'));
     const error = await told(stateAt('apply', true), ports);
     expect(ports.restored).toEqual(['B1']);
     expect(lines).toContain('The upgrade failed during apply: could not create unique index "posts_body_key". Restoring backup B1…');
@@ -64,30 +64,37 @@ describe('recover after a failed upgrade', () => {
       'The upgrade failed during apply: could not create unique index "posts_body_key". Rolled back: app is the backup B1 taken at 10:00. astra doctor after the rollback: all checks pass.',
     );
     expect(error.exitCode).toBe(1);
+    expect(error.database).toBe('changed');
   });
 
   it('passes on the words of a restore that may have reached the database', async () => {
-    const ports = portsWith(async () => {
-      throw new DatabaseMayHaveChangedError('The restore of app was cut off; it may or may not have committed.', { fix: 'Check with astra status.' });
-    });
+    const ports = portsWith(() =>
+      Promise.reject(
+        new AstraError('The restore of app was cut off; it may or may not have committed.', { fix: 'Check with astra status.', database: 'unknown' }),
+      ),
+    );
     const error = await told(stateAt('apply', true), ports);
     expect(error.message).toContain('Restoring backup B1 failed too: The restore of app was cut off; it may or may not have committed.');
     expect(error.fix).toBe('Check with astra status.');
+    expect(error.database).toBe('unknown');
   });
 
   it('says a restore that changed nothing left the database as the failure did, and how to restore it', async () => {
-    const ports = portsWith(async () => {
-      throw operationError('Backup B1 failed verification, so it is not restored: sha256 mismatch.', 'Nothing was changed.');
-    });
+    const ports = portsWith(() =>
+      Promise.reject(operationError('Backup B1 failed verification, so it is not restored: sha256 mismatch.', 'Nothing was changed.')),
+    );
     const error = await told(stateAt('apply', true), ports);
     expect(error.message).toBe(
       'The upgrade failed during apply: could not create unique index "posts_body_key". Restoring backup B1 failed too, changing nothing: Backup B1 failed verification, so it is not restored: sha256 mismatch. Migration(s) 3 were applied.',
     );
     expect(error.fix).toBe('Once the cause is fixed, restore the backup with astra rollback --to 1.0.0 --backup B1.');
+    // As the failure left it: migration 3 applied.
+    expect(error.database).toBe('changed');
+    expect(error.schemaVersion).toBe(3);
   });
 
   it('does not restore with --no-rollback, and names the command', async () => {
-    const ports = portsWith(async () => 'restored');
+    const ports = portsWith(() => Promise.resolve('restored'));
     const error = await told(stateAt('apply', true), ports, { ...options, noRollback: true });
     expect(ports.restored).toEqual([]);
     expect(error.message).toContain('Not rolled back (--no-rollback): migration(s) 3 were applied.');
@@ -95,14 +102,14 @@ describe('recover after a failed upgrade', () => {
   });
 
   it('stops at a safe point on Ctrl-C, restoring nothing', async () => {
-    const ports = portsWith(async () => 'restored');
+    const ports = portsWith(() => Promise.resolve('restored'));
     const error = await told(stateAt('apply', true, true), ports, options, new InterruptedError());
     expect(ports.restored).toEqual([]);
     expect(error.message).toBe('Stopped at a safe point as asked: migration(s) 3 were applied; the database is at migration 003-index.sql.');
   });
 
   it('an interrupted backup changed nothing and asks for nothing to be fixed', async () => {
-    const ports = portsWith(async () => 'restored');
+    const ports = portsWith(() => Promise.resolve('restored'));
     const error = await told(
       { ...stateAt('backup', false, true), applied: [] },
       ports,
@@ -112,5 +119,6 @@ describe('recover after a failed upgrade', () => {
     expect(ports.restored).toEqual([]);
     expect(error.message).toBe('The upgrade failed during backup: Interrupted (SIGINT) while backup B2 was being taken. Nothing was changed.');
     expect(error.fix).toBe('Run astra upgrade again when ready.');
+    expect(error.database).toBe('unchanged');
   });
 });

@@ -1,6 +1,7 @@
-import { Database } from '../db/database.js';
-import { quoteIdent } from '../db/quote.js';
-import { DatabaseMayHaveChangedError, errorMessage } from '../errors.js';
+import { Database } from './database.js';
+import { quoteIdent } from './quote.js';
+import { AstraError, errorMessage } from '../errors.js';
+import { once, type Undo } from '../undo.js';
 import { onAnyConnection } from './database-admin.js';
 
 /** What was done to keep clients out of a database during an in-place restore, and how to undo it. */
@@ -11,8 +12,8 @@ export interface ConnectGuard {
   rolesStillAllowed: string[];
   /** The statement that undoes the guard, for a person to run when astra could not. */
   undoStatement: string | null;
-  /** Undoes the guard; never throws, returns false when it could not. */
-  release(): Promise<boolean>;
+  /** Undoes the guard, from what it recorded (at most once; never throws); false when it could not. */
+  release: Undo<boolean>;
 }
 
 /**
@@ -35,19 +36,22 @@ export async function keepClientsOut(db: Database, database: string): Promise<Co
   );
   const publicConnect = rows[0]?.public_connect === true;
   const owner = rows[0]?.owner === true;
-  let revoked = false;
+  const grantBack = `GRANT CONNECT ON DATABASE ${quoteIdent(database)} TO PUBLIC`;
+  const recorded = { revoked: false };
+  const release = once(
+    async () =>
+      !recorded.revoked ||
+      (await onAnyConnection(
+        db,
+        () => Database.connect(db.target),
+        (on) => on.query(grantBack),
+      )),
+    false,
+  );
   if (publicConnect && owner) {
     await db.query(`REVOKE CONNECT ON DATABASE ${quoteIdent(database)} FROM PUBLIC`);
-    revoked = true;
+    recorded.revoked = true;
   }
-  const grantBack = `GRANT CONNECT ON DATABASE ${quoteIdent(database)} TO PUBLIC`;
-  const release = async () =>
-    !revoked ||
-    (await onAnyConnection(
-      db,
-      () => Database.connect(db.target),
-      (on) => on.query(grantBack),
-    ));
   const allowed = await db
     .query<{ rolname: string }>(
       `SELECT rolname FROM pg_roles WHERE rolcanlogin AND (rolsuper OR has_database_privilege(oid, $1, 'CONNECT')) ORDER BY rolname`,
@@ -55,18 +59,20 @@ export async function keepClientsOut(db: Database, database: string): Promise<Co
     )
     .catch(async (error: unknown) => {
       if (await release()) throw error;
-      throw new DatabaseMayHaveChangedError(
+      throw new AstraError(
         `${errorMessage(error).replace(/\.$/, '')}; and CONNECT on ${database}, revoked from PUBLIC, could not be granted back, so clients cannot connect.`,
         {
           fix: `Run ${grantBack}; The data of ${database} is as it was.`,
           cause: error,
+          // The data is as it was, but the database's grants are not.
+          database: 'changed',
         },
       );
     });
   return {
-    publicKeptOut: revoked || !publicConnect,
+    publicKeptOut: recorded.revoked || !publicConnect,
     rolesStillAllowed: allowed.rows.map((row) => row.rolname),
-    undoStatement: revoked ? grantBack : null,
+    undoStatement: recorded.revoked ? grantBack : null,
     release,
   };
 }

@@ -1,21 +1,18 @@
-import { join } from 'node:path';
 import type { Context } from '../engine/context.js';
 import type { ConnectionTarget } from '../db/connection.js';
 import { isPgError } from '../db/database.js';
 import { quoteIdent } from '../db/quote.js';
-import { DatabaseMayHaveChangedError, errorMessage, operationError } from '../errors.js';
+import { AstraError, errorMessage, operationError } from '../errors.js';
 import type { ClientTool } from '../pgtools/client-tools.js';
-import { astraVersion } from '../version.js';
-import { childEnvironment } from './child-environment.js';
-import { clearSessions } from './clear-sessions.js';
-import { connectMaintenance, createEmptyDatabase, databaseExists, databaseShape, dropDatabase, onAnyConnection, targetFor } from './database-admin.js';
-import { copyDatabaseProperties } from './database-properties.js';
-import { interruptedError, once, type InterruptWatch } from '../engine/interrupt.js';
-import type { BackupManifest } from './manifest.js';
-import { restoreArchive } from './pg-restore.js';
-import { restoredDifferences } from './restored-check.js';
+import { restoreCopy } from '../backup/restore-copy.js';
+import { clearSessions } from '../db/clear-sessions.js';
+import { connectMaintenance, databaseExists, databaseShape, onAnyConnection } from '../db/database-admin.js';
+import { copyDatabaseProperties } from '../db/database-properties.js';
+import { interruptedError, type InterruptWatch } from '../engine/interrupt.js';
+import type { BackupManifest } from '../backup/manifest.js';
 import { rollbackDatabaseNames, rollbackStamp } from './rollback-names.js';
-import { waitForBackendExit, type Session } from './sessions.js';
+import { waitForBackendExit, type Session } from '../db/sessions.js';
+import { once, type Undo } from '../undo.js';
 
 /** SQLSTATE of "database is being accessed by other users". */
 const OBJECT_IN_USE = '55006';
@@ -49,42 +46,39 @@ export async function rollbackBySwap(context: Context, target: ConnectionTarget,
   const names = rollbackDatabaseNames(database, rollbackStamp(new Date()));
   const admin = await connectMaintenance(target);
   const { interrupts } = options;
-  let created = false;
-  let blocked = false;
-  let swapped = false;
-  let stillBlocked = false;
-  /** The swap's COMMIT failed and the server could not be asked whether it happened. */
-  let swapUnknown = false;
   const allowConnections = `ALTER DATABASE ${quoteIdent(database)} ALLOW_CONNECTIONS true`;
+  /** What the swap has done so far: the undo reads this and nothing else. */
+  const recorded: {
+    /** Drops the restored copy, once it exists (restoreCopy drops it itself when it fails). */
+    dropCopy: Undo<boolean> | undefined;
+    /** New connections to the database are refused (ALLOW_CONNECTIONS false). */
+    blocked: boolean;
+    /** The renames: not tried yet, committed, or cut off as they committed with the server not saying whether. */
+    swap: 'not-tried' | 'committed' | 'unknown';
+    /** Set by the undo: connections could not be allowed again. */
+    stillBlocked: boolean;
+  } = { dropCopy: undefined, blocked: false, swap: 'not-tried', stillBlocked: false };
   const undo = once(async () => {
-    if (swapped) return;
+    // Once the renames may have happened, undoing could act on the wrong database.
+    if (recorded.swap !== 'not-tried') return;
     if (
-      blocked &&
+      recorded.blocked &&
       !(await onAnyConnection(
         admin,
         () => connectMaintenance(target),
         (db) => db.query(allowConnections),
       ))
     ) {
-      stillBlocked = true;
+      recorded.stillBlocked = true;
       log.warn(
         `${database} still refuses new connections: run ${allowConnections}; connected to another database (such as postgres) as its owner or a superuser.`,
       );
     }
-    if (
-      created &&
-      !(await onAnyConnection(
-        admin,
-        () => connectMaintenance(target),
-        (db) => dropDatabase(db, names.restore),
-      ))
-    ) {
-      log.warn(`The database ${names.restore} could not be dropped; drop it by hand.`);
-    }
+    await recorded.dropCopy?.();
   });
   /** What the database is like after the undo, for the error. */
   const stateAfterUndo = () =>
-    stillBlocked
+    recorded.stillBlocked
       ? `${database} holds its data as before, but still refuses new connections (see the warning above)`
       : `${database} is as it was and accepts connections`;
   const stopIfInterrupted = () => {
@@ -95,20 +89,24 @@ export async function rollbackBySwap(context: Context, target: ConnectionTarget,
       if (await databaseExists(admin, name)) throw operationError(`A database named ${name} already exists.`, 'Wait a second and run the rollback again.');
     }
     log.info(`Restoring backup ${manifest.id} into the new database ${names.restore}…`);
-    await createEmptyDatabase(admin, names.restore, await databaseShape(admin, database));
-    created = true;
-    await restoreArchive({
-      tool: options.pgRestore.path,
-      env: childEnvironment(target.config, `astra ${astraVersion} pg_restore`, names.restore),
-      archive: join(context.backupDir, manifest.archive),
+    const copy = await restoreCopy({
+      admin,
+      target,
+      backupDir: context.backupDir,
+      manifest,
+      pgRestore: options.pgRestore,
+      name: names.restore,
+      like: await databaseShape(admin, database),
+      compareLedger: true,
       ...(options.jobs !== undefined ? { jobs: options.jobs } : {}),
       signal: interrupts.signal,
+      onDropFailed: () => log.warn(`The database ${names.restore} could not be dropped; drop it by hand.`),
     });
-    stopIfInterrupted();
-    const differences = await restoredDifferences(targetFor(target, names.restore), manifest);
-    if (differences.length > 0)
+    if (!copy.ok) throw copy.error;
+    recorded.dropCopy = copy.drop;
+    if (copy.differences.length > 0)
       throw operationError(
-        `The database restored from backup ${manifest.id} does not match its manifest: ${differences.join('; ')}.`,
+        `The database restored from backup ${manifest.id} does not match its manifest: ${copy.differences.join('; ')}.`,
         'Verify the backup with astra backup verify --deep.',
       );
     log.info(
@@ -128,7 +126,7 @@ export async function rollbackBySwap(context: Context, target: ConnectionTarget,
         ...(options.confirmTerminate ? { confirmTerminate: options.confirmTerminate } : {}),
         blockNewConnections: true,
         onBlocked: (on) => {
-          blocked = on;
+          recorded.blocked = on;
           if (on) log.info(`New connections to ${database} are refused until the swap (if astra is killed, run: ${allowConnections};).`);
         },
         log,
@@ -145,9 +143,9 @@ export async function rollbackBySwap(context: Context, target: ConnectionTarget,
         await admin.transaction(async () => {
           await admin.query(`ALTER DATABASE ${quoteIdent(database)} RENAME TO ${quoteIdent(names.kept)}`);
           await admin.query(`ALTER DATABASE ${quoteIdent(names.restore)} RENAME TO ${quoteIdent(database)}`);
-          if (blocked) await admin.query(`ALTER DATABASE ${quoteIdent(names.kept)} ALLOW_CONNECTIONS true`);
+          if (recorded.blocked) await admin.query(`ALTER DATABASE ${quoteIdent(names.kept)} ALLOW_CONNECTIONS true`);
         });
-        swapped = true;
+        recorded.swap = 'committed';
         break;
       } catch (error) {
         // A client got in between the check and the rename: clear again.
@@ -160,10 +158,10 @@ export async function rollbackBySwap(context: Context, target: ConnectionTarget,
         // renames may have happened. Look, over a fresh connection.
         const state = await renamed(target, names);
         if (state === 'yes') {
-          swapped = true;
+          recorded.swap = 'committed';
           break;
         }
-        if (state === 'unknown') swapUnknown = true;
+        if (state === 'unknown') recorded.swap = 'unknown';
         throw error;
       }
     }
@@ -171,23 +169,26 @@ export async function rollbackBySwap(context: Context, target: ConnectionTarget,
     if (interrupts.received()) log.warn(`The swap had committed when the interrupt came: the rollback is complete.`);
     return names.kept;
   } catch (error) {
-    if (swapUnknown) {
+    if (recorded.swap === 'unknown') {
       // Undoing now could act on the wrong database: say how to tell, and what to run either way.
-      throw new DatabaseMayHaveChangedError(
+      throw new AstraError(
         `The swap of ${database} with the restored database failed as it committed (${errorMessage(error).replace(/\.$/, '')}), and the server could not be asked whether it happened.`,
         {
           fix: `Once the server answers, list the databases (psql -l): if ${names.kept} exists, the rollback is complete and ${database} is the restored one; if not, ${database} holds its data as before: run ${allowConnections}; and DROP DATABASE ${quoteIdent(names.restore)}; then the rollback again.`,
           cause: error,
+          database: 'unknown',
         },
       );
     }
     await undo();
     const signal = interrupts.received();
     const what = signal ? `Interrupted (${signal}) while ${database} was being rolled back to backup ${manifest.id}` : `The rollback of ${database} failed`;
-    if (stillBlocked) {
-      throw new DatabaseMayHaveChangedError(`${what}: ${signal ? 'the restore was stopped' : errorMessage(error).replace(/\.$/, '')}; ${stateAfterUndo()}.`, {
+    if (recorded.stillBlocked) {
+      throw new AstraError(`${what}: ${signal ? 'the restore was stopped' : errorMessage(error).replace(/\.$/, '')}; ${stateAfterUndo()}.`, {
         fix: `Run ${allowConnections}; then the rollback again.`,
         cause: error,
+        // Its data is as before, but it refuses connections.
+        database: 'changed',
       });
     }
     if (signal) {
@@ -198,8 +199,12 @@ export async function rollbackBySwap(context: Context, target: ConnectionTarget,
         'Run the rollback again.',
       );
     }
-    if (error instanceof Error && error.name === 'AstraError') throw error;
-    throw operationError(`The rollback of ${database} failed: ${errorMessage(error)}.`, `Nothing was changed: ${database} is as it was.`, error);
+    if (error instanceof AstraError) throw error;
+    throw new AstraError(`The rollback of ${database} failed: ${errorMessage(error)}.`, {
+      fix: `Nothing was changed: ${database} is as it was.`,
+      cause: error,
+      database: 'unchanged',
+    });
   } finally {
     await admin.close();
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { dumpedTableOf, pgDumpArguments } from '../../../src/backup/pg-dump.js';
+import { dumpedTableOf, pgDumpArguments } from '../../../src/pgtools/pg-dump.js';
 
 describe('dumpedTableOf', () => {
   it('reads the table of a --verbose progress line', () => {

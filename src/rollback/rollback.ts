@@ -2,18 +2,18 @@ import type { Context } from '../engine/context.js';
 import { withRunLock } from '../engine/run-lock.js';
 import type { ConnectionTarget } from '../db/connection.js';
 import { Database } from '../db/database.js';
-import { AstraError, DatabaseMayHaveChangedError, inputError, operationError } from '../errors.js';
+import { AstraError, inputError, mayHaveChangedTheDatabase, operationError } from '../errors.js';
 import { findClientTool } from '../pgtools/client-tools.js';
 import { firstVerifiedBackup } from './choose-backup.js';
-import { databasePrivileges } from './database-admin.js';
-import { readBackup } from './folder.js';
+import { databasePrivileges } from '../db/database-admin.js';
+import { readBackup } from '../backup/folder.js';
 import { stopRollbackIfInterrupted, whileWatching } from '../engine/interrupt.js';
-import type { BackupManifest } from './manifest.js';
+import type { BackupManifest } from '../backup/manifest.js';
 import { rollbackInPlace } from './rollback-in-place.js';
 import { rollbackBySwap } from './rollback-swap.js';
-import type { Session } from './sessions.js';
-import { majorOf } from './snapshot.js';
-import { archiveMajor, checkArchive, recordVerification } from './verify.js';
+import type { Session } from '../db/sessions.js';
+import { majorOf } from '../backup/snapshot.js';
+import { archiveMajor, checkArchive, recordVerification } from '../backup/verify.js';
 
 export const DEFAULT_SESSION_WAIT_MS = 60_000;
 /** How long a rollback waits for another astra run on the database to finish. */
@@ -79,12 +79,21 @@ function withProgressLog(context: Context, onProgress: (line: string) => void): 
   };
 }
 
-/** An error from before anything changed, told as such. */
+/**
+ * An error from before anything changed, told as such: one that already says
+ * what became of the database (its `database` field, which its words match)
+ * is left as it is; to any other, the rollback, which knows it changed
+ * nothing, adds that it is `unchanged`, in words and as data.
+ */
 function nothingChanged(error: unknown, database: string): unknown {
-  if (!(error instanceof AstraError)) return error;
+  if (!(error instanceof AstraError) || error.database !== undefined) return error;
   const note = `Nothing was changed: ${database} is as it was.`;
-  if (error.fix?.includes('Nothing was changed') || error.message.includes('Nothing was changed')) return error;
-  return new AstraError(error.message, { exitCode: error.exitCode, fix: error.fix ? `${error.fix} ${note}` : note, cause: error.cause ?? error });
+  return new AstraError(error.message, {
+    exitCode: error.exitCode,
+    fix: error.fix ? `${error.fix} ${note}` : note,
+    cause: error.cause ?? error,
+    database: 'unchanged',
+  });
 }
 
 /**
@@ -116,9 +125,8 @@ export async function rollbackToBackup(outerContext: Context, options: RollbackO
     }
   }
   const db = options.lockHeld ?? (await Database.connect(target));
-  // A borrowed connection is its owner's to close.
-  let closed = options.lockHeld !== undefined;
-  let changed = false;
+  /** What the rollback has done: whether `db` is closed (a borrowed one is its owner's to close), and whether the database was changed. */
+  const recorded = { closed: options.lockHeld !== undefined, changed: false };
   try {
     // The lock is held on `db` for the whole rollback. The in-place restore
     // keeps `db` open to the end and never ends its own session. The swap must
@@ -154,12 +162,12 @@ export async function rollbackToBackup(outerContext: Context, options: RollbackO
             // An older backup is never restored in the newest one's place without
             // being asked for: it would discard more writes than the operator expects.
             const problems = newest.problems.join('; ');
-            throw operationError(
-              `Backup ${newest.manifest.id} failed verification, so it is not restored: ${problems}.`,
-              manifest
+            throw new AstraError(`Backup ${newest.manifest.id} failed verification, so it is not restored: ${problems}.`, {
+              fix: manifest
                 ? `Nothing was changed: ${database} is as it was. An older backup of that release, ${manifest.id} (taken ${manifest.createdAt}), passes verification: astra rollback --backup ${manifest.id} restores it, discarding the writes made since it was taken.`
                 : `Nothing was changed: ${database} is as it was. ${choice.rejected.length > 1 ? `None of the ${choice.rejected.length - 1} older backup(s) of that release passes verification either. ` : ''}Choose another backup with --backup (astra backup list).`,
-            );
+              database: 'unchanged',
+            });
           }
           if (!manifest) throw operationError('There is no backup to restore.', 'Choose one with --backup (astra backup list).');
           log.info(`Backup ${manifest.id} verified (checksum, pg_restore --list). Writes to ${database} made after ${manifest.createdAt} will be discarded.`);
@@ -185,7 +193,7 @@ export async function rollbackToBackup(outerContext: Context, options: RollbackO
             const lockHolder = {
               pid: Number(rows[0]?.pid),
               close: async () => {
-                closed = true;
+                recorded.closed = true;
                 await db.close();
               },
             };
@@ -206,23 +214,21 @@ export async function rollbackToBackup(outerContext: Context, options: RollbackO
             ...(options.pgBinDir ? { pgBinDir: options.pgBinDir } : {}),
             ...(options.onProgress ? { onProgress: options.onProgress } : {}),
           });
-          changed = true;
+          recorded.changed = true;
           if (differences.length > 0) {
-            throw new DatabaseMayHaveChangedError(
-              `${database} was restored from backup ${manifest.id} but does not match its manifest: ${differences.join('; ')}.`,
-              {
-                fix: `The safety backup ${safety.id} holds the database as it was before: astra rollback --backup ${safety.id} restores it.`,
-              },
-            );
+            throw new AstraError(`${database} was restored from backup ${manifest.id} but does not match its manifest: ${differences.join('; ')}.`, {
+              fix: `The safety backup ${safety.id} holds the database as it was before: astra rollback --backup ${safety.id} restores it.`,
+              database: 'changed',
+            });
           }
           return { ...result, method: 'in-place' as const, keptDatabase: null, safetyBackupId: safety.id };
         },
       ),
     );
   } catch (error) {
-    throw changed || error instanceof DatabaseMayHaveChangedError ? error : nothingChanged(error, database);
+    throw recorded.changed || mayHaveChangedTheDatabase(error) ? error : nothingChanged(error, database);
   } finally {
-    if (!closed) await db.close();
+    if (!recorded.closed) await db.close();
   }
 }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { dropStatements, objectsNotInArchive, type LiveObject } from '../../../src/backup/archive-extras.js';
-import { parseToc } from '../../../src/backup/toc.js';
+import { dropStatements, objectsNotInArchive, type LiveObject } from '../../../src/rollback/archive-extras.js';
+import { parseToc } from '../../../src/pgtools/toc.js';
 
 const LISTING = `;
 ; Archive created at 2026-11-22 05:12:34 UTC

@@ -1,6 +1,6 @@
 import type { Database } from '../db/database.js';
 import { quoteIdent } from '../db/quote.js';
-import type { TocEntry } from './toc.js';
+import type { TocEntry } from '../pgtools/toc.js';
 
 /** An object of the live database, of a kind an in-place restore must drop when the archive does not hold it. */
 export interface LiveObject {

@@ -1,4 +1,4 @@
-import type { Database } from '../db/database.js';
+import type { Database } from './database.js';
 
 /** Another session connected to a database astra wants to rename. */
 export interface Session {

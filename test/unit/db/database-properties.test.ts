@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { settingValueSql, splitSettingList } from '../../../src/backup/database-properties.js';
+import { settingValueSql, splitSettingList } from '../../../src/db/database-properties.js';
 import { quoteLiteral } from '../../../src/db/quote.js';
 
 describe('settingValueSql', () => {

@@ -1,21 +1,22 @@
 import { join } from 'node:path';
 import type { Context } from '../engine/context.js';
 import type { Database } from '../db/database.js';
-import { AstraError, DatabaseMayHaveChangedError, errorMessage, operationError } from '../errors.js';
+import { AstraError, databaseOutcomeOf, errorMessage, mayHaveChangedTheDatabase } from '../errors.js';
+import { once } from '../undo.js';
 import type { ClientTool } from '../pgtools/client-tools.js';
 import { astraVersion } from '../version.js';
 import { dropStatements, liveObjects, objectsNotInArchive } from './archive-extras.js';
-import { childEnvironment } from './child-environment.js';
-import { clearSessions } from './clear-sessions.js';
-import { keepClientsOut, noOtherClientsCheck, type ConnectGuard } from './connect-guard.js';
-import { createBackup } from './create.js';
+import { childEnvironment } from '../pgtools/child-environment.js';
+import { clearSessions } from '../db/clear-sessions.js';
+import { keepClientsOut, noOtherClientsCheck, type ConnectGuard } from '../db/connect-guard.js';
+import { createBackup } from '../backup/create.js';
 import { interruptedError, stopRollbackIfInterrupted, type InterruptSignal, type InterruptWatch } from '../engine/interrupt.js';
-import type { BackupManifest } from './manifest.js';
-import { listArchive, restoreInPlace, type InPlaceOutcome } from './pg-restore.js';
-import { restoredDifferences } from './restored-check.js';
-import type { Session } from './sessions.js';
-import { parseToc } from './toc.js';
-import { checkArchive, recordVerification } from './verify.js';
+import type { BackupManifest } from '../backup/manifest.js';
+import { listArchive, restoreInPlace, type InPlaceOutcome } from '../pgtools/pg-restore.js';
+import { restoredDifferences } from '../backup/restored-check.js';
+import type { Session } from '../db/sessions.js';
+import { parseToc } from '../pgtools/toc.js';
+import { checkArchive, recordVerification } from '../backup/verify.js';
 
 export interface InPlaceOptions {
   pgRestore: ClientTool;
@@ -51,13 +52,20 @@ export async function rollbackInPlace(
   const role = String(db.target.config.user ?? 'this role');
   const { interrupts } = options;
   const stopIfInterrupted = (what: string) => stopRollbackIfInterrupted(interrupts, database, what);
-  let guard: ConnectGuard | undefined;
-  let failure: unknown;
-  try {
-    guard = await keepClientsOut(db, database);
+  /** What the rollback has done: the guard keeping clients out, once it is up. */
+  const recorded: { guard: ConnectGuard | undefined } = { guard: undefined };
+  // The guard comes down however the rollback ends (restored or not); false when it could not.
+  const undo = once(async () => (recorded.guard ? recorded.guard.release() : true), false);
+  const restore = async (): Promise<{ safety: BackupManifest; differences: string[] }> => {
+    const guard = await keepClientsOut(db, database);
+    recorded.guard = guard;
     if (!guard.publicKeptOut) {
       const warning = `The role ${role} does not own ${database}, so it cannot keep other clients out while the safety backup is taken and restored over: writes they make in between would be lost.`;
-      if (!options.force) throw operationError(warning, `Nothing was changed. Stop the application first, then run the rollback again with --force.`);
+      if (!options.force)
+        throw new AstraError(warning, {
+          fix: `Nothing was changed. Stop the application first, then run the rollback again with --force.`,
+          database: 'unchanged',
+        });
       log.warn(`${warning} Going on (--force); stop the application if it still runs.`);
     } else {
       if (guard.undoStatement)
@@ -89,9 +97,9 @@ export async function rollbackInPlace(
     const failed = checks.filter((check) => check.status === 'fail');
     await recordVerification(context, context.backupDir, safety, { id: safety.id, ok: failed.length === 0, deep: false, checks });
     if (failed.length > 0) {
-      throw operationError(
+      throw new AstraError(
         `The safety backup ${safety.id} failed verification (${failed.map((check) => `${check.check}: ${check.detail}`).join('; ')}), so ${database} is not restored over.`,
-        `Nothing was changed: ${database} is as it was. Check the disk of the backup folder and run the rollback again.`,
+        { fix: `Nothing was changed: ${database} is as it was. Check the disk of the backup folder and run the rollback again.`, database: 'unchanged' },
       );
     }
     log.info(`Safety backup ${safety.id} taken and verified: it holds ${database} as it was before this rollback.`);
@@ -100,7 +108,10 @@ export async function rollbackInPlace(
     const archive = join(context.backupDir, manifest.archive);
     const listing = await listArchive(options.pgRestore.path, archive);
     if (!listing.ok)
-      throw operationError(`pg_restore --list failed on backup ${manifest.id}: ${listing.problem}`, 'Nothing was changed; choose another backup.');
+      throw new AstraError(`pg_restore --list failed on backup ${manifest.id}: ${listing.problem}`, {
+        fix: 'Nothing was changed; choose another backup.',
+        database: 'unchanged',
+      });
     const extras = objectsNotInArchive(await liveObjects(db), parseToc(listing.listing));
     if (extras.length > 0) {
       log.info(
@@ -126,29 +137,35 @@ export async function rollbackInPlace(
       `the check after the restore could not run (${errorMessage(error)})`,
     ]);
     return { safety, differences };
-  } catch (error) {
-    failure = error;
-    throw error;
-  } finally {
-    if (guard && !(await guard.release())) {
-      const undo = `${guard.undoStatement ?? ''};`;
-      // Restored: the rollback stands, and the one thing left is said loudly.
-      if (failure === undefined) log.warn(`CONNECT on ${database} could not be granted back to PUBLIC: run ${undo}`);
-      // Not restored, but no longer as it was: clients cannot connect. Replaces the error being thrown, keeping its
-      // advice after the GRANT; the data is as it was unless that error said the restore may have committed.
-      else {
-        const state = failure instanceof DatabaseMayHaveChangedError ? '' : ` The data of ${database} is as it was.`;
-        const advice = failure instanceof AstraError && failure.fix ? ` ${failure.fix}` : '';
-        throw new DatabaseMayHaveChangedError(
-          `${errorMessage(failure).replace(/\.$/, '')}; and CONNECT on ${database} could not be granted back to PUBLIC, so clients cannot connect.`,
-          {
-            fix: `Run ${undo}${state}${advice}`,
-            cause: failure,
-          },
-        );
-      }
+  };
+  const ended = await restore().then(
+    (restored) => ({ ok: true as const, restored }),
+    (error: unknown) => ({ ok: false as const, error }),
+  );
+  const { guard } = recorded;
+  if (guard && !(await undo())) {
+    const grantBack = `${guard.undoStatement ?? ''};`;
+    // Restored: the rollback stands, and the one thing left is said loudly.
+    if (ended.ok) log.warn(`CONNECT on ${database} could not be granted back to PUBLIC: run ${grantBack}`);
+    // Not restored, but no longer as it was: clients cannot connect. Replaces the error being thrown, keeping its
+    // advice after the GRANT; the data is as it was unless that error said the restore may have committed.
+    else {
+      const failure = ended.error;
+      const state = mayHaveChangedTheDatabase(failure) ? '' : ` The data of ${database} is as it was.`;
+      const advice = failure instanceof AstraError && failure.fix ? ` ${failure.fix}` : '';
+      throw new AstraError(
+        `${errorMessage(failure).replace(/\.$/, '')}; and CONNECT on ${database} could not be granted back to PUBLIC, so clients cannot connect.`,
+        {
+          fix: `Run ${grantBack}${state}${advice}`,
+          cause: failure,
+          // Its grants changed, and its data too if the restore may have committed.
+          database: databaseOutcomeOf(failure) === 'unknown' ? 'unknown' : 'changed',
+        },
+      );
     }
   }
+  if (!ended.ok) throw ended.error;
+  return ended.restored;
 }
 
 /** Turns an in-place restore that did not commit into an error that tells the database's state truthfully. */
@@ -159,12 +176,10 @@ function throwUnlessCommitted(
   const { database, backupId, safetyId, signal } = about;
   if (outcome.state === 'committed') return;
   if (outcome.state === 'unknown') {
-    throw new DatabaseMayHaveChangedError(
-      `The restore of ${database} from backup ${backupId} was cut off (${outcome.problem}); it may or may not have committed.`,
-      {
-        fix: `Check with astra status which schema version ${database} is at. The safety backup ${safetyId} holds ${database} as it was before: astra rollback --backup ${safetyId} brings that back.`,
-      },
-    );
+    throw new AstraError(`The restore of ${database} from backup ${backupId} was cut off (${outcome.problem}); it may or may not have committed.`, {
+      fix: `Check with astra status which schema version ${database} is at. The safety backup ${safetyId} holds ${database} as it was before: astra rollback --backup ${safetyId} brings that back.`,
+      database: 'unknown',
+    });
   }
   if (signal && outcome.canceled) {
     throw interruptedError(
@@ -175,19 +190,20 @@ function throwUnlessCommitted(
     );
   }
   if (outcome.stage === 'script') {
-    throw operationError(
-      `pg_restore failed while reading backup ${backupId}, before anything was sent to ${database}: ${outcome.problem}`,
-      `Nothing was changed: ${database} is as it was. The backup is damaged although its checksum and table of contents pass: choose another backup, and check it with astra backup verify ${backupId} --deep.`,
-    );
+    throw new AstraError(`pg_restore failed while reading backup ${backupId}, before anything was sent to ${database}: ${outcome.problem}`, {
+      fix: `Nothing was changed: ${database} is as it was. The backup is damaged although its checksum and table of contents pass: choose another backup, and check it with astra backup verify ${backupId} --deep.`,
+      database: 'unchanged',
+    });
   }
-  if (outcome.problem.includes('is connected to the database, and may have written since the safety backup')) {
-    throw operationError(
-      `The restore was rolled back, not committed: ${outcome.problem.replace(/^.*?ERROR:\s*/s, '')}.`,
-      `Nothing was changed: ${database} is as it was. Stop that client (the application), then run the rollback again.`,
-    );
+  // The final check (noOtherClientsCheck) refused the commit: another client is connected.
+  if (outcome.stage === 'final-check') {
+    throw new AstraError(`The restore was rolled back, not committed: ${outcome.problem.replace(/^.*?ERROR:\s*/s, '')}.`, {
+      fix: `Nothing was changed: ${database} is as it was. Stop that client (the application), then run the rollback again.`,
+      database: 'unchanged',
+    });
   }
-  throw operationError(
-    `The restore failed and was rolled back: ${outcome.problem}`,
-    `Nothing was changed: ${database} is as it was; fix the cause above and run the rollback again.`,
-  );
+  throw new AstraError(`The restore failed and was rolled back: ${outcome.problem}`, {
+    fix: `Nothing was changed: ${database} is as it was; fix the cause above and run the rollback again.`,
+    database: 'unchanged',
+  });
 }

@@ -1,7 +1,8 @@
-import type { Database } from '../db/database.js';
-import { quoteIdent } from '../db/quote.js';
+import type { Database } from './database.js';
+import { quoteIdent } from './quote.js';
 import { formatMs } from '../duration.js';
 import { operationError } from '../errors.js';
+import { once } from '../undo.js';
 import type { Log } from '../ui/log.js';
 import { describeSessions, sessionsOn, terminateSessions, type Session } from './sessions.js';
 
@@ -41,15 +42,20 @@ async function setAllowConnections(admin: Database, database: string, allow: boo
 export async function clearSessions(admin: Database, options: ClearSessionsOptions): Promise<void> {
   const databases = [options.database, ...(options.also ?? [])];
   const deadline = Date.now() + options.waitMs;
-  let blocked = false;
   let announced = false;
   let confirmed = false;
+  /** What this has done to the database, which the undo reads. */
+  const recorded = { blocked: false };
   const block = async (on: boolean) => {
-    if (!options.blockNewConnections || blocked === on) return;
+    if (!options.blockNewConnections || recorded.blocked === on) return;
     await setAllowConnections(admin, options.database, !on);
-    blocked = on;
+    recorded.blocked = on;
     options.onBlocked?.(on);
   };
+  // On failure, new connections are allowed again if this refused them.
+  const undo = once(async () => {
+    if (recorded.blocked) await block(false);
+  });
   try {
     for (;;) {
       if (options.signal?.aborted) throw operationError(`Stopped while clearing the sessions of ${databases.join(' and ')}.`);
@@ -92,7 +98,7 @@ export async function clearSessions(admin: Database, options: ClearSessionsOptio
       await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 250));
     }
   } catch (error) {
-    if (blocked) await block(false).catch(() => {});
+    await undo();
     throw error;
   }
 }

@@ -70,10 +70,18 @@ export interface InPlaceRestoreRun {
 /** How an in-place restore ended, as far as the database is concerned. */
 export type InPlaceOutcome =
   | { state: 'committed' }
-  /** Nothing was sent to the database, or the transaction was rolled back. */
-  | { state: 'unchanged'; stage: 'script' | 'apply'; problem: string; canceled: boolean }
+  /**
+   * Nothing was sent to the database, or the transaction was rolled back:
+   * `script`, pg_restore could not write the script; `apply`, the prelude or
+   * the script failed; `final-check`, the whole script ran and the final
+   * check refused the commit.
+   */
+  | { state: 'unchanged'; stage: 'script' | 'apply' | 'final-check'; problem: string; canceled: boolean }
   /** psql lost its connection or was killed: the COMMIT may or may not have happened. */
   | { state: 'unknown'; problem: string };
+
+/** Printed by psql between the restore script and the final check: seen, the script ran to its end. */
+const FINAL_CHECK_REACHED = 'astra: restore script applied, final check next';
 
 /** What psql (libpq) prints when its first connection fails (PostgreSQL 14+ and older wordings). */
 const NEVER_CONNECTED = /connection to server (at|on) .* failed|could not connect to server/;
@@ -120,12 +128,13 @@ export async function restoreInPlace(run: InPlaceRestoreRun): Promise<InPlaceOut
     }
     if (run.signal?.aborted) return { state: 'unchanged', stage: 'script', problem: 'stopped before the restore started', canceled: true };
     const args = ['--no-psqlrc', '--quiet', '--no-password', '--single-transaction', '--set=ON_ERROR_STOP=1', `--command=${run.prelude}`, `--file=${script}`];
-    if (run.finalCheck) args.push(`--command=${run.finalCheck}`);
+    // psql prints the marker once the script has run without error, right before the final check.
+    if (run.finalCheck) args.push(`--command=\\echo ${FINAL_CHECK_REACHED}`, `--command=${run.finalCheck}`);
     const applied = await execa(run.psql, args, {
       env: run.env,
       reject: false,
       stdin: 'ignore',
-      stdout: 'ignore',
+      stdout: 'pipe',
       // SIGINT makes psql cancel the running statement: the transaction then
       // fails and is rolled back, rather than psql dying with COMMIT in flight.
       killSignal: 'SIGINT',
@@ -136,7 +145,9 @@ export async function restoreInPlace(run: InPlaceRestoreRun): Promise<InPlaceOut
       applied.signal && applied.signal !== 'SIGINT'
         ? { state: 'unknown' as const, problem: `psql was killed by ${applied.signal}` }
         : psqlOutcome(applied.exitCode, problemsOf(applied.stderr, 'psql') || `psql exited with code ${applied.exitCode}`);
-    return outcome.state === 'unchanged' ? { ...outcome, canceled: applied.isCanceled } : outcome;
+    if (outcome.state !== 'unchanged') return outcome;
+    const finalCheckRefused = run.finalCheck !== undefined && applied.stdout.split('\n').some((line) => line.trim() === FINAL_CHECK_REACHED);
+    return { ...outcome, ...(finalCheckRefused ? { stage: 'final-check' as const } : {}), canceled: applied.isCanceled };
   } finally {
     await rm(folder, { recursive: true, force: true });
   }

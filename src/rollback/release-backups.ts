@@ -2,7 +2,7 @@ import semver from 'semver';
 import { inputError } from '../errors.js';
 import { parseMigrationFileName } from '../migrations/discover.js';
 import type { VersionedRelease } from '../release/versions.js';
-import type { BackupManifest } from './manifest.js';
+import type { BackupManifest } from '../backup/manifest.js';
 
 /** The migration versions a database at release `version` has applied: those of every release up to it. */
 export function migrationVersionsOfRelease(releases: readonly VersionedRelease[], version: string): number[] {

@@ -1,5 +1,5 @@
-import type { Database } from '../db/database.js';
-import { quoteIdent, quoteLiteral } from '../db/quote.js';
+import type { Database } from './database.js';
+import { quoteIdent, quoteLiteral } from './quote.js';
 
 /** Settings whose value is a list of quoted names (pg_dump's variable_is_guc_list_quote). */
 const LIST_SETTINGS = new Set([

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { psqlOutcome } from '../../../src/backup/pg-restore.js';
+import { psqlOutcome } from '../../../src/pgtools/pg-restore.js';
 
 describe('psqlOutcome (psql --single-transaction with ON_ERROR_STOP)', () => {
   it('is committed only on exit 0', () => {

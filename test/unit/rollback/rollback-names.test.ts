@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { rollbackDatabaseNames, rollbackStamp } from '../../../src/backup/rollback-names.js';
+import { rollbackDatabaseNames, rollbackStamp } from '../../../src/rollback/rollback-names.js';
 
 describe('rollbackDatabaseNames', () => {
   it('names the restored copy and the kept database after the database', () => {

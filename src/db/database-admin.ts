@@ -1,6 +1,6 @@
-import { labelOf, type ConnectionTarget } from '../db/connection.js';
-import { Database, isPgError } from '../db/database.js';
-import { quoteIdent, quoteLiteral } from '../db/quote.js';
+import { labelOf, type ConnectionTarget } from './connection.js';
+import { Database, isPgError } from './database.js';
+import { quoteIdent, quoteLiteral } from './quote.js';
 
 /** The same server and credentials, another database. */
 export function targetFor(target: ConnectionTarget, database: string): ConnectionTarget {

@@ -1,6 +1,5 @@
 import { execa } from 'execa';
 import { operationError } from '../errors.js';
-import type { BackupFormat } from './manifest.js';
 
 const DUMPING_TABLE = /^pg_dump: dumping contents of table "(.+)"$/;
 const PROBLEM = /^pg_dump: (error|detail|hint|warning): /;
@@ -10,11 +9,14 @@ export function dumpedTableOf(line: string): string | undefined {
   return DUMPING_TABLE.exec(line.trimEnd())?.[1];
 }
 
+/** pg_dump's archive formats astra writes: one file (`custom`) or a folder of files (`directory`, which allows parallel jobs). */
+export type DumpFormat = 'custom' | 'directory';
+
 export interface PgDumpRun {
   /** Path of pg_dump. */
   tool: string;
   env: Record<string, string | undefined>;
-  format: BackupFormat;
+  format: DumpFormat;
   /** The file (custom) or folder (directory) to write. */
   path: string;
   /** Parallel dump jobs (directory format only). */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { backupHoldsMigrations, backupsOfRelease, migrationVersionsOfRelease } from '../../../src/backup/release-backups.js';
-import { manifestWith } from './helpers.js';
+import { backupHoldsMigrations, backupsOfRelease, migrationVersionsOfRelease } from '../../../src/rollback/release-backups.js';
+import { AstraError } from '../../../src/errors.js';
+import { manifestWith, thrownBy } from '../backup/helpers.js';
 
 const release = (version: string, files: string[]) => ({ metadata: { version, migrations: files.map((file) => ({ file })) } });
 const releases = [release('1.10.0', ['004-d.sql']), release('1.0.0', ['001-a.sql', '002-b.sql']), release('1.2.0', ['003-c.sql']), release('1.3.0', [])];
@@ -13,9 +14,10 @@ describe('migrationVersionsOfRelease', () => {
   });
 
   it('refuses an unknown version as bad input, naming the known ones', () => {
-    expect(() => migrationVersionsOfRelease(releases, '9.9.9')).toThrow(
-      expect.objectContaining({ exitCode: 2, fix: expect.stringContaining('1.0.0, 1.2.0, 1.3.0, 1.10.0') }),
-    );
+    const error = thrownBy(() => migrationVersionsOfRelease(releases, '9.9.9'));
+    expect(error).toBeInstanceOf(AstraError);
+    expect(error).toMatchObject({ exitCode: 2 });
+    expect((error as AstraError).fix).toContain('1.0.0, 1.2.0, 1.3.0, 1.10.0');
   });
 });
 

@@ -1,8 +1,8 @@
 import type { Context } from '../engine/context.js';
 import { inputError, operationError } from '../errors.js';
 import { loadReleaseNotes } from '../release/notes.js';
-import { listBackups, readBackup } from './folder.js';
-import type { BackupManifest } from './manifest.js';
+import { listBackups, readBackup } from '../backup/folder.js';
+import type { BackupManifest } from '../backup/manifest.js';
 import { backupHoldsMigrations, backupsOfRelease, migrationVersionsOfRelease } from './release-backups.js';
 
 export interface BackupChoice {
