@@ -209,8 +209,28 @@ export class LocalCluster {
       { reject: false },
     );
     if (result.exitCode !== 0) {
+      // Two runs starting at once on first use: the other one's pg_ctl won
+      // (this one found its postmaster.pid). Its server is coming up; wait
+      // for it to accept connections rather than fail.
+      if ((await this.isRunning()) && (await this.acceptsConnectionsWithin(60_000))) return;
       const tail = existsSync(logFile) ? readFileSync(logFile, 'utf8').split('\n').slice(-15).join('\n') : '';
       throw new Error(`pg_ctl could not start the cluster in ${this.dataDir}: ${result.stderr || result.stdout}\n${tail}`);
+    }
+  }
+
+  /** Whether the server accepts a connection before `ms` have passed, trying every 200 ms. */
+  private async acceptsConnectionsWithin(ms: number): Promise<boolean> {
+    const deadline = Date.now() + ms;
+    const config = this.connectionConfig('postgres');
+    for (;;) {
+      try {
+        const db = await Database.connect({ source: 'embedded', config, label: `${config.user}@127.0.0.1:${config.port}/postgres` });
+        await db.close();
+        return true;
+      } catch {
+        if (Date.now() >= deadline) return false;
+        await new Promise((resolveWait) => setTimeout(resolveWait, 200));
+      }
     }
   }
 
