@@ -13,9 +13,9 @@
 import { libraryCall, type AstraOptions } from './api/context.js';
 import { lintMigrations } from './analysis/lint.js';
 import type { LintOutcome } from './analysis/outcome.js';
-import { createBackup, listBackups, pruneBackups, verifyBackup } from './backup/index.js';
+import { backupListReport, chooseBackupFormat, createBackup, pruneBackups, verifyBackup, type BackupListReport } from './backup/index.js';
 import type { BackupManifest, PruneResult, VerifyResult } from './backup/index.js';
-import { rollbackCandidates, rollbackToBackup, type RollbackResult } from './rollback/index.js';
+import { rollbackTo, type RollbackResult } from './rollback/index.js';
 import { DEFAULT_CHECK_TIMEOUT_MS, DEFAULT_HEALTH_TIMEOUT_MS, runDoctor } from './doctor/runner.js';
 import type { DoctorReport } from './doctor/types.js';
 import { withDatabase } from './engine/run-lock.js';
@@ -31,13 +31,15 @@ export { AstraError, EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, type DatabaseOutcome 
 export { MigrationsStoppedError, type AppliedEntry, type UpResult } from './migrations/runner.js';
 export { MigrationFailedError } from './migrations/apply.js';
 export type { StatusReport } from './migrations/status.js';
-export type { MigrationStatus, MigrationState } from './migrations/plan.js';
+/** One migration of a status report. */
+export type StatusEntry = StatusReport['migrations'][number];
+export type { MigrationState } from './migrations/plan.js';
 export type { UpgradeReport } from './upgrade/run.js';
 export type { UpgradePlan } from './upgrade/plan.js';
 export type { ChecklistItem } from './upgrade/checks.js';
 export type { DoctorReport, CheckResult as DoctorCheckResult } from './doctor/types.js';
 export type { LintOutcome, LintFinding } from './analysis/outcome.js';
-export type { BackupManifest, PruneResult, VerifyResult } from './backup/index.js';
+export type { BackupListEntry, BackupListReport, BackupManifest, PruneResult, VerifyResult } from './backup/index.js';
 export type { RollbackResult } from './rollback/index.js';
 
 /** How long to wait for another run's lock, and the lock_timeout policy of migrations. */
@@ -199,26 +201,16 @@ export const backup = {
   /** Takes a backup with pg_dump, with its manifest beside it. */
   async create(options: BackupCreateOptions = {}): Promise<{ backup: BackupManifest }> {
     return libraryCall(options, async (context) => {
-      const format = options.format ?? (options.jobs !== undefined && options.jobs > 1 ? 'directory' : 'custom');
-      if (format === 'custom' && options.jobs !== undefined && options.jobs > 1) {
-        throw inputError('jobs needs the directory format: pg_dump writes a custom archive with one job.', 'Pass format: "directory", or drop jobs.');
-      }
+      const chosen = chooseBackupFormat({ format: options.format, jobs: options.jobs }, { format: 'format', jobs: 'jobs' });
       const manifest = await withDatabase(context, (db) =>
-        createBackup(context, db, {
-          format,
-          ...(options.jobs !== undefined ? { jobs: options.jobs } : {}),
-          ...(options.pgBinDir ? { pgBinDir: options.pgBinDir } : {}),
-        }),
+        createBackup(context, db, { ...chosen, ...(options.pgBinDir ? { pgBinDir: options.pgBinDir } : {}) }),
       );
       return { backup: manifest };
     });
   },
-  /** The backups of the backup folder, newest first. */
-  async list(options: AstraOptions = {}): Promise<{ backupDir: string; backups: BackupManifest[] }> {
-    return libraryCall(options, async (context) => {
-      const { manifests } = await listBackups(context.backupDir);
-      return { backupDir: context.backupDir, backups: manifests };
-    });
+  /** The backups of the backup folder, newest first (an unreadable manifest is left out, with a warning to the logger). */
+  async list(options: AstraOptions = {}): Promise<BackupListReport> {
+    return libraryCall(options, async (context) => (await backupListReport(context)).report);
   },
   /** Checks a backup: checksum and pg_restore --list; `deep` also restores it into a scratch database. */
   async verify(options: AstraOptions & { id: string; deep?: boolean; pgBinDir?: string }): Promise<VerifyResult> {
@@ -233,11 +225,7 @@ export const backup = {
   },
 };
 
-export interface RollbackApiOptions extends AstraOptions {
-  /** The application release to go back to: its newest verified backup is restored. */
-  to?: string;
-  /** The backup to restore (default: the newest taken at `to`). */
-  backupId?: string;
+interface RollbackSettings extends AstraOptions {
   /** End other sessions instead of waiting for them (asks `confirm` first unless `yes`). */
   force?: boolean;
   /** How long to wait for other sessions to leave (default 60 s). */
@@ -248,31 +236,20 @@ export interface RollbackApiOptions extends AstraOptions {
   pgBinDir?: string;
 }
 
+/** What to roll back to: a release (its newest verified backup), a backup, or both (the backup, checked to be of that release). */
+export type RollbackApiOptions = RollbackSettings & ({ to: string; backupId?: string } | { to?: string; backupId: string });
+
 /** Restores the backup taken at an earlier release (`astra rollback`); refuses, changing nothing, when it is missing or fails verification. */
 export async function rollback(options: RollbackApiOptions): Promise<RollbackResult> {
-  return libraryCall(options, async (context) => {
-    if (options.to === undefined && options.backupId === undefined) throw inputError('rollback needs `to` (a release) or `backupId`.');
-    const target = await context.target();
-    const database = String(target.config.database);
-    const [newest, ...older] = await rollbackCandidates(context, {
-      database,
-      ...(options.to !== undefined ? { to: options.to } : {}),
-      ...(options.backupId !== undefined ? { backupId: options.backupId } : {}),
-    });
-    const ask = options.force && !context.yes ? context.confirm : undefined;
-    if (options.force && !context.yes && !ask) {
-      throw inputError('force ends other sessions on the database and needs a confirmation.', 'Pass yes: true, or a confirm callback.');
-    }
-    return rollbackToBackup(context, {
-      backupId: newest!.id,
-      olderIds: older.map((manifest) => manifest.id),
-      target,
+  return libraryCall(options, (context) =>
+    rollbackTo(context, {
+      to: options.to,
+      backupId: options.backupId,
       force: options.force === true,
-      ...(ask ? { confirmTerminate: (sessions) => ask(`End ${sessions.length} session(s) so that ${database} can be rolled back?`, false) } : {}),
-      ...(options.waitMs !== undefined ? { waitMs: options.waitMs } : {}),
-      ...(options.lockWaitMs !== undefined ? { lockWaitMs: options.lockWaitMs } : {}),
-      ...(options.jobs !== undefined ? { jobs: options.jobs } : {}),
-      ...(options.pgBinDir ? { pgBinDir: options.pgBinDir } : {}),
-    });
-  });
+      waitMs: options.waitMs,
+      lockWaitMs: options.lockWaitMs,
+      jobs: options.jobs,
+      pgBinDir: options.pgBinDir,
+    }),
+  );
 }

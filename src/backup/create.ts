@@ -139,7 +139,15 @@ export async function createBackup(context: Context, db: Database, options: Crea
           },
         },
       ],
-      { mode: context.progress, ...(options.onProgress ? { onProgress: options.onProgress } : {}) },
+      {
+        mode: context.progress,
+        // The library draws nothing: its logger, if any, gets the lines.
+        ...(options.onProgress
+          ? { onProgress: options.onProgress }
+          : context.progress === 'silent'
+            ? { onProgress: (line: string) => context.log.info(line) }
+            : {}),
+      },
     );
   } catch (error) {
     await undo();

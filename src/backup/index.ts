@@ -3,4 +3,5 @@ export { createBackup, type CreateBackupOptions } from './create.js';
 export { verifyBackup, type VerifyOptions, type VerifyResult, type CheckResult } from './verify.js';
 export { pruneBackups, type PruneResult } from './prune.js';
 export { listBackups, readBackup, type BackupListing } from './folder.js';
+export { backupListReport, chooseBackupFormat, type BackupListEntry, type BackupListReport } from './list-report.js';
 export type { BackupManifest, BackupFormat, TableCount } from './manifest.js';

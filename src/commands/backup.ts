@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
 import { join } from 'node:path';
-import { createBackup, listBackups, pruneBackups, verifyBackup, type BackupManifest } from '../backup/index.js';
+import { backupListReport, chooseBackupFormat, createBackup, pruneBackups, verifyBackup, type BackupListReport, type BackupManifest } from '../backup/index.js';
 import { formatBytes } from '../ui/format.js';
 import { parseCount } from '../duration.js';
-import { AstraError, EXIT_FAILED, inputError } from '../errors.js';
+import { AstraError, EXIT_FAILED } from '../errors.js';
 import { renderTable } from '../ui/table.js';
 import { withDatabase, type Context, type Wrap } from './context.js';
 
@@ -45,14 +45,7 @@ export function registerBackup(program: Command, run: Wrap): void {
 
 function parseFormat(flags: CreateFlags): { format: 'custom' | 'directory'; jobs?: number } {
   const jobs = flags.jobs === undefined ? undefined : parseCount(flags.jobs, '--jobs');
-  if (jobs !== undefined && jobs < 1) throw inputError('--jobs must be 1 or more.', 'Give --jobs a number such as 2.');
-  const format = flags.format ?? (jobs !== undefined ? 'directory' : 'custom');
-  if (format !== 'custom' && format !== 'directory')
-    throw inputError(`--format ${format}: astra writes custom or directory archives.`, 'Use --format custom (the default) or --format directory.');
-  if (format === 'custom' && jobs !== undefined && jobs > 1) {
-    throw inputError('--jobs needs the directory format: pg_dump writes a custom archive with one job.', 'Drop --format custom, or drop --jobs.');
-  }
-  return { format, ...(jobs !== undefined ? { jobs } : {}) };
+  return chooseBackupFormat({ format: flags.format, jobs }, { format: '--format', jobs: '--jobs' });
 }
 
 async function backupCreate(context: Context, flags: CreateFlags): Promise<{ backup: BackupManifest }> {
@@ -71,9 +64,8 @@ function verifiedText(manifest: BackupManifest): string {
   return verification.ok ? `yes${verification.deep ? ' (deep)' : ''} ${when}` : `FAILED (${verification.failedChecks.join(', ')}) ${when}`;
 }
 
-async function backupList(context: Context): Promise<unknown> {
-  const { manifests, unreadable } = await listBackups(context.backupDir);
-  for (const entry of unreadable) context.log.warn(`${join(context.backupDir, entry.file)} is not a readable manifest (${entry.problem}); it is left out.`);
+async function backupList(context: Context): Promise<BackupListReport> {
+  const { report, manifests } = await backupListReport(context);
   if (manifests.length === 0) {
     context.out(`No backups in ${context.backupDir}.`);
   } else {
@@ -88,23 +80,7 @@ async function backupList(context: Context): Promise<unknown> {
     ]);
     context.out(renderTable(['ID', 'CREATED (UTC)', 'DATABASE', 'SCHEMA', 'APP', 'SIZE', 'VERIFIED'], rows));
   }
-  return {
-    backupDir: context.backupDir,
-    backups: manifests.map((manifest) => ({
-      id: manifest.id,
-      createdAt: manifest.createdAt,
-      database: manifest.database,
-      schemaVersion: manifest.schemaVersion,
-      appVersion: manifest.appVersion,
-      format: manifest.format,
-      archive: manifest.archive,
-      sizeBytes: manifest.sizeBytes,
-      verified: manifest.verification ? manifest.verification.ok : null,
-      verification: manifest.verification ?? null,
-      ...(manifest.fromVersion !== undefined ? { fromVersion: manifest.fromVersion } : {}),
-      ...(manifest.toVersion !== undefined ? { toVersion: manifest.toVersion } : {}),
-    })),
-  };
+  return report;
 }
 
 async function backupVerify(context: Context, id: string, flags: { deep?: boolean; pgBinDir?: string }): Promise<unknown> {

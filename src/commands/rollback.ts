@@ -1,10 +1,9 @@
 import type { Command } from 'commander';
-import { DEFAULT_ROLLBACK_LOCK_WAIT_MS, DEFAULT_SESSION_WAIT_MS, rollbackCandidates, rollbackToBackup, type RollbackResult } from '../rollback/index.js';
-import { describeSessions, type Session } from '../db/sessions.js';
+import { DEFAULT_ROLLBACK_LOCK_WAIT_MS, DEFAULT_SESSION_WAIT_MS, rollbackTo, type RollbackResult } from '../rollback/index.js';
 import { quoteIdent } from '../db/quote.js';
 import { parseCount, parseDuration } from '../duration.js';
 import { inputError } from '../errors.js';
-import { canPrompt, confirm } from '../ui/prompt.js';
+import { canPrompt } from '../ui/prompt.js';
 import type { Context, Wrap } from './context.js';
 
 interface RollbackFlags {
@@ -43,33 +42,7 @@ async function rollback(context: Context, flags: RollbackFlags): Promise<Rollbac
       'Add --yes to confirm ending them.',
     );
   }
-  const target = await context.target();
-  const database = String(target.config.database);
-  const [newest, ...older] = await rollbackCandidates(context, {
-    database,
-    ...(flags.to !== undefined ? { to: flags.to } : {}),
-    ...(flags.backup !== undefined ? { backupId: flags.backup } : {}),
-  });
-  const manifest = newest as NonNullable<typeof newest>;
-  context.log.info(
-    `Rolling back ${database} to backup ${manifest.id}, taken ${manifest.createdAt} at schema version ${manifest.schemaVersion ?? 'none'} by astra ${manifest.appVersion}.`,
-  );
-
-  const confirmTerminate =
-    force && !context.yes
-      ? async (sessions: Session[]) => confirm(`End these ${sessions.length} session(s) so that ${database} can be swapped?\n${describeSessions(sessions)}\n`)
-      : undefined;
-  const result = await rollbackToBackup(context, {
-    backupId: manifest.id,
-    olderIds: older.map((backup) => backup.id),
-    lockWaitMs,
-    target,
-    waitMs,
-    force,
-    ...(confirmTerminate ? { confirmTerminate } : {}),
-    ...(jobs !== undefined ? { jobs } : {}),
-    ...(flags.pgBinDir ? { pgBinDir: flags.pgBinDir } : {}),
-  });
+  const result = await rollbackTo(context, { to: flags.to, backupId: flags.backup, force, waitMs, lockWaitMs, jobs, pgBinDir: flags.pgBinDir });
   printRollback(context, result);
   return result;
 }
