@@ -129,8 +129,16 @@ function report(error: unknown, globals: GlobalOptions): number {
   }
   if (globals.json && !astraError?.alreadyReported) {
     process.stdout.write(
-      `${JSON.stringify({ ok: false, ...(astraError?.result ?? {}), error: { message, fix: astraError?.fix ?? null, exitCode } }, null, 2)}\n`,
+      `${JSON.stringify({ ok: false, ...(astraError?.result ?? {}), error: { message, fix: astraError?.fix ?? null, exitCode, ...outcomeOf(astraError) } }, null, 2)}\n`,
     );
   }
   return exitCode;
+}
+
+/** What became of the database, when the error says (`database`, `schemaVersion`): for scripts reading --json. */
+function outcomeOf(error: AstraError | undefined): { database?: string; schemaVersion?: number | null } {
+  return {
+    ...(error?.database !== undefined ? { database: error.database } : {}),
+    ...(error?.schemaVersion !== undefined ? { schemaVersion: error.schemaVersion } : {}),
+  };
 }

@@ -172,12 +172,15 @@ describe('astra upgrade', () => {
     );
     const before = await snapshot();
 
-    const result = await run(failing, 'upgrade', '--yes');
+    const result = await run(failing, 'upgrade', '--yes', '--json');
     expect(result.exitCode).toBe(1);
     expect(result.stderr).toContain('The upgrade failed during apply');
     expect(result.stderr).toContain('could not create unique index "posts_body_key"');
     expect(result.stderr).toContain('Rolled back');
     expect(await snapshot()).toBe(before);
+    // What became of the database, as data: changed (back to the backup).
+    const { error } = parseJson<{ ok: false; error: { database?: string; exitCode: number } }>(result.stdout);
+    expect(error).toMatchObject({ database: 'changed', exitCode: 1 });
   });
 });
 
