@@ -24,7 +24,7 @@ import { DEFAULT_LOCK_POLICY } from './migrations/apply.js';
 import { DEFAULT_LOCK_WAIT_MS, migrateUp, type UpResult } from './migrations/runner.js';
 import { statusReport, type StatusReport } from './migrations/status.js';
 import { createUpgradePorts } from './upgrade/default-ports.js';
-import { prepareUpgrade, runUpgrade, upgradeReport, type UpgradeOptions, type UpgradeReport } from './upgrade/run.js';
+import { planUpgradeRun, runUpgrade, type UpgradeOptions, type UpgradeReport } from './upgrade/run.js';
 
 export type { AstraOptions, Logger } from './api/context.js';
 export { AstraError, EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, type DatabaseOutcome } from './errors.js';
@@ -136,14 +136,7 @@ function upgradeOptions(options: UpgradeApiOptions): UpgradeOptions {
 export async function plan(options: Omit<UpgradeApiOptions, 'dryRun'> = {}): Promise<UpgradeReport> {
   return libraryCall(options, async (context) => {
     const upgrade = upgradeOptions({ ...options, dryRun: true });
-    const started = performance.now();
-    const prepared = await prepareUpgrade(context, upgrade, createUpgradePorts(context, upgrade));
-    return upgradeReport(
-      prepared,
-      upgrade,
-      { stage: 'preflight', backup: null, applied: [], durations: { preflight: performance.now() - started }, interrupted: false },
-      null,
-    );
+    return (await planUpgradeRun(context, upgrade, createUpgradePorts(context, upgrade))).report;
   });
 }
 

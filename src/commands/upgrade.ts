@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { inputError } from '../errors.js';
 import { parseDuration } from '../duration.js';
-import { dryRunVerdict, prepareUpgrade, runUpgrade, upgradeReport, type UpgradeOptions, type UpgradeReport } from '../upgrade/run.js';
+import { dryRunVerdict, planUpgradeRun, prepareUpgrade, runUpgrade, type UpgradeOptions, type UpgradeReport } from '../upgrade/run.js';
 import { renderPlanMarkdown, renderPlanText } from '../upgrade/render.js';
 import type { Context, Wrap } from './context.js';
 import { runOptions, withLockFlags, type LockFlags } from './migrate.js';
@@ -45,12 +45,10 @@ async function checklist(context: Context, flags: UpgradeFlags & { format?: stri
 async function upgrade(context: Context, options: UpgradeOptions): Promise<UpgradeReport> {
   const ports = createUpgradePorts(context, options);
   if (!options.dryRun) return runUpgrade(context, options, ports);
-  const started = performance.now();
-  const prepared = await prepareUpgrade(context, options, ports);
-  const preflight = performance.now() - started;
+  const { prepared, report } = await planUpgradeRun(context, options, ports);
   context.out(renderPlanText(prepared.render));
   context.out(`\n${dryRunVerdict(prepared)}`);
-  return upgradeReport(prepared, options, { stage: 'preflight', backup: null, applied: [], durations: { preflight }, interrupted: false }, null);
+  return report;
 }
 
 /** `astra upgrade` and `astra checklist`. */

@@ -139,6 +139,15 @@ export function upgradeReport(prepared: Prepared, options: Pick<UpgradeOptions, 
   };
 }
 
+/** The dry run: the plan and the checklist, read without changing anything, with the report `upgrade --dry-run --json` prints. */
+export async function planUpgradeRun(context: Context, options: UpgradeOptions, ports: UpgradePorts): Promise<{ prepared: Prepared; report: UpgradeReport }> {
+  const started = performance.now();
+  const prepared = await prepareUpgrade(context, { ...options, dryRun: true }, ports);
+  const preflight = performance.now() - started;
+  const state: RunState = { stage: 'preflight', backup: null, applied: [], durations: { preflight }, interrupted: false };
+  return { prepared, report: upgradeReport(prepared, { dryRun: true }, state, null) };
+}
+
 /** What a dry run says after the plan: whether the upgrade would go ahead. */
 export function dryRunVerdict(prepared: Prepared): string {
   const failures = failed(prepared.items);
