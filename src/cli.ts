@@ -82,18 +82,23 @@ export async function main(argv: string[]): Promise<number> {
  */
 function signalsToAbort(): { readonly signal: AbortSignal; stop(): void } {
   let controller = new AbortController();
+  // Every signal handed out: work started on an earlier one may still be undoing what it started.
+  const handedOut: AbortController[] = [controller];
   const signals = ['SIGINT', 'SIGTERM'] as const;
   const stop = () => {
     for (const name of signals) process.removeListener(name, handler);
   };
   const handler = (name: NodeJS.Signals) => {
-    if (!isWatched(controller.signal)) {
+    if (!handedOut.some((handed) => isWatched(handed.signal))) {
       stop();
       process.kill(process.pid, name);
       return;
     }
+    // Work is watching, or still undoing after an earlier interruption (then
+    // this abort reaches nothing, and the signal is ignored as before).
     const interrupted = controller;
     controller = new AbortController();
+    handedOut.push(controller);
     interrupted.abort(new Interruption(name === 'SIGTERM' ? 'SIGTERM' : 'SIGINT'));
   };
   for (const name of signals) process.on(name, handler);

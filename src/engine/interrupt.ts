@@ -29,6 +29,9 @@ export interface InterruptWatch {
 /** Watches active now, per signal watched: only the outermost one announces, so that nested work says it once. */
 const activeWatches = new WeakMap<AbortSignal, number>();
 
+/** Signals aborted while some work watched them: nested work that starts on one of them is interrupted at once. */
+const abortedWhileWatched = new WeakSet<AbortSignal>();
+
 /** Whether some work is watching `signal` now (the CLI ends the process at once on a signal that nothing watches). */
 export function isWatched(signal: AbortSignal): boolean {
   return (activeWatches.get(signal) ?? 0) > 0;
@@ -64,13 +67,21 @@ export function watchInterrupts(
     if (announce) log(options.announce?.(received) ?? `Interrupted (${received}): stopping and undoing what was started…`);
     abort.abort();
   };
-  const onAbort = () => handler(outermost);
+  const onAbort = () => {
+    abortedWhileWatched.add(parent);
+    handler(outermost);
+  };
   let stopped = false;
-  // Only an interruption that comes while the work runs stops it: an earlier
-  // one was meant for the work that was running then (an automatic rollback
-  // after an interrupted step must still be able to run). The CLI hands each
-  // new piece of work a fresh signal after an interruption.
-  parent.addEventListener('abort', onAbort);
+  if (parent.aborted && !outermost && abortedWhileWatched.has(parent)) {
+    // Nested in work that is being interrupted: stop at once; the outer watch said so.
+    handler(false);
+  } else {
+    // Otherwise only an interruption that comes while the work runs stops it:
+    // an earlier one was meant for the work that was running then (an
+    // automatic rollback after an interrupted step must still be able to
+    // run). The CLI hands each new piece of work a fresh signal after one.
+    parent.addEventListener('abort', onAbort);
+  }
   return {
     received: () => received,
     signal: abort.signal,

@@ -1,6 +1,7 @@
 import type { Database } from '../db/database.js';
 import { Ledger } from '../db/ledger.js';
 import type { Context } from '../engine/context.js';
+import { whileWatching } from '../engine/interrupt.js';
 import { withDatabase, withRunLock } from '../engine/run-lock.js';
 import { AstraError, EXIT_FAILED } from '../errors.js';
 import { DEFAULT_LOCK_POLICY, MigrationRunner, type LockPolicy, type RunnerEvents } from './apply.js';
@@ -128,7 +129,15 @@ export async function applyPending(context: Context, db: Database, migrations: M
     const { migration, fromStatement, row } = plan.resume;
     log.info(`Migration ${migrationLabel(migration)} was left unfinished${row.error ? ` (${row.error})` : ''}; finishing it from statement ${fromStatement + 1}.`);
   }
-  const applied = await applyStep(db, ledger, workOf(plan), { lockPolicy: options.lockPolicy, events: runnerEventsFor(log), signal: context.signal });
+  const work = workOf(plan);
+  if (context.signal?.aborted) throw new MigrationsStoppedError([], work.length);
+  // Ctrl-C (or an abort) lets the running migration finish, then stops.
+  const applied = await whileWatching(
+    context.signal,
+    (line) => log.warn(line),
+    (watch) => applyStep(db, ledger, work, { lockPolicy: options.lockPolicy, events: runnerEventsFor(log), signal: watch.signal }),
+    { announce: (signal) => `Interrupted (${signal}): stopping at the next safe point (after the current migration)…` },
+  );
   return { applied, skipped: plan.skipped, wouldApply: [] };
 }
 

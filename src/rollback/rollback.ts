@@ -69,6 +69,10 @@ export interface RollbackResult {
 function withProgressLog(context: Context, onProgress: (line: string) => void): Context {
   return {
     ...context,
+    // Read when needed, not copied: the CLI hands out a fresh signal after each interruption.
+    get signal() {
+      return context.signal;
+    },
     log: {
       ...context.log,
       info: onProgress,

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { writeFileSync, appendFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { astra, copyFixture, fixturesDir } from '../helpers/cli.js';
+import { astra, copyFixture, fixturesDir, startAstra, waitForStderr } from '../helpers/cli.js';
 import { createTestDatabase, ledgerVersions, tableNames, type TestDatabase } from '../helpers/database.js';
 import { parseJson, type MigrateReport, type StatusReport } from '../helpers/reports.js';
 
@@ -104,5 +104,20 @@ describe('astra migrate up', () => {
     expect(result.stderr).toContain('The database is newer than these migrations: migration 2 (posts) is applied but has no file here');
     const status = await astra(['--migrations-dir', dir, 'status', '--json'], { env: { DATABASE_URL: db.url } });
     expect(parseJson<StatusReport>(status.stdout).migrations.find((entry) => entry.version === 2)!.state).toBe('no file');
+  });
+
+  it('stops at the next safe point on Ctrl-C: the running migration finishes, the rest do not start, exit 1', async () => {
+    const child = startAstra(['--migrations-dir', join(fixturesDir, 'upgrade-slow', 'migrations'), 'migrate', 'up'], { env: { DATABASE_URL: db.url } });
+    // Migration 2 sleeps three seconds right after 1 is applied.
+    await waitForStderr(child, '001 first-step applied');
+    child.kill('SIGINT');
+    const result = await child;
+    expect(result.exitCode).toBe(1);
+    expect(String(result.stderr)).toContain('Interrupted (SIGINT): stopping at the next safe point (after the current migration)');
+    expect(String(result.stderr)).toContain(
+      'Stopped at a safe point as asked: migration(s) 1, 2 were applied; the database is at migration 002-slow-step.sql; 1 migration(s) were not run.',
+    );
+    expect(await ledgerVersions(db)).toEqual([1, 2]);
+    expect(await tableNames(db)).not.toContain('third_step');
   });
 });

@@ -219,6 +219,29 @@ describe('astra rollback', () => {
     }
   });
 
+  it('stopped by Ctrl-C twice in a row while it waits for sessions: the second does not cut the undo short', async () => {
+    const other = new pg.Client({ ...db.config, application_name: 'shop-worker' });
+    await other.connect();
+    try {
+      const before = await contents();
+      const child = start('rollback', '--to', '1.0.0', '--wait', '60s');
+      await waitForStderr(child, 'Waiting up to');
+      child.kill('SIGINT');
+      // The second comes while the first one's undo (connections allowed again, the copy dropped) runs.
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      child.kill('SIGINT');
+      const result = await child;
+      expect(result.exitCode, String(result.stderr)).toBe(1);
+      expect(String(result.stderr)).toContain(`${db.name} is as it was and accepts connections`);
+      expect(await contents()).toEqual(before);
+      expect(await siblingDatabases()).toEqual([]);
+      const allowed = await db.query<{ datallowconn: boolean }>('SELECT datallowconn FROM pg_database WHERE datname = $1', [db.name]);
+      expect(allowed[0]?.datallowconn).toBe(true);
+    } finally {
+      await other.end().catch(() => {});
+    }
+  });
+
   it('stopped by Ctrl-C while pg_restore fills the new database: drops it and changes nothing', async () => {
     // A backup big enough that its restore is still running when the signal comes.
     await db.query("INSERT INTO accounts (name) SELECT 'bulk account ' || g FROM generate_series(1, 400000) g");

@@ -61,4 +61,17 @@ describe('watchInterrupts', () => {
     ).rejects.toThrow('failed');
     expect(isWatched(controller.signal)).toBe(false);
   });
+
+  it('nested in work being interrupted: work that starts after the abort stops at once, and nothing is said twice', () => {
+    const controller = new AbortController();
+    const lines: string[] = [];
+    const outer = watchInterrupts(controller.signal, (line) => lines.push(line), { announce: () => 'outer' });
+    controller.abort(new Interruption('SIGINT'));
+    const inner = watchInterrupts(controller.signal, (line) => lines.push(line), { announce: () => 'inner' });
+    expect(inner.received()).toBe('SIGINT');
+    expect(inner.signal.aborted).toBe(true);
+    expect(lines).toEqual(['outer']);
+    inner.stop();
+    outer.stop();
+  });
 });
