@@ -22,8 +22,8 @@ export async function recover(
   error: unknown,
   lockHeld: Database,
 ): Promise<never> {
-  // listr wraps the failed task's error: the recorded state and that error are what decide below.
-  const cause = error instanceof Error && error.name === 'ListrError' && error.cause ? error.cause : error;
+  // The recorded state and the error (runSteps rethrows a step's own) are what decide below.
+  const cause = error;
   /** The database as the failure left it: changed once a migration was applied, else as the failure says (unknown if it does not). */
   const leftByFailure: DatabaseOutcome = state.applied.length > 0 ? 'changed' : (databaseOutcomeOf(cause) ?? 'unknown');
   const lastApplied = state.applied.at(-1);

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import pg from 'pg';
 import { inject } from 'vitest';
-import { astra, fixturesDir, startAstra } from '../helpers/cli.js';
+import { astra, fixturesDir, startAstra, waitForStderr } from '../helpers/cli.js';
 import { createTestDatabase, ledgerVersions, serverConfig, sessionRunning, type TestDatabase } from '../helpers/database.js';
 import { ASTRA_LOCK_KEY } from '../../src/db/advisory-lock.js';
 import { findClientTool } from '../../src/pgtools/client-tools.js';
@@ -245,14 +245,7 @@ describe('Ctrl-C during an upgrade', () => {
   it('stops at the next safe point, between migrations, and says where the database stands', async () => {
     const slow = join(fixturesDir, 'upgrade-slow');
     const child = start(slow, 'upgrade', '--yes');
-    let stderr = '';
-    await new Promise<void>((resolve, reject) => {
-      child.stderr?.on('data', (chunk: Buffer) => {
-        stderr += chunk.toString();
-        if (stderr.includes('[OUTPUT] 002-slow-step.sql')) resolve();
-      });
-      child.then(() => reject(new Error(`ended before the slow step:\n${stderr}`)), reject);
-    });
+    await waitForStderr(child, '[OUTPUT] 002-slow-step.sql');
     child.kill('SIGINT');
     const result = await child;
     expect(result.exitCode).toBe(1);

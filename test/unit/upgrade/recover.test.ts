@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Context } from '../../../src/commands/context.js';
+import type { Context } from '../../../src/engine/context.js';
 import type { Database } from '../../../src/db/database.js';
 import { AstraError, operationError } from '../../../src/errors.js';
 import { recover } from '../../../src/upgrade/recover.js';
