@@ -82,6 +82,7 @@ export type InPlaceOutcome =
 
 /** Printed by psql between the restore script and the final check: seen, the script ran to its end. */
 const FINAL_CHECK_REACHED = 'astra: restore script applied, final check next';
+const FINAL_CHECK_PASSED = 'astra: final check passed, committing';
 
 /** What psql (libpq) prints when its first connection fails (PostgreSQL 14+ and older wordings). */
 const NEVER_CONNECTED = /connection to server (at|on) .* failed|could not connect to server/;
@@ -127,9 +128,22 @@ export async function restoreInPlace(run: InPlaceRestoreRun): Promise<InPlaceOut
       };
     }
     if (run.signal?.aborted) return { state: 'unchanged', stage: 'script', problem: 'stopped before the restore started', canceled: true };
-    const args = ['--no-psqlrc', '--quiet', '--no-password', '--single-transaction', '--set=ON_ERROR_STOP=1', `--command=${run.prelude}`, `--file=${script}`];
-    // psql prints the marker once the script has run without error, right before the final check.
-    if (run.finalCheck) args.push(`--command=\\echo ${FINAL_CHECK_REACHED}`, `--command=${run.finalCheck}`);
+    // Query results (the script's setval and set_config rows) go nowhere; \echo still writes to stdout.
+    const args = [
+      '--no-psqlrc',
+      '--quiet',
+      '--no-password',
+      '--output=/dev/null',
+      '--single-transaction',
+      '--set=ON_ERROR_STOP=1',
+      `--command=${run.prelude}`,
+      `--file=${script}`,
+    ];
+    // psql prints one marker once the script has run without error, right
+    // before the final check, and another once the check has passed: a
+    // failure between the two is the check's refusal, one after the second
+    // is the COMMIT's.
+    if (run.finalCheck) args.push(`--command=\\echo ${FINAL_CHECK_REACHED}`, `--command=${run.finalCheck}`, `--command=\\echo ${FINAL_CHECK_PASSED}`);
     const applied = await execa(run.psql, args, {
       env: run.env,
       reject: false,
@@ -146,7 +160,8 @@ export async function restoreInPlace(run: InPlaceRestoreRun): Promise<InPlaceOut
         ? { state: 'unknown' as const, problem: `psql was killed by ${applied.signal}` }
         : psqlOutcome(applied.exitCode, problemsOf(applied.stderr, 'psql') || `psql exited with code ${applied.exitCode}`);
     if (outcome.state !== 'unchanged') return outcome;
-    const finalCheckRefused = run.finalCheck !== undefined && applied.stdout.split('\n').some((line) => line.trim() === FINAL_CHECK_REACHED);
+    const printed = new Set(applied.stdout.split('\n').map((line) => line.trim()));
+    const finalCheckRefused = run.finalCheck !== undefined && printed.has(FINAL_CHECK_REACHED) && !printed.has(FINAL_CHECK_PASSED);
     return { ...outcome, ...(finalCheckRefused ? { stage: 'final-check' as const } : {}), canceled: applied.isCanceled };
   } finally {
     await rm(folder, { recursive: true, force: true });
