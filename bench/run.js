@@ -1,11 +1,12 @@
 // The benchmarks of astra: `npm run bench` (builds first), or `node bench/run.js`.
 // ASTRA_BENCH_ROWS sets the rows of the big table; --json prints one JSON object
-// on stdout; --only backup|index runs one benchmark. See bench/README.md.
+// on stdout; --only startup|backup|index runs one benchmark. See bench/README.md.
 import { existsSync, mkdirSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { backupsJson, measureBackups, renderBackups } from './backup.js';
 import { indexMigrationJson, measureIndexMigration, renderIndexMigration } from './index-migration.js';
+import { measureStartup, renderStartup, startupJson } from './startup.js';
 import { Cleanup, createDatabase, startBenchCluster, temporaryDir, withClient } from './lib/cluster.js';
 import { astraBin, childEnv, peakRssAvailable, repoRoot, runAstra, runMeasured } from './lib/measure.js';
 import { formatBytes, formatCount, formatKb, formatMs } from './lib/report.js';
@@ -13,10 +14,10 @@ import { auditRowsFor, databaseBytes, loadRows, writeMigrations } from './lib/sc
 
 const DEFAULT_ROWS = 2_000_000;
 const DATABASE = 'astra_bench';
-const BENCHMARKS = ['backup', 'index'];
+const BENCHMARKS = ['startup', 'backup', 'index'];
 
 function usage(problem) {
-  process.stderr.write(`${problem ? `bench: ${problem}\n` : ''}usage: node bench/run.js [--json] [--only backup|index]\n  ASTRA_BENCH_ROWS=<n> rows of the big table (default ${formatCount(DEFAULT_ROWS)})\n`);
+  process.stderr.write(`${problem ? `bench: ${problem}\n` : ''}usage: node bench/run.js [--json] [--only startup|backup|index]\n  ASTRA_BENCH_ROWS=<n> rows of the big table (default ${formatCount(DEFAULT_ROWS)})\n`);
   process.exit(problem ? 2 : 0);
 }
 
@@ -61,9 +62,16 @@ async function main() {
   const options = parseArguments(process.argv.slice(2));
   if (!existsSync(join(repoRoot, 'dist', 'cli.js'))) usage(`${join(repoRoot, 'dist')} is missing: run npm run build first (npm run bench does).`);
   const began = Date.now();
+  const progress = (line) => process.stderr.write(`${line}\n`);
+  // Start-up needs no database: measured first, on a quiet machine.
+  const startupRows = options.only.includes('startup') ? await measureStartup(progress) : undefined;
+  if (startupRows && options.only.length === 1) {
+    if (options.json) process.stdout.write(`${JSON.stringify({ startup: startupJson(startupRows), totalMs: Date.now() - began })}\n`);
+    else process.stdout.write(`\n${renderStartup(startupRows)}`);
+    return;
+  }
   const cleanup = new Cleanup();
   cleanup.onSignals();
-  const progress = (line) => process.stderr.write(`${line}\n`);
   try {
     progress('Starting a PostgreSQL cluster in a temporary folder...');
     const cluster = await startBenchCluster(cleanup);
@@ -117,11 +125,11 @@ async function main() {
       `Sizes: events ${formatCount(size.events)} rows (ASTRA_BENCH_ROWS=${options.rows}), audit_log ${formatCount(size.audit)} rows; database ${formatBytes(size.databaseBytes)} on disk.`,
       '',
     ].join('\n');
-    const tables = [...(backups.length ? [renderBackups(backups)] : []), ...(index ? [renderIndexMigration(index)] : [])];
+    const tables = [...(startupRows ? [renderStartup(startupRows)] : []), ...(backups.length ? [renderBackups(backups)] : []), ...(index ? [renderIndexMigration(index)] : [])];
     const took = `Total run time ${formatMs(Date.now() - began)}.`;
     if (options.json) {
       process.stderr.write(`${header}\n${tables.join('\n')}\n${took}\n`);
-      process.stdout.write(`${JSON.stringify({ environment, size, ...(backups.length ? { backup: backupsJson(backups) } : {}), ...(index ? { indexMigration: indexMigrationJson(index) } : {}), astraStartup: { wallMs: Math.round(startup.wallMs), peakRssKb: startup.peakRssKb ?? null }, totalMs: Date.now() - began })}\n`);
+      process.stdout.write(`${JSON.stringify({ environment, size, ...(backups.length ? { backup: backupsJson(backups) } : {}), ...(index ? { indexMigration: indexMigrationJson(index) } : {}), ...(startupRows ? { startup: startupJson(startupRows) } : {}), astraStartup: { wallMs: Math.round(startup.wallMs), peakRssKb: startup.peakRssKb ?? null }, totalMs: Date.now() - began })}\n`);
     } else {
       process.stdout.write(`\n${header}\n${tables.join('\n')}\n${took}\n`);
     }

@@ -1,11 +1,14 @@
 import type { Command } from 'commander';
 import { join } from 'node:path';
-import { backupListReport, chooseBackupFormat, createBackup, pruneBackups, verifyBackup, type BackupListReport, type BackupManifest } from '../backup/index.js';
+import type { BackupListReport, BackupManifest } from '../backup/index.js';
+
+// The backup catalog is loaded when a command runs, not to print --help.
+const catalog = () => import('../backup/index.js');
 import { formatBytes } from '../ui/format.js';
 import { parseCount } from '../duration.js';
 import { AstraError, EXIT_FAILED } from '../errors.js';
 import { renderTable } from '../ui/table.js';
-import { withDatabase, type Context, type Wrap } from './context.js';
+import type { Context, Wrap } from './context.js';
 
 interface CreateFlags {
   format?: string;
@@ -43,13 +46,10 @@ export function registerBackup(program: Command, run: Wrap): void {
     .action(run((context, flags) => backupPrune(context, (flags as { keep: string }).keep)));
 }
 
-function parseFormat(flags: CreateFlags): { format: 'custom' | 'directory'; jobs?: number } {
-  const jobs = flags.jobs === undefined ? undefined : parseCount(flags.jobs, '--jobs');
-  return chooseBackupFormat({ format: flags.format, jobs }, { format: '--format', jobs: '--jobs' });
-}
-
 async function backupCreate(context: Context, flags: CreateFlags): Promise<{ backup: BackupManifest }> {
-  const options = parseFormat(flags);
+  const [{ chooseBackupFormat, createBackup }, { withDatabase }] = await Promise.all([catalog(), import('../engine/run-lock.js')]);
+  const jobs = flags.jobs === undefined ? undefined : parseCount(flags.jobs, '--jobs');
+  const options = chooseBackupFormat({ format: flags.format, jobs }, { format: '--format', jobs: '--jobs' });
   const manifest = await withDatabase(context, (db) => createBackup(context, db, { ...options, ...(flags.pgBinDir ? { pgBinDir: flags.pgBinDir } : {}) }));
   context.out(
     `Backup ${manifest.id} of ${manifest.database.name} at schema version ${manifest.schemaVersion ?? 'none'}: ${join(context.backupDir, manifest.archive)} (${formatBytes(manifest.sizeBytes)}).`,
@@ -65,6 +65,7 @@ function verifiedText(manifest: BackupManifest): string {
 }
 
 async function backupList(context: Context): Promise<BackupListReport> {
+  const { backupListReport } = await catalog();
   const { report, manifests } = await backupListReport(context);
   if (manifests.length === 0) {
     context.out(`No backups in ${context.backupDir}.`);
@@ -84,6 +85,7 @@ async function backupList(context: Context): Promise<BackupListReport> {
 }
 
 async function backupVerify(context: Context, id: string, flags: { deep?: boolean; pgBinDir?: string }): Promise<unknown> {
+  const { verifyBackup } = await catalog();
   const result = await verifyBackup(context, id, { deep: flags.deep === true, ...(flags.pgBinDir ? { pgBinDir: flags.pgBinDir } : {}) });
   for (const check of result.checks)
     context.out(`${check.status === 'ok' ? '✔' : check.status === 'fail' ? '✖' : '-'} ${check.check.padEnd(10)} ${check.detail}`);
@@ -101,6 +103,7 @@ async function backupVerify(context: Context, id: string, flags: { deep?: boolea
 
 async function backupPrune(context: Context, keepText: string): Promise<unknown> {
   const keep = parseCount(keepText, '--keep');
+  const { pruneBackups } = await catalog();
   const result = await pruneBackups(context, keep);
   context.out(
     result.removed.length > 0

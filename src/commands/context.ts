@@ -1,12 +1,9 @@
 import { resolve } from 'node:path';
-import { resolveConnection } from '../db/connection.js';
 import type { ConnectionTarget } from '../db/target.js';
 import type { Context as EngineContext } from '../engine/context.js';
 import { createLog } from '../ui/log.js';
 import { canPrompt, confirm } from '../ui/prompt.js';
 import { packageRoot } from '../version.js';
-
-export { withDatabase, withRunLock } from '../engine/run-lock.js';
 
 /** The options every command takes (PRODUCT.md, "Commands"). */
 export interface GlobalOptions {
@@ -39,7 +36,8 @@ export function createContext(options: GlobalOptions, signal: () => AbortSignal)
   let target: Promise<ConnectionTarget> | undefined;
   return {
     log,
-    target: () => (target ??= resolveConnection({ databaseUrl: options.databaseUrl, log })),
+    // Loaded when a command first needs its database, not to print --help.
+    target: () => (target ??= import('../db/connection.js').then(({ resolveConnection }) => resolveConnection({ databaseUrl: options.databaseUrl, log }))),
     json,
     yes,
     debug: options.debug === true,

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { DEFAULT_CHECK_TIMEOUT_MS, DEFAULT_HEALTH_TIMEOUT_MS, runDoctor, type DoctorOptions } from '../doctor/runner.js';
-import { renderReport } from '../doctor/report.js';
+import { DEFAULT_CHECK_TIMEOUT_MS, DEFAULT_HEALTH_TIMEOUT_MS } from '../defaults.js';
+import type { DoctorOptions } from '../doctor/runner.js';
 import type { DoctorReport } from '../doctor/types.js';
 import { parseDuration } from '../duration.js';
 import { AstraError, EXIT_FAILED, inputError } from '../errors.js';
@@ -80,6 +80,7 @@ export function doctorOptions(flags: DoctorFlags): DoctorOptions {
 /** `astra doctor`: runs the health checks, prints the report, and fails when a check failed. */
 export async function doctor(context: Context, options: DoctorOptions): Promise<DoctorReport> {
   const target = await context.target();
+  const [{ runDoctor }, { renderReport }] = await Promise.all([import('../doctor/runner.js'), import('../doctor/report.js')]);
   const report = await runDoctor({ target, migrationsDir: context.migrationsDir, backupDir: context.backupDir }, options);
   context.out(renderReport(report, useColor(process.stdout)));
   if (!report.ok) {

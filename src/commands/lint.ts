@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
-import { lintMigrations, type LintOptions } from '../analysis/lint.js';
+import type { LintOptions } from '../analysis/lint.js';
 import type { LintOutcome } from '../analysis/outcome.js';
-import { renderLintReport } from '../analysis/report.js';
 import { AstraError, EXIT_FAILED } from '../errors.js';
 import type { Context, Wrap } from './context.js';
 
@@ -19,6 +18,7 @@ export function registerLint(program: Command, run: Wrap): void {
 async function lint(context: Context, paths: string[], options: LintOptions): Promise<LintOutcome> {
   // A database named by --database-url or DATABASE_URL is read; --with-database reads the one PG* or the local cluster gives.
   const withDatabase = options.withDatabase === true || Boolean(context.databaseUrl) || Boolean(process.env.DATABASE_URL);
+  const [{ lintMigrations }, { renderLintReport }] = await Promise.all([import('../analysis/lint.js'), import('../analysis/report.js')]);
   const outcome = await lintMigrations(context, paths, { withDatabase });
   context.out(renderLintReport(outcome));
   const failing = outcome.findings.filter((finding) => finding.status === 'failing');

@@ -1,10 +1,12 @@
 import type { Command } from 'commander';
-import { DEFAULT_LOCK_POLICY } from '../migrations/apply.js';
+import { DEFAULT_LOCK_POLICY, DEFAULT_LOCK_WAIT_MS } from '../defaults.js';
 import { parseCount, parseDuration, parseVersionNumber } from '../duration.js';
 import type { Wrap } from './context.js';
-import { migrateCreate } from '../migrations/create.js';
-import { migrateDown, migrateForce, migrateGoto } from '../migrations/down.js';
-import { DEFAULT_LOCK_WAIT_MS, migrateUp, type RunOptions } from '../migrations/runner.js';
+import type { RunOptions } from '../migrations/runner.js';
+
+// The engine is loaded when a command runs, not to print --help or --version.
+const runner = () => import('../migrations/runner.js');
+const down = () => import('../migrations/down.js');
 
 export interface LockFlags {
   lockWait?: string;
@@ -42,27 +44,35 @@ export function registerMigrate(program: Command, run: Wrap): void {
   ).action(
     run((context, flags) => {
       const options = flags as LockFlags & { to?: string; dryRun?: boolean };
-      return migrateUp(context, {
-        ...runOptions(options),
-        ...(options.to !== undefined ? { to: parseVersionNumber(options.to, '--to') } : {}),
-        dryRun: options.dryRun === true,
-      });
+      return runner().then(({ migrateUp }) =>
+        migrateUp(context, {
+          ...runOptions(options),
+          ...(options.to !== undefined ? { to: parseVersionNumber(options.to, '--to') } : {}),
+          dryRun: options.dryRun === true,
+        }),
+      );
     }),
   );
   withLockFlags(migrate.command('down').description('undo the last N applied migrations with their .down.sql files (default 1)').argument('[n]')).action(
-    run((context, n, flags) => migrateDown(context, { ...runOptions(flags as LockFlags), count: n === undefined ? 1 : parseCount(n as string, 'down') })),
+    run(async (context, n, flags) =>
+      (await down()).migrateDown(context, { ...runOptions(flags as LockFlags), count: n === undefined ? 1 : parseCount(n as string, 'down') }),
+    ),
   );
   withLockFlags(migrate.command('goto').description('migrate up or down to exactly version V').argument('<version>')).action(
-    run((context, version, flags) => migrateGoto(context, { ...runOptions(flags as LockFlags), version: parseVersionNumber(String(version), 'goto') })),
+    run(async (context, version, flags) =>
+      (await down()).migrateGoto(context, { ...runOptions(flags as LockFlags), version: parseVersionNumber(String(version), 'goto') }),
+    ),
   );
   withLockFlags(
     migrate.command('force').description('record the database as being at version V and clear the dirty flag, running no migration').argument('<version>'),
   ).action(
-    run((context, version, flags) => migrateForce(context, { ...runOptions(flags as LockFlags), version: parseVersionNumber(String(version), 'force') })),
+    run(async (context, version, flags) =>
+      (await down()).migrateForce(context, { ...runOptions(flags as LockFlags), version: parseVersionNumber(String(version), 'force') }),
+    ),
   );
   migrate
     .command('create')
     .description("write the next migration file, in the folder's own naming style")
     .argument('<name>')
-    .action(run((context, name) => migrateCreate(context, String(name))));
+    .action(run(async (context, name) => (await import('../migrations/create.js')).migrateCreate(context, String(name))));
 }

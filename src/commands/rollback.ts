@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { DEFAULT_ROLLBACK_LOCK_WAIT_MS, DEFAULT_SESSION_WAIT_MS, rollbackTo, type RollbackResult } from '../rollback/index.js';
+import { DEFAULT_ROLLBACK_LOCK_WAIT_MS, DEFAULT_SESSION_WAIT_MS } from '../defaults.js';
+import type { RollbackResult } from '../rollback/index.js';
 import { quoteIdent } from '../db/quote.js';
 import { parseCount, parseDuration } from '../duration.js';
 import { inputError } from '../errors.js';
@@ -42,6 +43,7 @@ async function rollback(context: Context, flags: RollbackFlags): Promise<Rollbac
       'Add --yes to confirm ending them.',
     );
   }
+  const { rollbackTo } = await import('../rollback/index.js');
   const result = await rollbackTo(context, { to: flags.to, backupId: flags.backup, force, waitMs, lockWaitMs, jobs, pgBinDir: flags.pgBinDir });
   printRollback(context, result);
   return result;

@@ -1,10 +1,11 @@
 import { oneLine } from '../migrations/plan.js';
-import { statusReport, type StatusReport } from '../migrations/status.js';
+import type { StatusReport } from '../migrations/status.js';
 import { renderTable } from '../ui/table.js';
 import type { Context } from './context.js';
 
 /** `astra status`: the report, as a table on stdout (or the JSON object with --json). */
 export async function status(context: Context): Promise<StatusReport> {
+  const { statusReport } = await import('../migrations/status.js');
   const report = await statusReport(context);
   if (!context.json) printStatus(context, report);
   return report;

@@ -1,11 +1,15 @@
 import type { Command } from 'commander';
 import { inputError } from '../errors.js';
 import { parseDuration } from '../duration.js';
-import { dryRunVerdict, planUpgradeRun, prepareUpgrade, runUpgrade, type UpgradeOptions, type UpgradeReport } from '../upgrade/run.js';
-import { renderPlanMarkdown, renderPlanText } from '../upgrade/render.js';
+import type { UpgradeOptions, UpgradeReport } from '../upgrade/run.js';
 import type { Context, Wrap } from './context.js';
 import { runOptions, withLockFlags, type LockFlags } from './migrate.js';
-import { createUpgradePorts } from '../upgrade/default-ports.js';
+
+/** The upgrade engine, loaded when a command runs rather than to print --help. */
+async function engine() {
+  const [run, render, ports] = await Promise.all([import('../upgrade/run.js'), import('../upgrade/render.js'), import('../upgrade/default-ports.js')]);
+  return { ...run, ...render, ...ports };
+}
 
 interface UpgradeFlags extends LockFlags {
   to?: string;
@@ -36,6 +40,7 @@ async function checklist(context: Context, flags: UpgradeFlags & { format?: stri
   if (format !== 'text' && format !== 'md')
     throw inputError(`--format ${format} is not a format astra knows.`, 'Use --format md for Markdown, or leave it out for text.');
   const options = upgradeOptions({ ...flags, dryRun: true });
+  const { prepareUpgrade, createUpgradePorts, renderPlanMarkdown, renderPlanText } = await engine();
   const prepared = await prepareUpgrade(context, options, createUpgradePorts(context, options));
   context.out(format === 'md' ? renderPlanMarkdown(prepared.render) : renderPlanText(prepared.render));
   return { from: prepared.plan.from, to: prepared.plan.to, plan: prepared.plan, checklist: prepared.items, rollbackCommand: prepared.render.rollbackCommand };
@@ -43,6 +48,7 @@ async function checklist(context: Context, flags: UpgradeFlags & { format?: stri
 
 /** `astra upgrade`: the plan and the checklist on stdout for a dry run; the upgrade itself otherwise. */
 async function upgrade(context: Context, options: UpgradeOptions): Promise<UpgradeReport> {
+  const { createUpgradePorts, runUpgrade, planUpgradeRun, renderPlanText, dryRunVerdict } = await engine();
   const ports = createUpgradePorts(context, options);
   if (!options.dryRun) return runUpgrade(context, options, ports);
   const { prepared, report } = await planUpgradeRun(context, options, ports);

@@ -3,11 +3,11 @@ import { AstraError, errorMessage } from '../errors.js';
 import { createDoctorInput, type DoctorContext } from './input.js';
 import { doctorChecks } from './registry.js';
 import { CHECK_AREAS, type CheckOutcome, type CheckResult, type DoctorCheck, type DoctorInput, type DoctorReport } from './types.js';
+import { DEFAULT_CHECK_TIMEOUT_MS, DEFAULT_HEALTH_TIMEOUT_MS } from '../defaults.js';
 
 export type { DoctorContext } from './input.js';
 
-export const DEFAULT_CHECK_TIMEOUT_MS = 10_000;
-export const DEFAULT_HEALTH_TIMEOUT_MS = 5_000;
+export { DEFAULT_CHECK_TIMEOUT_MS, DEFAULT_HEALTH_TIMEOUT_MS };
 
 export interface DoctorOptions {
   pgBinDir?: string;

@@ -1,3 +1,4 @@
+import * as DEFAULTS from '../defaults.js';
 import { AstraError, EXIT_FAILED, errorMessage } from '../errors.js';
 import { isPgError, LOCK_NOT_AVAILABLE, type Database } from '../db/database.js';
 import type { Ledger } from '../db/ledger.js';
@@ -15,7 +16,7 @@ export interface LockPolicy {
   retryBaseMs: number;
 }
 
-export const DEFAULT_LOCK_POLICY: LockPolicy = { lockTimeoutMs: 3000, lockRetries: 5, retryBaseMs: 1000 };
+export const DEFAULT_LOCK_POLICY: LockPolicy = { ...DEFAULTS.DEFAULT_LOCK_POLICY };
 
 /** What the runner tells its caller as it goes. All optional. */
 export interface RunnerEvents {

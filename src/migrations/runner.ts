@@ -8,6 +8,7 @@ import { DEFAULT_LOCK_POLICY, MigrationRunner, type LockPolicy, type RunnerEvent
 import { loadMigrations, type Migration } from './load.js';
 import { checkTargetVersion, planUp, type UpPlan } from './plan.js';
 import { migrationLabel, runnerEventsFor } from './report.js';
+import { DEFAULT_LOCK_WAIT_MS } from '../defaults.js';
 
 /**
  * The one runner behind `migrate up`, `upgrade` and the library's `migrate()`,
@@ -21,7 +22,8 @@ export interface RunOptions {
   lockPolicy: LockPolicy;
 }
 
-export const DEFAULT_LOCK_WAIT_MS = 10 * 60_000;
+
+export { DEFAULT_LOCK_WAIT_MS };
 export const DEFAULT_RUN_OPTIONS: RunOptions = { lockWaitMs: DEFAULT_LOCK_WAIT_MS, lockPolicy: DEFAULT_LOCK_POLICY };
 
 export interface AppliedEntry {

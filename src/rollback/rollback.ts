@@ -14,10 +14,10 @@ import { rollbackBySwap } from './rollback-swap.js';
 import type { Session } from '../db/sessions.js';
 import { majorOf } from '../backup/snapshot.js';
 import { archiveMajor, checkArchive, recordVerification } from '../backup/verify.js';
+import { DEFAULT_ROLLBACK_LOCK_WAIT_MS, DEFAULT_SESSION_WAIT_MS } from '../defaults.js';
 
-export const DEFAULT_SESSION_WAIT_MS = 60_000;
+export { DEFAULT_ROLLBACK_LOCK_WAIT_MS, DEFAULT_SESSION_WAIT_MS };
 /** How long a rollback waits for another astra run on the database to finish. */
-export const DEFAULT_ROLLBACK_LOCK_WAIT_MS = 10 * 60_000;
 
 export interface RollbackOptions {
   backupId: string;
