@@ -4,7 +4,8 @@ import type { Context } from '../engine/context.js';
 import type { Database } from '../db/database.js';
 import { failed } from './checks.js';
 import type { UpgradePorts } from './ports.js';
-import { InterruptedError, rollbackCommandFor, type Prepared, type RunState, type UpgradeOptions } from './state.js';
+import { MigrationsStoppedError } from '../migrations/runner.js';
+import { rollbackCommandFor, type Prepared, type RunState, type UpgradeOptions } from './state.js';
 
 /**
  * After a failure: restore the backup (unless --no-rollback), run doctor, and
@@ -29,7 +30,7 @@ export async function recover(
   const lastApplied = state.applied.at(-1);
   const atLastApplied = lastApplied ? { schemaVersion: lastApplied.version } : {};
   const appliedText = state.applied.length ? `migration(s) ${state.applied.map((entry) => entry.version).join(', ')} were applied` : 'no migration was applied';
-  if (cause instanceof InterruptedError) {
+  if (cause instanceof MigrationsStoppedError) {
     throw new AstraError(
       `Stopped at a safe point as asked: ${appliedText}${lastApplied ? `; the database is at migration ${lastApplied.file}` : `; the database is as it was (${prepared.plan.from ?? 'empty'})`}.`,
       {

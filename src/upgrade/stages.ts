@@ -1,5 +1,5 @@
 import { operationError } from '../errors.js';
-import { applyStep, ensureLedgerStep, MigrationsStoppedError } from '../migrations/runner.js';
+import { applyStep, ensureLedgerStep } from '../migrations/runner.js';
 import { planUp } from '../migrations/plan.js';
 import { formatMs } from '../duration.js';
 import { runSteps } from '../ui/progress.js';
@@ -8,7 +8,7 @@ import type { Context } from '../engine/context.js';
 import type { Database } from '../db/database.js';
 import { planUpgrade } from './plan.js';
 import type { UpgradePorts } from './ports.js';
-import { InterruptedError, type Prepared, type RunState, type UpgradeOptions } from './state.js';
+import type { Prepared, RunState, UpgradeOptions } from './state.js';
 
 /** Backup and Apply, as one task list, on `db`, which holds astra's run lock. */
 export async function applyStages(
@@ -56,30 +56,25 @@ export async function applyStages(
           const startedAt = performance.now();
           const work = pending.map((planned) => ({ migration: byVersion.get(planned.version)! }));
           const breaking = new Set(plan.breaking.map((migration) => migration.version));
-          try {
-            await applyStep(db, ledger, work, {
-              lockPolicy: options.lockPolicy,
-              // Stops between migrations once interrupted: the one running finishes.
-              signal: stopSignal,
-              events: {
-                migrationStarted: (migration) => report(`${migration.file}${breaking.has(migration.version) ? ' (breaking)' : ''}`),
-                statementOutside: (migration, statement) =>
-                  report(`${migration.file}: ${statement.outsideTransaction}: ${statement.text.replace(/\s+/g, ' ').slice(0, 100)}`),
-                lockRetry: (migration, _s, attempt, of, delayMs) =>
-                  report(`${migration.file}: lock not granted within lock_timeout; attempt ${attempt} of ${of} in ${formatMs(delayMs)}`),
-                invalidIndexDropped: (migration, index) => report(`${migration.file}: dropped INVALID index ${index}; building it again`),
-                migrationApplied: (migration, durationMs) => report(`✔ ${migration.file} (${formatMs(durationMs)})`),
-              },
-              onApplied: (applied) => {
-                state.applied.push({ version: applied.version, file: applied.file, durationMs: applied.durationMs });
-                state.durations.apply = performance.now() - startedAt;
-              },
-            });
-          } catch (error) {
-            // Stopped between migrations as asked: the recovery says where the database stands.
-            if (error instanceof MigrationsStoppedError) throw new InterruptedError();
-            throw error;
-          }
+          // Stopped between migrations as asked, it throws MigrationsStoppedError: the recovery says where the database stands.
+          await applyStep(db, ledger, work, {
+            lockPolicy: options.lockPolicy,
+            // Stops between migrations once interrupted: the one running finishes.
+            signal: stopSignal,
+            events: {
+              migrationStarted: (migration) => report(`${migration.file}${breaking.has(migration.version) ? ' (breaking)' : ''}`),
+              statementOutside: (migration, statement) =>
+                report(`${migration.file}: ${statement.outsideTransaction}: ${statement.text.replace(/\s+/g, ' ').slice(0, 100)}`),
+              lockRetry: (migration, _s, attempt, of, delayMs) =>
+                report(`${migration.file}: lock not granted within lock_timeout; attempt ${attempt} of ${of} in ${formatMs(delayMs)}`),
+              invalidIndexDropped: (migration, index) => report(`${migration.file}: dropped INVALID index ${index}; building it again`),
+              migrationApplied: (migration, durationMs) => report(`✔ ${migration.file} (${formatMs(durationMs)})`),
+            },
+            onApplied: (applied) => {
+              state.applied.push({ version: applied.version, file: applied.file, durationMs: applied.durationMs });
+              state.durations.apply = performance.now() - startedAt;
+            },
+          });
           return `Applied ${state.applied.length} migration(s) (${formatMs(state.durations.apply ?? 0)})`;
         },
       },

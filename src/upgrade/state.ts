@@ -37,9 +37,6 @@ export interface RunState {
   interrupted: boolean;
 }
 
-/** Ctrl-C was pressed: the run stops between two steps. */
-export class InterruptedError extends Error {}
-
 export function rollbackCommandFor(plan: UpgradePlan, backupId?: string): string {
   if (backupId) return plan.from ? `astra rollback --to ${plan.from} --backup ${backupId}` : `astra rollback --backup ${backupId}`;
   return plan.from ? `astra rollback --to ${plan.from}` : 'astra rollback --backup <the backup id astra upgrade prints>';

@@ -4,7 +4,8 @@ import type { Database } from '../../../src/db/database.js';
 import { AstraError, operationError } from '../../../src/errors.js';
 import { recover } from '../../../src/upgrade/recover.js';
 import type { DoctorReport, UpgradePorts } from '../../../src/upgrade/ports.js';
-import { InterruptedError, type Prepared, type RunState, type UpgradeOptions } from '../../../src/upgrade/state.js';
+import type { Prepared, RunState, UpgradeOptions } from '../../../src/upgrade/state.js';
+import { MigrationsStoppedError } from '../../../src/migrations/runner.js';
 
 /**
  * recover() decides from the recorded state alone what the operator is told
@@ -103,7 +104,12 @@ describe('recover after a failed upgrade', () => {
 
   it('stops at a safe point on Ctrl-C, restoring nothing', async () => {
     const ports = portsWith(() => Promise.resolve('restored'));
-    const error = await told(stateAt('apply', true, true), ports, options, new InterruptedError());
+    const error = await told(
+      stateAt('apply', true, true),
+      ports,
+      options,
+      new MigrationsStoppedError([{ version: 3, name: 'index', file: '003-index.sql', durationMs: 1 }], 1),
+    );
     expect(ports.restored).toEqual([]);
     expect(error.message).toBe('Stopped at a safe point as asked: migration(s) 3 were applied; the database is at migration 003-index.sql.');
   });
