@@ -20,8 +20,8 @@ import { DEFAULT_CHECK_TIMEOUT_MS, DEFAULT_HEALTH_TIMEOUT_MS, runDoctor } from '
 import type { DoctorReport } from './doctor/types.js';
 import { withDatabase } from './engine/run-lock.js';
 import { inputError } from './errors.js';
-import { DEFAULT_LOCK_POLICY } from './migrations/apply.js';
-import { DEFAULT_LOCK_WAIT_MS, migrateUp, type UpResult } from './migrations/runner.js';
+import { lockSettings } from './defaults.js';
+import { migrateUp, type UpResult } from './migrations/runner.js';
 import { statusReport, type StatusReport } from './migrations/status.js';
 import { createUpgradePorts } from './upgrade/default-ports.js';
 import { planUpgradeRun, runUpgrade, type UpgradeOptions, type UpgradeReport } from './upgrade/run.js';
@@ -52,17 +52,6 @@ export interface LockOptions {
   lockRetries?: number;
 }
 
-function runOptions(options: LockOptions) {
-  return {
-    lockWaitMs: options.lockWaitMs ?? DEFAULT_LOCK_WAIT_MS,
-    lockPolicy: {
-      ...DEFAULT_LOCK_POLICY,
-      ...(options.lockTimeoutMs !== undefined ? { lockTimeoutMs: options.lockTimeoutMs } : {}),
-      ...(options.lockRetries !== undefined ? { lockRetries: options.lockRetries } : {}),
-    },
-  };
-}
-
 export interface MigrateOptions extends AstraOptions, LockOptions {
   /** Stop after this migration version. */
   to?: number;
@@ -78,7 +67,7 @@ export interface MigrateOptions extends AstraOptions, LockOptions {
  */
 export async function migrate(options: MigrateOptions = {}): Promise<UpResult> {
   return libraryCall(options, async (context) => {
-    return migrateUp(context, { ...runOptions(options), ...(options.to !== undefined ? { to: options.to } : {}), dryRun: options.dryRun === true });
+    return migrateUp(context, { ...lockSettings(options), ...(options.to !== undefined ? { to: options.to } : {}), dryRun: options.dryRun === true });
   });
 }
 
@@ -121,7 +110,7 @@ export interface UpgradeApiOptions extends AstraOptions, LockOptions {
 
 function upgradeOptions(options: UpgradeApiOptions): UpgradeOptions {
   return {
-    ...runOptions(options),
+    ...lockSettings(options),
     ...(options.to ? { to: options.to } : {}),
     ...(options.pgBinDir ? { pgBinDir: options.pgBinDir } : {}),
     dryRun: options.dryRun === true,

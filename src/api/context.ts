@@ -1,11 +1,10 @@
-import { resolve } from 'node:path';
 import type pg from 'pg';
 import { configFromUrl, labelOf, resolveConnection } from '../db/connection.js';
 import type { ConnectionTarget } from '../db/target.js';
 import type { Context } from '../engine/context.js';
 import { AstraError, EXIT_FAILED, inputError } from '../errors.js';
 import type { Log } from '../ui/log.js';
-import { packageRoot } from '../version.js';
+import { resolveFolders } from '../engine/folders.js';
 
 /** Where the library's progress lines go: any of the four levels; the rest are dropped. */
 export interface Logger {
@@ -82,8 +81,7 @@ function targetOfClient(client: pg.Client | pg.Pool): ConnectionTarget {
 async function libraryTarget(options: AstraOptions, log: Log): Promise<ConnectionTarget> {
   if (options.connectionString) return resolveConnection({ databaseUrl: options.connectionString, log });
   if (options.client) return targetOfClient(options.client);
-  const target = await resolveConnection({ log, embedded: false });
-  return target;
+  return resolveConnection({ log, embedded: false });
 }
 
 /**
@@ -115,9 +113,7 @@ function libraryContext(options: AstraOptions, signal: AbortSignal): Context {
   return {
     log,
     yes: options.yes === true,
-    migrationsDir: resolve(options.migrationsDir ?? resolve(packageRoot, 'migrations')),
-    releaseNotesDir: resolve(options.releaseNotesDir ?? resolve(packageRoot, 'release-notes')),
-    backupDir: resolve(options.backupDir ?? process.env.ASTRA_BACKUP_DIR ?? resolve('.astra', 'backups')),
+    ...resolveFolders(options),
     target: () => (target ??= libraryTarget(options, log)),
     signal,
     confirm: confirm ? (question) => confirm(question) : undefined,

@@ -1,9 +1,8 @@
-import { resolve } from 'node:path';
 import type { ConnectionTarget } from '../db/target.js';
 import type { Context as EngineContext } from '../engine/context.js';
 import { createLog } from '../ui/log.js';
 import { canPrompt, confirm } from '../ui/prompt.js';
-import { packageRoot } from '../version.js';
+import { resolveFolders } from '../engine/folders.js';
 
 /** The options every command takes (PRODUCT.md, "Commands"). */
 export interface GlobalOptions {
@@ -42,9 +41,7 @@ export function createContext(options: GlobalOptions, signal: () => AbortSignal)
     yes,
     debug: options.debug === true,
     databaseUrl: options.databaseUrl,
-    migrationsDir: resolve(options.migrationsDir ?? resolve(packageRoot, 'migrations')),
-    releaseNotesDir: resolve(options.releaseNotesDir ?? resolve(packageRoot, 'release-notes')),
-    backupDir: resolve(options.backupDir ?? process.env.ASTRA_BACKUP_DIR ?? resolve('.astra', 'backups')),
+    ...resolveFolders(options),
     get signal() {
       return signal();
     },

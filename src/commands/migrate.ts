@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { DEFAULT_LOCK_POLICY, DEFAULT_LOCK_WAIT_MS } from '../defaults.js';
+import { lockSettings } from '../defaults.js';
 import { parseCount, parseDuration, parseVersionNumber } from '../duration.js';
 import type { Wrap } from './context.js';
 import type { RunOptions } from '../migrations/runner.js';
@@ -15,14 +15,11 @@ export interface LockFlags {
 }
 
 export function runOptions(flags: LockFlags): RunOptions {
-  return {
-    lockWaitMs: flags.lockWait ? parseDuration(flags.lockWait, '--lock-wait') : DEFAULT_LOCK_WAIT_MS,
-    lockPolicy: {
-      ...DEFAULT_LOCK_POLICY,
-      lockTimeoutMs: flags.lockTimeout ? parseDuration(flags.lockTimeout, '--lock-timeout') : DEFAULT_LOCK_POLICY.lockTimeoutMs,
-      lockRetries: flags.lockRetries ? parseCount(flags.lockRetries, '--lock-retries') : DEFAULT_LOCK_POLICY.lockRetries,
-    },
-  };
+  return lockSettings({
+    lockWaitMs: flags.lockWait ? parseDuration(flags.lockWait, '--lock-wait') : undefined,
+    lockTimeoutMs: flags.lockTimeout ? parseDuration(flags.lockTimeout, '--lock-timeout') : undefined,
+    lockRetries: flags.lockRetries ? parseCount(flags.lockRetries, '--lock-retries') : undefined,
+  });
 }
 
 export function withLockFlags(command: Command): Command {
