@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { AstraError, EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, errorMessage } from './errors.js';
-import { createContext, type Action, type GlobalOptions, type Wrap } from './commands/context.js';
+import { createContext, type Action, type GlobalOptions, type ProjectAction, type Wrap } from './commands/context.js';
+import { openProject, runOnProject } from './commands/project.js';
 import { registerBackup } from './commands/backup.js';
 import { registerDoctor } from './commands/doctor.js';
 import { registerLint } from './commands/lint.js';
@@ -20,6 +21,8 @@ function buildProgram(run: Wrap): Command {
     .option('--migrations-dir <dir>', 'migration files (default: the ones shipped with astra)')
     .option('--release-notes-dir <dir>', 'release notes (default: the ones shipped with astra)')
     .option('--backup-dir <dir>', 'where backups go (else ASTRA_BACKUP_DIR, else ./.astra/backups)')
+    .option('--config <file>', 'the project file (else astra.config.json or .yaml, here or in a folder above)')
+    .option('--db <name>', 'a database of the project file (repeatable; default: all of them)', (name: string, names: string[]) => [...names, name], [])
     .option('--json', 'machine-readable output on stdout, and nothing else there')
     .option('-y, --yes', 'never prompt')
     .option('--debug', 'show stack traces of errors')
@@ -48,10 +51,12 @@ export async function main(argv: string[]): Promise<number> {
   let exitCode = EXIT_OK;
   let globals: GlobalOptions = {};
   const run: Wrap =
-    (action: Action) =>
+    (action: Action, projectAction?: ProjectAction) =>
     async (...args: unknown[]): Promise<void> => {
       const command = args.at(-1) as Command;
       globals = command.optsWithGlobals<GlobalOptions>();
+      const project = await openProject(globals);
+      if (project) return runOnProject(project, globals, () => interrupts.signal, command, action, projectAction, args.slice(0, -1));
       const context = createContext(globals, () => interrupts.signal);
       // Commander passes (...arguments, options, command); actions take (...arguments, options).
       const result = await action(context, ...args.slice(0, -1));

@@ -159,7 +159,7 @@ export async function doctor(options: DoctorApiOptions = {}): Promise<DoctorRepo
   return libraryCall(options, async (context) => {
     const target = await context.target();
     return runDoctor(
-      { target, migrationsDir: context.migrationsDir, backupDir: context.backupDir },
+      { target, migrationsDir: context.migrationsDir, versions: context.versions, backupDir: context.backupDir },
       {
         ...(options.pgBinDir ? { pgBinDir: options.pgBinDir } : {}),
         ...(options.healthUrl ? { healthUrl: options.healthUrl } : {}),

@@ -59,7 +59,7 @@ async function releaseNotesFor(context: Context, folders: string[]): Promise<Rel
     if (explicit) throw inputError(`The release notes folder ${context.releaseNotesDir} does not exist.`, 'Check --release-notes-dir.');
     return [];
   }
-  const releases = await loadReleaseNotes(context.releaseNotesDir);
+  const releases = await loadReleaseNotes(context.releaseNotesDir, context.versions);
   if (lintsMigrationsFolder) {
     const files = readdirSync(context.migrationsDir);
     if (describesAnotherFolder(releases, files)) throw anotherFolderError(context);

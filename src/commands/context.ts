@@ -1,6 +1,6 @@
-import type { ConnectionTarget } from '../db/target.js';
+import type { ConnectionTarget, Placement } from '../db/target.js';
 import type { Context as EngineContext } from '../engine/context.js';
-import { createLog } from '../ui/log.js';
+import { createLog, type Log } from '../ui/log.js';
 import { canPrompt, confirm } from '../ui/prompt.js';
 import { resolveFolders } from '../engine/folders.js';
 
@@ -13,6 +13,10 @@ export interface GlobalOptions {
   json?: boolean;
   yes?: boolean;
   debug?: boolean;
+  /** --config: the project file (else astra.config.json or .yaml, here or in a folder above). */
+  config?: string;
+  /** --db, repeatable: the project's databases to work on (default: all). */
+  db?: string[];
 }
 
 /** The engine's context, plus what a command needs to render its result. */
@@ -60,5 +64,89 @@ export function createContext(options: GlobalOptions, signal: () => AbortSignal)
 /** A command's body: gets the context and commander's arguments and options; its result is the --json output. */
 export type Action = (context: Context, ...args: unknown[]) => unknown;
 
+/**
+ * A command run on the databases of a project: the same action as without
+ * one, once per database (in declared order), each with its own context; or,
+ * for the commands that must treat the databases as one (upgrade, rollback),
+ * an action given all of them at once.
+ */
+export type ProjectAction = (members: ProjectMember[], project: ProjectRun, ...args: unknown[]) => Promise<unknown>;
+
+export interface ProjectMember {
+  name: string;
+  context: Context;
+}
+
+export interface ProjectRun {
+  file: string;
+  /** The root of the project's backups; each database's are in a folder of its name below it. */
+  backupRoot: string;
+  /** Every database the file declares, for the warning that a --db subset leaves the others as they are. */
+  declared: string[];
+  /** Databases not run (required: false, and their URL is not set), with why. */
+  skipped: Record<string, string>;
+}
+
 /** Wraps an action into a commander action handler (set up by cli.ts). */
-export type Wrap = (action: Action) => (...args: unknown[]) => Promise<void>;
+export type Wrap = (action: Action, projectAction?: ProjectAction) => (...args: unknown[]) => Promise<void>;
+
+/** Prefixes every line of human output with a project database's tag, as `[TENANT] Applied 2 migration(s)`. */
+function prefixed(tag: string, write: (message: string) => void): (message: string) => void {
+  return (message) => write(message.replace(/^/gm, `${tag} `));
+}
+
+/** One database of a project, as a command sees it: its URL, folders and placement decided by the project file. */
+export interface DatabaseSetting {
+  name: string;
+  url: string;
+  migrationsDir: string;
+  releaseNotesDir: string;
+  versions: { from: number; to: number } | undefined;
+  backupDir: string;
+  placement: Placement;
+}
+
+/**
+ * The context of one database of a project: the CLI's context, with the
+ * database's own target, folders and placement, and every line of human
+ * output tagged with its name. Its `emit` hands the result to `onEmit`: the
+ * project's command prints one JSON object, grouped by database.
+ */
+export function createDatabaseContext(
+  options: GlobalOptions,
+  database: DatabaseSetting,
+  signal: () => AbortSignal,
+  onEmit: (result: unknown) => void,
+): Context {
+  const base = createContext(options, signal);
+  const tag = `[${database.name.toUpperCase()}]`;
+  const log: Log = {
+    color: base.log.color,
+    info: prefixed(tag, (line) => base.log.info(line)),
+    warn: prefixed(tag, (line) => base.log.warn(line)),
+    error: prefixed(tag, (line) => base.log.error(line)),
+    debug: prefixed(tag, (line) => base.log.debug(line)),
+  };
+  let target: Promise<ConnectionTarget> | undefined;
+  return {
+    ...base,
+    log,
+    target: () =>
+      (target ??= import('../db/connection.js')
+        .then(({ resolveConnection }) => resolveConnection({ databaseUrl: database.url, log }))
+        .then((resolved) => ({ ...resolved, placement: database.placement }))),
+    migrationsDir: database.migrationsDir,
+    releaseNotesDir: database.releaseNotesDir,
+    versions: database.versions,
+    backupDir: database.backupDir,
+    get signal() {
+      return signal();
+    },
+    // Lines, each tagged, rather than a task list drawn over itself.
+    progress: base.json ? 'quiet' : 'silent',
+    emit: onEmit,
+    out: (text) => {
+      if (!base.json) process.stdout.write(`${text.replace(/^/gm, `${tag} `)}\n`);
+    },
+  };
+}

@@ -32,7 +32,13 @@ export class Database {
   }
 
   static async connect(target: ConnectionTarget): Promise<Database> {
-    const client = new pg.Client({ ...target.config, application_name: `astra ${astraVersion}`, connectionTimeoutMillis: 15_000, keepAlive: true });
+    const client = new pg.Client({
+      ...target.config,
+      ...(target.placement ? { options: startupOptions(target) } : {}),
+      application_name: `astra ${astraVersion}`,
+      connectionTimeoutMillis: 15_000,
+      keepAlive: true,
+    });
     // A connection dropped by the server must not crash the process: the
     // query that was running rejects, and that is where it is reported.
     client.on('error', () => {});
@@ -71,6 +77,17 @@ export class Database {
   async close(): Promise<void> {
     await this.client.end().catch(() => {});
   }
+}
+
+/**
+ * The search path of a project's database, given when the session starts: it
+ * is then the session's own default, which RESET and a migration's
+ * `SET search_path` come back to, and a role's setting does not apply.
+ */
+function startupOptions(target: ConnectionTarget): string {
+  const { schema } = target.placement!;
+  const searchPath = `-c search_path=${schema === 'public' ? 'public' : `${schema},public`}`;
+  return target.config.options ? `${target.config.options} ${searchPath}` : searchPath;
 }
 
 /** Turns a failed connection attempt into one sentence that names the cause. */

@@ -1,8 +1,9 @@
 import { astraVersion } from '../version.js';
 import type { Database } from './database.js';
 import { quoteIdent } from './quote.js';
+import { operationError } from '../errors.js';
 
-/** Name of astra's ledger table, in the schema first on the search path. */
+/** Name of astra's ledger table: in the schema first on the search path, or where a project file puts it. */
 export const LEDGER_TABLE = 'astra_migrations';
 
 /** What the ledger records of one migration. */
@@ -45,8 +46,14 @@ export class Ledger {
     readonly exists: boolean,
   ) {}
 
-  /** Finds the ledger of `db`; with `create`, creates it when missing. */
+  /**
+   * Finds the ledger of `db`; with `create`, creates it when missing. Without
+   * a project, the ledger is in the schema first on the search path; with
+   * one, where the project file puts it, and nowhere else.
+   */
   static async open(db: Database, options: { create: boolean }): Promise<Ledger> {
+    const placement = db.target.placement;
+    if (placement) return Ledger.openPlaced(db, placement.ledger, options);
     const { rows } = await db.query<{ schema: string | null; found: string | null }>('SELECT current_schema() AS schema, to_regclass($1)::text AS found', [
       LEDGER_TABLE,
     ]);
@@ -56,6 +63,38 @@ export class Ledger {
     // regclass prints the name as SQL, quoted where needed.
     if (rows[0]?.found) return new Ledger(db, rows[0].found, true);
     if (!options.create) return new Ledger(db, qualifiedName, false);
+    return Ledger.create(db, qualifiedName);
+  }
+
+  private static async openPlaced(db: Database, where: { schema: string; table: string }, options: { create: boolean }): Promise<Ledger> {
+    const qualifiedName = `${quoteIdent(where.schema)}.${quoteIdent(where.table)}`;
+    const { rows } = await db.query<{ found: string | null }>('SELECT to_regclass($1)::text AS found', [qualifiedName]);
+    if (rows[0]?.found) return new Ledger(db, qualifiedName, true);
+    // Missing where the project file says, but kept elsewhere: the file or the
+    // database moved. Starting over would run every migration again.
+    const elsewhere = await db.query<{ name: string }>(
+      `SELECT format('%I.%I', n.nspname, c.relname) AS name
+         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE c.relkind IN ('r', 'p') AND c.relname = $1
+          AND (SELECT count(*) FROM pg_attribute a
+                WHERE a.attrelid = c.oid AND NOT a.attisdropped
+                  AND a.attname IN ('version', 'checksum', 'astra_version', 'dirty', 'next_statement')) = 5
+        ORDER BY 1`,
+      [where.table],
+    );
+    if (elsewhere.rows.length > 0) {
+      const found = elsewhere.rows.map((row) => row.name).join(', ');
+      throw operationError(
+        `astra's ledger is not at ${qualifiedName}, where the project file puts it, but ${db.target.label} has one at ${found}; nothing was changed.`,
+        `Point ledger (schema, table) in the project file at ${elsewhere.rows[0]!.name}, or move that table to ${qualifiedName} (ALTER TABLE ... SET SCHEMA / RENAME).`,
+      );
+    }
+    if (!options.create) return new Ledger(db, qualifiedName, false);
+    await db.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(where.schema)}`);
+    return Ledger.create(db, qualifiedName);
+  }
+
+  private static async create(db: Database, qualifiedName: string): Promise<Ledger> {
     await db.query(`CREATE TABLE IF NOT EXISTS ${qualifiedName} (
       version bigint PRIMARY KEY,
       name text NOT NULL,
@@ -73,7 +112,11 @@ export class Ledger {
 
   async rows(): Promise<LedgerRow[]> {
     if (!this.exists) return [];
-    const { rows } = await this.db.query<RawRow>(`SELECT * FROM ${this.qualifiedName} ORDER BY version`);
+    // A ledger shared by several databases of a project (one table, version ranges apart) holds rows of the others.
+    const range = this.db.target.placement?.versions;
+    const { rows } = range
+      ? await this.db.query<RawRow>(`SELECT * FROM ${this.qualifiedName} WHERE version BETWEEN $1 AND $2 ORDER BY version`, [range.from, range.to])
+      : await this.db.query<RawRow>(`SELECT * FROM ${this.qualifiedName} ORDER BY version`);
     return rows.map((row) => ({
       version: Number(row.version),
       name: row.name,
@@ -127,10 +170,14 @@ export class Ledger {
     await this.db.query(`DELETE FROM ${this.qualifiedName} WHERE version = $1`, [version]);
   }
 
-  /** `force`: forget versions above `version` and clear every dirty flag. */
+  /** `force`: forget versions above `version` and clear every dirty flag (of this database's range, in a shared ledger). */
   async forceTo(version: number, known: { version: number; name: string; checksum: string }[]): Promise<void> {
-    await this.db.query(`DELETE FROM ${this.qualifiedName} WHERE version > $1`, [version]);
-    await this.db.query(`UPDATE ${this.qualifiedName} SET dirty = false, next_statement = NULL, failed_statement = NULL, error = NULL WHERE dirty`);
+    const range = this.db.target.placement?.versions ?? { from: 0, to: Number.MAX_SAFE_INTEGER };
+    await this.db.query(`DELETE FROM ${this.qualifiedName} WHERE version > $1 AND version <= $2`, [version, range.to]);
+    await this.db.query(
+      `UPDATE ${this.qualifiedName} SET dirty = false, next_statement = NULL, failed_statement = NULL, error = NULL WHERE dirty AND version BETWEEN $1 AND $2`,
+      [range.from, range.to],
+    );
     for (const migration of known) {
       if (migration.version > version) continue;
       await this.db.query(

@@ -4,7 +4,7 @@ import type { ConnectionTarget } from '../db/connection.js';
 import { Ledger, type LedgerRow } from '../db/ledger.js';
 import { formatMs } from '../duration.js';
 import { operationError } from '../errors.js';
-import { loadMigrations, type Migration } from '../migrations/load.js';
+import { loadMigrations, type Migration, type VersionRange } from '../migrations/load.js';
 import type { ConnectionFacts, DoctorDatabase, DoctorInput } from './types.js';
 
 /** Where doctor looks: the database and the folders of this run. */
@@ -13,6 +13,8 @@ export interface DoctorContext {
   /** A connection to use as it is (the upgrade's own); when absent, doctor opens one and closes it. */
   database?: Database;
   migrationsDir: string;
+  /** Only these versions of the folder are this database's (a project's range of a shared folder). */
+  versions?: VersionRange | undefined;
   backupDir: string;
 }
 
@@ -104,7 +106,7 @@ export function createDoctorInput(context: DoctorContext, options: InputOptions)
     const { serial } = await connected();
     return { query: <Row extends object>(sql: string, params: unknown[] = []) => serial((db) => db.query(sql, params) as Promise<{ rows: Row[] }>) };
   };
-  const migrations = once((): Promise<Migration[]> => loadMigrations(context.migrationsDir));
+  const migrations = once((): Promise<Migration[]> => loadMigrations(context.migrationsDir, context.versions));
   const ledgerRows = once(async (): Promise<LedgerRow[]> => {
     const { serial } = await connected();
     return serial(async (db) => (await Ledger.open(db, { create: false })).rows());

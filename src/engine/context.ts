@@ -1,3 +1,4 @@
+import type { VersionRange } from '../migrations/discover.js';
 import type { ConnectionTarget } from '../db/target.js';
 import type { Log } from '../ui/log.js';
 
@@ -12,6 +13,8 @@ export interface Context {
   /** The operator said yes in advance: never ask. */
   yes: boolean;
   migrationsDir: string;
+  /** Only these versions of the folder are this database's (a project's database with a range of a shared folder). */
+  versions?: VersionRange | undefined;
   releaseNotesDir: string;
   backupDir: string;
   /** The database this run talks to, decided once. */

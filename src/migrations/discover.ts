@@ -43,6 +43,16 @@ export function parseMigrationFileName(file: string): MigrationFileName | undefi
   return { file, version, digits, name, direction: direction === 'down' ? 'down' : 'up', style };
 }
 
+/** A range of migration versions: the part of a shared folder that belongs to one database of a project. */
+export interface VersionRange {
+  from: number;
+  to: number;
+}
+
+export function inRange(version: number, versions: VersionRange | undefined): boolean {
+  return versions === undefined || (version >= versions.from && version <= versions.to);
+}
+
 /**
  * Turns the file names of a migrations folder into migrations sorted by version
  * (9 before 10). Files that do not end in `.sql` are ignored; a `.sql` file that

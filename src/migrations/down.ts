@@ -53,7 +53,7 @@ async function revertSelected(
 /** `astra migrate down [N]`: undoes the last N applied migrations (1 when N is not given). */
 export async function migrateDown(context: Context, options: RunOptions & { count: number }): Promise<{ undone: AppliedEntry[] }> {
   if (options.count < 1) throw inputError('migrate down needs a count of at least 1.', 'Run astra migrate down 1 to undo the last migration.');
-  const migrations = await loadMigrations(context.migrationsDir);
+  const migrations = await loadMigrations(context.migrationsDir, context.versions);
   const undone = await withDatabase(context, (db) =>
     withRunLock(context, db, options.lockWaitMs, () =>
       revertSelected(context, db, migrations, options, (rows) => [...rows].sort((a, b) => b.version - a.version).slice(0, options.count)),
@@ -68,7 +68,7 @@ export async function migrateDown(context: Context, options: RunOptions & { coun
  * between the two.
  */
 export async function migrateGoto(context: Context, options: RunOptions & { version: number }): Promise<{ undone: AppliedEntry[]; applied: AppliedEntry[] }> {
-  const migrations = await loadMigrations(context.migrationsDir);
+  const migrations = await loadMigrations(context.migrationsDir, context.versions);
   checkTargetVersion(migrations, options.version, 'goto');
   return withDatabase(context, (db) =>
     withRunLock(context, db, options.lockWaitMs, async () => {
@@ -87,7 +87,7 @@ export async function migrateGoto(context: Context, options: RunOptions & { vers
  * flag, and run no SQL of the migrations.
  */
 export async function migrateForce(context: Context, options: RunOptions & { version: number }): Promise<{ version: number }> {
-  const migrations = await loadMigrations(context.migrationsDir);
+  const migrations = await loadMigrations(context.migrationsDir, context.versions);
   checkTargetVersion(migrations, options.version, 'force');
   await withDatabase(context, (db) =>
     withRunLock(context, db, options.lockWaitMs, async () => {

@@ -2,7 +2,9 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { inputError } from '../errors.js';
-import { discoverMigrations, type DiscoveredMigration } from './discover.js';
+import { discoverMigrations, inRange, type DiscoveredMigration, type VersionRange } from './discover.js';
+
+export type { VersionRange } from './discover.js';
 import { loadParser, parseStatements, type Statement } from './parse.js';
 import { rewriteForConcurrency } from '../analysis/concurrency.js';
 
@@ -35,17 +37,18 @@ function readSql(path: string): string {
   }
 }
 
-/** Lists the folder's migrations, sorted, without reading them. */
-export function listMigrations(folder: string): DiscoveredMigration[] {
-  return discoverMigrations(readFolder(folder), folder);
+/** Lists the folder's migrations (those in `versions`, when given), sorted, without reading them. */
+export function listMigrations(folder: string, versions?: VersionRange): DiscoveredMigration[] {
+  return discoverMigrations(readFolder(folder), folder).filter((migration) => inRange(migration.version, versions));
 }
 
 /**
- * Reads and parses every up migration of a folder. Any unreadable or
+ * Reads and parses every up migration of a folder (those in `versions`, when
+ * given). Any unreadable or
  * unparseable file stops everything before the database is touched.
  */
-export async function loadMigrations(folder: string): Promise<Migration[]> {
-  const discovered = listMigrations(folder);
+export async function loadMigrations(folder: string, versions?: VersionRange): Promise<Migration[]> {
+  const discovered = listMigrations(folder, versions);
   await loadParser();
   return discovered.map((migration) => {
     const path = join(folder, migration.file);

@@ -73,8 +73,8 @@ const entry = (migration: Migration, durationMs: number): AppliedEntry => ({
 });
 
 /** Step "load": the migrations folder, read and parsed, and the target checked against it. */
-export async function loadStep(context: Pick<Context, 'migrationsDir'>, to: number | undefined): Promise<Migration[]> {
-  const migrations = await loadMigrations(context.migrationsDir);
+export async function loadStep(context: Pick<Context, 'migrationsDir' | 'versions'>, to: number | undefined): Promise<Migration[]> {
+  const migrations = await loadMigrations(context.migrationsDir, context.versions);
   if (to !== undefined) checkTargetVersion(migrations, to, '--to');
   return migrations;
 }

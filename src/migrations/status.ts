@@ -24,13 +24,13 @@ export interface StatusReport {
 
 /** `astra status` and the library's `status()`: application version, database version, applied and pending migrations. Changes nothing. */
 export async function statusReport(context: Context): Promise<StatusReport> {
-  const migrations = await loadMigrations(context.migrationsDir);
+  const migrations = await loadMigrations(context.migrationsDir, context.versions);
   const { statuses, label } = await withDatabase(context, async (db) => {
     const ledger = await Ledger.open(db, { create: false });
     return { statuses: migrationStatuses(migrations, await ledger.rows()), label: db.target.label };
   });
   // Without a release notes folder there is no release to name; invalid notes are an input error.
-  const releases = existsSync(context.releaseNotesDir) ? await loadReleaseNotes(context.releaseNotesDir) : [];
+  const releases = existsSync(context.releaseNotesDir) ? await loadReleaseNotes(context.releaseNotesDir, context.versions) : [];
   const appliedFiles = statuses.filter((entry) => entry.state === 'applied' && entry.file).map((entry) => entry.file!);
   const count = (state: MigrationStatus['state']) => statuses.filter((entry) => entry.state === state).length;
   const recorded = statuses.filter((entry) => entry.state !== 'pending');

@@ -4,6 +4,7 @@ import semver from 'semver';
 import { LineCounter, parseDocument } from 'yaml';
 import { errorMessage, inputError } from '../errors.js';
 import { splitFrontMatter } from './front-matter.js';
+import { inRange, parseMigrationFileName, type VersionRange } from '../migrations/discover.js';
 import { validateReleaseMetadata, type ReleaseMetadata } from './schema.js';
 
 /** One `release-notes/<version>.md`: its metadata and the Markdown a person reads. */
@@ -68,7 +69,12 @@ export function sortReleases<T extends { metadata: { version: string } }>(releas
  * Reads every `*.md` file of a release notes folder, sorted by version. The
  * first unreadable or invalid file stops it with an input error naming it.
  */
-export async function loadReleaseNotes(dir: string): Promise<ReleaseNotes[]> {
+/**
+ * Reads every `<version>.md` of a folder. With `versions`, each release keeps
+ * only the migrations numbered in that range: one release folder can describe
+ * every database of a project, each database seeing its own part.
+ */
+export async function loadReleaseNotes(dir: string, versions?: VersionRange): Promise<ReleaseNotes[]> {
   let names: string[];
   try {
     names = await readdir(dir);
@@ -90,5 +96,10 @@ export async function loadReleaseNotes(dir: string): Promise<ReleaseNotes[]> {
     }
     releases.push(parseReleaseNotes(file, text));
   }
-  return sortReleases(releases);
+  return sortReleases(versions ? releases.map((release) => onlyVersions(release, versions)) : releases);
+}
+
+function onlyVersions(release: ReleaseNotes, versions: VersionRange): ReleaseNotes {
+  const migrations = release.metadata.migrations.filter((migration) => inRange(parseMigrationFileName(migration.file)?.version ?? -1, versions));
+  return { ...release, metadata: { ...release.metadata, migrations } };
 }

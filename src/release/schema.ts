@@ -1,6 +1,7 @@
 import semver from 'semver';
 import { z } from 'zod';
 import { parseMigrationFileName } from '../migrations/discover.js';
+import { fieldError, fieldPath, mappingError } from '../schema-messages.js';
 
 /**
  * The front matter of `release-notes/<version>.md`, described field by field in
@@ -8,32 +9,6 @@ import { parseMigrationFileName } from '../migrations/discover.js';
  * e.g. `migrations[1].safety` + ` must be "safe" or "breaking"`, so that
  * `formatIssue` can name the field in front of it.
  */
-
-type Issue = { code: string; input?: unknown; keys?: string[] };
-
-function describe(input: unknown): string {
-  if (input === null) return 'null';
-  if (Array.isArray(input)) return 'a list';
-  if (typeof input === 'string') return JSON.stringify(input);
-  if (typeof input === 'object') return 'a mapping';
-  if (typeof input === 'number' || typeof input === 'boolean' || typeof input === 'bigint' || input === undefined) return `${typeof input} ${String(input)}`;
-  return typeof input;
-}
-
-/** The error for a field: "is missing" when absent, else `expected` plus what was found. */
-function fieldError(expected: string) {
-  return (issue: Issue): string => (issue.input === undefined ? 'is missing' : `${expected} (found ${describe(issue.input)})`);
-}
-
-function mappingError(allowed: readonly string[]) {
-  return (issue: Issue): string => {
-    if (issue.code === 'unrecognized_keys') {
-      const keys = (issue.keys ?? []).map((key) => `"${key}"`).join(', ');
-      return `has an unknown field ${keys} (allowed: ${allowed.join(', ')})`;
-    }
-    return fieldError('must be a mapping of fields')(issue);
-  };
-}
 
 const versionText = z
   .string({ error: fieldError('must be a version such as "0.9.0"; quote it if YAML reads it as a number') })
@@ -126,14 +101,6 @@ export const releaseMetadataSchema = z
 
 export type ReleaseMigration = z.infer<typeof releaseMigrationSchema>;
 export type ReleaseMetadata = z.infer<typeof releaseMetadataSchema>;
-
-/** `['migrations', 1, 'safety']` → `migrations[1].safety`. */
-export function fieldPath(path: readonly PropertyKey[]): string {
-  return path.reduce<string>((text, key) => {
-    if (typeof key === 'number') return `${text}[${key}]`;
-    return text === '' ? String(key) : `${text}.${String(key)}`;
-  }, '');
-}
 
 export interface MetadataIssue {
   /** The field, e.g. `migrations[1].safety`; undefined for the front matter as a whole. */

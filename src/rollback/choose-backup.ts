@@ -30,7 +30,7 @@ export async function rollbackCandidates(context: Context, choice: BackupChoice)
     );
   }
   const dir = context.backupDir;
-  const releases = choice.to === undefined ? [] : await loadReleaseNotes(context.releaseNotesDir);
+  const releases = choice.to === undefined ? [] : await loadReleaseNotes(context.releaseNotesDir, context.versions);
   const versions = choice.to === undefined ? undefined : migrationVersionsOfRelease(releases, choice.to);
   const last = versions?.at(-1) ?? null;
   if (choice.backupId !== undefined) {

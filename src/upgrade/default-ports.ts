@@ -58,7 +58,7 @@ export function createUpgradePorts(context: Context, options: Pick<UpgradeOption
     },
     async doctor() {
       const target = await context.target();
-      const report = await runDoctor({ target, migrationsDir: context.migrationsDir, backupDir: context.backupDir }, pgBinDir);
+      const report = await runDoctor({ target, migrationsDir: context.migrationsDir, versions: context.versions, backupDir: context.backupDir }, pgBinDir);
       return {
         ok: report.ok,
         checks: report.checks.map((check) => ({

@@ -59,8 +59,8 @@ function ledgerItem(migrations: Migration[], rows: Awaited<ReturnType<Ledger['ro
 
 /** Reads the bundle, plans, and evaluates the checklist. Changes nothing. */
 export async function prepareUpgrade(context: Context, options: UpgradeOptions, ports: UpgradePorts): Promise<Prepared> {
-  const releases = await loadReleaseNotes(context.releaseNotesDir);
-  const migrations = await loadMigrations(context.migrationsDir);
+  const releases = await loadReleaseNotes(context.releaseNotesDir, context.versions);
+  const migrations = await loadMigrations(context.migrationsDir, context.versions);
   const files = migrations.map((migration) => migration.file);
   if (describesAnotherFolder(releases, files)) throw anotherFolderError(context);
   const problems = checkBundle(releases, files);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { AstraError, EXIT_BAD_INPUT } from '../../../src/errors.js';
 import { parseReleaseNotes } from '../../../src/release/notes.js';
-import { fieldPath } from '../../../src/release/schema.js';
+import { fieldPath } from '../../../src/schema-messages.js';
 import { notesText } from './helpers.js';
 
 const FILE = 'release-notes/0.3.0.md';

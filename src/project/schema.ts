@@ -1,0 +1,122 @@
+import { z } from 'zod';
+import { fieldError, fieldPath, mappingError } from '../schema-messages.js';
+
+/**
+ * The project file (`astra.config.json` or `.yaml`), described key by key in
+ * docs/projects.md. Names that end up in SQL (schemas, the ledger table) are
+ * plain lower-case identifiers, so they mean the same thing quoted or not,
+ * and in a connection's startup options.
+ */
+
+const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
+const identifier = (what: string) =>
+  z
+    .string({ error: fieldError(`must be ${what}: a lower-case SQL name such as "public"`) })
+    .regex(IDENTIFIER, { error: `must be a lower-case SQL name (letters, digits, _; at most 63), such as "public"` });
+
+const DATABASE_NAME = /^[a-z][a-z0-9_-]{0,31}$/;
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+const relativePath = (what: string) =>
+  z.string({ error: fieldError(`must be the path of ${what}, relative to the project file`) }).min(1, { error: 'must not be empty' });
+
+const LEDGER_FIELDS = ['schema', 'table'] as const;
+const ledgerSchema = z.strictObject(
+  { schema: identifier('a schema').optional(), table: identifier('a table name').optional() },
+  { error: mappingError(LEDGER_FIELDS) },
+);
+
+const version = z
+  .number({ error: fieldError('must be a migration version number') })
+  .int({ error: 'must be a whole number' })
+  .nonnegative();
+const VERSIONS_FIELDS = ['from', 'to'] as const;
+const versionsSchema = z
+  .strictObject({ from: version, to: version }, { error: mappingError(VERSIONS_FIELDS) })
+  .refine((range) => typeof range.from !== 'number' || typeof range.to !== 'number' || range.from <= range.to, {
+    error: 'must have from no greater than to',
+  });
+
+export const DATABASE_FIELDS = ['name', 'kind', 'env', 'url', 'migrations', 'versions', 'releaseNotes', 'schema', 'ledger', 'required'] as const;
+
+const databaseSchema = z
+  .strictObject(
+    {
+      name: z
+        .string({ error: fieldError('must be a name such as "tenant"') })
+        .regex(DATABASE_NAME, { error: 'must be a short lower-case name (letters, digits, - and _, starting with a letter), such as "tenant"' }),
+      kind: z.enum(['postgres'], { error: fieldError('must be "postgres"') }).default('postgres'),
+      env: z
+        .string({ error: fieldError('must be the name of an environment variable holding the URL') })
+        .regex(ENV_NAME, { error: 'must be the name of an environment variable, such as TENANT_DATABASE_URL' })
+        .optional(),
+      url: z
+        .string({ error: fieldError('must be a postgresql:// URL, with ${VAR} for the parts kept in the environment') })
+        .min(1, { error: 'must not be empty' })
+        .optional(),
+      migrations: relativePath('the migrations folder'),
+      versions: versionsSchema.optional(),
+      releaseNotes: relativePath('the release notes folder').optional(),
+      schema: identifier('a schema').default('public'),
+      ledger: ledgerSchema.optional(),
+      required: z.boolean({ error: fieldError('must be true or false') }).default(true),
+    },
+    { error: mappingError(DATABASE_FIELDS) },
+  )
+  .superRefine((database, context) => {
+    if ((database.env === undefined) === (database.url === undefined)) {
+      context.addIssue({
+        code: 'custom',
+        path: [],
+        message: 'must say where its URL comes from with exactly one of env (a variable name) or url (a URL with ${VAR} references)',
+      });
+    }
+    if (typeof database.url === 'string') {
+      const problem = passwordProblem(database.url);
+      if (problem) context.addIssue({ code: 'custom', path: ['url'], message: problem });
+    }
+  });
+
+const PROJECT_FIELDS = ['databases', 'backupDir'] as const;
+
+export const projectSchema = z
+  .strictObject(
+    {
+      databases: z.array(databaseSchema, { error: fieldError('must be a list of databases') }).min(1, { error: 'must name at least one database' }),
+      backupDir: relativePath('the backup folder').optional(),
+    },
+    { error: mappingError(PROJECT_FIELDS) },
+  )
+  .superRefine((project, context) => {
+    const seen = new Map<string, number>();
+    project.databases.forEach((database, index) => {
+      if (typeof database?.name !== 'string') return;
+      const earlier = seen.get(database.name);
+      if (earlier === undefined) seen.set(database.name, index);
+      else context.addIssue({ code: 'custom', path: ['databases', index, 'name'], message: `names "${database.name}" a second time (databases[${earlier}])` });
+    });
+  });
+
+export type ProjectFile = z.infer<typeof projectSchema>;
+
+/**
+ * A password written in the file is refused: the file is committed, copied
+ * and printed. One given as a single `${VAR}` reference comes from the
+ * environment at run time, which is allowed.
+ */
+export function passwordProblem(url: string): string | undefined {
+  const userinfo = /^[a-z][a-z0-9+.-]*:\/\/([^@/?#]*)@/i.exec(url)?.[1];
+  const password = userinfo?.includes(':') ? userinfo.slice(userinfo.indexOf(':') + 1) : undefined;
+  if (password !== undefined && password !== '' && !/^\$\{[A-Za-z_][A-Za-z0-9_]*\}$/.test(password)) {
+    return 'holds a password; keep it out of the file: write ${VAR} in its place, or use env, PGPASSWORD or a .pgpass file';
+  }
+  if (/[?&]password=/i.test(url)) return 'holds a password parameter; keep it out of the file (PGPASSWORD or a .pgpass file)';
+  return undefined;
+}
+
+/** One sentence per problem, each starting with the key, e.g. `databases[1].name names "tenant" a second time`. */
+export function projectIssues(data: unknown): { ok: true; project: ProjectFile } | { ok: false; issues: string[] } {
+  const result = projectSchema.safeParse(data);
+  if (result.success) return { ok: true, project: result.data };
+  return { ok: false, issues: result.error.issues.map((issue) => `${issue.path.length ? fieldPath(issue.path) : 'the file'} ${issue.message}`) };
+}
