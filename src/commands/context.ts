@@ -1,6 +1,6 @@
 import type { ConnectionTarget, Placement } from '../db/target.js';
 import type { Context as EngineContext } from '../engine/context.js';
-import { createLog, type Log } from '../ui/log.js';
+import { createLog } from '../ui/log.js';
 import { canPrompt, confirm } from '../ui/prompt.js';
 import { resolveFolders } from '../engine/folders.js';
 
@@ -90,11 +90,6 @@ export interface ProjectRun {
 /** Wraps an action into a commander action handler (set up by cli.ts). */
 export type Wrap = (action: Action, projectAction?: ProjectAction) => (...args: unknown[]) => Promise<void>;
 
-/** Prefixes every line of human output with a project database's tag, as `[TENANT] Applied 2 migration(s)`. */
-function prefixed(tag: string, write: (message: string) => void): (message: string) => void {
-  return (message) => write(message.replace(/^/gm, `${tag} `));
-}
-
 /** One database of a project, as a command sees it: its URL, folders and placement decided by the project file. */
 export interface DatabaseSetting {
   name: string;
@@ -120,13 +115,7 @@ export function createDatabaseContext(
 ): Context {
   const base = createContext(options, signal);
   const tag = `[${database.name.toUpperCase()}]`;
-  const log: Log = {
-    color: base.log.color,
-    info: prefixed(tag, (line) => base.log.info(line)),
-    warn: prefixed(tag, (line) => base.log.warn(line)),
-    error: prefixed(tag, (line) => base.log.error(line)),
-    debug: prefixed(tag, (line) => base.log.debug(line)),
-  };
+  const log = createLog({ debug: options.debug, tag });
   let target: Promise<ConnectionTarget> | undefined;
   return {
     ...base,

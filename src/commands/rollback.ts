@@ -3,9 +3,9 @@ import { DEFAULT_ROLLBACK_LOCK_WAIT_MS, DEFAULT_SESSION_WAIT_MS } from '../defau
 import type { RollbackResult } from '../rollback/index.js';
 import { quoteIdent } from '../db/quote.js';
 import { parseCount, parseDuration } from '../duration.js';
-import { inputError } from '../errors.js';
+import { AstraError, EXIT_FAILED, errorMessage, inputError } from '../errors.js';
 import { canPrompt } from '../ui/prompt.js';
-import type { Context, Wrap } from './context.js';
+import type { Context, ProjectMember, ProjectRun, Wrap } from './context.js';
 
 interface RollbackFlags {
   to?: string;
@@ -29,7 +29,64 @@ export function registerRollback(program: Command, run: Wrap): void {
     .option('--jobs <n>', 'parallel pg_restore jobs')
     .option('--lock-wait <duration>', 'how long to wait for another astra run on the same database', `${DEFAULT_ROLLBACK_LOCK_WAIT_MS / 60_000}m`)
     .option('--pg-bin-dir <dir>', 'folder of pg_restore and psql (else ASTRA_PG_BIN_DIR, else found on PATH)')
-    .action(run((context, flags) => rollback(context, flags as RollbackFlags)));
+    .action(
+      run(
+        (context, flags) => rollback(context, flags as RollbackFlags),
+        (members, project, flags) => rollbackProject(members, project, flags as RollbackFlags),
+      ),
+    );
+}
+
+/**
+ * `astra rollback` on a project: every database named (all by default) goes
+ * back to its backup of that release. Every database's backup is found
+ * before any is restored, so a missing one changes nothing.
+ */
+async function rollbackProject(members: ProjectMember[], project: ProjectRun, flags: RollbackFlags): Promise<unknown> {
+  if (flags.backup !== undefined && members.length > 1) {
+    throw inputError(
+      `--backup names the backup of one database, and this rollback would restore ${members.length}.`,
+      'Name the database with --db, or use --to <version> alone.',
+    );
+  }
+  const { rollbackCandidates } = await import('../rollback/index.js');
+  for (const member of members) {
+    const target = await member.context.target();
+    try {
+      await rollbackCandidates(member.context, {
+        database: String(target.config.database),
+        ...(flags.to ? { to: flags.to } : {}),
+        ...(flags.backup ? { backupId: flags.backup } : {}),
+      });
+    } catch (error) {
+      throw tagError(member.name, error, ' No database of the project was rolled back.');
+    }
+  }
+  const others = project.declared.filter((name) => !members.some((member) => member.name === name) && !(name in project.skipped));
+  if (others.length > 0) {
+    members[0]?.context.log.warn(
+      `Only ${members.map((member) => member.name).join(', ')} ${members.length === 1 ? 'is' : 'are'} rolled back; ${others.join(', ')} stay${others.length === 1 ? 's' : ''} as ${others.length === 1 ? 'it is' : 'they are'}, which may be a release the others no longer match.`,
+    );
+  }
+  const databases: Record<string, RollbackResult> = {};
+  for (const member of members) {
+    try {
+      databases[member.name] = await rollback(member.context, flags);
+    } catch (error) {
+      const done = Object.keys(databases);
+      throw tagError(member.name, error, done.length > 0 ? ` Already rolled back: ${done.join(', ')}.` : '');
+    }
+  }
+  return { databases };
+}
+
+function tagError(name: string, error: unknown, extra: string): AstraError {
+  const astraError = error instanceof AstraError ? error : undefined;
+  return new AstraError(`[${name.toUpperCase()}] ${astraError ? astraError.message : `Unexpected error: ${errorMessage(error)}`}${extra}`, {
+    fix: astraError?.fix,
+    exitCode: astraError?.exitCode ?? EXIT_FAILED,
+    cause: error,
+  });
 }
 
 async function rollback(context: Context, flags: RollbackFlags): Promise<RollbackResult> {

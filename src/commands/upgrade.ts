@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
 import { inputError } from '../errors.js';
+import { createLog } from '../ui/log.js';
 import { parseDuration } from '../duration.js';
 import type { UpgradeOptions, UpgradeReport } from '../upgrade/run.js';
-import type { Context, Wrap } from './context.js';
+import type { Context, ProjectMember, ProjectRun, Wrap } from './context.js';
 import { runOptions, withLockFlags, type LockFlags } from './migrate.js';
 
 /** The upgrade engine, loaded when a command runs rather than to print --help. */
@@ -57,6 +58,29 @@ async function upgrade(context: Context, options: UpgradeOptions): Promise<Upgra
   return report;
 }
 
+/** `astra upgrade` on a project: every database, as one release (see upgradeProject). */
+async function upgradeProject(members: ProjectMember[], project: ProjectRun, options: UpgradeOptions): Promise<unknown> {
+  const [{ upgradeProject, tagged, commonTarget }, { createUpgradePorts }] = await Promise.all([
+    import('../project/upgrade.js'),
+    import('../upgrade/default-ports.js'),
+  ]);
+  if (options.dryRun) {
+    const databases: Record<string, UpgradeReport> = {};
+    for (const member of members) {
+      try {
+        databases[member.name] = await upgrade(member.context, options);
+      } catch (error) {
+        throw tagged(member.name, error);
+      }
+    }
+    return { to: commonTarget(Object.values(databases)), dryRun: true, databases, backupSet: null };
+  }
+  const report = await upgradeProject(members, options, (context) => createUpgradePorts(context, options), project.backupRoot);
+  const names = Object.keys(report.databases).join(', ');
+  createLog().info(`[OK] Upgraded ${names}${report.to ? ` to ${report.to}` : ''}.${report.backupSet ? ` Backup set: ${report.backupSet}` : ''}`);
+  return { ...report, ...(Object.keys(project.skipped).length > 0 ? { skipped: project.skipped } : {}) };
+}
+
 /** `astra upgrade` and `astra checklist`. */
 export function registerUpgrade(program: Command, run: Wrap): void {
   withLockFlags(
@@ -70,7 +94,12 @@ export function registerUpgrade(program: Command, run: Wrap): void {
       .option('--no-rollback', 'on failure, leave the database as it is instead of restoring the backup')
       .option('--pg-bin-dir <dir>', 'folder of pg_dump and pg_restore (else ASTRA_PG_BIN_DIR, PATH, pg_config)')
       .option('--long-transaction <duration>', 'a transaction open this long on a table the upgrade changes blocks it', '60s'),
-  ).action(run((context, flags) => upgrade(context, upgradeOptions(flags as UpgradeFlags))));
+  ).action(
+    run(
+      (context, flags) => upgrade(context, upgradeOptions(flags as UpgradeFlags)),
+      (members, project, flags) => upgradeProject(members, project, upgradeOptions(flags as UpgradeFlags)),
+    ),
+  );
 
   program
     .command('checklist')

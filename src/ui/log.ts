@@ -13,6 +13,8 @@ export interface Log {
 export interface LogOptions {
   debug?: boolean;
   quiet?: boolean;
+  /** Put in front of every line, as `[TENANT]` for a database of a project. */
+  tag?: string;
   stream?: NodeJS.WritableStream & { isTTY?: boolean };
 }
 
@@ -32,7 +34,7 @@ export const bold = paint(1);
 export function createLog(options: LogOptions = {}): Log {
   const stream = options.stream ?? process.stderr;
   const color = useColor(stream);
-  const write = (line: string) => stream.write(`${line}\n`);
+  const write = (text: string) => stream.write(`${options.tag ? text.replace(/^/gm, `${options.tag} `) : text}\n`);
   return {
     color,
     info: (message) => {

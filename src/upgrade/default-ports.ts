@@ -49,7 +49,7 @@ export function createUpgradePorts(context: Context, options: Pick<UpgradeOption
             : {}),
           onProgress: progress,
           // A connection lost with the failure lost the lock too: the rollback then takes it anew.
-          ...((await usable(lockHeld)) ? { lockHeld } : {}),
+          ...(lockHeld && (await usable(lockHeld)) ? { lockHeld } : {}),
         });
         return result.method === 'swap'
           ? `${result.database} is the backup ${result.backupId} taken at ${result.backupCreatedAt}; the failed state is kept as the database ${result.keptDatabase}.`

@@ -14,9 +14,10 @@ export interface BackupPort {
   /**
    * Restores that backup over the database, keeping the current one aside;
    * returns a sentence saying what now stands. `lockHeld` is the connection
-   * that holds astra's run lock, which the restore uses (and may close).
+   * that holds astra's run lock, which the restore uses (and may close);
+   * without it, the restore takes the lock itself.
    */
-  restore(backupId: string, progress: (line: string) => void, lockHeld: Database): Promise<string>;
+  restore(backupId: string, progress: (line: string) => void, lockHeld?: Database): Promise<string>;
 }
 
 export interface DoctorReport {

@@ -101,7 +101,8 @@ export async function prepareUpgrade(context: Context, options: UpgradeOptions, 
 }
 
 /** Asks for, or checks the flags that stand for, the operator's consent. Throws to stop before any change. */
-async function obtainConsent(context: Context, plan: UpgradePlan, options: UpgradeOptions): Promise<void> {
+export async function obtainConsent(context: Context, plan: UpgradePlan, options: UpgradeOptions): Promise<void> {
+  if (options.consented) return;
   // A fresh install has no data and no application running on it: nothing for a breaking migration to break.
   const breaking = plan.breaking.length > 0 && plan.from !== null;
   if (breaking && context.yes && options.allowBreaking) return;

@@ -16,6 +16,8 @@ export interface UpgradeOptions {
   lockWaitMs: number;
   lockPolicy: LockPolicy;
   longTransactionSeconds: number;
+  /** The operator already consented (a project's upgrade asks once for all its databases, before any of them changes). */
+  consented?: boolean;
 }
 
 export interface Prepared {
