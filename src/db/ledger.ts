@@ -83,10 +83,12 @@ export class Ledger {
       [where.table],
     );
     if (elsewhere.rows.length > 0) {
+      // Project names are plain lower-case identifiers: shown as written in the file.
+      const shown = `${where.schema}.${where.table}`;
       const found = elsewhere.rows.map((row) => row.name).join(', ');
       throw operationError(
-        `astra's ledger is not at ${qualifiedName}, where the project file puts it, but ${db.target.label} has one at ${found}; nothing was changed.`,
-        `Point ledger (schema, table) in the project file at ${elsewhere.rows[0]!.name}, or move that table to ${qualifiedName} (ALTER TABLE ... SET SCHEMA / RENAME).`,
+        `astra's ledger is not at ${shown}, where the project file puts it, but ${db.target.label} has one at ${found}; nothing was changed.`,
+        `Point ledger (schema, table) in the project file at ${elsewhere.rows[0]!.name}, or move that table to ${shown} (ALTER TABLE ... SET SCHEMA).`,
       );
     }
     if (!options.create) return new Ledger(db, qualifiedName, false);

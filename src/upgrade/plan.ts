@@ -38,6 +38,11 @@ export interface UpgradePlan {
   stopApplication: boolean;
   /** Tables the pending migrations change that exist before the upgrade. */
   tables: string[];
+  /**
+   * A dry run's target behind required upgrade stops: every step of the path,
+   * one per stop, the first being this plan. Absent when one step reaches it.
+   */
+  steps?: UpgradePlan[];
 }
 
 export interface PlanInput {
@@ -47,6 +52,12 @@ export interface PlanInput {
   packageVersion: string;
   /** --to; when not given, the newest release (for the shipped bundle, the package's version). */
   target?: string;
+  /**
+   * A target behind required upgrade stops is planned as a path, one step per
+   * stop (each step's plan in `steps`), instead of refused. For the dry run
+   * and the checklist: the upgrade itself still refuses the jump.
+   */
+  path?: boolean;
 }
 
 /**
@@ -55,6 +66,37 @@ export interface PlanInput {
  * newer than the package, a target that is not a release, a downgrade, and a
  * jump over a required upgrade stop (naming the path to take).
  */
+/**
+ * The path over required upgrade stops: each step planned on the ledger as the
+ * steps before it leave it. The first step's plan, with every step in `steps`.
+ */
+function planUpgradePath(input: PlanInput, stops: string[]): UpgradePlan {
+  const steps: UpgradePlan[] = [];
+  let ledger = input.ledger;
+  const byFile = new Map(input.migrations.map((migration) => [migration.file, migration]));
+  for (const stop of stops) {
+    const step = planUpgrade({ ...input, ledger, target: stop, path: false });
+    steps.push(step);
+    // As the step would leave the ledger: each of its migrations applied, with the file's checksum.
+    ledger = [
+      ...ledger,
+      ...step.pending.map((pending) => ({
+        version: pending.version,
+        name: pending.name,
+        checksum: byFile.get(pending.file)!.checksum,
+        appliedAt: new Date(0),
+        durationMs: 0,
+        astraVersion: input.packageVersion,
+        dirty: false,
+        nextStatement: null,
+        failedStatement: null,
+        error: null,
+      })),
+    ];
+  }
+  return { ...steps[0]!, steps };
+}
+
 export function planUpgrade(input: PlanInput): UpgradePlan {
   const releases = sortReleases(input.releases);
   const newest = releases.at(-1)?.metadata.version;
@@ -86,6 +128,7 @@ export function planUpgrade(input: PlanInput): UpgradePlan {
   }
 
   const stops = requiredStops(releases, from, to);
+  if (stops.length > 1 && input.path) return planUpgradePath(input, stops);
   if (stops.length > 1) {
     const blocked = releases.find((release) => release.metadata.upgrade_from === stops[0]);
     throw operationError(

@@ -17,11 +17,7 @@ function describeVersion(version: string | null): string {
   return version ?? 'empty (no release applied)';
 }
 
-/** The plan and checklist as terminal text. */
-export function renderPlanText({ plan, items, database, sizes }: RenderInput): string {
-  const lines: string[] = [];
-  lines.push(`Upgrade plan for ${database}: ${describeVersion(plan.from)} → ${plan.to}`);
-  if (plan.pending.length === 0) lines.push('  Nothing to apply: the database is at the target version.');
+function releaseLines(plan: UpgradePlan, lines: string[]): void {
   for (const release of plan.releases) {
     if (release.migrations.length === 0) continue;
     lines.push(`  ${release.version} (${release.date})${release.stopApplication ? ' — the application must be stopped' : ''}`);
@@ -31,6 +27,21 @@ export function renderPlanText({ plan, items, database, sizes }: RenderInput): s
       if (migration.reason) lines.push(`                ${migration.reason}`);
     }
   }
+}
+
+/** The plan and checklist as terminal text; a path over required stops, step by step. */
+export function renderPlanText({ plan, items, database, sizes }: RenderInput): string {
+  const lines: string[] = [];
+  const steps = plan.steps;
+  if (steps) {
+    lines.push(
+      `Upgrade path for ${database}: ${describeVersion(plan.from)} → ${steps.at(-1)!.to} takes ${steps.length} steps, one per required upgrade stop; run each only after the application of the step before it has run.`,
+    );
+    lines.push('', `Step 1 of ${steps.length}: astra upgrade --to ${plan.to}`);
+  }
+  lines.push(`Upgrade plan for ${database}: ${describeVersion(plan.from)} → ${plan.to}`);
+  if (plan.pending.length === 0) lines.push('  Nothing to apply: the database is at the target version.');
+  releaseLines(plan, lines);
   if (plan.tables.length > 0) {
     const described = plan.tables.map((table) => {
       const size = sizes.get(table);
@@ -43,7 +54,19 @@ export function renderPlanText({ plan, items, database, sizes }: RenderInput): s
     lines.push(`  ${SYMBOL[item.status]} ${item.title}: ${item.detail}`);
     if (item.fix && item.status !== 'ok') lines.push(`      fix: ${item.fix}`);
   }
+  steps?.slice(1).forEach((step, index) => {
+    lines.push('', `Step ${index + 2} of ${steps.length}: astra upgrade --to ${step.to}`);
+    lines.push(`Upgrade plan: ${describeVersion(step.from)} → ${step.to}`);
+    releaseLines(step, lines);
+    lines.push('  Its checklist runs when this step runs, on the database as the steps before it leave it.');
+  });
   return lines.join('\n');
+}
+
+/** What a dry run says at the end of a path over required stops. */
+export function pathVerdict(plan: UpgradePlan): string | undefined {
+  if (!plan.steps) return undefined;
+  return `The upgrade to ${plan.steps.at(-1)!.to} takes ${plan.steps.length} steps: ${plan.steps.map((step) => `astra upgrade --to ${step.to}`).join(', then ')}.`;
 }
 
 /** The same plan as a Markdown runbook a person follows or pastes. */
@@ -51,6 +74,12 @@ export function renderPlanMarkdown(input: RenderInput): string {
   const { plan, items, database, sizes } = input;
   const md: string[] = [];
   md.push(`# Upgrade ${database}: ${describeVersion(plan.from)} → ${plan.to}`, '');
+  if (plan.steps) {
+    md.push(
+      `This is step 1 of ${plan.steps.length} on the way to ${plan.steps.at(-1)!.to}: each required upgrade stop is a step of its own (${plan.steps.map((step) => step.to).join(' → ')}).`,
+      '',
+    );
+  }
   md.push(
     plan.breaking.length > 0
       ? `**This upgrade has ${plan.breaking.length} breaking migration(s): stop the application before step 2.**`
@@ -94,6 +123,19 @@ export function renderPlanMarkdown(input: RenderInput): string {
     for (const migration of plan.breaking) md.push(`- \`${migration.file}\` (${migration.release}): ${migration.reason ?? ''}`);
     md.push('');
   }
+  plan.steps?.slice(1).forEach((step, index) => {
+    md.push(`## Then step ${index + 2} of ${plan.steps!.length}: ${describeVersion(step.from)} → ${step.to}`, '');
+    md.push(
+      'Once the application of the step before has run:',
+      '',
+      '   ```sh',
+      `   astra upgrade --to ${step.to}${step.breaking.length ? ' --allow-breaking' : ''} --yes`,
+      '   ```',
+      '',
+    );
+    for (const migration of step.pending) md.push(`- ${migration.release}: \`${migration.file}\` (${migration.safety})`);
+    md.push('');
+  });
   if (plan.tables.length > 0) {
     md.push('## Existing tables changed', '');
     for (const table of plan.tables) {

@@ -20,7 +20,7 @@ import { rollbackCommandFor, type Prepared, type RunState, type UpgradeOptions }
 
 export type { UpgradeOptions } from './state.js';
 export { rollbackCommandFor } from './state.js';
-import { renderPlanText, type RenderInput } from './render.js';
+import { pathVerdict, renderPlanText, type RenderInput } from './render.js';
 
 export interface UpgradeReport {
   database: string;
@@ -75,7 +75,15 @@ export async function prepareUpgrade(context: Context, options: UpgradeOptions, 
   return withDatabase(context, async (db) => {
     const ledger = await Ledger.open(db, { create: false });
     const rows = await ledger.rows();
-    const plan = planUpgrade({ releases, migrations, ledger: rows, packageVersion: astraVersion, ...(options.to ? { target: options.to } : {}) });
+    // A dry run plans the whole path over required stops; the upgrade refuses the jump.
+    const plan = planUpgrade({
+      releases,
+      migrations,
+      ledger: rows,
+      packageVersion: astraVersion,
+      ...(options.to ? { target: options.to } : {}),
+      path: options.dryRun,
+    });
     const items = [
       ledgerItem(migrations, rows),
       ...(await runPreflight({
@@ -152,9 +160,11 @@ export async function planUpgradeRun(context: Context, options: UpgradeOptions, 
 /** What a dry run says after the plan: whether the upgrade would go ahead. */
 export function dryRunVerdict(prepared: Prepared): string {
   const failures = failed(prepared.items);
-  return failures.length
+  const path = pathVerdict(prepared.plan);
+  const verdict = failures.length
     ? `Dry run: ${failures.length} checklist item(s) fail; the upgrade would stop before changing anything.`
     : 'Dry run: nothing was changed.';
+  return path ? `${path}\n${verdict}` : verdict;
 }
 
 /**

@@ -115,6 +115,24 @@ describe('astra upgrade', () => {
     expect(await ledgerVersions(db)).toEqual([1, 2]);
   });
 
+  it('--dry-run and checklist across a required stop print every step of the path, and change nothing', async () => {
+    expect((await run(app, 'upgrade', '--to', '1.0.0', '--yes')).exitCode).toBe(0);
+    const backupsBefore = backups();
+    const result = await run(app, 'upgrade', '--dry-run');
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.stdout).toContain('takes 2 steps, one per required upgrade stop');
+    expect(result.stdout).toMatch(/Step 1 of 2: astra upgrade --to 1\.1\.0\n/);
+    expect(result.stdout).toMatch(/Step 2 of 2: astra upgrade --to 1\.2\.0\nUpgrade plan: 1\.1\.0 → 1\.2\.0\n/);
+    expect(result.stdout).toContain('The upgrade to 1.2.0 takes 2 steps: astra upgrade --to 1.1.0, then astra upgrade --to 1.2.0.');
+    const json = await run(app, 'checklist', '--json');
+    expect(json.exitCode, json.stderr).toBe(0);
+    const steps = parseJson<{ plan: { steps: { from: string; to: string; pending: { file: string }[] }[] } }>(json.stdout).plan.steps;
+    expect(steps.map((step) => `${step.from} → ${step.to}`)).toEqual(['1.0.0 → 1.1.0', '1.1.0 → 1.2.0']);
+    expect(steps.every((step) => step.pending.length > 0)).toBe(true);
+    expect(await ledgerVersions(db)).toEqual([1, 2]);
+    expect(backups()).toEqual(backupsBefore);
+  });
+
   it('--dry-run prints the plan and the checklist and changes nothing', async () => {
     expect((await run(app, 'upgrade', '--to', '1.0.0', '--yes')).exitCode).toBe(0);
     await db.query("INSERT INTO users (email) VALUES ('a@example.com')");

@@ -85,6 +85,20 @@ describe('planUpgrade', () => {
     expect(() => plan(applied(1, 2))).toThrow('1.0.0 cannot upgrade straight to 2.0.0: release 2.0.0 requires upgrading from 1.1.0 or later.');
   });
 
+  it('with path, plans one step per required stop instead of refusing, each on the ledger the step before leaves', () => {
+    const result = planUpgrade({ releases, migrations, ledger: applied(1, 2), packageVersion: '2.0.0', path: true });
+    expect(result.steps?.map((step) => [step.from, step.to])).toEqual([
+      ['1.0.0', '1.1.0'],
+      ['1.1.0', '2.0.0'],
+    ]);
+    expect(result.steps?.map((step) => step.pending.map((migration) => migration.file))).toEqual([['003-posts-index.sql'], ['004-drop-legacy.sql']]);
+    expect(result.to).toBe('1.1.0');
+  });
+
+  it('with path, a target one step away has no steps', () => {
+    expect(planUpgrade({ releases, migrations, ledger: applied(1, 2, 3), packageVersion: '2.0.0', path: true }).steps).toBeUndefined();
+  });
+
   it('refuses a database newer than the package', () => {
     expect(() => plan(applied(1, 2, 3, 4, 5))).toThrow('The database is newer than astra 2.0.0');
   });
