@@ -39,7 +39,7 @@ async function tenantDatabase(): Promise<{ url: string; query: (sql: string) => 
       const client = new pg.Client(config);
       await client.connect();
       try {
-        return (await client.query(sql)).rows;
+        return (await client.query<pg.QueryResultRow>(sql)).rows;
       } finally {
         await client.end();
       }
