@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import type { Context } from '../engine/context.js';
 import { withDatabase } from '../engine/run-lock.js';
 import { inputError } from '../errors.js';
+import { inRange, parseMigrationFileName } from '../migrations/discover.js';
 import { anotherFolderError, checkBundle, describesAnotherFolder, formatProblem } from '../release/check.js';
 import { loadReleaseNotes, type ReleaseNotes } from '../release/notes.js';
 import { packageRoot } from '../version.js';
@@ -23,7 +24,10 @@ export interface LintOptions {
  * failing findings included; throws only on bad input.
  */
 export async function lintMigrations(context: Context, paths: string[], options: LintOptions = {}): Promise<LintOutcome> {
-  const { sources, folders } = await readLintSources(paths.length > 0 ? paths : [context.migrationsDir]);
+  const { sources, folders } = await readLintSources(paths.length > 0 ? paths : [context.migrationsDir], process.cwd(), {
+    folder: context.migrationsDir,
+    versions: context.versions,
+  });
   const releases = await releaseNotesFor(context, folders);
 
   let database: DatabaseFacts | undefined;
@@ -61,7 +65,7 @@ async function releaseNotesFor(context: Context, folders: string[]): Promise<Rel
   }
   const releases = await loadReleaseNotes(context.releaseNotesDir, context.versions);
   if (lintsMigrationsFolder) {
-    const files = readdirSync(context.migrationsDir);
+    const files = readdirSync(context.migrationsDir).filter((file) => inRange(parseMigrationFileName(file)?.version ?? -1, context.versions));
     if (describesAnotherFolder(releases, files)) throw anotherFolderError(context);
     const problems = checkBundle(releases, files);
     if (problems.length > 0) {

@@ -1,7 +1,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import { inputError } from '../errors.js';
-import { loadMigrations } from '../migrations/load.js';
+import { loadMigrations, type VersionRange } from '../migrations/load.js';
 import { loadParser, parseStatements } from '../migrations/parse.js';
 import type { MigrationSource } from './analyze.js';
 
@@ -22,9 +22,14 @@ export function displayPath(path: string, cwd = process.cwd()): string {
  * Reads what `astra lint` was given: a folder is a migrations folder (its up
  * migrations, in version order, named as the runner names them); a file is
  * one migration, whatever its name. Unreadable paths and SQL that does not
- * parse are input errors, as they are for the runner.
+ * parse are input errors, as they are for the runner. With `range`, that
+ * folder is read for those versions only.
  */
-export async function readLintSources(paths: string[], cwd = process.cwd()): Promise<LintSources> {
+export async function readLintSources(
+  paths: string[],
+  cwd = process.cwd(),
+  range?: { folder: string; versions: VersionRange | undefined },
+): Promise<LintSources> {
   await loadParser();
   const result: LintSources = { sources: [], folders: [] };
   for (const given of paths) {
@@ -37,7 +42,8 @@ export async function readLintSources(paths: string[], cwd = process.cwd()): Pro
     }
     if (isFolder) {
       result.folders.push(path);
-      for (const migration of await loadMigrations(path)) {
+      // A project's database with a range of a shared folder: its part of the folder only.
+      for (const migration of await loadMigrations(path, range?.folder === path ? range.versions : undefined)) {
         result.sources.push({ file: displayPath(migration.path, cwd), path: migration.path, sql: migration.sql, statements: migration.statements });
       }
       continue;

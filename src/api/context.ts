@@ -5,6 +5,8 @@ import type { Context } from '../engine/context.js';
 import { AstraError, EXIT_FAILED, inputError } from '../errors.js';
 import type { Log } from '../ui/log.js';
 import { resolveFolders } from '../engine/folders.js';
+import { databaseUrl, loadProject, selectDatabases } from '../project/load.js';
+import { join, resolve } from 'node:path';
 
 /** Where the library's progress lines go: any of the four levels; the rest are dropped. */
 export interface Logger {
@@ -47,6 +49,15 @@ export interface AstraOptions {
   confirm?: (question: string) => Promise<boolean>;
   /** Consent given in advance, as the CLI's --yes. */
   yes?: boolean;
+  /**
+   * A project file (astra.config.json or .yaml, see docs/projects.md): the
+   * call works on its database named `database`, with the URL, folders,
+   * schema and ledger the file gives it. Not combined with connectionString,
+   * client or the folder options.
+   */
+  project?: string;
+  /** Which database of `project` (may be left out when the file declares only one). */
+  database?: string;
 }
 
 function libraryLog(logger: Logger | undefined): Log {
@@ -102,8 +113,45 @@ export async function libraryCall<T>(options: AstraOptions, work: (context: Cont
   }
 }
 
+/** The engine's context for a database of a project file. */
+function projectContext(options: AstraOptions, file: string, log: Log, signal: AbortSignal): Context {
+  const given = (['connectionString', 'client', 'migrationsDir', 'releaseNotesDir'] as const).filter((key) => options[key] !== undefined);
+  if (given.length > 0) throw inputError(`${given[0]} cannot be combined with project: the project file says where each database and its migrations are.`);
+  const project = loadProject(file);
+  const names = project.databases.map((database) => database.name);
+  if (options.database === undefined && names.length > 1) {
+    throw inputError(`${project.file} declares ${names.length} databases: say which with the database option.`, `One of: ${names.join(', ')}.`);
+  }
+  const [database] = selectDatabases(project, options.database === undefined ? [] : [options.database]);
+  const found = databaseUrl(database!);
+  if ('missing' in found) {
+    throw inputError(
+      `The database "${database!.name}" of ${project.file} has no URL: ${found.missing.join(', ')} ${found.missing.length === 1 ? 'is' : 'are'} not set.`,
+    );
+  }
+  let target: Promise<ConnectionTarget> | undefined;
+  const confirm = options.confirm;
+  return {
+    log,
+    yes: options.yes === true,
+    migrationsDir: database!.migrationsDir,
+    releaseNotesDir: database!.releaseNotesDir,
+    versions: database!.versions,
+    backupDir: join(options.backupDir !== undefined ? resolve(options.backupDir) : (project.backupDir ?? resolveFolders({}).backupDir), database!.name),
+    target: () =>
+      (target ??= resolveConnection({ databaseUrl: found.url, log }).then((resolved) => ({
+        ...resolved,
+        placement: { schema: database!.schema, ledger: database!.ledger, versions: database!.versions },
+      }))),
+    signal,
+    confirm: confirm ? (question) => confirm(question) : undefined,
+    progress: 'silent',
+  };
+}
+
 /** The engine's context for a library call. */
 function libraryContext(options: AstraOptions, signal: AbortSignal): Context {
+  if (options.project !== undefined) return projectContext(options, options.project, libraryLog(options.logger), signal);
   if (options.connectionString !== undefined && typeof options.connectionString !== 'string') {
     throw inputError('connectionString must be a postgresql:// URL string.');
   }

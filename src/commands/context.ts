@@ -3,6 +3,7 @@ import type { Context as EngineContext } from '../engine/context.js';
 import { createLog } from '../ui/log.js';
 import { canPrompt, confirm } from '../ui/prompt.js';
 import { resolveFolders } from '../engine/folders.js';
+import { inputError } from '../errors.js';
 
 /** The options every command takes (PRODUCT.md, "Commands"). */
 export interface GlobalOptions {
@@ -93,7 +94,9 @@ export type Wrap = (action: Action, projectAction?: ProjectAction) => (...args: 
 /** One database of a project, as a command sees it: its URL, folders and placement decided by the project file. */
 export interface DatabaseSetting {
   name: string;
-  url: string;
+  /** Undefined for a command that reads only files, when the URL is not set: `noUrl` says why, if a connection is asked for. */
+  url: string | undefined;
+  noUrl?: string;
   migrationsDir: string;
   releaseNotesDir: string;
   versions: { from: number; to: number } | undefined;
@@ -122,7 +125,10 @@ export function createDatabaseContext(
     log,
     target: () =>
       (target ??= import('../db/connection.js')
-        .then(({ resolveConnection }) => resolveConnection({ databaseUrl: database.url, log }))
+        .then(({ resolveConnection }) => {
+          if (database.url === undefined) throw inputError(database.noUrl ?? `The database "${database.name}" has no URL.`);
+          return resolveConnection({ databaseUrl: database.url, log });
+        })
         .then((resolved) => ({ ...resolved, placement: database.placement }))),
     migrationsDir: database.migrationsDir,
     releaseNotesDir: database.releaseNotesDir,

@@ -9,6 +9,8 @@ import { createDatabaseContext, type Action, type DatabaseSetting, type GlobalOp
 
 /** Commands that read rather than change: on a project, a failure in one database does not stop the others. */
 const READ_ONLY = new Set(['status', 'doctor', 'lint', 'checklist', 'backup list', 'backup verify']);
+/** Commands that read only files: a database whose URL is not set is still worked on, and named if a connection is asked for. */
+const NO_DATABASE = new Set(['lint', 'migrate create', 'backup list', 'backup prune']);
 /** Commands that write into one database's folder, so need exactly one. */
 const ONE_DATABASE = new Set(['migrate create']);
 
@@ -50,6 +52,7 @@ function settingsOf(
   globals: GlobalOptions,
   databaseUrl: (database: ProjectDatabase) => { url: string } | { missing: string[] },
   selected: ProjectDatabase[],
+  needsDatabase: boolean,
 ) {
   const backupRoot = globals.backupDir !== undefined ? resolve(globals.backupDir) : (project.backupDir ?? resolveFolders({}).backupDir);
   const named = new Set(globals.db ?? []);
@@ -57,6 +60,11 @@ function settingsOf(
   const skipped: Record<string, string> = {};
   for (const database of selected) {
     const found = databaseUrl(database);
+    if ('missing' in found && !needsDatabase) {
+      const why = `The database "${database.name}" of ${project.file} has no URL: ${found.missing.join(', ')} ${found.missing.length === 1 ? 'is' : 'are'} not set.`;
+      settings.push({ ...settingOf(database, backupRoot), url: undefined, noUrl: why });
+      continue;
+    }
     if ('missing' in found) {
       const what = `${found.missing.join(', ')} ${found.missing.length === 1 ? 'is' : 'are'} not set`;
       if (database.required || named.has(database.name)) {
@@ -70,17 +78,20 @@ function settingsOf(
       skipped[database.name] = `${what}, and the project file says this database is not required`;
       continue;
     }
-    settings.push({
-      name: database.name,
-      url: found.url,
-      migrationsDir: database.migrationsDir,
-      releaseNotesDir: database.releaseNotesDir,
-      versions: database.versions,
-      backupDir: join(backupRoot, database.name),
-      placement: { schema: database.schema, ledger: database.ledger, versions: database.versions },
-    });
+    settings.push({ ...settingOf(database, backupRoot), url: found.url });
   }
   return { settings, skipped, backupRoot };
+}
+
+function settingOf(database: ProjectDatabase, backupRoot: string): Omit<DatabaseSetting, 'url'> {
+  return {
+    name: database.name,
+    migrationsDir: database.migrationsDir,
+    releaseNotesDir: database.releaseNotesDir,
+    versions: database.versions,
+    backupDir: join(backupRoot, database.name),
+    placement: { schema: database.schema, ledger: database.ledger, versions: database.versions },
+  };
 }
 
 /** A failure of one database, as the grouped JSON shows it. */
@@ -119,7 +130,7 @@ export async function runOnProject(
       `Name one with --db (${selected.map((database) => database.name).join(', ')}).`,
     );
   }
-  const { settings, skipped, backupRoot } = settingsOf(project, globals, databaseUrl, selected);
+  const { settings, skipped, backupRoot } = settingsOf(project, globals, databaseUrl, selected, !NO_DATABASE.has(path));
   const log = createLog({ debug: globals.debug });
   for (const [name, why] of Object.entries(skipped)) log.info(`[${name.toUpperCase()}] Skipped: ${why}.`);
   const json = globals.json === true;

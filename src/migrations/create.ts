@@ -11,7 +11,7 @@ export function migrateCreate(context: Context, name: string): { files: string[]
   if (!existsSync(folder)) {
     throw inputError(`The migrations folder ${folder} does not exist.`, `Check --migrations-dir, or create the folder first (mkdir -p ${folder}).`);
   }
-  const next = nextMigrationFiles(listMigrations(folder, context.versions), name);
+  const next = nextMigrationFiles(listMigrations(folder), name, context.versions);
   const files = [next.up, ...(next.down ? [next.down] : [])].map((file) => join(folder, file));
   for (const file of files) {
     if (existsSync(file)) throw inputError(`${file} already exists.`, 'Choose another name.');

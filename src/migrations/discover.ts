@@ -96,16 +96,24 @@ export function discoverMigrations(fileNames: string[], folder: string): Discove
 }
 
 /** The file names `create` writes: the next version, in the folder's own style. */
-export function nextMigrationFiles(existing: DiscoveredMigration[], rawName: string): { up: string; down?: string } {
+export function nextMigrationFiles(existing: DiscoveredMigration[], rawName: string, versions?: VersionRange): { up: string; down?: string } {
   const name = rawName
     .trim()
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, '_')
     .replace(/^_+|_+$/g, '');
   if (!name) throw inputError(`"${rawName}" is not a usable migration name.`, 'Use letters and digits, e.g. astra migrate create add_user_email.');
-  const last = existing.at(-1);
-  if (!last) return { up: `000001_${name}.up.sql`, down: `000001_${name}.down.sql` };
-  const version = last.version + 1;
+  // With a range (a project's database in a shared folder), the next version of that range, in the folder's style.
+  const inside = versions ? existing.filter((migration) => inRange(migration.version, versions)) : existing;
+  const last = inside.at(-1) ?? (versions ? existing.at(-1) : undefined);
+  if (!last) {
+    const first = String(versions?.from ?? 1).padStart(6, '0');
+    return { up: `${first}_${name}.up.sql`, down: `${first}_${name}.down.sql` };
+  }
+  const version = inside.length === 0 ? versions!.from : last.version + 1;
+  if (versions && version > versions.to) {
+    throw inputError(`The range ${versions.from}–${versions.to} of this database is full: ${versions.to} is taken.`, 'Widen versions in the project file.');
+  }
   const digits = String(version).padStart(last.digits.length, '0');
   switch (last.style) {
     case 'dash':

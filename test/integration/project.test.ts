@@ -302,3 +302,25 @@ describe('the shipped bundle as a one-database project (examples/open-astra)', (
     expect(existsSync(join(dir, 'backups', 'app'))).toBe(true);
   });
 });
+
+describe('the library on a database of a project', () => {
+  it('migrate({ project, database }) uses the URL, folders, schema and ledger the file gives that database', async () => {
+    const { migrate, status } = await import('../../dist/index.js');
+    const db = await createTestDatabase();
+    const dir = copyExample('crawbl');
+    writeFileSync(
+      join(dir, 'astra.config.yaml'),
+      'databases:\n  - name: orchestrator\n    url: ${LIBRARY_PROJECT_URL}\n    migrations: migrations/orchestrator\n    schema: orchestrator\n',
+    );
+    process.env.LIBRARY_PROJECT_URL = db.url;
+    try {
+      const result = await migrate({ project: join(dir, 'astra.config.yaml') });
+      expect(result.applied.map((entry) => entry.version)).toEqual([1, 2, 3, 4]);
+      expect(await ledger((sql) => db.query(sql), 'orchestrator.astra_migrations')).toEqual([1, 2, 3, 4]);
+      expect((await status({ project: join(dir, 'astra.config.yaml'), database: 'orchestrator' })).pending).toBe(0);
+      await expect(migrate({ project: join(dir, 'astra.config.yaml'), database: 'billing' })).rejects.toMatchObject({ exitCode: 2 });
+    } finally {
+      delete process.env.LIBRARY_PROJECT_URL;
+    }
+  });
+});

@@ -44,6 +44,14 @@ describe('discoverMigrations', () => {
 });
 
 describe('nextMigrationFiles', () => {
+  it('with a range (one database of a shared folder), numbers within that range, in the folder style', () => {
+    const shared = discoverMigrations(['1001_a.sql', '1002_b.sql', '2001_c.sql'], 'm');
+    expect(nextMigrationFiles(shared, 'next', { from: 1001, to: 1099 })).toEqual({ up: '1003_next.sql' });
+    expect(nextMigrationFiles(shared, 'next', { from: 2001, to: 2099 })).toEqual({ up: '2002_next.sql' });
+    expect(nextMigrationFiles(shared, 'first', { from: 3001, to: 3099 })).toEqual({ up: '3001_first.sql' });
+    expect(() => nextMigrationFiles(discoverMigrations(['1001_a.sql'], 'm'), 'x', { from: 1000, to: 1001 })).toThrow('The range 1000–1001 of this database is full');
+  });
+
   it('starts an empty folder in golang-migrate style with a down file', () => {
     expect(nextMigrationFiles([], 'Create users')).toEqual({ up: '000001_create_users.up.sql', down: '000001_create_users.down.sql' });
   });
