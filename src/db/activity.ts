@@ -70,3 +70,10 @@ export async function tableSizes(db: Database, tables: string[]): Promise<Map<st
   );
   return new Map(rows.map((row) => [row.name, { bytes: Number(row.bytes), rows: Number(row.estimate) }]));
 }
+
+/** Those of `tables` (names as SQL writes them, resolved on the session's search path) that exist. */
+export async function existingTables(db: Database, tables: string[]): Promise<string[]> {
+  if (tables.length === 0) return [];
+  const { rows } = await db.query<{ name: string }>(`SELECT t AS name FROM unnest($1::text[]) AS t WHERE to_regclass(t) IS NOT NULL ORDER BY t`, [tables]);
+  return rows.map((row) => row.name);
+}

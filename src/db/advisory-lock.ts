@@ -67,3 +67,28 @@ async function lockHolder(db: Database): Promise<LockHolder | undefined> {
   const row = rows[0];
   return row ? { pid: row.pid, applicationName: row.application_name, clientAddr: row.client_addr, since: row.backend_start } : undefined;
 }
+
+/**
+ * Releases the session-level advisory locks this session holds, except
+ * astra's run lock: those a migration took and did not release, which would
+ * otherwise stay held for the rest of the run.
+ */
+export async function releaseAdvisoryLocksExceptRunLock(db: Database): Promise<void> {
+  const { rows } = await db.query<{ key1: string; key2: string; pair: boolean; shared: boolean }>(
+    `SELECT classid::text AS key1, objid::text AS key2, objsubid = 2 AS pair, mode = 'ShareLock' AS shared
+       FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()
+        AND NOT (objsubid = 1 AND ((classid::bigint << 32) | objid::bigint) = $1::bigint)`,
+    [ASTRA_LOCK_KEY],
+  );
+  for (const row of rows) {
+    const unlock = `pg_advisory_unlock${row.shared ? '_shared' : ''}`;
+    // pg_locks shows the keys as unsigned oids: a pair of int4 keys is turned back into signed ints.
+    const signed = (n: number) => `(CASE WHEN $${n}::bigint >= 2147483648 THEN $${n}::bigint - 4294967296 ELSE $${n}::bigint END)::int`;
+    const call = row.pair ? `${unlock}(${signed(1)}, ${signed(2)})` : `${unlock}((($1::bigint << 32) | $2::bigint))`;
+    // A lock taken n times is held until released n times.
+    for (let held = true; held;) {
+      const result = await db.query<{ released: boolean }>(`SELECT ${call} AS released`, [row.key1, row.key2]);
+      held = result.rows[0]?.released === true;
+    }
+  }
+}

@@ -1,6 +1,7 @@
 import * as DEFAULTS from '../defaults.js';
 import { AstraError, EXIT_FAILED, errorMessage } from '../errors.js';
 import { isPgError, LOCK_NOT_AVAILABLE, type Database } from '../db/database.js';
+import { releaseAdvisoryLocksExceptRunLock } from '../db/advisory-lock.js';
 import type { Ledger } from '../db/ledger.js';
 import { quoteIdent } from '../db/quote.js';
 import type { Migration } from './load.js';
@@ -92,6 +93,41 @@ export class MigrationRunner {
     await this.db.query("SELECT set_config('lock_timeout', $1, false)", [`${this.policy.lockTimeoutMs}ms`]);
   }
 
+  /**
+   * Puts back everything a migration can change on the connection, so that
+   * the next one runs as if in a session of its own whether or not the run
+   * was split: the role and session authorization (which RESET ALL leaves),
+   * settings, prepared statements, cursors, temporary objects, and the
+   * advisory locks it took (astra's run lock stays).
+   */
+  private async resetSession(): Promise<void> {
+    await this.db.query('SET SESSION AUTHORIZATION DEFAULT');
+    await this.db.query('RESET ROLE');
+    await this.db.query('RESET ALL');
+    await this.db.query('DEALLOCATE ALL');
+    await this.db.query('CLOSE ALL');
+    await this.db.query('DISCARD TEMP');
+    await releaseAdvisoryLocksExceptRunLock(this.db);
+    await this.prepareSession();
+  }
+
+  /**
+   * Inside a migration's transaction, before the ledger is written: as the
+   * role that logged in, whatever the migration SET (until the transaction
+   * ends; the migration's own statements are done by then).
+   */
+  private async asLoginRole(): Promise<void> {
+    await this.db.query('SET LOCAL SESSION AUTHORIZATION DEFAULT');
+  }
+
+  /** A ledger write between a migration's steps, in a transaction of its own as the role that logged in. */
+  private async recordAsLoginRole(write: () => Promise<void>): Promise<void> {
+    await this.db.transaction(async () => {
+      await this.asLoginRole();
+      await write();
+    });
+  }
+
   async apply(migration: Migration, fromStatement = 0): Promise<number> {
     const started = performance.now();
     this.events.migrationStarted?.(migration, fromStatement > 0 ? fromStatement : undefined);
@@ -101,9 +137,7 @@ export class MigrationRunner {
     } else {
       await this.applyInSteps(migration, fromStatement, started);
     }
-    // A migration's SET commands must not leak into the next one.
-    await this.db.query('RESET ALL');
-    await this.prepareSession();
+    await this.resetSession();
     const durationMs = performance.now() - started;
     this.events.migrationApplied?.(migration, durationMs);
     return durationMs;
@@ -122,6 +156,7 @@ export class MigrationRunner {
       await this.withLockRetries(view, down, () =>
         this.db.transaction(async () => {
           for (const statement of down) await this.run(view, statement, false);
+          await this.asLoginRole();
           await this.ledger.remove(migration.version);
         }),
       );
@@ -138,10 +173,9 @@ export class MigrationRunner {
           { resumable: false },
         );
       }
-      await this.ledger.remove(migration.version);
+      await this.recordAsLoginRole(() => this.ledger.remove(migration.version));
     }
-    await this.db.query('RESET ALL');
-    await this.prepareSession();
+    await this.resetSession();
     const durationMs = performance.now() - started;
     this.events.migrationApplied?.(view, durationMs);
     return durationMs;
@@ -151,6 +185,7 @@ export class MigrationRunner {
     await this.withLockRetries(migration, migration.statements, async () => {
       await this.db.transaction(async () => {
         for (const statement of migration.statements) await this.run(migration, statement, false);
+        await this.asLoginRole();
         await this.ledger.recordApplied({ ...migration, durationMs: performance.now() - started });
       });
     });
@@ -167,6 +202,7 @@ export class MigrationRunner {
         await this.withLockRetries(migration, group, () =>
           this.db.transaction(async () => {
             await this.run(migration, { ...first, text: first.writtenAs! }, true);
+            await this.asLoginRole();
             await this.ledger.recordProgress(migration.version, next);
           }),
         );
@@ -176,17 +212,18 @@ export class MigrationRunner {
           await this.dropInvalidIndexBeforeBuild(migration, first);
           await this.run(migration, first, true);
         });
-        await this.ledger.recordProgress(migration.version, next);
+        await this.recordAsLoginRole(() => this.ledger.recordProgress(migration.version, next));
       } else {
         await this.withLockRetries(migration, group, () =>
           this.db.transaction(async () => {
             for (const statement of group) await this.run(migration, statement, true);
+            await this.asLoginRole();
             await this.ledger.recordProgress(migration.version, next);
           }),
         );
       }
     }
-    await this.ledger.recordApplied({ ...migration, durationMs: performance.now() - started });
+    await this.recordAsLoginRole(() => this.ledger.recordApplied({ ...migration, durationMs: performance.now() - started }));
   }
 
   /** Runs one statement; a failure becomes a MigrationFailedError (recorded when `dirty`). */
@@ -223,13 +260,13 @@ export class MigrationRunner {
         }
         if (error.dirty) {
           // Unrecorded, the ledger still points at the group that failed: resuming stays right.
-          await this.ledger
-            .recordFailure(migration.version, {
+          await this.recordAsLoginRole(() =>
+            this.ledger.recordFailure(migration.version, {
               nextStatement: options.resumable ? group[0]!.index : null,
               statement: error.statement.text,
               error: errorMessage(error.cause),
-            })
-            .catch(() => {});
+            }),
+          ).catch(() => {});
         }
         const cause = lockTimedOut ? new Error(`${errorMessage(error.cause)}, ${tries} times with lock_timeout ${this.policy.lockTimeoutMs}ms: another session holds a conflicting lock`) : error.cause;
         throw new MigrationFailedError(migration, error.statement, cause, error.dirty, options.resumable);

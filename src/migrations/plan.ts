@@ -54,6 +54,25 @@ export function migrationStatuses(migrations: Checksummed[], ledger: LedgerRow[]
   return statuses.sort((a, b) => a.version - b.version);
 }
 
+/**
+ * Refuses a ledger with a hole: a migration not recorded as applied while a
+ * later one is. Whatever made it (a row deleted by hand, a restore of part of
+ * the table), it is not a fresh start: the plan would run that migration, and
+ * for an upgrade treat the database as empty, so breaking migrations would
+ * run without the consent they need.
+ */
+export function refuseLedgerHoles(statuses: MigrationStatus[]): void {
+  const recorded = statuses.filter((status) => status.state !== 'pending');
+  const last = recorded.at(-1);
+  if (!last) return;
+  const holes = statuses.filter((status) => status.state === 'pending' && status.version < last.version);
+  if (holes.length === 0) return;
+  throw operationError(
+    `The ledger has a hole: ${describe(holes)} ${holes.length === 1 ? 'is' : 'are'} not recorded as applied, yet later migrations are (up to ${last.version}); astra does not guess what the database holds, so nothing was changed.`,
+    `If the database has what ${holes.length === 1 ? 'it' : 'they'} made (astra doctor checks the schema), record it with astra migrate force ${last.version}; if not, restore a backup taken before the ledger was changed (astra backup list).`,
+  );
+}
+
 /** Checks a target version given on the command line: 0 or a version with a file. */
 export function checkTargetVersion(migrations: DiscoveredMigration[], target: number, flag: string): void {
   if (target === 0 || migrations.some((migration) => migration.version === target)) return;
@@ -95,6 +114,8 @@ export function planUp<M extends Checksummed>(migrations: M[], ledger: LedgerRow
       'Restore the file as it was applied and put new changes in a new migration (astra migrate create).',
     );
   }
+
+  refuseLedgerHoles(statuses);
 
   const byVersion = new Map(migrations.map((migration) => [migration.version, migration]));
   const rowByVersion = new Map(ledger.map((row) => [row.version, row]));

@@ -1,5 +1,6 @@
 import type { Database } from '../db/database.js';
 import { Ledger } from '../db/ledger.js';
+import { refuseFalseFreshStart } from './fresh.js';
 import type { Context } from '../engine/context.js';
 import { whileWatching } from '../engine/interrupt.js';
 import { withDatabase, withRunLock } from '../engine/run-lock.js';
@@ -84,9 +85,16 @@ export async function ensureLedgerStep(db: Database): Promise<Ledger> {
   return Ledger.open(db, { create: true });
 }
 
-/** Step "check drift and plan": refuses on edited files, unknown versions or an unfinished migration that cannot resume. */
-export async function planStep(ledger: Ledger, migrations: Migration[], to?: number): Promise<UpPlan<Migration>> {
-  return planUp(migrations, await ledger.rows(), to);
+/**
+ * Step "check drift and plan": refuses on edited files, unknown versions, a
+ * hole in the ledger, an unfinished migration that cannot resume, or an
+ * empty ledger on a database that already has the migrations' tables.
+ */
+export async function planStep(db: Database, ledger: Ledger, migrations: Migration[], to?: number): Promise<UpPlan<Migration>> {
+  const rows = await ledger.rows();
+  const plan = planUp(migrations, rows, to);
+  if (plan.pending.length > 0) await refuseFalseFreshStart(db, migrations, rows);
+  return plan;
 }
 
 /** The plan as the list of migrations to run, in order: an unfinished one first. */
@@ -120,12 +128,14 @@ export async function applyStep(
 
 /**
  * Applies the pending migrations (up to `options.to`) on `db`, whose caller
- * holds astra's run lock: ensure ledger → check drift and plan → apply.
+ * holds astra's run lock: check drift and plan → ensure ledger → apply.
  */
 export async function applyPending(context: Context, db: Database, migrations: Migration[], options: RunOptions & { to?: number }): Promise<UpResult> {
   const { log } = context;
-  const ledger = await ensureLedgerStep(db);
-  const plan = await planStep(ledger, migrations, options.to);
+  // Planned before the ledger is created: a refusal leaves the database as it was.
+  const found = await Ledger.open(db, { create: false });
+  const plan = await planStep(db, found, migrations, options.to);
+  const ledger = found.exists ? found : await ensureLedgerStep(db);
   log.info(`Migrating ${db.target.label} with ${context.migrationsDir}`);
   if (plan.resume) {
     const { migration, fromStatement, row } = plan.resume;
@@ -147,7 +157,7 @@ export async function applyPending(context: Context, db: Database, migrations: M
 async function dryRun(context: Context, db: Database, migrations: Migration[], to: number | undefined): Promise<UpResult> {
   const { log } = context;
   const ledger = await Ledger.open(db, { create: false });
-  const plan = await planStep(ledger, migrations, to);
+  const plan = await planStep(db, ledger, migrations, to);
   log.info(`Dry run on ${db.target.label}: nothing is changed.`);
   if (plan.resume) log.info(`  would resume ${migrationLabel(plan.resume.migration)} at statement ${plan.resume.fromStatement + 1}`);
   for (const migration of plan.pending) {

@@ -2,7 +2,7 @@ import semver from 'semver';
 import type { LedgerRow } from '../db/ledger.js';
 import { inputError, operationError } from '../errors.js';
 import type { Migration } from '../migrations/load.js';
-import { migrationStatuses } from '../migrations/plan.js';
+import { migrationStatuses, refuseLedgerHoles } from '../migrations/plan.js';
 import { sortReleases, type ReleaseNotes } from '../release/notes.js';
 import { databaseVersion, releasesBetween, requiredStops, unknownMigrations } from '../release/versions.js';
 import { tablesTouched } from './tables.js';
@@ -119,6 +119,7 @@ export function planUpgrade(input: PlanInput): UpgradePlan {
     );
   }
 
+  refuseLedgerHoles(statuses);
   const from = databaseVersion(releases, appliedFiles);
   if (from !== null && semver.gt(from, to)) {
     throw operationError(

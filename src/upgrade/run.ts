@@ -1,5 +1,6 @@
 import { tableSizes } from '../db/activity.js';
 import { Ledger } from '../db/ledger.js';
+import { refuseFalseFreshStart } from '../migrations/fresh.js';
 import { AstraError, EXIT_BAD_INPUT, errorMessage, inputError, operationError } from '../errors.js';
 import { loadMigrations, type Migration } from '../migrations/load.js';
 import { planUp } from '../migrations/plan.js';
@@ -75,6 +76,7 @@ export async function prepareUpgrade(context: Context, options: UpgradeOptions, 
   return withDatabase(context, async (db) => {
     const ledger = await Ledger.open(db, { create: false });
     const rows = await ledger.rows();
+    await refuseFalseFreshStart(db, migrations, rows);
     // A dry run plans the whole path over required stops; the upgrade refuses the jump.
     const plan = planUpgrade({
       releases,

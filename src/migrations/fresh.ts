@@ -1,0 +1,38 @@
+import { existingTables } from '../db/activity.js';
+import type { Database } from '../db/database.js';
+import type { LedgerRow } from '../db/ledger.js';
+import { operationError } from '../errors.js';
+import type { Migration } from './load.js';
+
+type RangeVar = { relname?: string; schemaname?: string } | undefined;
+
+/** The tables the migrations create (CREATE TABLE), as written in them. */
+export function tablesCreated(migrations: Migration[]): string[] {
+  const names = new Set<string>();
+  for (const migration of migrations) {
+    for (const statement of migration.statements) {
+      if (statement.kind !== 'CreateStmt') continue;
+      const relation = statement.node.relation as RangeVar;
+      if (relation?.relname) names.add(relation.schemaname ? `${relation.schemaname}.${relation.relname}` : relation.relname);
+    }
+  }
+  return [...names];
+}
+
+/**
+ * A ledger that records no migration means a fresh install only when the
+ * database holds none of the tables the migrations create. When it does, the
+ * ledger was dropped or emptied (or another tool migrated the database):
+ * running every migration again, breaking ones included, on a database with
+ * data is exactly what must not happen. Throws, changing nothing.
+ */
+export async function refuseFalseFreshStart(db: Database, migrations: Migration[], ledger: LedgerRow[]): Promise<void> {
+  if (ledger.length > 0 || migrations.length === 0) return;
+  const found = await existingTables(db, tablesCreated(migrations));
+  if (found.length === 0) return;
+  const shown = found.slice(0, 5).join(', ') + (found.length > 5 ? `, and ${found.length - 5} more` : '');
+  throw operationError(
+    `astra's ledger records no migration, yet ${db.target.label} already has ${found.length} table(s) the migrations create (${shown}): this is not a fresh install, and running every migration again could destroy data; nothing was changed.`,
+    "If astra's ledger was dropped or emptied, record where the database stands with astra migrate force <version> (the last migration whose changes it has), then run again; if another tool migrated it, do the same with that tool's version.",
+  );
+}

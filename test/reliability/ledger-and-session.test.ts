@@ -1,0 +1,147 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { astra, fixturesDir } from '../helpers/cli.js';
+import { createTestDatabase, ledgerVersions, type TestDatabase } from '../helpers/database.js';
+
+/**
+ * A damaged ledger is never read as a fresh install, a migration's session
+ * state never reaches the next one, and a file's bytes are taken as they are.
+ */
+let db: TestDatabase;
+beforeEach(async () => {
+  db = await createTestDatabase();
+});
+afterEach(async () => {
+  await db.drop();
+});
+
+const app = join(fixturesDir, 'upgrade-app');
+const withApp = ['--migrations-dir', join(app, 'migrations'), '--release-notes-dir', join(app, 'release-notes')];
+const run = (...args: string[]) =>
+  astra([...args, ...withApp, '--backup-dir', mkdtempSync(join(tmpdir(), 'astra-backups-'))], { env: { DATABASE_URL: db.url } });
+
+async function usersAndColumns(): Promise<unknown[]> {
+  return [
+    await db.query(`SELECT email, legacy_token FROM users ORDER BY email`),
+    await db.query(`SELECT column_name FROM information_schema.columns WHERE table_name = 'users' ORDER BY 1`),
+  ];
+}
+
+describe('a damaged ledger is drift, not a fresh install', () => {
+  it('a hole (a row deleted by hand) stops upgrade and migrate up with exit 1, naming the migration, and changes nothing', async () => {
+    expect((await run('upgrade', '--to', '1.1.0', '--yes')).exitCode).toBe(0);
+    await db.query(`INSERT INTO users (email, legacy_token) VALUES ('a@example.com', 'tok-a')`);
+    await db.query(`DELETE FROM astra_migrations WHERE version = 1`);
+    const before = await usersAndColumns();
+
+    const upgrade = await run('upgrade', '--yes', '--allow-breaking');
+    expect(upgrade.exitCode).toBe(1);
+    expect(upgrade.stderr).toContain('The ledger has a hole: migration 1 (users) is not recorded as applied, yet later migrations are (up to 4)');
+    expect(upgrade.stderr).toContain('astra migrate force 4');
+    const up = await run('migrate', 'up');
+    expect(up.exitCode).toBe(1);
+    expect(up.stderr).toContain('The ledger has a hole');
+    expect(await usersAndColumns()).toEqual(before);
+    expect(await ledgerVersions(db)).toEqual([2, 3, 4]);
+
+    // The repair the message names: record 1 as applied, then the upgrade asks for --allow-breaking as for any database with data.
+    expect((await run('migrate', 'force', '4')).exitCode).toBe(0);
+    const refused = await run('upgrade', '--yes');
+    expect(refused.exitCode).toBe(2);
+    expect(refused.stderr).toContain('--yes alone does not accept');
+  });
+
+  it('a ledger dropped by hand on a database with the tables stops upgrade and migrate up, and does not create a new ledger', async () => {
+    expect((await run('upgrade', '--to', '1.1.0', '--yes')).exitCode).toBe(0);
+    await db.query(`INSERT INTO users (email, legacy_token) VALUES ('a@example.com', 'tok-a')`);
+    await db.query(`DROP TABLE astra_migrations`);
+    const before = await usersAndColumns();
+
+    for (const args of [
+      ['upgrade', '--yes', '--allow-breaking'],
+      ['migrate', 'up'],
+    ]) {
+      const result = await run(...args);
+      expect(result.exitCode, result.stderr).toBe(1);
+      expect(result.stderr).toMatch(
+        /astra's ledger records no migration, yet .* already has 2 table\(s\) the migrations create \(posts, users\): this is not a fresh install/,
+      );
+      expect(result.stderr).toContain('astra migrate force <version>');
+    }
+    expect(await usersAndColumns()).toEqual(before);
+    expect(await db.query(`SELECT to_regclass('astra_migrations') AS t`)).toEqual([{ t: null }]);
+  });
+
+  it('an empty database is still a fresh install', async () => {
+    const result = await run('upgrade', '--yes');
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(await ledgerVersions(db)).toEqual([1, 2, 3, 4, 5]);
+  });
+});
+
+describe('no session state leaks from one migration into the next', () => {
+  it('role, session authorization, search_path, settings, prepared statements, cursors, temp tables and advisory locks are reset before the next migration of the same run', async () => {
+    const role = `app_owner_${randomBytes(4).toString('hex')}`;
+    await db.query(`CREATE ROLE ${role} NOLOGIN`);
+    await db.query(`GRANT CREATE ON SCHEMA public TO ${role}`);
+    const folder = mkdtempSync(join(tmpdir(), 'astra-session-'));
+    const check = (what: string, condition: string) => `DO $$ BEGIN IF ${condition} THEN RAISE EXCEPTION 'leaked: ${what}'; END IF; END $$;`;
+    writeFileSync(
+      join(folder, '001_dirty_session.sql'),
+      [
+        'CREATE SCHEMA IF NOT EXISTS elsewhere;',
+        // The role has no right on astra's ledger: the ledger is still written, as the role that logged in.
+        `SET ROLE ${role};`,
+        'CREATE TABLE a (id int);',
+        'SET search_path = elsewhere;',
+        "SET statement_timeout = '1s';",
+        'PREPARE leaked_statement AS SELECT 1;',
+        'CREATE TEMP TABLE leaked_temp (id int);',
+        'SELECT pg_advisory_lock(4242);',
+        'SELECT pg_advisory_lock(7, 8);',
+        '',
+      ].join('\n'),
+    );
+    writeFileSync(
+      join(folder, '002_clean_session.sql'),
+      [
+        'CREATE TABLE public.b (id int);',
+        check('role', 'current_user <> session_user'),
+        check('search_path', "current_setting('search_path') <> '\"$user\", public'"),
+        check('statement_timeout', "current_setting('statement_timeout') <> '0'"),
+        check('prepared statement', "EXISTS (SELECT 1 FROM pg_prepared_statements WHERE name = 'leaked_statement')"),
+        check('temp table', "to_regclass('pg_temp.leaked_temp') IS NOT NULL"),
+        check('advisory lock', "EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid() AND objid IN (4242, 8))"),
+        '',
+      ].join('\n'),
+    );
+    const result = await astra(['migrate', 'up', '--migrations-dir', folder], { env: { DATABASE_URL: db.url } });
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(await ledgerVersions(db)).toEqual([1, 2]);
+    const owners = await db.query<{ table: string; owner: string; login: string }>(
+      `SELECT tablename AS table, tableowner AS owner, session_user AS login FROM pg_tables WHERE tablename IN ('a', 'b') AND schemaname = 'public' ORDER BY 1`,
+    );
+    expect(owners.map((row) => [row.table, row.owner === role ? 'role' : row.owner === row.login ? 'login' : row.owner])).toEqual([
+      ['a', 'role'],
+      ['b', 'login'],
+    ]);
+  });
+});
+
+describe('bytes stay bytes', () => {
+  it('a migration file that is not UTF-8 is bad input: exit 2, naming the file and the byte offset, nothing applied', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'astra-bytes-'));
+    writeFileSync(join(folder, '001_t.sql'), 'CREATE TABLE t (v text);\n');
+    writeFileSync(
+      join(folder, '002_bad.sql'),
+      Buffer.concat([Buffer.from("INSERT INTO t VALUES ('"), Buffer.from([0xff, 0xfe, 0xc3, 0x28]), Buffer.from("');\n")]),
+    );
+    const result = await astra(['migrate', 'up', '--migrations-dir', folder], { env: { DATABASE_URL: db.url } });
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain(`The migration file ${join(folder, '002_bad.sql')} is not valid UTF-8: byte 23 (0xff)`);
+    expect(await db.query(`SELECT to_regclass('t') AS t`)).toEqual([{ t: null }]);
+  });
+});
