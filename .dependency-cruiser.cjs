@@ -44,7 +44,7 @@ module.exports = {
       severity: 'error',
       comment: 'db/, pgtools/, cluster/ and ui/ are the bottom layer: they know nothing of upgrades, backups, rollbacks, doctor or the analysis.',
       from: { path: '^src/(db|pgtools|cluster|ui)/' },
-      to: { path: '^src/(api|upgrade|backup|rollback|doctor|analysis|migrations|release|engine)/' },
+      to: { path: '^src/(api|upgrade|backup|rollback|doctor|analysis|migrations|release|engine|project)/' },
     },
     {
       name: 'only-db-uses-pg',

@@ -9,7 +9,8 @@ type Issue = { code: string; input?: unknown; keys?: string[] };
 export function describe(input: unknown): string {
   if (input === null) return 'null';
   if (Array.isArray(input)) return 'a list';
-  if (typeof input === 'string') return JSON.stringify(input);
+  // A URL may hold a password: never echoed.
+  if (typeof input === 'string') return input.includes('://') ? 'a URL' : JSON.stringify(input);
   if (typeof input === 'object') return 'a mapping';
   if (typeof input === 'number' || typeof input === 'boolean' || typeof input === 'bigint' || input === undefined) return `${typeof input} ${String(input)}`;
   return typeof input;

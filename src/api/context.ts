@@ -5,8 +5,8 @@ import type { Context } from '../engine/context.js';
 import { AstraError, EXIT_FAILED, inputError } from '../errors.js';
 import type { Log } from '../ui/log.js';
 import { resolveFolders } from '../engine/folders.js';
-import { databaseUrl, loadProject, selectDatabases } from '../project/load.js';
-import { join, resolve } from 'node:path';
+import { databaseUrl, loadProject, projectBackupRoot, selectDatabases } from '../project/load.js';
+import { join } from 'node:path';
 
 /** Where the library's progress lines go: any of the four levels; the rest are dropped. */
 export interface Logger {
@@ -137,7 +137,7 @@ function projectContext(options: AstraOptions, file: string, log: Log, signal: A
     migrationsDir: database!.migrationsDir,
     releaseNotesDir: database!.releaseNotesDir,
     versions: database!.versions,
-    backupDir: join(options.backupDir !== undefined ? resolve(options.backupDir) : (project.backupDir ?? resolveFolders({}).backupDir), database!.name),
+    backupDir: join(projectBackupRoot(project, options.backupDir), database!.name),
     target: () =>
       (target ??= resolveConnection({ databaseUrl: found.url, log }).then((resolved) => ({
         ...resolved,

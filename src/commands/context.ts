@@ -108,13 +108,16 @@ export interface DatabaseSetting {
  * The context of one database of a project: the CLI's context, with the
  * database's own target, folders and placement, and every line of human
  * output tagged with its name. Its `emit` hands the result to `onEmit`: the
- * project's command prints one JSON object, grouped by database.
+ * project's command prints one JSON object, grouped by database. With
+ * `tagOutput` false, what goes to stdout is left as it is (a Markdown
+ * document).
  */
 export function createDatabaseContext(
   options: GlobalOptions,
   database: DatabaseSetting,
   signal: () => AbortSignal,
   onEmit: (result: unknown) => void,
+  tagOutput = true,
 ): Context {
   const base = createContext(options, signal);
   const tag = `[${database.name.toUpperCase()}]`;
@@ -140,8 +143,9 @@ export function createDatabaseContext(
     // Lines, each tagged, rather than a task list drawn over itself.
     progress: base.json ? 'quiet' : 'silent',
     emit: onEmit,
+    // A document (checklist --format md) is printed as it is, under a heading per database.
     out: (text) => {
-      if (!base.json) process.stdout.write(`${text.replace(/^/gm, `${tag} `)}\n`);
+      if (!base.json) process.stdout.write(`${tagOutput ? text.replace(/^/gm, `${tag} `) : text}\n`);
     },
   };
 }

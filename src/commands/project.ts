@@ -2,8 +2,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { AstraError, EXIT_BAD_INPUT, EXIT_FAILED, errorMessage, inputError } from '../errors.js';
-import type { Project, ProjectDatabase } from '../project/load.js';
-import { resolveFolders } from '../engine/folders.js';
+import { projectBackupRoot, type Project, type ProjectDatabase } from '../project/load.js';
 import { createLog } from '../ui/log.js';
 import { createDatabaseContext, type Action, type DatabaseSetting, type GlobalOptions, type ProjectAction, type ProjectRun } from './context.js';
 
@@ -11,8 +10,8 @@ import { createDatabaseContext, type Action, type DatabaseSetting, type GlobalOp
 const READ_ONLY = new Set(['status', 'doctor', 'lint', 'checklist', 'backup list', 'backup verify']);
 /** Commands that read only files: a database whose URL is not set is still worked on, and named if a connection is asked for. */
 const NO_DATABASE = new Set(['lint', 'migrate create', 'backup list', 'backup prune']);
-/** Commands that write into one database's folder, so need exactly one. */
-const ONE_DATABASE = new Set(['migrate create']);
+/** Commands that name one database's file or version, so need exactly one (migrate up does with --to). */
+const ONE_DATABASE = new Set(['migrate create', 'migrate force', 'migrate goto', 'migrate down']);
 
 function commandPath(command: Command): string {
   const parent = command.parent?.parent ? `${command.parent.name()} ` : '';
@@ -54,7 +53,7 @@ function settingsOf(
   selected: ProjectDatabase[],
   needsDatabase: boolean,
 ) {
-  const backupRoot = globals.backupDir !== undefined ? resolve(globals.backupDir) : (project.backupDir ?? resolveFolders({}).backupDir);
+  const backupRoot = projectBackupRoot(project, globals.backupDir);
   const named = new Set(globals.db ?? []);
   const settings: DatabaseSetting[] = [];
   const skipped: Record<string, string> = {};
@@ -124,9 +123,10 @@ export async function runOnProject(
   const { databaseUrl, selectDatabases } = await import('../project/load.js');
   const path = commandPath(command);
   const selected = selectDatabases(project, globals.db ?? []);
-  if (ONE_DATABASE.has(path) && selected.length !== 1) {
+  const oneOnly = ONE_DATABASE.has(path) || (path === 'migrate up' && command.opts<{ to?: string }>().to !== undefined);
+  if (oneOnly && selected.length !== 1) {
     throw inputError(
-      `astra ${path} writes into one database's migrations, and ${project.file} declares ${selected.length}.`,
+      `astra ${path}${path === 'migrate up' ? ' --to' : ''} names a file or version of one database, and ${selected.length} are selected in ${project.file}.`,
       `Name one with --db (${selected.map((database) => database.name).join(', ')}).`,
     );
   }
@@ -136,9 +136,10 @@ export async function runOnProject(
   const json = globals.json === true;
   const results: Record<string, unknown> = Object.fromEntries(Object.entries(skipped).map(([name, why]) => [name, { ok: true, skipped: why }]));
   const emitted = new Map<string, unknown>();
+  const document = path === 'checklist' && command.opts<{ format?: string }>().format === 'md';
   const members = settings.map((setting) => ({
     name: setting.name,
-    context: createDatabaseContext(globals, setting, signal, (result) => emitted.set(setting.name, result)),
+    context: createDatabaseContext(globals, setting, signal, (result) => emitted.set(setting.name, result), !document),
   }));
   const run: ProjectRun = { file: project.file, backupRoot, declared: project.databases.map((database) => database.name), skipped };
   const print = (result: object) => {
@@ -162,6 +163,7 @@ export async function runOnProject(
 
   const failures: { name: string; error: unknown }[] = [];
   for (const member of members) {
+    if (document && !json) process.stdout.write(`<!-- database: ${member.name} -->\n\n`);
     try {
       const result = await action(member.context, ...args);
       results[member.name] = { ok: true, ...(result && typeof result === 'object' ? result : {}) };

@@ -3,7 +3,7 @@ import { DEFAULT_ROLLBACK_LOCK_WAIT_MS, DEFAULT_SESSION_WAIT_MS } from '../defau
 import type { RollbackResult } from '../rollback/index.js';
 import { quoteIdent } from '../db/quote.js';
 import { parseCount, parseDuration } from '../duration.js';
-import { AstraError, EXIT_FAILED, errorMessage, inputError } from '../errors.js';
+import { inputError, operationError } from '../errors.js';
 import { canPrompt } from '../ui/prompt.js';
 import type { Context, ProjectMember, ProjectRun, Wrap } from './context.js';
 
@@ -49,17 +49,32 @@ async function rollbackProject(members: ProjectMember[], project: ProjectRun, fl
       'Name the database with --db, or use --to <version> alone.',
     );
   }
-  const { rollbackCandidates } = await import('../rollback/index.js');
+  const [{ rollbackCandidates }, { verifyBackup }, { tagged }] = await Promise.all([
+    import('../rollback/index.js'),
+    import('../backup/index.js'),
+    import('../project/upgrade.js'),
+  ]);
+  // Every database's backup found and verified before any is restored: a missing or damaged one changes nothing.
+  const chosen = new Map<string, string>();
   for (const member of members) {
-    const target = await member.context.target();
     try {
-      await rollbackCandidates(member.context, {
+      const target = await member.context.target();
+      const [manifest] = await rollbackCandidates(member.context, {
         database: String(target.config.database),
         ...(flags.to ? { to: flags.to } : {}),
         ...(flags.backup ? { backupId: flags.backup } : {}),
       });
+      const verified = await verifyBackup(member.context, manifest!.id, flags.pgBinDir ? { pgBinDir: flags.pgBinDir } : {});
+      if (!verified.ok) {
+        const why = verified.checks.filter((check) => check.status === 'fail').map((check) => check.detail);
+        throw operationError(
+          `Backup ${manifest!.id} fails verification (${why.join('; ')}).`,
+          'Run astra backup list and astra backup verify to find a good backup.',
+        );
+      }
+      chosen.set(member.name, manifest!.id);
     } catch (error) {
-      throw tagError(member.name, error, ' No database of the project was rolled back.');
+      throw tagged(member.name, error, ' No database of the project was rolled back.');
     }
   }
   const others = project.declared.filter((name) => !members.some((member) => member.name === name) && !(name in project.skipped));
@@ -68,25 +83,18 @@ async function rollbackProject(members: ProjectMember[], project: ProjectRun, fl
       `Only ${members.map((member) => member.name).join(', ')} ${members.length === 1 ? 'is' : 'are'} rolled back; ${others.join(', ')} stay${others.length === 1 ? 's' : ''} as ${others.length === 1 ? 'it is' : 'they are'}, which may be a release the others no longer match.`,
     );
   }
+  // Last declared first: when several share one physical database, the first database's backup,
+  // taken before the others changed it, is the one restored last and stands.
   const databases: Record<string, RollbackResult> = {};
-  for (const member of members) {
+  for (const member of [...members].reverse()) {
     try {
-      databases[member.name] = await rollback(member.context, flags);
+      databases[member.name] = await rollback(member.context, { ...flags, backup: chosen.get(member.name)! });
     } catch (error) {
       const done = Object.keys(databases);
-      throw tagError(member.name, error, done.length > 0 ? ` Already rolled back: ${done.join(', ')}.` : '');
+      throw tagged(member.name, error, done.length > 0 ? ` Already rolled back: ${done.join(', ')}.` : '');
     }
   }
-  return { databases };
-}
-
-function tagError(name: string, error: unknown, extra: string): AstraError {
-  const astraError = error instanceof AstraError ? error : undefined;
-  return new AstraError(`[${name.toUpperCase()}] ${astraError ? astraError.message : `Unexpected error: ${errorMessage(error)}`}${extra}`, {
-    fix: astraError?.fix,
-    exitCode: astraError?.exitCode ?? EXIT_FAILED,
-    cause: error,
-  });
+  return { databases: Object.fromEntries(members.map((member) => [member.name, databases[member.name]])) };
 }
 
 async function rollback(context: Context, flags: RollbackFlags): Promise<RollbackResult> {

@@ -59,7 +59,14 @@ async function upgrade(context: Context, options: UpgradeOptions): Promise<Upgra
 }
 
 /** `astra upgrade` on a project: every database, as one release (see upgradeProject). */
-async function upgradeProject(members: ProjectMember[], project: ProjectRun, options: UpgradeOptions): Promise<unknown> {
+async function upgradeOnProject(members: ProjectMember[], project: ProjectRun, options: UpgradeOptions): Promise<unknown> {
+  if (members.length === 0)
+    throw inputError(
+      `No database of ${project.file} can be upgraded: ${Object.entries(project.skipped)
+        .map(([name, why]) => `${name} (${why})`)
+        .join('; ')}.`,
+      'Set the URL of the databases to upgrade.',
+    );
   const [{ upgradeProject, tagged, commonTarget }, { createUpgradePorts }] = await Promise.all([
     import('../project/upgrade.js'),
     import('../upgrade/default-ports.js'),
@@ -97,7 +104,7 @@ export function registerUpgrade(program: Command, run: Wrap): void {
   ).action(
     run(
       (context, flags) => upgrade(context, upgradeOptions(flags as UpgradeFlags)),
-      (members, project, flags) => upgradeProject(members, project, upgradeOptions(flags as UpgradeFlags)),
+      (members, project, flags) => upgradeOnProject(members, project, upgradeOptions(flags as UpgradeFlags)),
     ),
   );
 

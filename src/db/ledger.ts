@@ -82,17 +82,29 @@ export class Ledger {
         ORDER BY 1`,
       [where.table],
     );
-    if (elsewhere.rows.length > 0) {
+    // Only a ledger that records this database's migrations counts: another database of the project
+    // may keep its own ledger of that name in this database, for its own range.
+    const range = db.target.placement?.versions ?? { from: 0, to: Number.MAX_SAFE_INTEGER };
+    const holding: string[] = [];
+    for (const { name } of elsewhere.rows) {
+      const { rows: found } = await db.query<{ any: boolean }>(`SELECT EXISTS (SELECT 1 FROM ${name} WHERE version BETWEEN $1 AND $2) AS any`, [
+        range.from,
+        range.to,
+      ]);
+      if (found[0]?.any) holding.push(name);
+    }
+    if (holding.length > 0) {
       // Project names are plain lower-case identifiers: shown as written in the file.
       const shown = `${where.schema}.${where.table}`;
-      const found = elsewhere.rows.map((row) => row.name).join(', ');
       throw operationError(
-        `astra's ledger is not at ${shown}, where the project file puts it, but ${db.target.label} has one at ${found}; nothing was changed.`,
-        `Point ledger (schema, table) in the project file at ${elsewhere.rows[0]!.name}, or move that table to ${shown} (ALTER TABLE ... SET SCHEMA).`,
+        `astra's ledger is not at ${shown}, where the project file puts it, but ${db.target.label} has one at ${holding.join(', ')}; nothing was changed.`,
+        `Point ledger (schema, table) in the project file at ${holding[0]!}, or move that table to ${shown} (ALTER TABLE ... SET SCHEMA).`,
       );
     }
     if (!options.create) return new Ledger(db, qualifiedName, false);
-    await db.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(where.schema)}`);
+    // The schema the migrations work in, and the ledger's, exist before the first migration runs.
+    const placement = db.target.placement!;
+    for (const schema of new Set([placement.schema, where.schema])) await db.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`);
     return Ledger.create(db, qualifiedName);
   }
 

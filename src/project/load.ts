@@ -99,6 +99,17 @@ export function loadProject(path: string): Project {
 }
 
 /**
+ * Where a project's backups go: the flag (or option), else ASTRA_BACKUP_DIR,
+ * else the file's backupDir, else .astra/backups beside the project file,
+ * wherever in the project the command runs.
+ */
+export function projectBackupRoot(project: Project, given: string | undefined): string {
+  if (given !== undefined) return resolve(given);
+  if (process.env.ASTRA_BACKUP_DIR) return resolve(process.env.ASTRA_BACKUP_DIR);
+  return project.backupDir ?? join(dirname(project.file), '.astra', 'backups');
+}
+
+/**
  * The database's URL from the environment, or the names of the variables it
  * needs that are not set.
  */

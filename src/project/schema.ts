@@ -1,3 +1,4 @@
+import { posix } from 'node:path';
 import { z } from 'zod';
 import { fieldError, fieldPath, mappingError } from '../schema-messages.js';
 
@@ -72,7 +73,7 @@ const databaseSchema = z
       });
     }
     if (typeof database.url === 'string') {
-      const problem = passwordProblem(database.url);
+      const problem = passwordProblem(database.url) ?? urlFormProblem(database.url);
       if (problem) context.addIssue({ code: 'custom', path: ['url'], message: problem });
     }
   });
@@ -88,6 +89,7 @@ export const projectSchema = z
     { error: mappingError(PROJECT_FIELDS) },
   )
   .superRefine((project, context) => {
+    overlappingRanges(project.databases, context);
     const seen = new Map<string, number>();
     project.databases.forEach((database, index) => {
       if (typeof database?.name !== 'string') return;
@@ -100,6 +102,38 @@ export const projectSchema = z
 export type ProjectFile = z.infer<typeof projectSchema>;
 
 /**
+ * Databases that share a migrations folder each take a range of it, and no
+ * two ranges overlap: a migration belongs to one database.
+ */
+function overlappingRanges(
+  databases: readonly { migrations?: unknown; versions?: { from: number; to: number } | undefined }[],
+  context: { addIssue(issue: { code: 'custom'; path: (string | number)[]; message: string }): void },
+): void {
+  const folder = (database: { migrations?: unknown }) =>
+    typeof database.migrations === 'string' ? posix.normalize(database.migrations.replace(/\\/g, '/')).replace(/\/$/, '') : undefined;
+  databases.forEach((database, index) => {
+    for (let earlier = 0; earlier < index; earlier++) {
+      const other = databases[earlier]!;
+      if (folder(database) === undefined || folder(database) !== folder(other)) continue;
+      const [a, b] = [other.versions, database.versions];
+      if (!a || !b) {
+        context.addIssue({
+          code: 'custom',
+          path: ['databases', index, 'versions'],
+          message: `is needed: databases[${earlier}] has the same migrations folder, so each must take a range of it (versions: { from, to })`,
+        });
+      } else if (a.from <= b.to && b.from <= a.to) {
+        context.addIssue({
+          code: 'custom',
+          path: ['databases', index, 'versions'],
+          message: `overlaps databases[${earlier}].versions (${a.from}–${a.to}) in the same migrations folder: a migration belongs to one database`,
+        });
+      }
+    }
+  });
+}
+
+/**
  * A password written in the file is refused: the file is committed, copied
  * and printed. One given as a single `${VAR}` reference comes from the
  * environment at run time, which is allowed.
@@ -110,8 +144,17 @@ export function passwordProblem(url: string): string | undefined {
   if (password !== undefined && password !== '' && !/^\$\{[A-Za-z_][A-Za-z0-9_]*\}$/.test(password)) {
     return 'holds a password; keep it out of the file: write ${VAR} in its place, or use env, PGPASSWORD or a .pgpass file';
   }
-  if (/[?&]password=/i.test(url)) return 'holds a password parameter; keep it out of the file (PGPASSWORD or a .pgpass file)';
+  const parameter = /[?&]password=([^&]*)/i.exec(url)?.[1];
+  if (parameter !== undefined && !/^\$\{[A-Za-z_][A-Za-z0-9_]*\}$/.test(parameter)) {
+    return 'holds a password parameter; keep it out of the file: write ${VAR} in its place, or use PGPASSWORD or a .pgpass file';
+  }
   return undefined;
+}
+
+/** A URL is a postgres:// or postgresql:// URL, or one ${VAR} holding the whole of it. */
+function urlFormProblem(url: string): string | undefined {
+  if (/^postgres(ql)?:\/\//i.test(url) || /^\$\{[A-Za-z_][A-Za-z0-9_]*\}$/.test(url)) return undefined;
+  return 'must be a postgresql:// URL, or ${VAR} naming a variable that holds one';
 }
 
 /** One sentence per problem, each starting with the key, e.g. `databases[1].name names "tenant" a second time`. */

@@ -3,8 +3,11 @@ import { join } from 'node:path';
 import type { Context } from '../engine/context.js';
 import { AstraError, EXIT_FAILED, errorMessage, operationError } from '../errors.js';
 import { failed } from '../upgrade/checks.js';
+import { renderPlanText } from '../upgrade/render.js';
+import { interruptedError, whileWatching } from '../engine/interrupt.js';
 import { obtainConsent, prepareUpgrade, runUpgrade, type UpgradeOptions, type UpgradeReport } from '../upgrade/run.js';
 import type { UpgradePorts } from '../upgrade/ports.js';
+import type { Prepared } from '../upgrade/state.js';
 
 /** One database of a project, with the context its work runs in. */
 export interface Member {
@@ -30,16 +33,36 @@ export interface BackupSet {
 
 const tag = (name: string) => `[${name.toUpperCase()}]`;
 
+/** The context with another abort signal, read when needed (the CLI hands out a fresh one after each interruption). */
+function withSignal(context: Context, signal: () => AbortSignal | undefined): Context {
+  return {
+    ...context,
+    get signal() {
+      return signal();
+    },
+  };
+}
+
 /** The same error, its message tagged with the database it concerns. */
-export function tagged(name: string, error: unknown, extra = ''): AstraError {
+export function tagged(name: string, error: unknown, extra = '', result?: object): AstraError {
   const astraError = error instanceof AstraError ? error : undefined;
   return new AstraError(`${tag(name)} ${astraError ? astraError.message : `Unexpected error: ${errorMessage(error)}`}${extra}`, {
     fix: astraError?.fix,
     exitCode: astraError?.exitCode ?? EXIT_FAILED,
     cause: error,
     ...(astraError?.database !== undefined ? { database: astraError.database } : {}),
+    ...(result ? { result } : {}),
   });
 }
+
+/**
+ * What became of each database of a project upgrade that failed, for --json:
+ * `upgraded` (and left so), `restored` (from `backupId`), `not-restored`
+ * (the restore of `backupId` failed: do it by hand), `failed` (the one that
+ * failed, with what its own upgrade says of it), `not-run`.
+ */
+export type MemberOutcome =
+  { outcome: 'upgraded' | 'restored' | 'not-restored'; backupId: string | null } | { outcome: 'failed'; database: string } | { outcome: 'not-run' };
 
 export function commonTarget(reports: { to: string }[]): string | null {
   const targets = new Set(reports.map((report) => report.to));
@@ -63,16 +86,13 @@ export async function upgradeProject(
   const ports = new Map(members.map((member) => [member.name, portsFor(member.context)]));
 
   // Every plan and checklist before anything changes.
-  const plans = [];
+  const plans: { member: Member; prepared: Prepared }[] = [];
   for (const member of members) {
     try {
       const prepared = await prepareUpgrade(member.context, options, ports.get(member.name)!);
       const { plan } = prepared;
-      member.context.log.info(
-        plan.pending.length === 0
-          ? `At ${plan.to}: nothing to do.`
-          : `${plan.from ?? 'empty'} → ${plan.to}: ${plan.pending.length} migration(s)${plan.breaking.length > 0 ? `, ${plan.breaking.length} breaking` : ''}.`,
-      );
+      // Every plan is read before the consent is asked (with --json, the report carries them).
+      if (member.context.progress !== 'quiet') member.context.log.info(renderPlanText(prepared.render));
       const failures = failed(prepared.items);
       if (plan.pending.length > 0 && failures.length > 0) {
         throw operationError(
@@ -96,13 +116,36 @@ export async function upgradeProject(
   }
 
   const done: { member: Member; report: UpgradeReport }[] = [];
-  for (const { member } of plans) {
-    try {
-      done.push({ member, report: await runUpgrade(member.context, { ...options, consented: true }, ports.get(member.name)!) });
-    } catch (error) {
-      throw await restoreEarlier(member, error, done, options, ports);
-    }
-  }
+  // Watched from the first database to the last: an interruption between two
+  // databases stops before the next one starts, and the ones done are restored.
+  const first = plans[0]?.member.context;
+  await whileWatching(
+    first?.signal,
+    (line) => first?.log.warn(line),
+    async (watch) => {
+      for (const { member } of plans) {
+        try {
+          const stopped = watch.received();
+          if (stopped) {
+            throw interruptedError(stopped, `before ${member.name} was upgraded`, `${member.name} was not changed.`, 'Run astra upgrade again when ready.');
+          }
+          // The watch's own signal reaches this database's work, also while it prepares.
+          const context = withSignal(member.context, () => (watch.received() ? watch.signal : member.context.signal));
+          done.push({ member, report: await runUpgrade(context, { ...options, consented: true }, ports.get(member.name)!) });
+        } catch (error) {
+          throw await restoreEarlier(
+            member,
+            error,
+            done,
+            options,
+            ports,
+            plans.map((plan) => plan.member),
+          );
+        }
+      }
+    },
+    { announce: (signal) => `Interrupted (${signal}): stopping at the next safe point; the databases already upgraded will be restored…` },
+  );
   const databases = Object.fromEntries(done.map(({ member, report }) => [member.name, report]));
   const backupSet = await writeBackupSet(backupRoot, done);
   return { to: commonTarget(done.map(({ report }) => report)), dryRun: false, databases, backupSet };
@@ -119,15 +162,22 @@ async function restoreEarlier(
   done: { member: Member; report: UpgradeReport }[],
   options: UpgradeOptions,
   ports: Map<string, UpgradePorts>,
+  all: Member[],
 ): Promise<AstraError> {
+  const outcomes: Record<string, MemberOutcome> = {};
+  for (const member of all) outcomes[member.name] = { outcome: 'not-run' };
+  for (const { member, report } of done) outcomes[member.name] = { outcome: 'upgraded', backupId: report.backup?.id ?? null };
+  outcomes[failedMember.name] = { outcome: 'failed', database: (error instanceof AstraError ? error.database : undefined) ?? 'unknown' };
+  const result = () => ({ databases: outcomes });
   const changed = done.filter(({ report }) => report.applied.length > 0);
-  if (changed.length === 0) return tagged(failedMember.name, error);
+  if (changed.length === 0) return tagged(failedMember.name, error, '', result());
   const names = changed.map(({ member }) => member.name).join(', ');
   if (options.noRollback || changed.some(({ report }) => report.backup === null)) {
     return tagged(
       failedMember.name,
       error,
       ` ${names} stay${changed.length === 1 ? 's' : ''} upgraded (${options.noRollback ? '--no-rollback' : 'no backup was taken'}): the databases are at different releases.`,
+      result(),
     );
   }
   const restored: string[] = [];
@@ -139,16 +189,18 @@ async function restoreEarlier(
       const outcome = await ports.get(member.name)!.backup.restore(backupId, (line) => member.context.log.info(`  ${line}`));
       member.context.log.info(outcome);
       restored.push(member.name);
+      outcomes[member.name] = { outcome: 'restored', backupId };
     } catch (restoreError) {
       member.context.log.error(`The restore of backup ${backupId} failed: ${errorMessage(restoreError)}`);
       notRestored.push(`${member.name} (astra rollback --db ${member.name} --backup ${backupId})`);
+      outcomes[member.name] = { outcome: 'not-restored', backupId };
     }
   }
   const said = [
     restored.length > 0 ? ` ${restored.join(', ')} ${restored.length === 1 ? 'was' : 'were'} restored from the backup taken before this upgrade.` : '',
     notRestored.length > 0 ? ` Not restored, do it by hand: ${notRestored.join(', ')}.` : '',
   ].join('');
-  return tagged(failedMember.name, error, said);
+  return tagged(failedMember.name, error, said, result());
 }
 
 /** Writes the backup set of one upgrade (owner-only), naming each database's backup and the release. */

@@ -68,11 +68,9 @@ export function sortReleases<T extends { metadata: { version: string } }>(releas
 /**
  * Reads every `*.md` file of a release notes folder, sorted by version. The
  * first unreadable or invalid file stops it with an input error naming it.
- */
-/**
- * Reads every `<version>.md` of a folder. With `versions`, each release keeps
- * only the migrations numbered in that range: one release folder can describe
- * every database of a project, each database seeing its own part.
+ * With `versions`, each release keeps only the migrations numbered in that
+ * range: one release folder can describe every database of a project, each
+ * database seeing its own part.
  */
 export async function loadReleaseNotes(dir: string, versions?: VersionRange): Promise<ReleaseNotes[]> {
   let names: string[];

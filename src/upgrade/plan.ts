@@ -61,12 +61,6 @@ export interface PlanInput {
 }
 
 /**
- * Decides what `upgrade` does: the releases crossed from the database's version
- * to the target, each pending migration with its label. Refuses a database
- * newer than the package, a target that is not a release, a downgrade, and a
- * jump over a required upgrade stop (naming the path to take).
- */
-/**
  * The path over required upgrade stops: each step planned on the ledger as the
  * steps before it leave it. The first step's plan, with every step in `steps`.
  */
@@ -97,6 +91,13 @@ function planUpgradePath(input: PlanInput, stops: string[]): UpgradePlan {
   return { ...steps[0]!, steps };
 }
 
+/**
+ * Decides what `upgrade` does: the releases crossed from the database's version
+ * to the target, each pending migration with its label. Refuses a database
+ * newer than the package, a target that is not a release, a downgrade, and a
+ * jump over a required upgrade stop (naming the path to take), unless
+ * `path` asks for the path itself.
+ */
 export function planUpgrade(input: PlanInput): UpgradePlan {
   const releases = sortReleases(input.releases);
   const newest = releases.at(-1)?.metadata.version;

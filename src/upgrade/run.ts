@@ -182,7 +182,7 @@ export async function runUpgrade(context: Context, options: UpgradeOptions, port
   const report = (doctor: DoctorReport | null): UpgradeReport => upgradeReport(prepared, options, state, doctor);
   if (options.dryRun) return report(null);
   // With --json, stdout carries the report and the plan is in it.
-  if (context.progress !== 'quiet') context.log.info(renderPlanText(prepared.render));
+  if (context.progress !== 'quiet' && !options.consented) context.log.info(renderPlanText(prepared.render));
 
   const failures = failed(items);
   if (plan.pending.length === 0) {

@@ -16,7 +16,7 @@ export interface UpgradeOptions {
   lockWaitMs: number;
   lockPolicy: LockPolicy;
   longTransactionSeconds: number;
-  /** The operator already consented (a project's upgrade asks once for all its databases, before any of them changes). */
+  /** The operator already saw the plan and consented (a project's upgrade shows every plan and asks for every database before any changes). */
   consented?: boolean;
 }
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalCluster } from '../../src/cluster/local-cluster.js';
-import { astra, repoRoot } from '../helpers/cli.js';
+import { astra, repoRoot, startAstra, waitForStderr } from '../helpers/cli.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { parseJson } from '../helpers/reports.js';
 
@@ -139,13 +139,52 @@ describe('a project of two databases on two servers (AtlasAI)', () => {
     const tenantBefore = await snapshot(setup.tenant.query);
     appendFileSync(join(setup.dir, 'migrations', '2018_create_baseline_snapshots.sql'), 'SELECT 1 / 0;\n');
 
-    const result = await astra(['upgrade', '--yes'], { cwd: setup.dir, env: setup.env });
+    const result = await astra(['upgrade', '--yes', '--json'], { cwd: setup.dir, env: setup.env });
     expect(result.exitCode).toBe(1);
     expect(result.stderr).toMatch(/error: \[TENANT\] The upgrade failed during apply: migration 2018_create_baseline_snapshots\.sql failed/);
     expect(result.stderr).toContain('control was restored from the backup taken before this upgrade');
+    // What became of each database, as data.
+    const report = parseJson<{ ok: boolean; databases: Record<string, { outcome: string; backupId?: string }> }>(result.stdout);
+    expect(report.ok).toBe(false);
+    expect(report.databases.control?.outcome).toBe('restored');
+    expect(report.databases.control?.backupId).toMatch(/^\d{8}T\d{6}Z-/);
+    expect(report.databases.tenant).toMatchObject({ outcome: 'failed' });
     expect(await snapshot(controlQuery(setup))).toEqual(controlBefore);
     expect(await snapshot(setup.tenant.query)).toEqual(tenantBefore);
     expect(await ledger(controlQuery(setup))).toEqual([1001, 1002, 1003, 1004, 1005]);
+  });
+
+  it('Ctrl-C while the second database is backed up stops there and restores the first', async () => {
+    const setup = await atlasai();
+    expect((await astra(['upgrade', '--to', '1.6.0', '--yes'], { cwd: setup.dir, env: setup.env })).exitCode).toBe(0);
+    await setup.control.query(`INSERT INTO billing_invoices (tenant_id, amount_cents) SELECT g, g FROM generate_series(1, 200) g`);
+    const controlBefore = await snapshot(controlQuery(setup));
+    const tenantBefore = await snapshot(setup.tenant.query);
+    const child = startAstra(['upgrade', '--yes'], { cwd: setup.dir, env: setup.env });
+    await waitForStderr(child, '[TENANT] Backup');
+    child.kill('SIGINT');
+    const result = await child;
+    expect(result.exitCode).toBe(1);
+    expect(String(result.stderr)).toContain('control was restored from the backup taken before this upgrade');
+    expect(await snapshot(controlQuery(setup))).toEqual(controlBefore);
+    expect(await snapshot(setup.tenant.query)).toEqual(tenantBefore);
+  });
+
+  it('commands that name one version need --db, and change nothing without it', async () => {
+    const setup = await atlasai();
+    for (const args of [
+      ['migrate', 'force', '1005'],
+      ['migrate', 'up', '--to', '1003'],
+      ['migrate', 'create', 'x'],
+    ]) {
+      const result = await astra(args, { cwd: setup.dir, env: setup.env });
+      expect(result.exitCode, args.join(' ')).toBe(2);
+      expect(result.stderr).toContain('names a file or version of one database, and 2 are selected');
+    }
+    expect(await ledger(controlQuery(setup))).toEqual([]);
+    const one = await astra(['migrate', 'up', '--to', '1003', '--db', 'control'], { cwd: setup.dir, env: setup.env });
+    expect(one.exitCode, one.stderr).toBe(0);
+    expect(await ledger(controlQuery(setup))).toEqual([1001, 1002, 1003]);
   });
 
   it('--db tenant touches only the tenant database', async () => {

@@ -31,7 +31,7 @@ describe('loadProject', () => {
 
   it('puts the ledger in the target schema unless told otherwise', () => {
     const project = load(
-      'databases:\n  - name: orch\n    env: U\n    migrations: m\n    schema: orchestrator\n  - name: b\n    env: U\n    migrations: m\n    ledger: { schema: meta, table: b_migrations }\n',
+      'databases:\n  - name: orch\n    env: U\n    migrations: m\n    schema: orchestrator\n  - name: b\n    env: U\n    migrations: n\n    ledger: { schema: meta, table: b_migrations }\n',
     );
     expect(project.databases.map((database) => database.ledger)).toEqual([
       { schema: 'orchestrator', table: 'astra_migrations' },
@@ -61,6 +61,21 @@ describe('loadProject', () => {
     ['an upper-case name', 'databases:\n  - { name: Tenant, env: U, migrations: m }\n', 'databases[0].name must be a short lower-case name'],
     ['a kind astra does not know', 'databases:\n  - { name: a, kind: mysql, env: U, migrations: m }\n', 'databases[0].kind must be "postgres"'],
     ['required as text', 'databases:\n  - { name: a, env: U, migrations: m, required: "no" }\n', 'databases[0].required must be true or false (found "no")'],
+    [
+      'a URL that is not postgresql://',
+      'databases:\n  - { name: a, url: "host=db password=x", migrations: m }\n',
+      'databases[0].url must be a postgresql:// URL',
+    ],
+    [
+      'two databases in one folder without ranges',
+      'databases:\n  - { name: a, env: U, migrations: m }\n  - { name: b, env: U, migrations: ./m/ }\n',
+      'databases[1].versions is needed: databases[0] has the same migrations folder',
+    ],
+    [
+      'overlapping ranges of one folder',
+      'databases:\n  - { name: a, env: U, migrations: m, versions: { from: 1, to: 100 } }\n  - { name: b, env: U, migrations: m, versions: { from: 50, to: 200 } }\n',
+      'databases[1].versions overlaps databases[0].versions (1–100) in the same migrations folder',
+    ],
   ])('refuses %s, naming the file and the key', (_, text, message) => {
     expect(() => load(text)).toThrow(message);
     try {
@@ -68,6 +83,15 @@ describe('loadProject', () => {
     } catch (error) {
       expect((error as { exitCode: number }).exitCode).toBe(2);
       expect((error as Error).message).toMatch(/^The project file \/.*astra\.config\.yaml is invalid: /);
+    }
+  });
+
+  it('never echoes a URL it refuses, which may hold a password', () => {
+    expect(() => load('databases:\n  - "postgresql://u:hunter2@h/db"\n')).toThrow(/databases\[0\] must be a mapping of fields \(found a URL\)/);
+    try {
+      load('databases:\n  - "postgresql://u:hunter2@h/db"\n');
+    } catch (error) {
+      expect((error as Error).message).not.toContain('hunter2');
     }
   });
 
@@ -87,6 +111,7 @@ describe('passwordProblem', () => {
     ['postgresql://app@db/app', false],
     ['postgresql://${USER}@${HOST}:5432/app', false],
     ['postgresql://app@db/app?password=secret', true],
+    ['postgresql://app@db/app?password=${PW}', false],
     ['postgresql://app:${A}x@db/app', true],
   ])('%s: %s', (url, refused) => {
     expect(passwordProblem(url) !== undefined).toBe(refused);
@@ -118,7 +143,7 @@ describe('findProjectFile and selectDatabases', () => {
   });
 
   it('keeps the declared order and refuses a name the file does not declare', () => {
-    const project = load('databases:\n  - { name: control, env: U, migrations: m }\n  - { name: tenant, env: U, migrations: m }\n');
+    const project = load('databases:\n  - { name: control, env: U, migrations: c }\n  - { name: tenant, env: U, migrations: t }\n');
     expect(selectDatabases(project, ['tenant', 'control']).map((database) => database.name)).toEqual(['control', 'tenant']);
     expect(selectDatabases(project, []).map((database) => database.name)).toEqual(['control', 'tenant']);
     expect(() => selectDatabases(project, ['billing'])).toThrow('--db billing: ');
