@@ -44,7 +44,7 @@ describe('planUp', () => {
   });
 
   it('will not resume a dirty migration whose file changed, and says how to get out', () => {
-    expect(() => planUp(migrations, [row(2, { dirty: true, nextStatement: 1, checksum: 'old', failedStatement: 'VACUUM t' })])).toThrow(
+    expect(() => planUp(migrations, [row(1), row(2, { dirty: true, nextStatement: 1, checksum: 'old', failedStatement: 'VACUUM t' })])).toThrow(
       'Migration 2 (002-b.sql) was left unfinished and its file changed since; it stopped at: VACUUM t.',
     );
   });
