@@ -77,3 +77,12 @@ export async function existingTables(db: Database, tables: string[]): Promise<st
   const { rows } = await db.query<{ name: string }>(`SELECT t AS name FROM unnest($1::text[]) AS t WHERE to_regclass(t) IS NOT NULL ORDER BY t`, [tables]);
   return rows.map((row) => row.name);
 }
+
+/** The names of the INVALID indexes on tables the session can see (a concurrent build that failed or is still running). */
+export async function invalidIndexNames(db: Database): Promise<string[]> {
+  const { rows } = await db.query<{ name: string }>(
+    `SELECT c.relname AS name FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+      WHERE NOT i.indisvalid AND pg_table_is_visible(i.indrelid) ORDER BY 1`,
+  );
+  return rows.map((row) => row.name);
+}

@@ -29,6 +29,8 @@ export interface RunnerEvents {
   lockRetry?(migration: Migration, statement: Statement, attempt: number, of: number, delayMs: number): void;
   /** An INVALID index left by a failed concurrent build was dropped. */
   invalidIndexDropped?(migration: Migration, index: string): void;
+  /** Resuming an interrupted migration: the index its concurrent build makes was finished after all (by the session cut off). */
+  indexFoundBuilt?(migration: Migration, index: string): void;
 }
 
 /** A migration failed; says what stands now. */
@@ -128,14 +130,15 @@ export class MigrationRunner {
     });
   }
 
-  async apply(migration: Migration, fromStatement = 0): Promise<number> {
+  /** Applies `migration`; `resuming` an unfinished one, from `fromStatement`, which may be 0. */
+  async apply(migration: Migration, fromStatement = 0, resuming = false): Promise<number> {
     const started = performance.now();
     this.events.migrationStarted?.(migration, fromStatement > 0 ? fromStatement : undefined);
     const needsOutside = migration.statements.some((statement) => statement.outsideTransaction);
-    if (!needsOutside && fromStatement === 0) {
+    if (!needsOutside && fromStatement === 0 && !resuming) {
       await this.applyInOneTransaction(migration, started);
     } else {
-      await this.applyInSteps(migration, fromStatement, started);
+      await this.applyInSteps(migration, fromStatement, started, resuming);
     }
     await this.resetSession();
     const durationMs = performance.now() - started;
@@ -191,9 +194,9 @@ export class MigrationRunner {
     });
   }
 
-  private async applyInSteps(migration: Migration, fromStatement: number, started: number): Promise<void> {
+  private async applyInSteps(migration: Migration, fromStatement: number, started: number, resuming: boolean): Promise<void> {
     const remaining = migration.statements.slice(fromStatement);
-    if (fromStatement === 0) await this.ledger.recordStarted(migration, 0);
+    if (!resuming) await this.ledger.recordStarted(migration, 0);
     for (const group of statementGroups(remaining)) {
       const first = group[0]!;
       const next = first.index + group.length;
@@ -206,6 +209,10 @@ export class MigrationRunner {
             await this.ledger.recordProgress(migration.version, next);
           }),
         );
+      } else if (first.outsideTransaction && resuming && first.index === fromStatement && (await this.indexBuilt(first))) {
+        // Cut off while it built the index, the session went on and finished it: the statement is done.
+        this.events.indexFoundBuilt?.(migration, concurrentIndexName(first)!.name);
+        await this.recordAsLoginRole(() => this.ledger.recordProgress(migration.version, next));
       } else if (first.outsideTransaction) {
         this.events.statementOutside?.(migration, first);
         await this.withLockRetries(migration, group, async () => {
@@ -297,6 +304,19 @@ export class MigrationRunner {
     if (statement.kind === 'IndexStmt' && statement.node.concurrent) await this.dropInvalidIndexAfterFailure(migration, statement);
   }
 
+  /** Whether the index a CREATE INDEX CONCURRENTLY makes exists, and is valid. */
+  private async indexBuilt(statement: Statement): Promise<boolean> {
+    const target = concurrentIndexName(statement);
+    if (!target) return false;
+    const { rows } = await this.db.query<{ valid: boolean }>(
+      `SELECT i.indisvalid AS valid
+         FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE c.relname = $1 AND ($2::text IS NULL OR n.nspname = $2) AND pg_table_is_visible(i.indrelid)`,
+      [target.name, target.schema ?? null],
+    );
+    return rows.length > 0 && rows.every((row) => row.valid);
+  }
+
   private async dropInvalidIndexAfterFailure(migration: Migration, statement: Statement): Promise<void> {
     const target = concurrentIndexName(statement);
     if (!target) return;
@@ -324,7 +344,7 @@ class StatementError extends Error {
 }
 
 /** The name of the index a CREATE INDEX CONCURRENTLY builds, when it names one. */
-function concurrentIndexName(statement: Statement): { name: string; schema?: string } | undefined {
+export function concurrentIndexName(statement: Statement): { name: string; schema?: string } | undefined {
   if (statement.kind !== 'IndexStmt' || !statement.node.concurrent) return undefined;
   const name = statement.node.idxname;
   if (typeof name !== 'string') return undefined;

@@ -27,6 +27,7 @@ export function runnerEventsFor(log: Log, verb = 'applied'): RunnerEvents {
       ),
     invalidIndexDropped: (migration, index) =>
       log.info(yellow(log.color, `  ↻ ${migrationLabel(migration)}: dropped the INVALID index ${index} left by a failed concurrent build; building it again`)),
+    indexFoundBuilt: (migration, index) => log.info(`  ↻ ${migrationLabel(migration)}: the index ${index} was finished before the interruption; going on`),
     migrationApplied: (migration, durationMs) => log.info(`  ${green(log.color, '✔')} ${migrationLabel(migration)} ${verb} (${formatMs(durationMs)})`),
   };
 }

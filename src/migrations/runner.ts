@@ -119,7 +119,7 @@ export async function applyStep(
   const applied: AppliedEntry[] = [];
   for (const [index, { migration, fromStatement }] of work.entries()) {
     if (options.signal?.aborted) throw new MigrationsStoppedError(applied, work.length - index);
-    const done = entry(migration, await runner.apply(migration, fromStatement ?? 0));
+    const done = entry(migration, await runner.apply(migration, fromStatement ?? 0, fromStatement !== undefined));
     applied.push(done);
     options.onApplied?.(done);
   }

@@ -1,4 +1,4 @@
-import { otherSessions, transactionsHoldingLocks } from '../db/activity.js';
+import { invalidIndexNames, otherSessions, transactionsHoldingLocks } from '../db/activity.js';
 import type { Database } from '../db/database.js';
 import type { ChecklistItem } from './checks.js';
 import type { UpgradePlan } from './plan.js';
@@ -15,6 +15,8 @@ export interface PreflightInput {
   longTransactionSeconds: number;
   /** Findings of the safety analysis that contradict a release's labels (from `astra lint`). */
   labelViolations: { file: string; line: number; rule: string; message: string }[] | null;
+  /** The index an interrupted concurrent build left INVALID, which finishing that migration builds again: not a blocker. */
+  rebuiltIndex?: string | undefined;
 }
 
 const ok = (id: string, title: string, detail: string): ChecklistItem => ({ id, title, status: 'ok', detail });
@@ -78,11 +80,18 @@ const FROM_DOCTOR: { id: string; title: string; backupOnly: boolean }[] = [
 /** Doctor checks the checklist already covers in its own terms. */
 const COVERED = new Set(['connection', 'migrations', ...FROM_DOCTOR.map((entry) => entry.id)]);
 
-function fromDoctor(input: PreflightInput): ChecklistItem[] {
+async function fromDoctor(input: PreflightInput): Promise<ChecklistItem[]> {
   const items: ChecklistItem[] = [];
   for (const entry of FROM_DOCTOR) {
     const check = input.doctor.checks.find((candidate) => candidate.id === entry.id);
     if (!check) continue;
+    if (entry.id === 'invalid-indexes' && check.status === 'fail' && input.rebuiltIndex) {
+      const invalid = await invalidIndexNames(input.db);
+      if (invalid.every((name) => name === input.rebuiltIndex)) {
+        items.push(ok(entry.id, entry.title, `only ${input.rebuiltIndex}, left by the interrupted build, which is dropped and built again`));
+        continue;
+      }
+    }
     const status = check.status === 'fail' && entry.backupOnly && input.noBackup ? 'warn' : check.status;
     items.push({ id: entry.id, title: entry.title, status, detail: check.detail, ...(check.fix ? { fix: check.fix } : {}) });
   }
@@ -102,5 +111,5 @@ function fromDoctor(input: PreflightInput): ChecklistItem[] {
 
 /** The pre-upgrade checklist, evaluated against the database. The ledger checks ran when the plan was made. */
 export async function runPreflight(input: PreflightInput): Promise<ChecklistItem[]> {
-  return [...fromDoctor(input), await noBlockingTransactions(input), labelsAgree(input), await applicationStopped(input)];
+  return [...(await fromDoctor(input)), await noBlockingTransactions(input), labelsAgree(input), await applicationStopped(input)];
 }

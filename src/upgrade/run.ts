@@ -1,5 +1,6 @@
 import { tableSizes } from '../db/activity.js';
-import { Ledger } from '../db/ledger.js';
+import { Ledger, type LedgerRow } from '../db/ledger.js';
+import { concurrentIndexName } from '../migrations/apply.js';
 import { refuseFalseFreshStart } from '../migrations/fresh.js';
 import { AstraError, EXIT_BAD_INPUT, errorMessage, inputError, operationError } from '../errors.js';
 import { loadMigrations, type Migration } from '../migrations/load.js';
@@ -37,18 +38,41 @@ export interface UpgradeReport {
   durations: Record<string, number>;
 }
 
+/**
+ * A migration astra itself was stopped in (killed, or its connection cut)
+ * with nothing failed: the upgrade finishes it first, from the statement it
+ * reached. One that failed for a reason is left for a person.
+ */
+function interruptedMigration(migrations: Migration[], rows: LedgerRow[]): Prepared['resume'] {
+  try {
+    const plan = planUp(migrations, rows);
+    if (!plan.resume || plan.resume.row.error !== null) return undefined;
+    return { file: plan.resume.migration.file, version: plan.resume.migration.version, fromStatement: plan.resume.fromStatement };
+  } catch {
+    return undefined;
+  }
+}
+
 /** The ledger's own health as a checklist item: no drift, not dirty, not newer than the files. */
-function ledgerItem(migrations: Migration[], rows: Awaited<ReturnType<Ledger['rows']>>): ChecklistItem {
+function ledgerItem(migrations: Migration[], rows: LedgerRow[]): ChecklistItem {
   const title = 'migrations as recorded match the files (no drift, nothing dirty)';
   try {
     const plan = planUp(migrations, rows);
+    if (plan.resume && plan.resume.row.error === null) {
+      return {
+        id: 'ledger',
+        title,
+        status: 'ok',
+        detail: `${plan.skipped.length} applied; ${plan.resume.migration.file} was stopped at statement ${plan.resume.fromStatement + 1} with nothing failed, and is finished first`,
+      };
+    }
     if (plan.resume) {
       return {
         id: 'ledger',
         title,
         status: 'fail',
         detail: `migration ${plan.resume.migration.file} was left unfinished at statement ${plan.resume.fromStatement + 1}${plan.resume.row.error ? `: ${plan.resume.row.error}` : ''}`,
-        fix: 'Finish it with astra migrate up once the cause is fixed, or see astra status.',
+        fix: 'Fix the cause, then finish it with astra migrate up (or see astra status).',
       };
     }
     return { id: 'ledger', title, status: 'ok', detail: `${plan.skipped.length} applied, checksums match` };
@@ -86,6 +110,8 @@ export async function prepareUpgrade(context: Context, options: UpgradeOptions, 
       ...(options.to ? { target: options.to } : {}),
       path: options.dryRun,
     });
+    const resume = interruptedMigration(migrations, rows);
+    const resumeStatement = resume ? migrations.find((migration) => migration.version === resume.version)?.statements[resume.fromStatement] : undefined;
     const items = [
       ledgerItem(migrations, rows),
       ...(await runPreflight({
@@ -96,6 +122,8 @@ export async function prepareUpgrade(context: Context, options: UpgradeOptions, 
         longTransactionSeconds: options.longTransactionSeconds,
         // Only the migrations this upgrade runs matter here; astra lint reports the rest.
         labelViolations: violations && violations.filter((violation) => plan.pending.some((migration) => migration.file === violation.file)),
+        // The INVALID index an interrupted concurrent build left is rebuilt when that migration is finished.
+        rebuiltIndex: resumeStatement ? concurrentIndexName(resumeStatement)?.name : undefined,
       })),
     ];
     const render: RenderInput = {
@@ -106,7 +134,7 @@ export async function prepareUpgrade(context: Context, options: UpgradeOptions, 
       backupCommand: `astra backup create --backup-dir ${context.backupDir}`,
       rollbackCommand: rollbackCommandFor(plan),
     };
-    return { releases, migrations, plan, items, render, doctorBefore };
+    return { releases, migrations, plan, items, render, doctorBefore, ...(resume ? { resume } : {}) };
   });
 }
 
@@ -185,7 +213,7 @@ export async function runUpgrade(context: Context, options: UpgradeOptions, port
   if (context.progress !== 'quiet' && !options.consented) context.log.info(renderPlanText(prepared.render));
 
   const failures = failed(items);
-  if (plan.pending.length === 0) {
+  if (plan.pending.length === 0 && !prepared.resume) {
     context.log.info(`The database is already at ${plan.to}; nothing to do.`);
     return report(null);
   }

@@ -27,7 +27,10 @@ export async function applyStages(
   // drift or a dirty migration now stops here, before the backup.
   const rows = await ledger.rows();
   const ledgerNow = planUp(prepared.migrations, rows);
-  if (ledgerNow.resume) {
+  // Only the interruption the plan found is finished here: anything else unfinished appeared since.
+  const resume =
+    ledgerNow.resume && ledgerNow.resume.row.error === null && ledgerNow.resume.migration.version === prepared.resume?.version ? ledgerNow.resume : undefined;
+  if (ledgerNow.resume && !resume) {
     throw operationError(
       `Migration ${ledgerNow.resume.migration.file} was left unfinished since the plan was made; nothing was changed.`,
       'See astra status, finish it with astra migrate up, then run the upgrade again.',
@@ -49,12 +52,16 @@ export async function applyStages(
         },
       },
       {
-        title: `Apply ${pending.length} migration(s)`,
+        title: `Apply ${pending.length + (resume ? 1 : 0)} migration(s)`,
         keepOutput: true,
         run: async (report) => {
           state.stage = 'apply';
           const startedAt = performance.now();
-          const work = pending.map((planned) => ({ migration: byVersion.get(planned.version)! }));
+          const work = [
+            ...(resume ? [{ migration: resume.migration, fromStatement: resume.fromStatement }] : []),
+            ...pending.map((planned) => ({ migration: byVersion.get(planned.version)! })),
+          ];
+          if (resume) report(`${resume.migration.file}: finishing it from statement ${resume.fromStatement + 1}, where astra was stopped`);
           const breaking = new Set(plan.breaking.map((migration) => migration.version));
           // Stopped between migrations as asked, it throws MigrationsStoppedError: the recovery says where the database stands.
           await applyStep(db, ledger, work, {
@@ -68,6 +75,7 @@ export async function applyStages(
               lockRetry: (migration, _s, attempt, of, delayMs) =>
                 report(`${migration.file}: lock not granted within lock_timeout; attempt ${attempt} of ${of} in ${formatMs(delayMs)}`),
               invalidIndexDropped: (migration, index) => report(`${migration.file}: dropped INVALID index ${index}; building it again`),
+              indexFoundBuilt: (migration, index) => report(`${migration.file}: index ${index} was finished before the interruption; going on`),
               migrationApplied: (migration, durationMs) => report(`✔ ${migration.file} (${formatMs(durationMs)})`),
             },
             onApplied: (applied) => {

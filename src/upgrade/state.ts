@@ -28,6 +28,8 @@ export interface Prepared {
   plan: UpgradePlan;
   items: ChecklistItem[];
   render: RenderInput;
+  /** A migration astra was stopped in with nothing failed, which the upgrade finishes first. */
+  resume?: { file: string; version: number; fromStatement: number };
 }
 
 /** What an upgrade run recorded; rollback decisions are made from this alone. */

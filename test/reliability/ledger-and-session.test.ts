@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { astra, fixturesDir } from '../helpers/cli.js';
+import { astra, fixturesDir, startAstra, waitForStderr } from '../helpers/cli.js';
 import { createTestDatabase, ledgerVersions, type TestDatabase } from '../helpers/database.js';
 
 /**
@@ -143,5 +143,50 @@ describe('bytes stay bytes', () => {
     expect(result.exitCode).toBe(2);
     expect(result.stderr).toContain(`The migration file ${join(folder, '002_bad.sql')} is not valid UTF-8: byte 23 (0xff)`);
     expect(await db.query(`SELECT to_regclass('t') AS t`)).toEqual([{ t: null }]);
+  });
+});
+
+describe('a rerun after astra was killed finishes the job', () => {
+  const resumeApp = join(fixturesDir, 'upgrade-resume');
+  const backupDir = () => mkdtempSync(join(tmpdir(), 'astra-backups-'));
+  const withResumeApp = ['--migrations-dir', join(resumeApp, 'migrations'), '--release-notes-dir', join(resumeApp, 'release-notes')];
+
+  it('kill -9 during a concurrent index build: the same astra upgrade resumes it, says so, and converges', async () => {
+    const backups = backupDir();
+    const env = { DATABASE_URL: db.url };
+    expect((await astra(['upgrade', '--to', '1.0.0', '--yes', ...withResumeApp, '--backup-dir', backups], { env })).exitCode).toBe(0);
+    await db.query(`INSERT INTO items SELECT g, g % 97 FROM generate_series(1, 3000) g`);
+    const child = startAstra(['upgrade', '--yes', ...withResumeApp, '--backup-dir', backups], { env });
+    await waitForStderr(child, '002-items-slow-index.sql: CREATE INDEX CONCURRENTLY:');
+    child.kill('SIGKILL');
+    await child;
+    const [row] = await db.query<{ dirty: boolean }>(`SELECT dirty FROM astra_migrations WHERE version = 2`);
+    expect(row?.dirty).toBe(true);
+
+    const rerun = await astra(['upgrade', '--yes', ...withResumeApp, '--backup-dir', backups, '--lock-wait', '2m'], { env });
+    expect(rerun.exitCode, rerun.stderr).toBe(0);
+    expect(rerun.stderr).toMatch(/002-items-slow-index\.sql was stopped at statement 1 with nothing failed, and is finished first/);
+    expect(rerun.stderr).toContain('002-items-slow-index.sql: finishing it from statement 1, where astra was stopped');
+    expect(await ledgerVersions(db)).toEqual([1, 2, 3]);
+    expect(await db.query(`SELECT count(*)::int AS n FROM astra_migrations WHERE dirty`)).toEqual([{ n: 0 }]);
+    expect(await db.query(`SELECT i.indisvalid AS valid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE c.relname = 'items_slow_key'`)).toEqual([
+      { valid: true },
+    ]);
+    expect(await db.query(`SELECT count(*)::int AS n FROM items`)).toEqual([{ n: 3000 }]);
+    const doctor = await astra(['doctor', ...withResumeApp, '--backup-dir', backups], { env });
+    expect(doctor.exitCode, doctor.stdout).toBe(0);
+  });
+
+  it('a migration that failed for a reason is still left for a person', async () => {
+    const backups = backupDir();
+    const env = { DATABASE_URL: db.url };
+    expect((await astra(['upgrade', '--to', '1.0.0', '--yes', ...withResumeApp, '--backup-dir', backups], { env })).exitCode).toBe(0);
+    expect((await astra(['migrate', 'up', '--to', '1', ...withResumeApp], { env })).exitCode).toBe(0);
+    await db.query(
+      `INSERT INTO astra_migrations (version, name, checksum, astra_version, dirty, next_statement, error) VALUES (2, 'items-slow-index', 'x', 'test', true, 0, 'could not create unique index')`,
+    );
+    const rerun = await astra(['upgrade', '--yes', ...withResumeApp, '--backup-dir', backups], { env });
+    expect(rerun.exitCode).toBe(1);
+    expect(rerun.stderr).toContain('The pre-upgrade checklist failed (ledger)');
   });
 });
