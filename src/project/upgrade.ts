@@ -147,7 +147,11 @@ export async function upgradeProject(
     { announce: (signal) => `Interrupted (${signal}): stopping at the next safe point; the databases already upgraded will be restored…` },
   );
   const databases = Object.fromEntries(done.map(({ member, report }) => [member.name, report]));
-  const backupSet = await writeBackupSet(backupRoot, done);
+  // Every database is upgraded by now: a set file that cannot be written is a warning, not a failure.
+  const backupSet = await writeBackupSet(backupRoot, done).catch((error: unknown) => {
+    first?.log.warn(`The backup set could not be written to ${backupRoot}: ${errorMessage(error)}; each database's backup is in its own folder.`);
+    return null;
+  });
   return { to: commonTarget(done.map(({ report }) => report)), dryRun: false, databases, backupSet };
 }
 
