@@ -93,7 +93,8 @@ export async function listBackups(dir: string): Promise<BackupListing> {
     names = await readdir(dir);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return { manifests: [], unreadable: [] };
+    if (code === 'ENOENT') return { manifests: [], unreadable: [] };
+    if (code === 'ENOTDIR') throw inputError(`The backup folder ${dir} is not a folder (a file is in its place).`, 'Pass --backup-dir with a folder.', error);
     throw operationError(`The backup folder ${dir} cannot be read: ${errorMessage(error)}.`, 'Check its permissions, or pass --backup-dir.', error);
   }
   const manifests: BackupManifest[] = [];

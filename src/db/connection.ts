@@ -26,6 +26,9 @@ export function embeddedClusterDir(cwd = process.cwd()): string {
   return join(cwd, '.astra', 'postgres');
 }
 
+/** The sslmode values libpq knows, and pg's no-verify. */
+const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full', 'no-verify'];
+
 export function configFromUrl(url: string): ClientConfig {
   let parsed: ReturnType<typeof parseConnectionString>;
   try {
@@ -36,8 +39,18 @@ export function configFromUrl(url: string): ClientConfig {
   if (!/^postgres(ql)?:\/\//.test(url) && !url.startsWith('socket:')) {
     throw inputError('The database URL must start with postgresql:// or postgres://.', 'Give it as postgresql://user:password@host:5432/database.');
   }
+  const sslmode = (parsed as { sslmode?: unknown }).sslmode;
+  if (typeof sslmode === 'string' && !SSL_MODES.includes(sslmode)) {
+    throw inputError(`The database URL has sslmode=${sslmode}, which is not an SSL mode.`, `Use one of: ${SSL_MODES.join(', ')}.`);
+  }
+  if (!parsed.host && !process.env.PGHOST) {
+    throw inputError(
+      'The database URL names no host.',
+      'Give it as postgresql://user@host:5432/database (for a unix socket: postgresql://user@/database?host=/var/run/postgresql).',
+    );
+  }
   const config: ClientConfig = {
-    host: parsed.host ?? undefined,
+    host: parsed.host || undefined,
     port: parsed.port ? Number(parsed.port) : undefined,
     user: parsed.user ?? undefined,
     password: parsed.password ?? undefined,

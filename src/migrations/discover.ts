@@ -95,6 +95,9 @@ export function discoverMigrations(fileNames: string[], folder: string): Discove
     });
 }
 
+/** The longest name `create` takes: with the version and extension, well under the 255 bytes of a file name. */
+const MAX_NAME_LENGTH = 100;
+
 /** The file names `create` writes: the next version, in the folder's own style. */
 export function nextMigrationFiles(existing: DiscoveredMigration[], rawName: string, versions?: VersionRange): { up: string; down?: string } {
   const name = rawName
@@ -103,6 +106,9 @@ export function nextMigrationFiles(existing: DiscoveredMigration[], rawName: str
     .replace(/[^a-z0-9]+/g, '_')
     .replace(/^_+|_+$/g, '');
   if (!name) throw inputError(`"${rawName}" is not a usable migration name.`, 'Use letters and digits, e.g. astra migrate create add_user_email.');
+  if (name.length > MAX_NAME_LENGTH) {
+    throw inputError(`The migration name is ${name.length} characters long; at most ${MAX_NAME_LENGTH} make a file name every file system takes.`, 'Give a shorter name, e.g. astra migrate create add_user_email.');
+  }
   // With a range (a project's database in a shared folder), the next version of that range, in the folder's style.
   const inside = versions ? existing.filter((migration) => inRange(migration.version, versions)) : existing;
   const last = inside.at(-1) ?? (versions ? existing.at(-1) : undefined);

@@ -62,7 +62,7 @@ function parseText(file: string, text: string): unknown {
   try {
     return document.toJS({ maxAliasCount: 0 }) as unknown;
   } catch (error) {
-    throw inputError(`The project file ${file} cannot be read as YAML: ${(error as Error).message}.`, 'Fix the file (YAML aliases are not allowed).', error);
+    throw inputError(`The project file ${file} uses a YAML alias (*name), which astra does not follow.`, 'Write the values out in full.', error);
   }
 }
 

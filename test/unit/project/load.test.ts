@@ -96,7 +96,9 @@ describe('loadProject', () => {
   });
 
   it('refuses YAML aliases, which would let a small file grow without bound', () => {
-    expect(() => load('x: &a [1, 2]\ndatabases:\n  - { name: a, env: U, migrations: m, versions: *a }\n')).toThrow(/aliases are not allowed|Alias/i);
+    expect(() => load('x: &a [1, 2]\ndatabases:\n  - { name: a, env: U, migrations: m, versions: *a }\n')).toThrow(
+      'uses a YAML alias (*name), which astra does not follow.',
+    );
   });
 
   it('refuses a file that is not YAML', () => {
