@@ -226,6 +226,8 @@ export async function runUpgrade(context: Context, options: UpgradeOptions, port
   await obtainConsent(context, plan, options);
   if (context.signal?.aborted) throw operationError('Stopped before the upgrade began, as asked; nothing was changed.', 'Run astra upgrade again when ready.');
 
+  // Another run upgraded the database while this one waited for the lock.
+  let alreadyDone = false;
   // One connection holds astra's run lock from before the backup to the end
   // of the doctor gate, and any rollback after a failure runs under it: no
   // other astra run gets in between a failure and its rollback.
@@ -247,7 +249,10 @@ export async function runUpgrade(context: Context, options: UpgradeOptions, port
         (line) => context.log.warn(line),
         (watch) =>
           applyStages(context, db, prepared, options, ports, state, watch.signal).then(
-            () => undefined,
+            (worked) => {
+              alreadyDone = !worked;
+              return undefined;
+            },
             (error: unknown) => ({ error }),
           ),
         {
@@ -260,6 +265,7 @@ export async function runUpgrade(context: Context, options: UpgradeOptions, port
       );
       // Only microtasks between that watch's end and the rollback's: no signal handler runs between them.
       if (failure) return await recoverWatched(failure.error);
+      if (alreadyDone) return null;
 
       state.stage = 'doctor';
       const doctorStarted = performance.now();
@@ -277,6 +283,10 @@ export async function runUpgrade(context: Context, options: UpgradeOptions, port
   );
   state.stage = 'done';
   state.durations.total = performance.now() - started;
+  if (alreadyDone) {
+    context.log.info(`Another run took the database to ${plan.to} while this one waited for the lock; nothing to do.`);
+    return report(null);
+  }
   const summary = [
     `Upgraded ${prepared.render.database} from ${plan.from ?? 'an empty database'} to ${plan.to}: ${state.applied.length} migration(s) in ${formatMs(state.durations.apply ?? 0)}; total ${formatMs(state.durations.total)}.`,
     state.backup ? `Backup ${state.backup.id} was taken first. To go back: ${rollbackCommandFor(plan, state.backup.id)}` : 'No backup was taken (--no-backup).',

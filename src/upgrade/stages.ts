@@ -10,7 +10,12 @@ import { planUpgrade } from './plan.js';
 import type { UpgradePorts } from './ports.js';
 import type { Prepared, RunState, UpgradeOptions } from './state.js';
 
-/** Backup and Apply, as one task list, on `db`, which holds astra's run lock. */
+/**
+ * Backup and Apply, as one task list, on `db`, which holds astra's run lock.
+ * The plan is made again under the lock: another run may have upgraded the
+ * database while this one waited. Resolves to false when nothing is left to
+ * do (then nothing was backed up or changed).
+ */
 export async function applyStages(
   context: Context,
   db: Database,
@@ -19,7 +24,7 @@ export async function applyStages(
   ports: UpgradePorts,
   state: RunState,
   stopSignal: AbortSignal,
-): Promise<void> {
+): Promise<boolean> {
   const { plan } = prepared;
   const byVersion = new Map(prepared.migrations.map((migration) => [migration.version, migration]));
   const ledger = await ensureLedgerStep(db);
@@ -38,6 +43,13 @@ export async function applyStages(
   }
   const current = planUpgrade({ releases: prepared.releases, migrations: prepared.migrations, ledger: rows, packageVersion: astraVersion, target: plan.to });
   const pending = current.pending;
+  if (pending.length === 0 && !resume) return false;
+  if (current.from !== plan.from) {
+    throw operationError(
+      `The database moved from ${plan.from ?? 'empty'} to ${current.from ?? 'empty'} while this upgrade waited for the lock, so its plan no longer holds; nothing was changed.`,
+      'Run astra upgrade again: it plans from where the database is now.',
+    );
+  }
   await runSteps(
     [
       {
@@ -93,4 +105,5 @@ export async function applyStages(
       ? { mode: 'silent', onProgress: (line) => context.log.info(line) }
       : { mode: context.progress === 'auto' ? 'auto' : 'silent' },
   );
+  return true;
 }

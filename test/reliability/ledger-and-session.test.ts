@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -188,5 +188,33 @@ describe('a rerun after astra was killed finishes the job', () => {
     const rerun = await astra(['upgrade', '--yes', ...withResumeApp, '--backup-dir', backups], { env });
     expect(rerun.exitCode).toBe(1);
     expect(rerun.stderr).toContain('The pre-upgrade checklist failed (ledger)');
+  });
+});
+
+describe('two upgrades at once', () => {
+  it('the one that waited for the lock plans again: nothing left to do, no backup, exit 0', async () => {
+    const slow = join(fixturesDir, 'upgrade-slow');
+    const backups = mkdtempSync(join(tmpdir(), 'astra-backups-'));
+    const args = [
+      'upgrade',
+      '--yes',
+      '--migrations-dir',
+      join(slow, 'migrations'),
+      '--release-notes-dir',
+      join(slow, 'release-notes'),
+      '--backup-dir',
+      backups,
+    ];
+    const env = { DATABASE_URL: db.url };
+    const first = startAstra(args, { env });
+    await waitForStderr(first, '002-slow-step.sql');
+    const second = startAstra(args, { env });
+    await waitForStderr(second, 'Waiting for another astra run to finish');
+    const [one, two] = await Promise.all([first, second]);
+    expect(one.exitCode, String(one.stderr)).toBe(0);
+    expect(two.exitCode, String(two.stderr)).toBe(0);
+    expect(String(two.stderr)).toContain('Another run took the database to 1.0.0 while this one waited for the lock; nothing to do.');
+    expect(readdirSync(backups).filter((name) => name.endsWith('.json'))).toHaveLength(1);
+    expect(await ledgerVersions(db)).toEqual([1, 2, 3]);
   });
 });
