@@ -40,11 +40,13 @@ export class MigrationFailedError extends AstraError {
   /** What failed, without what it left behind: for callers that say that themselves. */
   readonly summary: string;
 
-  constructor(migration: Migration, statement: Statement, cause: unknown, recordedDirty: boolean, resumable = true) {
+  constructor(migration: Migration, statement: Statement, cause: unknown, recordedDirty: boolean, resumable = true, undoing = false) {
     const where = `statement ${statement.index + 1} of ${migration.statements.length}, line ${statement.line}`;
     const state = recordedDirty
       ? 'It is recorded as unfinished (dirty) at that statement; the statements before it are kept.'
-      : 'Its transaction was rolled back: none of its changes were kept and it is not recorded as applied.';
+      : undoing
+        ? `Its transaction was rolled back: none of its changes were kept, and migration ${migration.version} is still recorded as applied.`
+        : 'Its transaction was rolled back: none of its changes were kept and it is not recorded as applied.';
     super(`Migration ${migration.version} (${migration.file}) failed at ${where} (${oneLine(statement.text, 80)}): ${errorMessage(cause)}. ${state}`, {
       exitCode: EXIT_FAILED,
       cause,
@@ -52,7 +54,9 @@ export class MigrationFailedError extends AstraError {
         ? resumable
           ? 'Fix the cause, then run astra migrate up again: it resumes at that statement.'
           : `Repair the database by hand, then record where it stands with astra migrate force ${migration.version} (still applied) or the version before it.`
-        : 'Fix the cause (or the migration, if it has never been applied anywhere) and run astra migrate up again.',
+        : undoing
+          ? 'Fix the cause (or the down migration), then run astra migrate down again.'
+          : 'Fix the cause (or the migration, if it has never been applied anywhere) and run astra migrate up again.',
     });
     this.version = migration.version;
     this.statement = statement;
@@ -156,12 +160,16 @@ export class MigrationRunner {
     const view: Migration = { ...migration, statements: down, file: migration.downFile ?? migration.file };
     this.events.migrationStarted?.(view);
     if (!down.some((statement) => statement.outsideTransaction)) {
-      await this.withLockRetries(view, down, () =>
-        this.db.transaction(async () => {
-          for (const statement of down) await this.run(view, statement, false);
-          await this.asLoginRole();
-          await this.ledger.remove(migration.version);
-        }),
+      await this.withLockRetries(
+        view,
+        down,
+        () =>
+          this.db.transaction(async () => {
+            for (const statement of down) await this.run(view, statement, false);
+            await this.asLoginRole();
+            await this.ledger.remove(migration.version);
+          }),
+        { resumable: true, undoing: true },
       );
     } else {
       for (const group of statementGroups(down)) {
@@ -246,7 +254,7 @@ export class MigrationRunner {
     migration: Migration,
     group: Statement[],
     attempt: () => Promise<void>,
-    options: { resumable: boolean } = { resumable: true },
+    options: { resumable: boolean; undoing?: boolean } = { resumable: true },
   ): Promise<void> {
     const tries = this.policy.lockRetries + 1;
     for (let n = 1; ; n++) {
@@ -276,7 +284,7 @@ export class MigrationRunner {
           ).catch(() => {});
         }
         const cause = lockTimedOut ? new Error(`${errorMessage(error.cause)}, ${tries} times with lock_timeout ${this.policy.lockTimeoutMs}ms: another session holds a conflicting lock`) : error.cause;
-        throw new MigrationFailedError(migration, error.statement, cause, error.dirty, options.resumable);
+        throw new MigrationFailedError(migration, error.statement, cause, error.dirty, options.resumable, options.undoing === true);
       }
     }
   }

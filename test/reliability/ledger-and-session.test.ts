@@ -218,3 +218,20 @@ describe('two upgrades at once', () => {
     expect(await ledgerVersions(db)).toEqual([1, 2, 3]);
   });
 });
+
+describe('a down migration that fails', () => {
+  it('says the migration is still applied, and how to go on', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'astra-down-'));
+    writeFileSync(join(folder, '000001_t.up.sql'), 'CREATE TABLE t (id int);\n');
+    writeFileSync(join(folder, '000001_t.down.sql'), 'DROP TABLE t;\nSELECT 1 / 0;\n');
+    const env = { DATABASE_URL: db.url };
+    expect((await astra(['migrate', 'up', '--migrations-dir', folder], { env })).exitCode).toBe(0);
+    const down = await astra(['migrate', 'down', '--migrations-dir', folder, '--yes'], { env });
+    expect(down.exitCode).toBe(1);
+    expect(down.stderr).toContain('none of its changes were kept, and migration 1 is still recorded as applied.');
+    expect(down.stderr).toContain('run astra migrate down again');
+    expect(down.stderr).not.toContain('not recorded as applied');
+    expect(await ledgerVersions(db)).toEqual([1]);
+    expect(await db.query(`SELECT to_regclass('t')::text AS t`)).toEqual([{ t: 't' }]);
+  });
+});
