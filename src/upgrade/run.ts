@@ -2,7 +2,7 @@ import { tableSizes } from '../db/activity.js';
 import { Ledger, type LedgerRow } from '../db/ledger.js';
 import { concurrentIndexName } from '../migrations/apply.js';
 import { refuseFalseFreshStart } from '../migrations/fresh.js';
-import { AstraError, EXIT_BAD_INPUT, errorMessage, inputError, operationError } from '../errors.js';
+import { AstraError, EXIT_BAD_INPUT, EXIT_FAILED, errorMessage, inputError, operationError } from '../errors.js';
 import { loadMigrations, type Migration } from '../migrations/load.js';
 import { planUp } from '../migrations/plan.js';
 import { anotherFolderError, checkBundle, describesAnotherFolder, formatProblem } from '../release/check.js';
@@ -11,7 +11,7 @@ import { formatMs } from '../duration.js';
 import { astraVersion } from '../version.js';
 import type { Context } from '../engine/context.js';
 import { withDatabase, withRunLock } from '../engine/run-lock.js';
-import { whileWatching } from '../engine/interrupt.js';
+import { whileWatching, type InterruptSignal } from '../engine/interrupt.js';
 import { failed, type ChecklistItem } from './checks.js';
 import { planUpgrade, type UpgradePlan } from './plan.js';
 import type { DoctorReport, UpgradePorts } from './ports.js';
@@ -198,14 +198,55 @@ export function dryRunVerdict(prepared: Prepared): string {
 }
 
 /**
+ * The final doctor check, watched: Ctrl-C stops waiting for it (the checks
+ * only read) and says so, rather than ending the process with no summary.
+ */
+async function doctorGate(context: Context, ports: UpgradePorts): Promise<DoctorReport | 'interrupted'> {
+  return whileWatching(
+    context.signal,
+    (line) => context.log.warn(line),
+    (watch) =>
+      Promise.race([
+        ports.doctor(),
+        new Promise<'interrupted'>((resolve) => {
+          if (watch.signal.aborted) resolve('interrupted');
+          watch.signal.addEventListener('abort', () => resolve('interrupted'), { once: true });
+        }),
+      ]),
+    { announce: (signal) => `Interrupted (${signal}) during the final doctor check; the upgrade itself is done…` },
+  );
+}
+
+/**
  * `astra upgrade`: Preflight → Backup → Apply → Doctor → Summary. On any failure
  * after the backup, the backup is restored (unless --no-rollback) and doctor
  * runs again. Ctrl-C stops between migrations, at a known version.
  */
 export async function runUpgrade(context: Context, options: UpgradeOptions, ports: UpgradePorts): Promise<UpgradeReport> {
   const started = performance.now();
-  const prepared = await prepareUpgrade(context, options, ports);
+  // Watched while it plans: Ctrl-C here stops before anything changes, saying so, rather than ending the process mid-sentence.
+  let stoppedBy: InterruptSignal | undefined;
+  const prepared = await whileWatching(
+    context.signal,
+    (line) => context.log.warn(line),
+    async (watch) => {
+      const result = await prepareUpgrade(context, options, ports);
+      stoppedBy = watch.received();
+      return result;
+    },
+    { announce: (signal) => `Interrupted (${signal}): stopping before the upgrade begins; nothing will be changed…` },
+  );
   const { plan, items } = prepared;
+  if (stoppedBy) {
+    throw new AstraError(
+      `Stopped before the upgrade began, as asked (${stoppedBy}); nothing was changed: the database is at ${plan.from ?? 'no release (empty)'}.`,
+      {
+        fix: 'Run astra upgrade again when ready.',
+        exitCode: EXIT_FAILED,
+        database: 'unchanged',
+      },
+    );
+  }
   const state: RunState = { stage: 'preflight', backup: null, applied: [], durations: { preflight: performance.now() - started }, interrupted: false };
   const report = (doctor: DoctorReport | null): UpgradeReport => upgradeReport(prepared, options, state, doctor);
   if (options.dryRun) return report(null);
@@ -269,8 +310,18 @@ export async function runUpgrade(context: Context, options: UpgradeOptions, port
 
       state.stage = 'doctor';
       const doctorStarted = performance.now();
-      const after = await ports.doctor();
+      const after = await doctorGate(context, ports);
       state.durations.doctor = performance.now() - doctorStarted;
+      if (after === 'interrupted') {
+        throw new AstraError(
+          `Interrupted during the final doctor check: the upgrade itself is done, and the database is at ${plan.to}${state.backup ? ` (backup ${state.backup.id} was taken first)` : ''}.`,
+          {
+            fix: `Run astra doctor to check it${state.backup ? `; to go back: ${rollbackCommandFor(plan, state.backup.id)}` : ''}.`,
+            exitCode: EXIT_FAILED,
+            database: 'changed',
+          },
+        );
+      }
       const failingBefore = new Set(failed(prepared.doctorBefore.checks).map((check) => check.id));
       const newlyFailing = failed(after.checks).filter((check) => !failingBefore.has(check.id));
       if (newlyFailing.length > 0) {

@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { astra, fixturesDir, startAstra, waitForStderr } from '../helpers/cli.js';
 import { createTestDatabase, ledgerVersions, type TestDatabase } from '../helpers/database.js';
+import { waitUntil } from '../helpers/wait.js';
 
 /**
  * A damaged ledger is never read as a fresh install, a migration's session
@@ -233,5 +234,32 @@ describe('a down migration that fails', () => {
     expect(down.stderr).not.toContain('not recorded as applied');
     expect(await ledgerVersions(db)).toEqual([1]);
     expect(await db.query(`SELECT to_regclass('t')::text AS t`)).toEqual([{ t: 't' }]);
+  });
+});
+
+describe('Ctrl-C while the upgrade plans', () => {
+  it('stops before anything changes and says where the database is, instead of ending silently', async () => {
+    const backups = mkdtempSync(join(tmpdir(), 'astra-backups-'));
+    const args = ['upgrade', '--to', '1.1.0', '--yes', ...withApp, '--backup-dir', backups];
+    const env = { DATABASE_URL: db.url };
+    expect((await astra(['upgrade', '--to', '1.0.0', '--yes', ...withApp, '--backup-dir', backups], { env })).exitCode).toBe(0);
+    const before = await ledgerVersions(db);
+    // A session that holds the ledger keeps the plan waiting: a window to press Ctrl-C in.
+    const holder = await db.connect();
+    await holder.query('BEGIN');
+    await holder.query('LOCK TABLE astra_migrations IN ACCESS EXCLUSIVE MODE');
+    const child = startAstra(args, { env });
+    await waitUntil('astra waits for the ledger lock', async () => {
+      const rows = await db.query(`SELECT 1 FROM pg_stat_activity WHERE application_name LIKE 'astra %' AND wait_event_type = 'Lock'`);
+      return rows.length > 0;
+    });
+    child.kill('SIGINT');
+    await waitForStderr(child, 'stopping before the upgrade begins');
+    await holder.query('ROLLBACK');
+    const result = await child;
+    expect(result.exitCode).toBe(1);
+    expect(String(result.stderr)).toContain('Stopped before the upgrade began, as asked (SIGINT); nothing was changed: the database is at 1.0.0.');
+    expect(await ledgerVersions(db)).toEqual(before);
+    expect(readdirSync(backups).filter((name) => name.endsWith('.json'))).toHaveLength(1);
   });
 });
