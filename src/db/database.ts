@@ -132,6 +132,14 @@ export function connectionError(target: ConnectionTarget, error: unknown): Astra
       return operationError(`The database "${database}" does not exist on ${where}.`, 'Create it, or check the database name in the URL.', error);
     default: {
       const message = error instanceof Error ? error.message : String(error);
+      // pg's words when the server asks for a password (SCRAM) and none was given.
+      if (/SASL: .*client password must be a string/.test(message)) {
+        return operationError(
+          `PostgreSQL at ${where} asks user "${user}" for a password, and none was given.`,
+          'Give it in PGPASSWORD, in the database URL (postgresql://user:password@host/db, from the environment), or in a .pgpass file.',
+          error,
+        );
+      }
       if (/timeout/i.test(message)) {
         return operationError(
           `Could not connect to PostgreSQL at ${where}: the connection timed out.`,

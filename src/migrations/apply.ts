@@ -64,6 +64,23 @@ export class MigrationFailedError extends AstraError {
   }
 }
 
+/**
+ * The ledger could not be written after a migration's statements ran in its
+ * transaction: the migration dropped, moved or locked astra's ledger, or took
+ * away the right to write it. The transaction is rolled back with it.
+ */
+function ledgerBrokenError(migration: Migration, cause: unknown): AstraError {
+  return new AstraError(
+    `Migration ${migration.version} (${migration.file}) left astra's ledger unwritable (${errorMessage(cause)}). Its transaction was rolled back: none of its changes were kept and it is not recorded as applied.`,
+    {
+      exitCode: EXIT_FAILED,
+      cause,
+      database: 'unchanged',
+      fix: "A migration must not drop, rename, move or lock astra_migrations, or revoke the login role's rights on it: take that out of the migration.",
+    },
+  );
+}
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Groups statements into runs: consecutive transactional ones together, each outside one alone. */
@@ -197,7 +214,9 @@ export class MigrationRunner {
       await this.db.transaction(async () => {
         for (const statement of migration.statements) await this.run(migration, statement, false);
         await this.asLoginRole();
-        await this.ledger.recordApplied({ ...migration, durationMs: performance.now() - started });
+        await this.ledger.recordApplied({ ...migration, durationMs: performance.now() - started }).catch((error: unknown) => {
+          throw ledgerBrokenError(migration, error);
+        });
       });
     });
   }

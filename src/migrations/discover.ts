@@ -66,6 +66,11 @@ export function discoverMigrations(fileNames: string[], folder: string): Discove
   for (const file of [...fileNames].sort()) {
     if (!file.endsWith('.sql')) continue;
     const parsed = parseMigrationFileName(file);
+    const digits = /^(\d+)[-_]/.exec(file)?.[1];
+    if (!parsed && digits && !Number.isSafeInteger(Number(digits))) {
+      problems.push(`${file}: the version ${digits} is too large (at most ${Number.MAX_SAFE_INTEGER})`);
+      continue;
+    }
     if (!parsed) {
       problems.push(`${file}: the name follows no migration naming scheme (NNN-name.sql, NNNNNN_name.up.sql, NNNN_name.sql)`);
       continue;

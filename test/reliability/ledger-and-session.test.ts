@@ -263,3 +263,34 @@ describe('Ctrl-C while the upgrade plans', () => {
     expect(readdirSync(backups).filter((name) => name.endsWith('.json'))).toHaveLength(1);
   });
 });
+
+describe('migrations that turn on the ledger, and names astra cannot hold', () => {
+  it('a migration that drops the ledger is rolled back with a sentence, not an unexpected error', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'astra-drop-ledger-'));
+    writeFileSync(join(folder, '001_t.sql'), 'CREATE TABLE t (id int);\n');
+    writeFileSync(join(folder, '002_drop_ledger.sql'), 'CREATE TABLE u (id int);\nDROP TABLE astra_migrations;\n');
+    const result = await astra(['migrate', 'up', '--migrations-dir', folder], { env: { DATABASE_URL: db.url } });
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toContain("Migration 2 (002_drop_ledger.sql) left astra's ledger unwritable");
+    expect(result.stderr).not.toContain('Unexpected error');
+    expect(await ledgerVersions(db)).toEqual([1]);
+    expect(await db.query(`SELECT to_regclass('u') AS u`)).toEqual([{ u: null }]);
+  });
+
+  it('a version too large for astra is named as such (exit 2)', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'astra-big-version-'));
+    writeFileSync(join(folder, '99999999999999999999_huge.sql'), 'SELECT 1;\n');
+    const result = await astra(['migrate', 'up', '--migrations-dir', folder], { env: { DATABASE_URL: db.url } });
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain('99999999999999999999_huge.sql: the version 99999999999999999999 is too large (at most 9007199254740991)');
+  });
+
+  it('a server that asks for a password when none is given gets a sentence, not the driver text', async () => {
+    const url = new URL(db.url);
+    url.password = '';
+    const result = await astra(['status', '--migrations-dir', join(app, 'migrations')], { env: { DATABASE_URL: url.toString() } });
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toMatch(/asks user ".*" for a password, and none was given\./);
+    expect(result.stderr).not.toContain('SASL');
+  });
+});
