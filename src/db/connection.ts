@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseConnectionString } from 'pg-connection-string';
 import type { ClientConfig } from 'pg';
@@ -123,7 +124,9 @@ async function embeddedConnection(log: Log, cwd?: string): Promise<ConnectionTar
       `The embedded PostgreSQL cluster in ${dir} could not be ${created ? 'created' : 'started'}: ${(error as Error).message}`,
       /no PostgreSQL server programs/.test((error as Error).message)
         ? 'Install the PostgreSQL server (e.g. apt-get install postgresql), or point astra at your database with --database-url or DATABASE_URL.'
-        : `Read the server log in ${cluster.dataDir}/server.log, or point astra at your database with --database-url or DATABASE_URL.`,
+        : existsSync(join(cluster.dataDir, 'server.log'))
+          ? `Read the server log in ${join(cluster.dataDir, 'server.log')}, or point astra at your database with --database-url or DATABASE_URL.`
+          : 'The server did not get far enough to write a log: the message above says why. Or point astra at your database with --database-url or DATABASE_URL.',
       error,
     );
   }
