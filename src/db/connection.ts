@@ -62,7 +62,8 @@ export function configFromUrl(url: string): ClientConfig {
   const libpqSsl: LibpqSsl = {};
   for (const key of ['sslmode', 'sslrootcert', 'sslcert', 'sslkey'] as const) {
     const value = (parsed as Record<string, unknown>)[key];
-    if (typeof value === 'string' && value !== '') libpqSsl[key] = value;
+    // pg's no-verify is libpq's require: encrypted, the certificate not checked.
+    if (typeof value === 'string' && value !== '') libpqSsl[key] = key === 'sslmode' && value === 'no-verify' ? 'require' : value;
   }
   return Object.keys(libpqSsl).length > 0 ? Object.assign(config, { libpqSsl }) : config;
 }

@@ -112,8 +112,13 @@ export class MigrationRunner {
     private readonly events: RunnerEvents = {},
   ) {}
 
+  /** The role and session user of a clean session (the ledger is written as that role), known once prepareSession ran. */
+  private login: { role: string; session: string } | undefined;
+
   async prepareSession(): Promise<void> {
     await this.db.query("SELECT set_config('lock_timeout', $1, false)", [`${this.policy.lockTimeoutMs}ms`]);
+    const { rows } = await this.db.query<{ role: string; session: string }>('SELECT current_user::text AS role, session_user::text AS session');
+    this.login = rows[0];
   }
 
   /**
@@ -135,12 +140,17 @@ export class MigrationRunner {
   }
 
   /**
-   * Inside a migration's transaction, before the ledger is written: as the
-   * role that logged in, whatever the migration SET (until the transaction
-   * ends; the migration's own statements are done by then).
+   * Inside a transaction, before the ledger is written: as the role a clean
+   * session has (the one that created the ledger), whatever the migration
+   * SET, until the transaction ends.
    */
   private async asLoginRole(): Promise<void> {
-    await this.db.query('SET LOCAL SESSION AUTHORIZATION DEFAULT');
+    // SET LOCAL ROLE is undone at COMMIT, back to the migration's own SET
+    // ROLE, which later steps of the migration keep. Only a migration that
+    // changed the session user needs that undone too.
+    const { rows } = await this.db.query<{ session: string }>('SELECT session_user::text AS session');
+    if (!this.login || rows[0]?.session !== this.login.session) await this.db.query('SET LOCAL SESSION AUTHORIZATION DEFAULT');
+    if (this.login) await this.db.query(`SET LOCAL ROLE ${quoteIdent(this.login.role)}`);
   }
 
   /** A ledger write between a migration's steps, in a transaction of its own as the role that logged in. */
@@ -151,15 +161,19 @@ export class MigrationRunner {
     });
   }
 
-  /** Applies `migration`; `resuming` an unfinished one, from `fromStatement`, which may be 0. */
-  async apply(migration: Migration, fromStatement = 0, resuming = false): Promise<number> {
+  /**
+   * Applies `migration`; `resuming` an unfinished one, from `fromStatement`,
+   * which may be 0; `interrupted` when astra was stopped in it rather than a
+   * statement failing.
+   */
+  async apply(migration: Migration, fromStatement = 0, resuming = false, interrupted = false): Promise<number> {
     const started = performance.now();
     this.events.migrationStarted?.(migration, fromStatement > 0 ? fromStatement : undefined);
     const needsOutside = migration.statements.some((statement) => statement.outsideTransaction);
     if (!needsOutside && fromStatement === 0 && !resuming) {
       await this.applyInOneTransaction(migration, started);
     } else {
-      await this.applyInSteps(migration, fromStatement, started, resuming);
+      await this.applyInSteps(migration, fromStatement, started, resuming, interrupted);
     }
     await this.resetSession();
     const durationMs = performance.now() - started;
@@ -221,7 +235,7 @@ export class MigrationRunner {
     });
   }
 
-  private async applyInSteps(migration: Migration, fromStatement: number, started: number, resuming: boolean): Promise<void> {
+  private async applyInSteps(migration: Migration, fromStatement: number, started: number, resuming: boolean, interrupted: boolean): Promise<void> {
     const remaining = migration.statements.slice(fromStatement);
     if (!resuming) await this.ledger.recordStarted(migration, 0);
     for (const group of statementGroups(remaining)) {
@@ -236,7 +250,7 @@ export class MigrationRunner {
             await this.ledger.recordProgress(migration.version, next);
           }),
         );
-      } else if (first.outsideTransaction && resuming && first.index === fromStatement && (await this.indexBuilt(first))) {
+      } else if (first.outsideTransaction && resuming && interrupted && first.index === fromStatement && (await this.indexBuilt(first))) {
         // Cut off while it built the index, the session went on and finished it: the statement is done.
         this.events.indexFoundBuilt?.(migration, concurrentIndexName(first)!.name);
         await this.recordAsLoginRole(() => this.ledger.recordProgress(migration.version, next));
@@ -331,15 +345,17 @@ export class MigrationRunner {
     if (statement.kind === 'IndexStmt' && statement.node.concurrent) await this.dropInvalidIndexAfterFailure(migration, statement);
   }
 
-  /** Whether the index a CREATE INDEX CONCURRENTLY makes exists, and is valid. */
+  /** Whether the index a CREATE INDEX CONCURRENTLY makes exists on the statement's table, and is valid. */
   private async indexBuilt(statement: Statement): Promise<boolean> {
     const target = concurrentIndexName(statement);
-    if (!target) return false;
+    const relation = statement.node.relation as { relname?: string; schemaname?: string } | undefined;
+    if (!target || !relation?.relname) return false;
+    const table = relation.schemaname ? `${quoteIdent(relation.schemaname)}.${quoteIdent(relation.relname)}` : quoteIdent(relation.relname);
     const { rows } = await this.db.query<{ valid: boolean }>(
       `SELECT i.indisvalid AS valid
          FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-        WHERE c.relname = $1 AND ($2::text IS NULL OR n.nspname = $2) AND pg_table_is_visible(i.indrelid)`,
-      [target.name, target.schema ?? null],
+        WHERE c.relname = $1 AND ($2::text IS NULL OR n.nspname = $2) AND i.indrelid = to_regclass($3)`,
+      [target.name, target.schema ?? null, table],
     );
     return rows.length > 0 && rows.every((row) => row.valid);
   }

@@ -1,19 +1,21 @@
 import { existingTables } from '../db/activity.js';
 import type { Database } from '../db/database.js';
+import { quoteIdent } from '../db/quote.js';
 import type { LedgerRow } from '../db/ledger.js';
 import { operationError } from '../errors.js';
 import type { Migration } from './load.js';
 
 type RangeVar = { relname?: string; schemaname?: string } | undefined;
 
-/** The tables the migrations create (CREATE TABLE), as written in them. */
+/** The tables the migrations create (CREATE TABLE), as quoted SQL names. */
 export function tablesCreated(migrations: Migration[]): string[] {
   const names = new Set<string>();
   for (const migration of migrations) {
     for (const statement of migration.statements) {
       if (statement.kind !== 'CreateStmt') continue;
       const relation = statement.node.relation as RangeVar;
-      if (relation?.relname) names.add(relation.schemaname ? `${relation.schemaname}.${relation.relname}` : relation.relname);
+      // As SQL names, quoted: to_regclass reads them the way the migration wrote them.
+      if (relation?.relname) names.add(relation.schemaname ? `${quoteIdent(relation.schemaname)}.${quoteIdent(relation.relname)}` : quoteIdent(relation.relname));
     }
   }
   return [...names];
@@ -33,6 +35,6 @@ export async function refuseFalseFreshStart(db: Database, migrations: Migration[
   const shown = found.slice(0, 5).join(', ') + (found.length > 5 ? `, and ${found.length - 5} more` : '');
   throw operationError(
     `astra's ledger records no migration, yet ${db.target.label} already has ${found.length} table(s) the migrations create (${shown}): this is not a fresh install, and running every migration again could destroy data; nothing was changed.`,
-    "If astra's ledger was dropped or emptied, record where the database stands with astra migrate force <version> (the last migration whose changes it has), then run again; if another tool migrated it, do the same with that tool's version.",
+    "If astra's ledger was dropped or emptied, record where the database stands with astra migrate force <version> (the last migration whose changes it has), then run again; if another tool migrated it, do the same with that tool's version; if those tables belong to another application, give this one a database or schema of its own.",
   );
 }

@@ -69,7 +69,7 @@ export function refuseLedgerHoles(statuses: MigrationStatus[]): void {
   if (holes.length === 0) return;
   throw operationError(
     `The ledger has a hole: ${describe(holes)} ${holes.length === 1 ? 'is' : 'are'} not recorded as applied, yet later migrations are (up to ${last.version}); astra does not guess what the database holds, so nothing was changed.`,
-    `If the database has what ${holes.length === 1 ? 'it' : 'they'} made (astra doctor checks the schema), record it with astra migrate force ${last.version}; if not, restore a backup taken before the ledger was changed (astra backup list).`,
+    `If ${holes.length === 1 ? 'the file is' : 'the files are'} new (a branch merged after later migrations were applied), number ${holes.length === 1 ? 'it' : 'them'} above ${last.version}. If the ledger lost ${holes.length === 1 ? 'its row' : 'their rows'} and the database has what ${holes.length === 1 ? 'it' : 'they'} made (check with astra doctor), record that with astra migrate force ${last.version}. Otherwise restore a backup (astra backup list).`,
   );
 }
 

@@ -43,7 +43,10 @@ export interface UpResult {
 /** One migration to run: a pending one from its start, or an unfinished one from the statement it stopped at. */
 export interface Work {
   migration: Migration;
+  /** Resuming an unfinished migration from this statement. */
   fromStatement?: number;
+  /** It was left unfinished because astra was stopped (killed, cut off), not because a statement failed. */
+  interrupted?: boolean;
 }
 
 /** The run was stopped between two migrations, as asked: says what was applied before it stopped. */
@@ -99,7 +102,11 @@ export async function planStep(db: Database, ledger: Ledger, migrations: Migrati
 
 /** The plan as the list of migrations to run, in order: an unfinished one first. */
 export function workOf(plan: UpPlan<Migration>): Work[] {
-  return [...(plan.resume ? [{ migration: plan.resume.migration, fromStatement: plan.resume.fromStatement }] : []), ...plan.pending.map((migration) => ({ migration }))];
+  const resume = plan.resume;
+  return [
+    ...(resume ? [{ migration: resume.migration, fromStatement: resume.fromStatement, interrupted: resume.row.error === null }] : []),
+    ...plan.pending.map((migration) => ({ migration })),
+  ];
 }
 
 /**
@@ -117,9 +124,9 @@ export async function applyStep(
   const runner = new MigrationRunner(db, ledger, options.lockPolicy, options.events ?? {});
   await runner.prepareSession();
   const applied: AppliedEntry[] = [];
-  for (const [index, { migration, fromStatement }] of work.entries()) {
+  for (const [index, { migration, fromStatement, interrupted }] of work.entries()) {
     if (options.signal?.aborted) throw new MigrationsStoppedError(applied, work.length - index);
-    const done = entry(migration, await runner.apply(migration, fromStatement ?? 0, fromStatement !== undefined));
+    const done = entry(migration, await runner.apply(migration, fromStatement ?? 0, fromStatement !== undefined, interrupted === true));
     applied.push(done);
     options.onApplied?.(done);
   }

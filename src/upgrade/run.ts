@@ -11,14 +11,14 @@ import { formatMs } from '../duration.js';
 import { astraVersion } from '../version.js';
 import type { Context } from '../engine/context.js';
 import { withDatabase, withRunLock } from '../engine/run-lock.js';
-import { whileWatching, type InterruptSignal } from '../engine/interrupt.js';
+import { whileWatching } from '../engine/interrupt.js';
 import { failed, type ChecklistItem } from './checks.js';
 import { planUpgrade, type UpgradePlan } from './plan.js';
 import type { DoctorReport, UpgradePorts } from './ports.js';
 import { runPreflight } from './preflight.js';
 import { recover } from './recover.js';
 import { applyStages } from './stages.js';
-import { rollbackCommandFor, type Prepared, type RunState, type UpgradeOptions } from './state.js';
+import { rollbackCommandFor, withoutInterrupted, type Prepared, type RunState, type UpgradeOptions } from './state.js';
 
 export type { UpgradeOptions } from './state.js';
 export { rollbackCommandFor } from './state.js';
@@ -101,16 +101,19 @@ export async function prepareUpgrade(context: Context, options: UpgradeOptions, 
     const ledger = await Ledger.open(db, { create: false });
     const rows = await ledger.rows();
     await refuseFalseFreshStart(db, migrations, rows);
+    // A migration astra was stopped in is planned as pending (it is finished
+    // from where it stopped): its release is not reached yet, and its label
+    // counts for the consent and the checklist like any other.
+    const resume = interruptedMigration(migrations, rows);
     // A dry run plans the whole path over required stops; the upgrade refuses the jump.
     const plan = planUpgrade({
       releases,
       migrations,
-      ledger: rows,
+      ledger: withoutInterrupted(rows, resume),
       packageVersion: astraVersion,
       ...(options.to ? { target: options.to } : {}),
       path: options.dryRun,
     });
-    const resume = interruptedMigration(migrations, rows);
     const resumeStatement = resume ? migrations.find((migration) => migration.version === resume.version)?.statements[resume.fromStatement] : undefined;
     const items = [
       ledgerItem(migrations, rows),
@@ -197,6 +200,14 @@ export function dryRunVerdict(prepared: Prepared): string {
   return path ? `${path}\n${verdict}` : verdict;
 }
 
+/** Resolves when `signal` aborts: raced against work that only reads, which need not be waited for. */
+function abortOf(signal: AbortSignal): Promise<'interrupted'> {
+  return new Promise((resolve) => {
+    if (signal.aborted) resolve('interrupted');
+    signal.addEventListener('abort', () => resolve('interrupted'), { once: true });
+  });
+}
+
 /**
  * The final doctor check, watched: Ctrl-C stops waiting for it (the checks
  * only read) and says so, rather than ending the process with no summary.
@@ -205,14 +216,7 @@ async function doctorGate(context: Context, ports: UpgradePorts): Promise<Doctor
   return whileWatching(
     context.signal,
     (line) => context.log.warn(line),
-    (watch) =>
-      Promise.race([
-        ports.doctor(),
-        new Promise<'interrupted'>((resolve) => {
-          if (watch.signal.aborted) resolve('interrupted');
-          watch.signal.addEventListener('abort', () => resolve('interrupted'), { once: true });
-        }),
-      ]),
+    (watch) => Promise.race([ports.doctor(), abortOf(watch.signal)]),
     { announce: (signal) => `Interrupted (${signal}) during the final doctor check; the upgrade itself is done…` },
   );
 }
@@ -224,29 +228,22 @@ async function doctorGate(context: Context, ports: UpgradePorts): Promise<Doctor
  */
 export async function runUpgrade(context: Context, options: UpgradeOptions, ports: UpgradePorts): Promise<UpgradeReport> {
   const started = performance.now();
-  // Watched while it plans: Ctrl-C here stops before anything changes, saying so, rather than ending the process mid-sentence.
-  let stoppedBy: InterruptSignal | undefined;
-  const prepared = await whileWatching(
+  // Watched while it plans: Ctrl-C here stops at once, before anything changes, and says so.
+  const planned = await whileWatching(
     context.signal,
     (line) => context.log.warn(line),
-    async (watch) => {
-      const result = await prepareUpgrade(context, options, ports);
-      stoppedBy = watch.received();
-      return result;
-    },
+    (watch) => Promise.race([prepareUpgrade(context, options, ports), abortOf(watch.signal)]),
     { announce: (signal) => `Interrupted (${signal}): stopping before the upgrade begins; nothing will be changed…` },
   );
-  const { plan, items } = prepared;
-  if (stoppedBy) {
-    throw new AstraError(
-      `Stopped before the upgrade began, as asked (${stoppedBy}); nothing was changed: the database is at ${plan.from ?? 'no release (empty)'}.`,
-      {
-        fix: 'Run astra upgrade again when ready.',
-        exitCode: EXIT_FAILED,
-        database: 'unchanged',
-      },
-    );
+  if (planned === 'interrupted') {
+    throw new AstraError('Stopped before the upgrade began, as asked; nothing was changed.', {
+      fix: 'Run astra upgrade again when ready.',
+      exitCode: EXIT_FAILED,
+      database: 'unchanged',
+    });
   }
+  const prepared = planned;
+  const { plan, items } = prepared;
   const state: RunState = { stage: 'preflight', backup: null, applied: [], durations: { preflight: performance.now() - started }, interrupted: false };
   const report = (doctor: DoctorReport | null): UpgradeReport => upgradeReport(prepared, options, state, doctor);
   if (options.dryRun) return report(null);
@@ -254,7 +251,7 @@ export async function runUpgrade(context: Context, options: UpgradeOptions, port
   if (context.progress !== 'quiet' && !options.consented) context.log.info(renderPlanText(prepared.render));
 
   const failures = failed(items);
-  if (plan.pending.length === 0 && !prepared.resume) {
+  if (plan.pending.length === 0) {
     context.log.info(`The database is already at ${plan.to}; nothing to do.`);
     return report(null);
   }

@@ -7,8 +7,9 @@ import { astraVersion } from '../version.js';
 import type { Context } from '../engine/context.js';
 import type { Database } from '../db/database.js';
 import { planUpgrade } from './plan.js';
+
 import type { UpgradePorts } from './ports.js';
-import type { Prepared, RunState, UpgradeOptions } from './state.js';
+import { withoutInterrupted, type Prepared, type RunState, type UpgradeOptions } from './state.js';
 
 /**
  * Backup and Apply, as one task list, on `db`, which holds astra's run lock.
@@ -41,9 +42,15 @@ export async function applyStages(
       'See astra status, finish it with astra migrate up, then run the upgrade again.',
     );
   }
-  const current = planUpgrade({ releases: prepared.releases, migrations: prepared.migrations, ledger: rows, packageVersion: astraVersion, target: plan.to });
+  const current = planUpgrade({
+    releases: prepared.releases,
+    migrations: prepared.migrations,
+    ledger: withoutInterrupted(rows, resume ? prepared.resume : undefined),
+    packageVersion: astraVersion,
+    target: plan.to,
+  });
   const pending = current.pending;
-  if (pending.length === 0 && !resume) return false;
+  if (pending.length === 0) return false;
   if (current.from !== plan.from) {
     throw operationError(
       `The database moved from ${plan.from ?? 'empty'} to ${current.from ?? 'empty'} while this upgrade waited for the lock, so its plan no longer holds; nothing was changed.`,
@@ -64,15 +71,17 @@ export async function applyStages(
         },
       },
       {
-        title: `Apply ${pending.length + (resume ? 1 : 0)} migration(s)`,
+        title: `Apply ${pending.length} migration(s)`,
         keepOutput: true,
         run: async (report) => {
           state.stage = 'apply';
           const startedAt = performance.now();
-          const work = [
-            ...(resume ? [{ migration: resume.migration, fromStatement: resume.fromStatement }] : []),
-            ...pending.map((planned) => ({ migration: byVersion.get(planned.version)! })),
-          ];
+          // The migration astra was stopped in is the first pending one: finished from where it stopped.
+          const work = pending.map((planned) =>
+            resume && planned.version === resume.migration.version
+              ? { migration: resume.migration, fromStatement: resume.fromStatement, interrupted: true }
+              : { migration: byVersion.get(planned.version)! },
+          );
           if (resume) report(`${resume.migration.file}: finishing it from statement ${resume.fromStatement + 1}, where astra was stopped`);
           const breaking = new Set(plan.breaking.map((migration) => migration.version));
           // Stopped between migrations as asked, it throws MigrationsStoppedError: the recovery says where the database stands.

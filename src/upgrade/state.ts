@@ -1,3 +1,4 @@
+import type { LedgerRow } from '../db/ledger.js';
 import type { LockPolicy } from '../migrations/apply.js';
 import type { Migration } from '../migrations/load.js';
 import type { ReleaseNotes } from '../release/notes.js';
@@ -44,4 +45,9 @@ export interface RunState {
 export function rollbackCommandFor(plan: UpgradePlan, backupId?: string): string {
   if (backupId) return plan.from ? `astra rollback --to ${plan.from} --backup ${backupId}` : `astra rollback --backup ${backupId}`;
   return plan.from ? `astra rollback --to ${plan.from}` : 'astra rollback --backup <the backup id astra upgrade prints>';
+}
+
+/** The ledger as the plan reads it: a migration astra was stopped in is not applied yet. */
+export function withoutInterrupted(rows: LedgerRow[], resume: Prepared['resume']): LedgerRow[] {
+  return resume ? rows.filter((row) => row.version !== resume.version) : rows;
 }

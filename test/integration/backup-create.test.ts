@@ -112,9 +112,10 @@ describe('astra backup create', () => {
     expect(result.stderr).toContain(`The backup folder ${unwritable}`);
     expect(result.stderr).toContain('--backup-dir');
     expect(readFileSync(blocker, 'utf8')).toBe('not a folder\n');
+    // Nothing was made there: listing it says the path cannot be a backup folder.
     const listed = await astra(['--backup-dir', unwritable, 'backup', 'list', '--json']);
-    expect(listed.exitCode).toBe(0);
-    expect(parseJson<BackupListReport>(listed.stdout).backups).toEqual([]);
+    expect(listed.exitCode).toBe(2);
+    expect(listed.stderr).toContain(`The backup folder ${unwritable} is not a folder (a file is in its place).`);
   });
 
   it('refuses a pg_dump older than the server, naming both versions, and writes nothing', async () => {

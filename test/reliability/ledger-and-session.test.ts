@@ -68,7 +68,7 @@ describe('a damaged ledger is drift, not a fresh install', () => {
       const result = await run(...args);
       expect(result.exitCode, result.stderr).toBe(1);
       expect(result.stderr).toMatch(
-        /astra's ledger records no migration, yet .* already has 2 table\(s\) the migrations create \(posts, users\): this is not a fresh install/,
+        /astra's ledger records no migration, yet .* already has 2 table\(s\) the migrations create \("posts", "users"\): this is not a fresh install/,
       );
       expect(result.stderr).toContain('astra migrate force <version>');
     }
@@ -258,7 +258,7 @@ describe('Ctrl-C while the upgrade plans', () => {
     await holder.query('ROLLBACK');
     const result = await child;
     expect(result.exitCode).toBe(1);
-    expect(String(result.stderr)).toContain('Stopped before the upgrade began, as asked (SIGINT); nothing was changed: the database is at 1.0.0.');
+    expect(String(result.stderr)).toContain('Stopped before the upgrade began, as asked; nothing was changed.');
     expect(await ledgerVersions(db)).toEqual(before);
     expect(readdirSync(backups).filter((name) => name.endsWith('.json'))).toHaveLength(1);
   });
