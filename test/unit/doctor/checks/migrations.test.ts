@@ -19,6 +19,16 @@ describe('migrations', () => {
     expect(judgeMigrations([a, b], [ledgerRow(a)])).toMatchObject({ status: 'warn', detail: '1 pending: 2 (002-b.sql)' });
   });
 
+  it('fails a hole (a migration missing below one recorded) rather than calling it pending', async () => {
+    const [a, b] = await folder();
+    const outcome = judgeMigrations([a, b], [ledgerRow(b)]);
+    expect(outcome).toMatchObject({
+      status: 'fail',
+      detail: 'the ledger has a hole: 1 (001-a.sql) is not recorded as applied, yet later migrations are (up to 2)',
+    });
+    expect(outcome.fix).toContain('astra migrate force 2');
+  });
+
   it('fails a database newer than the package, and a file changed after it was applied', async () => {
     const [a, b] = await folder();
     const outcome = judgeMigrations([a, b], [ledgerRow(a, { checksum: 'edited' }), ledgerRow(b), ledgerRow({ version: 7, name: 'future', checksum: 'x' })]);
