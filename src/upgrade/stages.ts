@@ -7,7 +7,6 @@ import { astraVersion } from '../version.js';
 import type { Context } from '../engine/context.js';
 import type { Database } from '../db/database.js';
 import { planUpgrade } from './plan.js';
-
 import type { UpgradePorts } from './ports.js';
 import { withoutInterrupted, type Prepared, type RunState, type UpgradeOptions } from './state.js';
 
