@@ -62,15 +62,26 @@ export function migrationStatuses(migrations: Checksummed[], ledger: LedgerRow[]
  * run without the consent they need.
  */
 export function refuseLedgerHoles(statuses: MigrationStatus[]): void {
-  const recorded = statuses.filter((status) => status.state !== 'pending');
-  const last = recorded.at(-1);
-  if (!last) return;
-  const holes = statuses.filter((status) => status.state === 'pending' && status.version < last.version);
-  if (holes.length === 0) return;
+  const found = ledgerHoles(statuses);
+  if (!found) return;
+  const { holes, last } = found;
   throw operationError(
-    `The ledger has a hole: ${describe(holes)} ${holes.length === 1 ? 'is' : 'are'} not recorded as applied, yet later migrations are (up to ${last.version}); astra does not guess what the database holds, so nothing was changed.`,
-    `If ${holes.length === 1 ? 'the file is' : 'the files are'} new (a branch merged after later migrations were applied), number ${holes.length === 1 ? 'it' : 'them'} above ${last.version}. If the ledger lost ${holes.length === 1 ? 'its row' : 'their rows'} and the database has what ${holes.length === 1 ? 'it' : 'they'} made (check with astra doctor), record that with astra migrate force ${last.version}. Otherwise restore a backup (astra backup list).`,
+    `The ledger has a hole: ${describe(holes)} ${holes.length === 1 ? 'is' : 'are'} not recorded as applied, yet later migrations are (up to ${last}); astra does not guess what the database holds, so nothing was changed.`,
+    `If ${holes.length === 1 ? 'the file is' : 'the files are'} new (a branch merged after later migrations were applied), number ${holes.length === 1 ? 'it' : 'them'} above ${last}. If the ledger lost ${holes.length === 1 ? 'its row' : 'their rows'} and the database has what ${holes.length === 1 ? 'it' : 'they'} made (check with astra doctor), record that with astra migrate force ${last}. Otherwise restore a backup (astra backup list).`,
   );
+}
+
+/** The migrations not recorded while a later one is, with the last version recorded; undefined when there is no hole. */
+export function ledgerHoles(statuses: MigrationStatus[]): { holes: MigrationStatus[]; last: number } | undefined {
+  const last = statuses.filter((status) => status.state !== 'pending').at(-1)?.version;
+  if (last === undefined) return undefined;
+  const holes = statuses.filter((status) => status.state === 'pending' && status.version < last);
+  return holes.length > 0 ? { holes, last } : undefined;
+}
+
+/** A row left unfinished because astra was stopped in it (killed, cut off) rather than because a statement failed. */
+export function wasInterrupted(row: LedgerRow): boolean {
+  return row.dirty && row.error === null;
 }
 
 /** Checks a target version given on the command line: 0 or a version with a file. */

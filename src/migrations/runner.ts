@@ -7,7 +7,7 @@ import { withDatabase, withRunLock } from '../engine/run-lock.js';
 import { AstraError, EXIT_FAILED } from '../errors.js';
 import { DEFAULT_LOCK_POLICY, MigrationRunner, type LockPolicy, type RunnerEvents } from './apply.js';
 import { loadMigrations, type Migration } from './load.js';
-import { checkTargetVersion, planUp, type UpPlan } from './plan.js';
+import { checkTargetVersion, planUp, wasInterrupted, type UpPlan } from './plan.js';
 import { migrationLabel, runnerEventsFor } from './report.js';
 import { DEFAULT_LOCK_WAIT_MS } from '../defaults.js';
 
@@ -104,7 +104,7 @@ export async function planStep(db: Database, ledger: Ledger, migrations: Migrati
 export function workOf(plan: UpPlan<Migration>): Work[] {
   const resume = plan.resume;
   return [
-    ...(resume ? [{ migration: resume.migration, fromStatement: resume.fromStatement, interrupted: resume.row.error === null }] : []),
+    ...(resume ? [{ migration: resume.migration, fromStatement: resume.fromStatement, interrupted: wasInterrupted(resume.row) }] : []),
     ...plan.pending.map((migration) => ({ migration })),
   ];
 }

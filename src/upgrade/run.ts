@@ -4,7 +4,7 @@ import { concurrentIndexName } from '../migrations/apply.js';
 import { refuseFalseFreshStart } from '../migrations/fresh.js';
 import { AstraError, EXIT_BAD_INPUT, EXIT_FAILED, errorMessage, inputError, operationError } from '../errors.js';
 import { loadMigrations, type Migration } from '../migrations/load.js';
-import { planUp } from '../migrations/plan.js';
+import { planUp, wasInterrupted, type UpPlan } from '../migrations/plan.js';
 import { anotherFolderError, checkBundle, describesAnotherFolder, formatProblem } from '../release/check.js';
 import { loadReleaseNotes } from '../release/notes.js';
 import { formatMs } from '../duration.js';
@@ -38,48 +38,55 @@ export interface UpgradeReport {
   durations: Record<string, number>;
 }
 
+/** What `migrate up` would make of the ledger, or why it would refuse: read once for the checklist and the resume. */
+type LedgerReading = { plan: UpPlan<Migration> } | { error: unknown };
+
+function readLedger(migrations: Migration[], rows: LedgerRow[]): LedgerReading {
+  try {
+    return { plan: planUp(migrations, rows) };
+  } catch (error) {
+    return { error };
+  }
+}
+
 /**
  * A migration astra itself was stopped in (killed, or its connection cut)
  * with nothing failed: the upgrade finishes it first, from the statement it
  * reached. One that failed for a reason is left for a person.
  */
-function interruptedMigration(migrations: Migration[], rows: LedgerRow[]): Prepared['resume'] {
-  try {
-    const plan = planUp(migrations, rows);
-    if (!plan.resume || plan.resume.row.error !== null) return undefined;
-    return { file: plan.resume.migration.file, version: plan.resume.migration.version, fromStatement: plan.resume.fromStatement };
-  } catch {
-    return undefined;
-  }
+function interruptedMigration(reading: LedgerReading): Prepared['resume'] {
+  const resume = 'plan' in reading ? reading.plan.resume : undefined;
+  if (!resume || !wasInterrupted(resume.row)) return undefined;
+  return { file: resume.migration.file, version: resume.migration.version, fromStatement: resume.fromStatement };
 }
 
 /** The ledger's own health as a checklist item: no drift, not dirty, not newer than the files. */
-function ledgerItem(migrations: Migration[], rows: LedgerRow[]): ChecklistItem {
+function ledgerItem(reading: LedgerReading): ChecklistItem {
   const title = 'migrations as recorded match the files (no drift, nothing dirty)';
-  try {
-    const plan = planUp(migrations, rows);
-    if (plan.resume && plan.resume.row.error === null) {
-      return {
-        id: 'ledger',
-        title,
-        status: 'ok',
-        detail: `${plan.skipped.length} applied; ${plan.resume.migration.file} was stopped at statement ${plan.resume.fromStatement + 1} with nothing failed, and is finished first`,
-      };
-    }
-    if (plan.resume) {
-      return {
-        id: 'ledger',
-        title,
-        status: 'fail',
-        detail: `migration ${plan.resume.migration.file} was left unfinished at statement ${plan.resume.fromStatement + 1}${plan.resume.row.error ? `: ${plan.resume.row.error}` : ''}`,
-        fix: 'Fix the cause, then finish it with astra migrate up (or see astra status).',
-      };
-    }
-    return { id: 'ledger', title, status: 'ok', detail: `${plan.skipped.length} applied, checksums match` };
-  } catch (error) {
+  if ('error' in reading) {
+    const { error } = reading;
     const fix = error instanceof AstraError ? error.fix : undefined;
     return { id: 'ledger', title, status: 'fail', detail: errorMessage(error), ...(fix ? { fix } : {}) };
   }
+  const { plan } = reading;
+  if (plan.resume && wasInterrupted(plan.resume.row)) {
+    return {
+      id: 'ledger',
+      title,
+      status: 'ok',
+      detail: `${plan.skipped.length} applied; ${plan.resume.migration.file} was stopped at statement ${plan.resume.fromStatement + 1} with nothing failed, and is finished first`,
+    };
+  }
+  if (plan.resume) {
+    return {
+      id: 'ledger',
+      title,
+      status: 'fail',
+      detail: `migration ${plan.resume.migration.file} was left unfinished at statement ${plan.resume.fromStatement + 1}${plan.resume.row.error ? `: ${plan.resume.row.error}` : ''}`,
+      fix: 'Fix the cause, then finish it with astra migrate up (or see astra status).',
+    };
+  }
+  return { id: 'ledger', title, status: 'ok', detail: `${plan.skipped.length} applied, checksums match` };
 }
 
 /** Reads the bundle, plans, and evaluates the checklist. Changes nothing. */
@@ -104,7 +111,8 @@ export async function prepareUpgrade(context: Context, options: UpgradeOptions, 
     // A migration astra was stopped in is planned as pending (it is finished
     // from where it stopped): its release is not reached yet, and its label
     // counts for the consent and the checklist like any other.
-    const resume = interruptedMigration(migrations, rows);
+    const reading = readLedger(migrations, rows);
+    const resume = interruptedMigration(reading);
     // A dry run plans the whole path over required stops; the upgrade refuses the jump.
     const plan = planUpgrade({
       releases,
@@ -116,7 +124,7 @@ export async function prepareUpgrade(context: Context, options: UpgradeOptions, 
     });
     const resumeStatement = resume ? migrations.find((migration) => migration.version === resume.version)?.statements[resume.fromStatement] : undefined;
     const items = [
-      ledgerItem(migrations, rows),
+      ledgerItem(reading),
       ...(await runPreflight({
         db,
         plan,

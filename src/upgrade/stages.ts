@@ -1,6 +1,6 @@
 import { operationError } from '../errors.js';
 import { applyStep, ensureLedgerStep } from '../migrations/runner.js';
-import { planUp } from '../migrations/plan.js';
+import { planUp, wasInterrupted } from '../migrations/plan.js';
 import { formatMs } from '../duration.js';
 import { runSteps } from '../ui/progress.js';
 import { astraVersion } from '../version.js';
@@ -34,7 +34,7 @@ export async function applyStages(
   const ledgerNow = planUp(prepared.migrations, rows);
   // Only the interruption the plan found is finished here: anything else unfinished appeared since.
   const resume =
-    ledgerNow.resume && ledgerNow.resume.row.error === null && ledgerNow.resume.migration.version === prepared.resume?.version ? ledgerNow.resume : undefined;
+    ledgerNow.resume && wasInterrupted(ledgerNow.resume.row) && ledgerNow.resume.migration.version === prepared.resume?.version ? ledgerNow.resume : undefined;
   if (ledgerNow.resume && !resume) {
     throw operationError(
       `Migration ${ledgerNow.resume.migration.file} was left unfinished since the plan was made; nothing was changed.`,

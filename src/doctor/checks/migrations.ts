@@ -1,5 +1,5 @@
 import type { LedgerRow } from '../../db/ledger.js';
-import { migrationStatuses, oneLine, previousVersion, type MigrationStatus } from '../../migrations/plan.js';
+import { ledgerHoles, migrationStatuses, oneLine, previousVersion, type MigrationStatus } from '../../migrations/plan.js';
 import type { Migration } from '../../migrations/load.js';
 import type { CheckOutcome, DoctorCheck, DoctorInput } from '../types.js';
 
@@ -62,16 +62,16 @@ export function judgeMigrations(migrations: Migration[], rows: LedgerRow[]): Che
   }
   for (const status of of('dirty')) findings.push(dirtyFinding(status, rowByVersion.get(status.version), migrations));
   // A migration missing below one recorded is a hole, which migrate up and upgrade refuse: not "pending".
-  const lastRecorded = statuses.filter((status) => status.state !== 'pending').at(-1)?.version ?? -1;
-  const holes = of('pending').filter((status) => status.version < lastRecorded);
-  if (holes.length > 0) {
+  const found = ledgerHoles(statuses);
+  if (found) {
+    const { holes, last } = found;
     findings.push({
       status: 'fail',
-      detail: `the ledger has a hole: ${list(holes)} ${holes.length === 1 ? 'is' : 'are'} not recorded as applied, yet later migrations are (up to ${lastRecorded})`,
-      fix: `If ${holes.length === 1 ? 'the file is' : 'the files are'} new, number ${holes.length === 1 ? 'it' : 'them'} above ${lastRecorded}; if the database has what ${holes.length === 1 ? 'it' : 'they'} made, record that with astra migrate force ${lastRecorded}; otherwise restore a backup.`,
+      detail: `the ledger has a hole: ${list(holes)} ${holes.length === 1 ? 'is' : 'are'} not recorded as applied, yet later migrations are (up to ${last})`,
+      fix: `If ${holes.length === 1 ? 'the file is' : 'the files are'} new, number ${holes.length === 1 ? 'it' : 'them'} above ${last}; if the database has what ${holes.length === 1 ? 'it' : 'they'} made, record that with astra migrate force ${last}; otherwise restore a backup.`,
     });
   }
-  const pending = of('pending').filter((status) => status.version > lastRecorded);
+  const pending = of('pending').filter((status) => !found?.holes.includes(status));
   if (pending.length > 0) {
     findings.push({
       status: 'warn',
