@@ -5,7 +5,7 @@ import type { Context } from '../engine/context.js';
 import { AstraError, EXIT_FAILED, inputError } from '../errors.js';
 import type { Log } from '../ui/log.js';
 import { resolveFolders } from '../engine/folders.js';
-import { databaseUrl, loadProject, projectBackupRoot, selectDatabases } from '../project/load.js';
+import { databaseUrl, loadProject, notSet, placementOf, projectBackupRoot, selectDatabases } from '../project/load.js';
 import { join } from 'node:path';
 
 /** Where the library's progress lines go: any of the four levels; the rest are dropped. */
@@ -125,9 +125,7 @@ function projectContext(options: AstraOptions, file: string, log: Log, signal: A
   const [database] = selectDatabases(project, options.database === undefined ? [] : [options.database]);
   const found = databaseUrl(database!);
   if ('missing' in found) {
-    throw inputError(
-      `The database "${database!.name}" of ${project.file} has no URL: ${found.missing.join(', ')} ${found.missing.length === 1 ? 'is' : 'are'} not set.`,
-    );
+    throw inputError(`The database "${database!.name}" of ${project.file} has no URL: ${notSet(found.missing)}.`);
   }
   let target: Promise<ConnectionTarget> | undefined;
   const confirm = options.confirm;
@@ -141,7 +139,7 @@ function projectContext(options: AstraOptions, file: string, log: Log, signal: A
     target: () =>
       (target ??= resolveConnection({ databaseUrl: found.url, log }).then((resolved) => ({
         ...resolved,
-        placement: { schema: database!.schema, ledger: database!.ledger, versions: database!.versions },
+        placement: placementOf(database!),
       }))),
     signal,
     confirm: confirm ? (question) => confirm(question) : undefined,

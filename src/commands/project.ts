@@ -2,7 +2,10 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { AstraError, EXIT_BAD_INPUT, EXIT_FAILED, errorMessage, inputError } from '../errors.js';
-import { projectBackupRoot, type Project, type ProjectDatabase } from '../project/load.js';
+import type { Project, ProjectDatabase } from '../project/load.js';
+
+/** The project module, loaded when a project file is found: not to print --help or --version. */
+type ProjectModule = typeof import('../project/load.js');
 import { createLog } from '../ui/log.js';
 import { createDatabaseContext, type Action, type DatabaseSetting, type GlobalOptions, type ProjectAction, type ProjectRun } from './context.js';
 
@@ -46,13 +49,8 @@ export async function openProject(globals: GlobalOptions): Promise<Project | und
 }
 
 /** Each selected database's settings, with every URL found first: a required one missing stops everything before any is touched. */
-function settingsOf(
-  project: Project,
-  globals: GlobalOptions,
-  databaseUrl: (database: ProjectDatabase) => { url: string } | { missing: string[] },
-  selected: ProjectDatabase[],
-  needsDatabase: boolean,
-) {
+function settingsOf(load: ProjectModule, project: Project, globals: GlobalOptions, selected: ProjectDatabase[], needsDatabase: boolean) {
+  const { databaseUrl, notSet, projectBackupRoot } = load;
   const backupRoot = projectBackupRoot(project, globals.backupDir);
   const named = new Set(globals.db ?? []);
   const settings: DatabaseSetting[] = [];
@@ -60,12 +58,12 @@ function settingsOf(
   for (const database of selected) {
     const found = databaseUrl(database);
     if ('missing' in found && !needsDatabase) {
-      const why = `The database "${database.name}" of ${project.file} has no URL: ${found.missing.join(', ')} ${found.missing.length === 1 ? 'is' : 'are'} not set.`;
-      settings.push({ ...settingOf(database, backupRoot), url: undefined, noUrl: why });
+      const why = `The database "${database.name}" of ${project.file} has no URL: ${notSet(found.missing)}.`;
+      settings.push({ ...settingOf(load, database, backupRoot), url: undefined, noUrl: why });
       continue;
     }
     if ('missing' in found) {
-      const what = `${found.missing.join(', ')} ${found.missing.length === 1 ? 'is' : 'are'} not set`;
+      const what = notSet(found.missing);
       if (database.required || named.has(database.name)) {
         throw inputError(
           `The database "${database.name}" of ${project.file} has no URL: ${what}; nothing was changed.`,
@@ -77,19 +75,19 @@ function settingsOf(
       skipped[database.name] = `${what}, and the project file says this database is not required`;
       continue;
     }
-    settings.push({ ...settingOf(database, backupRoot), url: found.url });
+    settings.push({ ...settingOf(load, database, backupRoot), url: found.url });
   }
   return { settings, skipped, backupRoot };
 }
 
-function settingOf(database: ProjectDatabase, backupRoot: string): Omit<DatabaseSetting, 'url'> {
+function settingOf(load: ProjectModule, database: ProjectDatabase, backupRoot: string): Omit<DatabaseSetting, 'url'> {
   return {
     name: database.name,
     migrationsDir: database.migrationsDir,
     releaseNotesDir: database.releaseNotesDir,
     versions: database.versions,
     backupDir: join(backupRoot, database.name),
-    placement: { schema: database.schema, ledger: database.ledger, versions: database.versions },
+    placement: load.placementOf(database),
   };
 }
 
@@ -120,9 +118,9 @@ export async function runOnProject(
   projectAction: ProjectAction | undefined,
   args: unknown[],
 ): Promise<void> {
-  const { databaseUrl, selectDatabases } = await import('../project/load.js');
+  const load = await import('../project/load.js');
   const path = commandPath(command);
-  const selected = selectDatabases(project, globals.db ?? []);
+  const selected = load.selectDatabases(project, globals.db ?? []);
   const oneOnly = ONE_DATABASE.has(path) || (path === 'migrate up' && command.opts<{ to?: string }>().to !== undefined);
   if (oneOnly && selected.length !== 1) {
     throw inputError(
@@ -130,7 +128,7 @@ export async function runOnProject(
       `Name one with --db (${selected.map((database) => database.name).join(', ')}).`,
     );
   }
-  const { settings, skipped, backupRoot } = settingsOf(project, globals, databaseUrl, selected, !NO_DATABASE.has(path));
+  const { settings, skipped, backupRoot } = settingsOf(load, project, globals, selected, !NO_DATABASE.has(path));
   const log = createLog({ debug: globals.debug });
   for (const [name, why] of Object.entries(skipped)) log.info(`[${name.toUpperCase()}] Skipped: ${why}.`);
   const json = globals.json === true;

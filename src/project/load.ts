@@ -4,6 +4,7 @@ import { parseDocument } from 'yaml';
 import { inputError } from '../errors.js';
 import { LEDGER_TABLE } from '../db/ledger.js';
 import { projectIssues } from './schema.js';
+import type { Placement } from '../db/target.js';
 
 export const PROJECT_FILE_NAMES = ['astra.config.json', 'astra.config.yaml', 'astra.config.yml'] as const;
 
@@ -130,6 +131,16 @@ export function databaseUrl(database: ProjectDatabase, env: NodeJS.ProcessEnv = 
   const userinfo = /^([a-z][a-z0-9+.-]*:\/\/)([^@/?#]*@)(.*)$/i.exec(database.url.template);
   const url = userinfo ? `${userinfo[1]}${expand(userinfo[2]!, true)}${expand(userinfo[3]!, false)}` : expand(database.url.template, false);
   return missing.length > 0 ? { missing } : { url };
+}
+
+/** The variables a database's URL needs and lacks, in words: "TENANT_URL is not set". */
+export function notSet(missing: string[]): string {
+  return `${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} not set`;
+}
+
+/** Where the project file puts the database's objects and ledger, for its connection target. */
+export function placementOf(database: ProjectDatabase): Placement {
+  return { schema: database.schema, ledger: database.ledger, versions: database.versions };
 }
 
 /** The databases `--db` names, in declared order; every one when none is named. */
