@@ -195,7 +195,13 @@ export class LocalCluster {
 
   /** Starts the server when it is stopped and waits until it accepts connections. */
   async start(): Promise<void> {
-    if (await this.isRunning()) return;
+    if (await this.isRunning()) {
+      // Running may mean just started by another run on first use: its
+      // server has written postmaster.pid but may not listen yet. Started is
+      // when it accepts connections.
+      if (await this.acceptsConnectionsWithin(60_000)) return;
+      throw new Error(`the cluster in ${this.dataDir} is running but has not accepted connections for 60 s; see ${join(this.dataDir, 'server.log')}`);
+    }
     const state = this.state();
     // The port chosen last time may have been taken since: pick another then.
     if (!(await portIsFree(state.port))) {
