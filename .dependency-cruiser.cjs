@@ -2,6 +2,7 @@
  * The layering of astra (STYLE.md, principle 11), checked on every test run:
  *
  *   cli → commands (flags in, rendering out) → the engine → the edges
+ *   cli → commands/serve → serve/ (HTTP, over the library in src/index.ts)
  *
  * The engine is everything under src/ that is neither the CLI, its commands,
  * nor an edge. The edges talk to the world: db/ (the only user of pg),
@@ -59,6 +60,20 @@ module.exports = {
       comment: 'Child processes are started by src/pgtools/ (client tools) and src/cluster/ (the local server) only.',
       from: { path: '^src/', pathNot: '^src/(pgtools|cluster)/' },
       to: { path: '^node_modules/execa/' },
+    },
+    {
+      name: 'only-serve-uses-fastify-and-prom-client',
+      severity: 'error',
+      comment: 'The HTTP server and its metrics live in src/serve/, an entry point beside the CLI that works through the library.',
+      from: { path: '^src/', pathNot: '^src/serve/' },
+      to: { path: '^node_modules/(fastify|@fastify/|prom-client)' },
+    },
+    {
+      name: 'serve-is-an-entry-point',
+      severity: 'error',
+      comment: 'Only the serve command starts the server; the engine and the library never load it.',
+      from: { path: '^src/', pathNot: '^src/(commands/|serve/)' },
+      to: { path: '^src/serve/' },
     },
     {
       name: 'only-ui-uses-listr2-and-inquirer',

@@ -7,6 +7,7 @@ import { registerDoctor } from './commands/doctor.js';
 import { registerLint } from './commands/lint.js';
 import { registerMigrate } from './commands/migrate.js';
 import { registerRollback } from './commands/rollback.js';
+import { registerServe } from './commands/serve.js';
 import { registerUpgrade } from './commands/upgrade.js';
 import { status } from './commands/status.js';
 import { Interruption, isWatched } from './engine/interrupt.js';
@@ -42,6 +43,7 @@ function buildProgram(run: Wrap): Command {
   registerDoctor(program, run);
   registerLint(program, run);
   registerUpgrade(program, run);
+  registerServe(program, run);
 
   return program;
 }

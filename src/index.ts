@@ -19,6 +19,8 @@ import { rollbackTo, type RollbackResult } from './rollback/index.js';
 import { DEFAULT_CHECK_TIMEOUT_MS, DEFAULT_HEALTH_TIMEOUT_MS, runDoctor } from './doctor/runner.js';
 import type { DoctorReport } from './doctor/types.js';
 import { withDatabase } from './engine/run-lock.js';
+import type { Context } from './engine/context.js';
+import { awaitDatabase } from './engine/wait-for-database.js';
 import { inputError } from './errors.js';
 import { lockSettings } from './defaults.js';
 import { migrateUp, type UpResult } from './migrations/runner.js';
@@ -50,6 +52,19 @@ export interface LockOptions {
   lockTimeoutMs?: number;
   /** Retries, with backoff, of a statement that hit lock_timeout (default 5). */
   lockRetries?: number;
+  /**
+   * Wait this long for the database to accept connections before starting
+   * (a container starting beside the application), retrying with backoff.
+   * A wrong password or a missing database is not waited out.
+   */
+  waitForDatabaseMs?: number;
+}
+
+async function awaitDatabaseIfAsked(context: Context, options: LockOptions): Promise<void> {
+  if (options.waitForDatabaseMs === undefined) return;
+  if (!Number.isFinite(options.waitForDatabaseMs) || options.waitForDatabaseMs < 0)
+    throw inputError('waitForDatabaseMs must be a number of milliseconds, 0 or more.');
+  await awaitDatabase(context, options.waitForDatabaseMs);
 }
 
 export interface MigrateOptions extends AstraOptions, LockOptions {
@@ -67,6 +82,7 @@ export interface MigrateOptions extends AstraOptions, LockOptions {
  */
 export async function migrate(options: MigrateOptions = {}): Promise<UpResult> {
   return libraryCall(options, async (context) => {
+    await awaitDatabaseIfAsked(context, options);
     return migrateUp(context, { ...lockSettings(options), ...(options.to !== undefined ? { to: options.to } : {}), dryRun: options.dryRun === true });
   });
 }
@@ -138,7 +154,8 @@ export async function plan(options: Omit<UpgradeApiOptions, 'dryRun'> = {}): Pro
 export async function upgrade(options: UpgradeApiOptions = {}): Promise<UpgradeReport> {
   return libraryCall(options, async (context) => {
     const upgrade = upgradeOptions(options);
-    if (upgrade.dryRun) return plan(options);
+    await awaitDatabaseIfAsked(context, options);
+    if (upgrade.dryRun) return plan({ ...options, waitForDatabaseMs: undefined });
     return runUpgrade(context, upgrade, createUpgradePorts(context, upgrade));
   });
 }

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { lockSettings } from '../defaults.js';
 import { parseCount, parseDuration, parseVersionNumber } from '../duration.js';
-import type { Wrap } from './context.js';
+import type { Context, Wrap } from './context.js';
 import type { RunOptions } from '../migrations/runner.js';
 
 // The engine is loaded when a command runs, not to print --help or --version.
@@ -22,6 +22,19 @@ export function runOptions(flags: LockFlags): RunOptions {
   });
 }
 
+/** `--wait-for-db`, on the commands an entrypoint runs (migrate up, upgrade). */
+export const WAIT_FOR_DB_OPTION = [
+  '--wait-for-db <duration>',
+  'wait this long for the database to accept connections (a container starting beside it)',
+] as const;
+
+/** Waits for the database when --wait-for-db was given (the duration is read first: a bad one is refused before any wait). */
+export async function waitForDb(context: Context, flag: string | undefined): Promise<void> {
+  if (flag === undefined) return;
+  const timeoutMs = parseDuration(flag, '--wait-for-db');
+  await (await import('../engine/wait-for-database.js')).awaitDatabase(context, timeoutMs);
+}
+
 export function withLockFlags(command: Command): Command {
   return command
     .option('--lock-wait <duration>', 'how long to wait for another astra run on the same database', '10m')
@@ -38,18 +51,17 @@ export function registerMigrate(program: Command, run: Wrap): void {
       .description('apply pending migrations')
       .option('--to <version>', 'stop after this migration version')
       .option('--dry-run', 'print what would be applied and change nothing'),
-  ).action(
-    run((context, flags) => {
-      const options = flags as LockFlags & { to?: string; dryRun?: boolean };
-      return runner().then(({ migrateUp }) =>
-        migrateUp(context, {
-          ...runOptions(options),
-          ...(options.to !== undefined ? { to: parseVersionNumber(options.to, '--to') } : {}),
-          dryRun: options.dryRun === true,
-        }),
-      );
-    }),
-  );
+  )
+    .option(...WAIT_FOR_DB_OPTION)
+    .action(
+      run(async (context, flags) => {
+        const options = flags as LockFlags & { to?: string; dryRun?: boolean; waitForDb?: string };
+        const to = options.to !== undefined ? { to: parseVersionNumber(options.to, '--to') } : {};
+        const settings = { ...runOptions(options), ...to, dryRun: options.dryRun === true };
+        await waitForDb(context, options.waitForDb);
+        return (await runner()).migrateUp(context, settings);
+      }),
+    );
   withLockFlags(migrate.command('down').description('undo the last N applied migrations with their .down.sql files (default 1)').argument('[n]')).action(
     run(async (context, n, flags) =>
       (await down()).migrateDown(context, { ...runOptions(flags as LockFlags), count: n === undefined ? 1 : parseCount(n as string, 'down') }),

@@ -4,7 +4,7 @@ import { createLog } from '../ui/log.js';
 import { parseDuration } from '../duration.js';
 import type { UpgradeOptions, UpgradeReport } from '../upgrade/run.js';
 import type { Context, ProjectMember, ProjectRun, Wrap } from './context.js';
-import { runOptions, withLockFlags, type LockFlags } from './migrate.js';
+import { runOptions, waitForDb, withLockFlags, WAIT_FOR_DB_OPTION, type LockFlags } from './migrate.js';
 
 /** The upgrade engine, loaded when a command runs rather than to print --help. */
 async function engine() {
@@ -20,6 +20,7 @@ interface UpgradeFlags extends LockFlags {
   rollback?: boolean;
   pgBinDir?: string;
   longTransaction?: string;
+  waitForDb?: string;
 }
 
 function upgradeOptions(flags: UpgradeFlags): UpgradeOptions {
@@ -100,11 +101,20 @@ export function registerUpgrade(program: Command, run: Wrap): void {
       .option('--no-backup', 'do not take a backup first (no automatic rollback then)')
       .option('--no-rollback', 'on failure, leave the database as it is instead of restoring the backup')
       .option('--pg-bin-dir <dir>', 'folder of pg_dump and pg_restore (else ASTRA_PG_BIN_DIR, PATH, pg_config)')
-      .option('--long-transaction <duration>', 'a transaction open this long on a table the upgrade changes blocks it', '60s'),
+      .option('--long-transaction <duration>', 'a transaction open this long on a table the upgrade changes blocks it', '60s')
+      .option(...WAIT_FOR_DB_OPTION),
   ).action(
     run(
-      (context, flags) => upgrade(context, upgradeOptions(flags as UpgradeFlags)),
-      (members, project, flags) => upgradeOnProject(members, project, upgradeOptions(flags as UpgradeFlags)),
+      async (context, flags) => {
+        const options = upgradeOptions(flags as UpgradeFlags);
+        await waitForDb(context, (flags as UpgradeFlags).waitForDb);
+        return upgrade(context, options);
+      },
+      async (members, project, flags) => {
+        const options = upgradeOptions(flags as UpgradeFlags);
+        for (const member of members) await waitForDb(member.context, (flags as UpgradeFlags).waitForDb);
+        return upgradeOnProject(members, project, options);
+      },
     ),
   );
 
