@@ -142,6 +142,17 @@ describe('probes, status and the trigger', () => {
     }
   });
 
+  it('refuses a request body over 1 KB with 413, running nothing', async () => {
+    const server = await serve();
+    const response = await fetch(`${server.url}/api/db/migrate`, {
+      method: 'POST',
+      headers: { 'x-service-secret': SECRET, 'content-type': 'application/json' },
+      body: JSON.stringify({ sql: 'x'.repeat(4096) }),
+    });
+    expect(response.status).toBe(413);
+    expect(await ledgerVersions(db)).toEqual([]);
+  });
+
   it('answers 404 for a database it does not serve, without echoing the name', async () => {
     const server = await serve();
     const answer = await migrate(server, { query: `?db=${SECRET}x` });
