@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { AstraError, EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, errorMessage } from './errors.js';
 import { createContext, type Action, type GlobalOptions, type ProjectAction, type Wrap } from './commands/context.js';
 import { openProject, runOnProject } from './commands/project.js';
+import { registerAdopt } from './commands/adopt.js';
 import { registerBackup } from './commands/backup.js';
 import { registerDoctor } from './commands/doctor.js';
 import { registerLint } from './commands/lint.js';
@@ -44,6 +45,7 @@ function buildProgram(run: Wrap): Command {
   registerLint(program, run);
   registerUpgrade(program, run);
   registerServe(program, run);
+  registerAdopt(program, run);
 
   return program;
 }

@@ -119,7 +119,8 @@ export class Ledger {
       dirty boolean NOT NULL DEFAULT false,
       next_statement integer,
       failed_statement text,
-      error text
+      error text,
+      adopted_from text
     )`);
     return new Ledger(db, qualifiedName, true);
   }
@@ -178,6 +179,23 @@ export class Ledger {
       failure.statement,
       failure.error,
     ]);
+  }
+
+  /**
+   * Records migrations that another tool applied (astra adopt), each marked
+   * with that tool's name in `adopted_from`, with the time the tool recorded
+   * when it recorded one. Call in a transaction.
+   */
+  async recordAdopted(entries: { version: number; name: string; checksum: string; appliedAt: Date | undefined }[], tool: string): Promise<void> {
+    // A ledger created by an astra older than adoption lacks the column.
+    await this.db.query(`ALTER TABLE ${this.qualifiedName} ADD COLUMN IF NOT EXISTS adopted_from text`);
+    for (const entry of entries) {
+      await this.db.query(
+        `INSERT INTO ${this.qualifiedName} (version, name, checksum, applied_at, duration_ms, astra_version, dirty, adopted_from)
+         VALUES ($1, $2, $3, coalesce($4, now()), 0, $5, false, $6)`,
+        [entry.version, entry.name, entry.checksum, entry.appliedAt ?? null, astraVersion, tool],
+      );
+    }
   }
 
   async remove(version: number): Promise<void> {

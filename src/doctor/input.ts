@@ -4,6 +4,7 @@ import type { ConnectionTarget } from '../db/connection.js';
 import { Ledger, type LedgerRow } from '../db/ledger.js';
 import { formatMs } from '../duration.js';
 import { operationError } from '../errors.js';
+import { findForeignLedgers, type ForeignLedger } from '../db/foreign-ledgers.js';
 import { loadMigrations, type Migration, type VersionRange } from '../migrations/load.js';
 import type { ConnectionFacts, DoctorDatabase, DoctorInput } from './types.js';
 
@@ -111,12 +112,17 @@ export function createDoctorInput(context: DoctorContext, options: InputOptions)
     const { serial } = await connected();
     return serial(async (db) => (await Ledger.open(db, { create: false })).rows());
   });
+  const foreignLedgers = once(async (): Promise<ForeignLedger[]> => {
+    const { serial } = await connected();
+    return serial((db) => findForeignLedgers(db));
+  });
   const input: DoctorInput = {
     target: context.target,
     database,
     connectionFacts: async () => (await connected()).facts,
     migrations,
     ledgerRows,
+    foreignLedgers,
     migrationsDir: context.migrationsDir,
     backupDir: context.backupDir,
     pgBinDir: options.pgBinDir,

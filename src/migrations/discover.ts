@@ -6,8 +6,10 @@ export type NamingStyle =
   | 'dash'
   /** `000001_create_users.up.sql` with optional `.down.sql` (golang-migrate) */
   | 'updown'
-  /** `1001_control_oauth_signup.sql` (AtlasAI) */
-  | 'plain';
+  /** `1001_control_oauth_signup.sql` (AtlasAI), also dbmate, goose and node-pg-migrate with their timestamps */
+  | 'plain'
+  /** `000001.sql`, `42.sql`: the version alone */
+  | 'number';
 
 export interface MigrationFileName {
   file: string;
@@ -30,7 +32,7 @@ export interface DiscoveredMigration {
   digits: string;
 }
 
-const FILE_PATTERN = /^(\d+)([-_])([A-Za-z0-9][\w.-]*?)(\.(up|down))?\.sql$/;
+const FILE_PATTERN = /^(\d+)(?:([-_])([A-Za-z0-9][\w.-]*?))?(\.(up|down))?\.sql$/;
 
 /** Reads a migration file name, or returns undefined when it follows none of the schemes. */
 export function parseMigrationFileName(file: string): MigrationFileName | undefined {
@@ -39,7 +41,7 @@ export function parseMigrationFileName(file: string): MigrationFileName | undefi
   const [, digits = '', separator, name = '', , direction] = match;
   const version = Number(digits);
   if (!Number.isSafeInteger(version)) return undefined;
-  const style: NamingStyle = direction ? 'updown' : separator === '-' ? 'dash' : 'plain';
+  const style: NamingStyle = direction ? 'updown' : separator === undefined ? 'number' : separator === '-' ? 'dash' : 'plain';
   return { file, version, digits, name, direction: direction === 'down' ? 'down' : 'up', style };
 }
 
@@ -66,13 +68,13 @@ export function discoverMigrations(fileNames: string[], folder: string): Discove
   for (const file of [...fileNames].sort()) {
     if (!file.endsWith('.sql')) continue;
     const parsed = parseMigrationFileName(file);
-    const digits = /^(\d+)[-_]/.exec(file)?.[1];
+    const digits = /^(\d+)(?:[-_.])/.exec(file)?.[1];
     if (!parsed && digits && !Number.isSafeInteger(Number(digits))) {
       problems.push(`${file}: the version ${digits} is too large (at most ${Number.MAX_SAFE_INTEGER})`);
       continue;
     }
     if (!parsed) {
-      problems.push(`${file}: the name follows no migration naming scheme (NNN-name.sql, NNNNNN_name.up.sql, NNNN_name.sql)`);
+      problems.push(`${file}: the name follows no migration naming scheme (NNN-name.sql, NNNNNN_name.up.sql, NNNN_name.sql, NNN.sql)`);
       continue;
     }
     const byVersion = parsed.direction === 'up' ? ups : downs;
@@ -100,6 +102,17 @@ export function discoverMigrations(fileNames: string[], folder: string): Discove
     });
 }
 
+/** dbmate, goose and node-pg-migrate number files by the time they were written: YYYYMMDDhhmmss. */
+function isTimestamp(digits: string): boolean {
+  return /^20\d{12}$/.test(digits);
+}
+
+/** Now as YYYYMMDDhhmmss (UTC), or one past the last version when that is later. */
+function nextTimestamp(last: number, now = new Date()): string {
+  const stamp = now.toISOString().replace(/\D/g, '').slice(0, 14);
+  return String(Math.max(Number(stamp), last + 1));
+}
+
 /** The longest name `create` takes: with the version and extension, well under the 255 bytes of a file name. */
 const MAX_NAME_LENGTH = 100;
 
@@ -125,8 +138,10 @@ export function nextMigrationFiles(existing: DiscoveredMigration[], rawName: str
   if (versions && version > versions.to) {
     throw inputError(`The range ${versions.from}–${versions.to} of this database is full: ${versions.to} is taken.`, 'Widen versions in the project file.');
   }
-  const digits = String(version).padStart(last.digits.length, '0');
+  const digits = isTimestamp(last.digits) ? nextTimestamp(last.version) : String(version).padStart(last.digits.length, '0');
   switch (last.style) {
+    case 'number':
+      return { up: `${digits}.sql` };
     case 'dash':
       return { up: `${digits}-${name.replace(/_/g, '-')}.sql` };
     case 'plain':

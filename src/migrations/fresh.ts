@@ -1,4 +1,5 @@
 import { existingTables } from '../db/activity.js';
+import { findForeignLedgers } from '../db/foreign-ledgers.js';
 import type { Database } from '../db/database.js';
 import { quoteIdent } from '../db/quote.js';
 import type { LedgerRow } from '../db/ledger.js';
@@ -30,11 +31,31 @@ export function tablesCreated(migrations: Migration[]): string[] {
  */
 export async function refuseFalseFreshStart(db: Database, migrations: Migration[], ledger: LedgerRow[]): Promise<void> {
   if (ledger.length > 0 || migrations.length === 0) return;
+  await refuseForeignManaged(db);
   const found = await existingTables(db, tablesCreated(migrations));
   if (found.length === 0) return;
   const shown = found.slice(0, 5).join(', ') + (found.length > 5 ? `, and ${found.length - 5} more` : '');
   throw operationError(
     `astra's ledger records no migration, yet ${db.target.label} already has ${found.length} table(s) the migrations create (${shown}): this is not a fresh install, and running every migration again could destroy data; nothing was changed.`,
     "If astra's ledger was dropped or emptied, record where the database stands with astra migrate force <version> (the last migration whose changes it has), then run again; if another tool migrated it, do the same with that tool's version; if those tables belong to another application, give this one a database or schema of its own.",
+  );
+}
+
+/**
+ * A database whose migrations another tool recorded (golang-migrate, dbmate,
+ * node-pg-migrate, goose, Flyway) and astra's ledger does not: astra would
+ * apply again what that tool applied. Throws, naming the tool and the
+ * command that takes the database over.
+ */
+export async function refuseForeignManaged(db: Database): Promise<void> {
+  const managed = (await findForeignLedgers(db)).find((ledger) => ledger.rows > 0);
+  if (!managed) return;
+  const table = managed.table.replace(/^public\./, '');
+  const defaultTable = { 'golang-migrate': 'schema_migrations', dbmate: 'schema_migrations', 'node-pg-migrate': 'pgmigrations', goose: 'goose_db_version', flyway: 'flyway_schema_history' }[
+    managed.tool
+  ];
+  throw operationError(
+    `${db.target.label} is managed by ${managed.tool} (its ledger ${managed.table} has ${managed.rows} row(s)) and astra's ledger records nothing: running the migrations would apply again what ${managed.tool} applied; nothing was changed.`,
+    `Take the database over with astra adopt --from ${managed.tool}${table === defaultTable ? '' : ` --table ${table}`}: it records what ${managed.tool} applied, and astra applies the rest.`,
   );
 }

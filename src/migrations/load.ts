@@ -7,11 +7,17 @@ import { discoverMigrations, inRange, type DiscoveredMigration, type VersionRang
 
 export type { VersionRange } from './discover.js';
 import { loadParser, parseStatements, type Statement } from './parse.js';
+import { splitSections, type SectionTool } from './sections.js';
 import { rewriteForConcurrency } from '../analysis/concurrency.js';
 
 export interface Migration extends DiscoveredMigration {
   path: string;
+  /** The up migration's SQL: the whole file, or its up part (other lines blank) for a file with a tool's markers. */
   sql: string;
+  /** The tool whose up/down markers the file uses (dbmate, goose, node-pg-migrate); undefined without markers. */
+  sectionsOf?: SectionTool;
+  /** The file holds its down migration itself (after its tool's down marker). */
+  downInFile?: boolean;
   /** sha256 of the file's bytes, hex. */
   checksum: string;
   statements: Statement[];
@@ -76,22 +82,63 @@ export function listMigrations(folder: string, versions?: VersionRange): Discove
 export async function loadMigrations(folder: string, versions?: VersionRange): Promise<Migration[]> {
   const discovered = listMigrations(folder, versions);
   await loadParser();
-  return discovered.map((migration) => {
+  const migrations = discovered.map((migration): Migration => {
     const path = join(folder, migration.file);
     const { bytes, sql } = readSql(path);
-    // Index builds on existing tables run CONCURRENTLY, after the transactional statements, where possible.
-    return { ...migration, path, sql, checksum: sha256(bytes), statements: rewriteForConcurrency(parseStatements(sql, migration.file)) };
+    const sections = splitSections(sql, migration.file);
+    if (sections.down !== undefined && migration.downFile) {
+      throw inputError(`${migration.file} has a down part of its own and the file ${migration.downFile} too.`, 'Keep one of them; nothing was applied.');
+    }
+    const parsed = parseStatements(sections.up, migration.file);
+    // A file that asks for no transaction (dbmate transaction:false, goose NO TRANSACTION) runs statement by statement, as outside statements do.
+    const noTransaction = sections.tool === 'dbmate' ? 'the file says transaction:false (dbmate)' : 'the file says NO TRANSACTION (goose)';
+    const statements = sections.transaction ? parsed : parsed.map((statement) => ({ ...statement, outsideTransaction: statement.outsideTransaction ?? noTransaction }));
+    return {
+      ...migration,
+      path,
+      sql: sections.up,
+      checksum: sha256(bytes),
+      // Index builds on existing tables run CONCURRENTLY, after the transactional statements, where possible.
+      statements: rewriteForConcurrency(statements),
+      ...(sections.tool ? { sectionsOf: sections.tool } : {}),
+      ...(sections.down !== undefined ? { downInFile: true } : {}),
+    };
   });
+  refuseMixedSections(migrations, folder);
+  return migrations;
 }
 
-/** Reads and parses the down migration of `migration`; an input error when it has none. */
+/**
+ * A folder is written for one tool: files with one tool's up/down markers
+ * beside files with another's, or without any, are a mix astra cannot read
+ * for sure (a marker-less file in a dbmate folder may be a mistake that
+ * would run its down part too).
+ */
+function refuseMixedSections(migrations: Migration[], folder: string): void {
+  const first = migrations[0];
+  if (!first) return;
+  const other = migrations.find((migration) => migration.sectionsOf !== first.sectionsOf);
+  if (!other) return;
+  const says = (migration: Migration) => (migration.sectionsOf ? `uses ${migration.sectionsOf}'s up/down markers` : 'has no up/down markers');
+  throw inputError(
+    `The migrations folder ${folder} mixes conventions: ${first.file} ${says(first)}, ${other.file} ${says(other)}.`,
+    'Write every file of the folder the same way; nothing was applied.',
+  );
+}
+
+/** Reads and parses the down migration of `migration` (its .down.sql file, or the down part of its own file); an input error when it has none. */
 export async function loadDownStatements(folder: string, migration: DiscoveredMigration): Promise<Statement[]> {
+  await loadParser();
   if (!migration.downFile) {
+    const sections = splitSections(readSql(join(folder, migration.file)).sql, migration.file);
+    if (sections.down !== undefined) {
+      const parsed = parseStatements(sections.down, migration.file);
+      return rewriteForConcurrency(sections.transaction ? parsed : parsed.map((statement) => ({ ...statement, outsideTransaction: statement.outsideTransaction ?? 'the file asks for no transaction' })));
+    }
     throw inputError(
       `Migration ${migration.version} (${migration.file}) has no down migration, so it cannot be undone by astra migrate.`,
       'Write its .down.sql file, or restore the backup taken before it with astra rollback.',
     );
   }
-  await loadParser();
   return rewriteForConcurrency(parseStatements(readSql(join(folder, migration.downFile)).sql, migration.downFile));
 }

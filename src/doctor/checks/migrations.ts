@@ -1,3 +1,4 @@
+import type { ForeignLedger } from '../../db/foreign-ledgers.js';
 import type { LedgerRow } from '../../db/ledger.js';
 import { ledgerHoles, migrationStatuses, oneLine, previousVersion, type MigrationStatus } from '../../migrations/plan.js';
 import type { Migration } from '../../migrations/load.js';
@@ -94,8 +95,22 @@ export function judgeMigrations(migrations: Migration[], rows: LedgerRow[]): Che
   };
 }
 
+/** A database another tool migrated and astra has not adopted: migrate up and upgrade refuse it. */
+export function foreignManaged(managed: ForeignLedger): CheckOutcome {
+  return {
+    status: 'fail',
+    detail: `the database is managed by ${managed.tool} (its ledger ${managed.table} has ${managed.rows} row(s)) and astra's ledger records nothing`,
+    fix: `Take it over with astra adopt --from ${managed.tool} (read its mapping first with --dry-run); astra migrate up and upgrade refuse the database until then.`,
+  };
+}
+
 async function run(input: DoctorInput): Promise<CheckOutcome> {
-  return judgeMigrations(await input.migrations(), await input.ledgerRows());
+  const [migrations, rows] = await Promise.all([input.migrations(), input.ledgerRows()]);
+  if (rows.length === 0 && migrations.length > 0) {
+    const managed = (await input.foreignLedgers?.())?.find((ledger) => ledger.rows > 0);
+    if (managed) return foreignManaged(managed);
+  }
+  return judgeMigrations(migrations, rows);
 }
 
 export const migrations: DoctorCheck = {

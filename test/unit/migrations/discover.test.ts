@@ -12,7 +12,7 @@ describe('parseMigrationFileName', () => {
     expect(parseMigrationFileName(file)).toMatchObject(expected);
   });
 
-  it.each(['add_users.sql', '001.sql', '001-.sql', 'V1__flyway.sql', '001-users.txt', '99999999999999999999_huge.sql'])('refuses %s', (file) => {
+  it.each(['add_users.sql', '001-.sql', 'V1__flyway.sql', '001-users.txt', '99999999999999999999_huge.sql'])('refuses %s', (file) => {
     expect(parseMigrationFileName(file)).toBeUndefined();
   });
 });
@@ -64,5 +64,22 @@ describe('nextMigrationFiles', () => {
 
   it('refuses a name with nothing usable in it', () => {
     expect(() => nextMigrationFiles([], '!!!')).toThrow(/not a usable migration name/);
+  });
+});
+
+describe('names that are only a number, and timestamps', () => {
+  it('reads 000001.sql and 42.sql, ordered by number', () => {
+    expect(discoverMigrations(['42.sql', '000001.sql', '7.sql'], 'm').map((migration) => [migration.version, migration.style])).toEqual([
+      [1, 'number'],
+      [7, 'number'],
+      [42, 'number'],
+    ]);
+  });
+
+  it('creates the next number-only file, and a timestamp in a folder of timestamps', () => {
+    expect(nextMigrationFiles(discoverMigrations(['0001.sql'], 'm'), 'add_x')).toEqual({ up: '0002.sql' });
+    const next = nextMigrationFiles(discoverMigrations(['20200101000000_first.sql'], 'm'), 'add_x').up;
+    expect(next).toMatch(/^20\d{12}_add_x\.sql$/);
+    expect(Number(next.slice(0, 14))).toBeGreaterThan(20200101000000);
   });
 });

@@ -1,0 +1,150 @@
+import type { Database } from './database.js';
+
+/**
+ * Migration tools whose ledgers astra reads, each known by its table's name
+ * and columns as the tool's own source creates it:
+ *
+ * - golang-migrate (database/postgres/postgres.go, ensureVersionTable):
+ *   `schema_migrations (version bigint not null primary key, dirty boolean not null)`,
+ *   one row: the current version.
+ * - dbmate (pkg/driver/postgres/postgres.go, CreateMigrationsTable):
+ *   `schema_migrations (version varchar(128) primary key)`, a row per applied file.
+ * - node-pg-migrate (src/runner.ts, ensureMigrationsTable):
+ *   `pgmigrations (id SERIAL PRIMARY KEY, name varchar(255) NOT NULL, run_on timestamp NOT NULL)`,
+ *   a row per applied file, by file name without its extension.
+ * - goose (internal/dialect/dialectquery/postgres.go, CreateTable):
+ *   `goose_db_version (id serial NOT NULL, version_id bigint NOT NULL, is_applied boolean NOT NULL, tstamp timestamp NULL default now(), PRIMARY KEY(id))`,
+ *   a row per apply and per rollback; the newest row of a version says its state.
+ * - Flyway: `flyway_schema_history` (found, to be named; its dotted versions are not read yet).
+ */
+export type ForeignTool = 'golang-migrate' | 'dbmate' | 'node-pg-migrate' | 'goose' | 'flyway';
+
+export const FOREIGN_TOOLS: readonly ForeignTool[] = ['golang-migrate', 'dbmate', 'node-pg-migrate', 'goose', 'flyway'];
+
+/** Another tool's ledger found in the database. */
+export interface ForeignLedger {
+  tool: ForeignTool;
+  /** Schema-qualified, quoted where needed (as regclass prints it). */
+  table: string;
+  schema: string;
+  rows: number;
+}
+
+/** The table name each tool uses unless told otherwise. */
+const DEFAULT_TABLES: Record<ForeignTool, string> = {
+  'golang-migrate': 'schema_migrations',
+  dbmate: 'schema_migrations',
+  'node-pg-migrate': 'pgmigrations',
+  goose: 'goose_db_version',
+  flyway: 'flyway_schema_history',
+};
+
+/** Which tool made a table, from its columns; undefined when none of them did. */
+function toolOfColumns(columns: Map<string, string>): ForeignTool | undefined {
+  const has = (...names: string[]) => names.every((name) => columns.has(name));
+  if (has('version', 'dirty') && columns.size === 2) return 'golang-migrate';
+  if (has('version') && columns.size === 1 && /char|text/.test(columns.get('version')!)) return 'dbmate';
+  if (has('id', 'name', 'run_on') && columns.size === 3) return 'node-pg-migrate';
+  if (has('version_id', 'is_applied')) return 'goose';
+  if (has('installed_rank', 'version', 'script', 'checksum', 'success')) return 'flyway';
+  return undefined;
+}
+
+/**
+ * The ledgers of other tools in the database: tables of the names the tools
+ * use by default (or `table`, a name or schema.name, when the tool was told
+ * another), in any schema, whose columns are the tool's. Rows are counted.
+ */
+export async function findForeignLedgers(db: Database, table?: string): Promise<ForeignLedger[]> {
+  const [schemaName, tableName] = table?.includes('.') ? (table.split('.', 2) as [string, string]) : [undefined, table];
+  const names = tableName ? [tableName] : [...new Set(Object.values(DEFAULT_TABLES))];
+  const { rows } = await db.query<{ oid: string; schema: string; shown: string; columns: { name: string; type: string }[] }>(
+    `SELECT c.oid::text AS oid, n.nspname AS schema, c.oid::regclass::text AS shown,
+            json_agg(json_build_object('name', a.attname, 'type', format_type(a.atttypid, a.atttypmod))) AS columns
+       FROM pg_class c
+       JOIN pg_namespace n ON n.oid = c.relnamespace
+       JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+      WHERE c.relkind IN ('r', 'p') AND c.relname = ANY($1)
+        AND ($2::text IS NULL OR n.nspname = $2)
+        AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+      GROUP BY c.oid, n.nspname
+      ORDER BY n.nspname, c.relname`,
+    [names, schemaName ?? null],
+  );
+  const found: ForeignLedger[] = [];
+  for (const row of rows) {
+    const tool = toolOfColumns(new Map(row.columns.map((column) => [column.name, column.type])));
+    if (!tool) continue;
+    const { rows: count } = await db.query<{ n: string }>(`SELECT count(*) AS n FROM ${row.shown}`);
+    found.push({ tool, table: row.shown, schema: row.schema, rows: Number(count[0]?.n ?? 0) });
+  }
+  return found;
+}
+
+/** One migration another tool recorded as applied. */
+export interface ForeignRecord {
+  /** The version, for tools that record one. */
+  version?: number;
+  /** The file name without extension, for tools that record it (node-pg-migrate). */
+  name?: string;
+  appliedAt?: Date;
+}
+
+/** What another tool's ledger says: what it applied, and what stops an adoption (dirty, unreadable rows). */
+export interface ForeignReading {
+  tool: ForeignTool;
+  table: string;
+  applied: ForeignRecord[];
+  /** For golang-migrate, which records only where the database stands: every file up to this version is applied. */
+  upTo?: number;
+  problems: string[];
+}
+
+/** Reads the ledger `ledger` as its tool wrote it. */
+export async function readForeignLedger(db: Database, ledger: ForeignLedger): Promise<ForeignReading> {
+  const { tool, table } = ledger;
+  const reading: ForeignReading = { tool, table, applied: [], problems: [] };
+  switch (tool) {
+    case 'golang-migrate': {
+      const { rows } = await db.query<{ version: string; dirty: boolean }>(`SELECT version::text AS version, dirty FROM ${table} ORDER BY version DESC`);
+      if (rows.length > 1) reading.problems.push(`${table} holds ${rows.length} rows, where golang-migrate keeps one`);
+      const current = rows[0];
+      if (current?.dirty) {
+        reading.problems.push(
+          `golang-migrate recorded version ${current.version} as dirty (it failed part way): finish or undo it by hand, then record it with golang-migrate's force ${current.version} (or the version before it)`,
+        );
+      }
+      if (current && Number(current.version) >= 0) reading.upTo = Number(current.version);
+      return reading;
+    }
+    case 'dbmate': {
+      const { rows } = await db.query<{ version: string }>(`SELECT version FROM ${table}`);
+      for (const { version } of rows) {
+        if (/^\d+$/.test(version) && Number.isSafeInteger(Number(version))) reading.applied.push({ version: Number(version) });
+        else reading.problems.push(`dbmate recorded the version "${version}", which is not a number astra can hold`);
+      }
+      return reading;
+    }
+    case 'node-pg-migrate': {
+      const { rows } = await db.query<{ name: string; run_on: Date }>(`SELECT name, run_on FROM ${table} ORDER BY run_on, id`);
+      reading.applied = rows.map((row) => ({ name: row.name, appliedAt: row.run_on }));
+      return reading;
+    }
+    case 'goose': {
+      const { rows } = await db.query<{ version_id: string; is_applied: boolean; tstamp: Date | null }>(
+        `SELECT version_id::text AS version_id, is_applied, tstamp FROM ${table} ORDER BY id`,
+      );
+      // The newest row of each version says whether it is applied now (a rollback adds a row with is_applied false).
+      const state = new Map<number, { applied: boolean; at: Date | null }>();
+      for (const row of rows) state.set(Number(row.version_id), { applied: row.is_applied, at: row.tstamp });
+      for (const [version, { applied, at }] of [...state].sort(([a], [b]) => a - b)) {
+        // Version 0 is the row goose writes when it creates its table.
+        if (applied && version > 0) reading.applied.push({ version, ...(at ? { appliedAt: at } : {}) });
+      }
+      return reading;
+    }
+    case 'flyway':
+      reading.problems.push('Flyway ledgers (flyway_schema_history, dotted versions, repeatable migrations) are not adopted by this version of astra');
+      return reading;
+  }
+}

@@ -1,0 +1,252 @@
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { astra, cleanEnv, copyFixture, repoRoot } from '../helpers/cli.js';
+import { createTestDatabase, ledgerVersions, type TestDatabase } from '../helpers/database.js';
+import { parseJson } from '../helpers/reports.js';
+
+/**
+ * Taking over a database another tool migrated. dbmate and node-pg-migrate
+ * run for real (devDependencies); golang-migrate's and goose's ledgers are
+ * written as their own sources write them (cited in src/db/foreign-ledgers.ts).
+ */
+let db: TestDatabase;
+let empty: TestDatabase;
+const folders: string[] = [];
+
+beforeEach(async () => {
+  db = await createTestDatabase();
+  empty = await createTestDatabase();
+});
+afterEach(async () => {
+  await db.drop();
+  await empty.drop();
+  for (const folder of folders.splice(0)) rmSync(folder, { recursive: true, force: true });
+});
+
+function fixture(name: string): string {
+  const dir = copyFixture(name);
+  folders.push(dir);
+  return dir;
+}
+
+const bin = (name: string) => join(repoRoot, 'node_modules', '.bin', name);
+const run = (dir: string, args: string[], database = db) => astra([...args, '--migrations-dir', dir], { env: { DATABASE_URL: database.url } });
+
+/** The application's schema (columns, indexes, functions), ledgers left out: equal means the same database. */
+async function schemaOf(database: TestDatabase): Promise<string[]> {
+  const ledgers = "('astra_migrations', 'schema_migrations', 'pgmigrations', 'goose_db_version')";
+  const rows = await database.query<{ line: string }>(
+    `SELECT table_name || '.' || column_name || ' ' || data_type || ' ' || is_nullable AS line FROM information_schema.columns
+      WHERE table_schema = 'public' AND table_name NOT IN ${ledgers}
+     UNION ALL
+     SELECT indexdef FROM pg_indexes WHERE schemaname = 'public' AND tablename NOT IN ${ledgers}
+     UNION ALL
+     SELECT 'function ' || proname FROM pg_proc WHERE pronamespace = 'public'::regnamespace
+     ORDER BY 1`,
+  );
+  return rows.map((row) => row.line);
+}
+
+/** The up part of a file written for `marker`'s tool, split as the tool itself would (not by astra's code). */
+function upPart(path: string, downMarker: RegExp): string {
+  return readFileSync(path, 'utf8').split(downMarker)[0]!;
+}
+
+/**
+ * What every tool's take-over must show: astra refuses to migrate the
+ * database until it is adopted, adopts it (the other ledger untouched),
+ * then applies only a new migration; the schema is the one the whole folder
+ * gives an empty database when astra applies it.
+ */
+async function adoptAndContinue(tool: string, dir: string, newFile: { name: string; text: string }, foreignLedger: string): Promise<void> {
+  const refused = await run(dir, ['migrate', 'up']);
+  expect(refused.exitCode).toBe(1);
+  expect(refused.stderr).toContain(`is managed by ${tool}`);
+  expect(refused.stderr).toContain(`astra adopt --from ${tool}`);
+  expect(await ledgerVersions(db)).toEqual([]);
+  const doctor = await run(dir, ['doctor', '--json']);
+  const check = parseJson<{ checks: { id: string; status: string; detail: string }[] }>(doctor.stdout).checks.find((entry) => entry.id === 'migrations');
+  expect(check?.status).toBe('fail');
+  expect(check?.detail).toContain(`the database is managed by ${tool}`);
+
+  const foreignBefore = await db.query(`SELECT * FROM ${foreignLedger} ORDER BY 1`);
+  const dryRun = await run(dir, ['adopt', '--from', tool, '--dry-run', '--json']);
+  expect(dryRun.exitCode).toBe(0);
+  expect(await ledgerVersions(db)).toEqual([]);
+
+  const adopted = await run(dir, ['adopt', '--from', tool, '--yes', '--json']);
+  expect(adopted.exitCode, adopted.stderr).toBe(0);
+  const report = parseJson<{ adopted: { file: string }[]; backup: { id: string } | null }>(adopted.stdout);
+  const files = readdirSync(dir).filter((file) => file.endsWith('.sql') && !file.endsWith('.down.sql'));
+  expect(report.adopted.map((entry) => entry.file)).toEqual(files.sort());
+  expect(report.backup).not.toBeNull();
+  const marks = await db.query<{ adopted_from: string }>('SELECT DISTINCT adopted_from FROM astra_migrations');
+  expect(marks.map((row) => row.adopted_from)).toEqual([tool]);
+  expect(await db.query(`SELECT * FROM ${foreignLedger} ORDER BY 1`)).toEqual(foreignBefore);
+
+  writeFileSync(join(dir, newFile.name), newFile.text);
+  const next = await run(dir, ['migrate', 'up', '--json']);
+  expect(next.exitCode, next.stderr).toBe(0);
+  expect(parseJson<{ applied: { file: string }[] }>(next.stdout).applied.map((entry) => entry.file)).toEqual([newFile.name]);
+
+  const fresh = await run(dir, ['migrate', 'up'], empty);
+  expect(fresh.exitCode, fresh.stderr).toBe(0);
+  expect(await schemaOf(db)).toEqual(await schemaOf(empty));
+}
+
+describe('files in other tools’ formats', () => {
+  it('runs only the up part of a dbmate file, and migrate down runs its down part', async () => {
+    const dir = fixture('adopt-dbmate');
+    const up = await run(dir, ['migrate', 'up']);
+    expect(up.exitCode, up.stderr).toBe(0);
+    expect(await schemaOf(db)).toEqual(expect.arrayContaining(['users.email text YES', expect.stringContaining('users_email_idx')]));
+    const down = await run(dir, ['migrate', 'down']);
+    expect(down.exitCode, down.stderr).toBe(0);
+    expect(await schemaOf(db)).not.toEqual(expect.arrayContaining([expect.stringContaining('users_email_idx')]));
+    expect(await ledgerVersions(db)).toEqual([20240101120001, 20240101120002]);
+  });
+
+  it('refuses a folder that mixes conventions, naming two files, and runs nothing', async () => {
+    const dir = fixture('adopt-dbmate');
+    writeFileSync(join(dir, '20240101120004_plain.sql'), 'CREATE TABLE plain (id int);\n');
+    const mixed = await run(dir, ['migrate', 'up']);
+    expect(mixed.exitCode).toBe(2);
+    expect(mixed.stderr).toContain(
+      "mixes conventions: 20240101120001_create_users.sql uses dbmate's up/down markers, 20240101120004_plain.sql has no up/down markers",
+    );
+    expect(await ledgerVersions(db)).toEqual([]);
+    expect(await schemaOf(db)).toEqual([]);
+  });
+
+  it('writes the next file in the folder’s tool layout', async () => {
+    const dir = fixture('adopt-goose');
+    const created = await run(dir, ['migrate', 'create', 'add email', '--json']);
+    expect(created.exitCode, created.stderr).toBe(0);
+    const [file] = parseJson<{ files: string[] }>(created.stdout).files;
+    expect(file).toMatch(/00004_add_email\.sql$/);
+    expect(readFileSync(file!, 'utf8')).toMatch(/^-- \+goose Up\n[\s\S]*-- \+goose Down\n/);
+  });
+});
+
+describe('astra adopt', () => {
+  it('takes over a database dbmate migrated', async () => {
+    const dir = fixture('adopt-dbmate');
+    const dbmate = await execa(bin('dbmate'), ['--migrations-dir', dir, '--no-dump-schema', 'up'], {
+      env: cleanEnv({ DATABASE_URL: `${db.url}?sslmode=disable` }),
+      extendEnv: false,
+      reject: false,
+    });
+    expect(dbmate.exitCode, String(dbmate.stderr)).toBe(0);
+    await adoptAndContinue(
+      'dbmate',
+      dir,
+      {
+        name: '20240201000000_add_bio.sql',
+        text: '-- migrate:up\nALTER TABLE users ADD COLUMN bio text;\n\n-- migrate:down\nALTER TABLE users DROP COLUMN bio;\n',
+      },
+      'schema_migrations',
+    );
+  });
+
+  it('takes over a database node-pg-migrate migrated', async () => {
+    const dir = fixture('adopt-node-pg-migrate');
+    const tool = await execa(bin('node-pg-migrate'), ['up', '--migrations-dir', dir, '--no-verbose'], {
+      env: cleanEnv({ DATABASE_URL: db.url }),
+      extendEnv: false,
+      reject: false,
+    });
+    expect(tool.exitCode, String(tool.stderr)).toBe(0);
+    await adoptAndContinue(
+      'node-pg-migrate',
+      dir,
+      {
+        name: '1700000000002_add-bio.sql',
+        text: '-- Up Migration\nALTER TABLE users ADD COLUMN bio text;\n\n-- Down Migration\nALTER TABLE users DROP COLUMN bio;\n',
+      },
+      'pgmigrations',
+    );
+  });
+
+  it('takes over a database golang-migrate migrated', async () => {
+    const dir = fixture('adopt-golang-migrate');
+    // As golang-migrate's postgres driver does: its version table, each up file, then the one row of where it stands.
+    await db.query('CREATE TABLE IF NOT EXISTS schema_migrations (version bigint not null primary key, dirty boolean not null)');
+    for (const file of ['000001_create_users.up.sql', '000002_add_email.up.sql']) await db.query(readFileSync(join(dir, file), 'utf8'));
+    await db.query('INSERT INTO schema_migrations (version, dirty) VALUES (2, false)');
+    await adoptAndContinue('golang-migrate', dir, { name: '000003_add_bio.up.sql', text: 'ALTER TABLE users ADD COLUMN bio text;\n' }, 'schema_migrations');
+  });
+
+  it('takes over a database goose migrated', async () => {
+    const dir = fixture('adopt-goose');
+    // As goose's postgres dialect does: its table with the row of version 0, then a row per applied migration.
+    await db.query(
+      'CREATE TABLE goose_db_version (id serial NOT NULL, version_id bigint NOT NULL, is_applied boolean NOT NULL, tstamp timestamp NULL default now(), PRIMARY KEY(id))',
+    );
+    await db.query('INSERT INTO goose_db_version (version_id, is_applied) VALUES (0, true)');
+    for (const [version, file] of [
+      [1, '00001_create_users.sql'],
+      [2, '00002_touch_function.sql'],
+      [3, '00003_users_login_index.sql'],
+    ] as const) {
+      await db.query(upPart(join(dir, file), /^-- \+goose Down/m).replace(/^-- \+goose.*$/gm, ''));
+      await db.query('INSERT INTO goose_db_version (version_id, is_applied) VALUES ($1, true)', [version]);
+    }
+    await adoptAndContinue(
+      'goose',
+      dir,
+      { name: '00004_add_bio.sql', text: '-- +goose Up\nALTER TABLE users ADD COLUMN bio text;\n\n-- +goose Down\nALTER TABLE users DROP COLUMN bio;\n' },
+      'goose_db_version',
+    );
+  });
+
+  it('refuses a dirty golang-migrate ledger, a version without its file, and a second adoption, changing nothing', async () => {
+    const dir = fixture('adopt-golang-migrate');
+    await db.query('CREATE TABLE IF NOT EXISTS schema_migrations (version bigint not null primary key, dirty boolean not null)');
+    await db.query(readFileSync(join(dir, '000001_create_users.up.sql'), 'utf8'));
+    await db.query('INSERT INTO schema_migrations (version, dirty) VALUES (2, true)');
+    const dirty = await run(dir, ['adopt', '--from', 'golang-migrate', '--yes']);
+    expect(dirty.exitCode).toBe(1);
+    expect(dirty.stderr).toContain('golang-migrate recorded version 2 as dirty');
+    expect(dirty.stderr).toContain('nothing was changed');
+    expect(await ledgerVersions(db)).toEqual([]);
+
+    await db.query('UPDATE schema_migrations SET version = 7, dirty = false');
+    const missing = await run(dir, ['adopt', '--from', 'golang-migrate', '--yes']);
+    expect(missing.exitCode).toBe(1);
+    expect(missing.stderr).toContain('golang-migrate is at version 7, and no file has that version');
+    expect(await ledgerVersions(db)).toEqual([]);
+
+    await db.query('UPDATE schema_migrations SET version = 1');
+    expect((await run(dir, ['adopt', '--from', 'golang-migrate', '--yes', '--no-backup'])).exitCode).toBe(0);
+    const again = await run(dir, ['adopt', '--from', 'golang-migrate', '--yes']);
+    expect(again.exitCode).toBe(1);
+    expect(again.stderr).toContain('astra manages this database, and there is nothing to adopt');
+    expect(await ledgerVersions(db)).toEqual([1]);
+  });
+
+  it('refuses a dbmate version whose file is gone, a tool whose ledger is not there, and an unknown tool', async () => {
+    const dir = fixture('adopt-dbmate');
+    const dbmate = await execa(bin('dbmate'), ['--migrations-dir', dir, '--no-dump-schema', 'up'], {
+      env: cleanEnv({ DATABASE_URL: `${db.url}?sslmode=disable` }),
+      extendEnv: false,
+      reject: false,
+    });
+    expect(dbmate.exitCode, String(dbmate.stderr)).toBe(0);
+    rmSync(join(dir, '20240101120002_add_email.sql'));
+    const gone = await run(dir, ['adopt', '--from', 'dbmate', '--yes']);
+    expect(gone.exitCode).toBe(1);
+    expect(gone.stderr).toContain('dbmate applied version 20240101120002, and no file of the folder is that migration');
+    expect(await ledgerVersions(db)).toEqual([]);
+
+    const wrongTool = await run(dir, ['adopt', '--from', 'goose', '--yes']);
+    expect(wrongTool.exitCode).toBe(1);
+    expect(wrongTool.stderr).toContain('has no goose ledger; it has dbmate (schema_migrations)');
+
+    const unknown = await run(dir, ['adopt', '--from', 'liquibase']);
+    expect(unknown.exitCode).toBe(2);
+    expect(unknown.stderr).toContain('--from liquibase is not a tool astra adopts from');
+    expect(await ledgerVersions(db)).toEqual([]);
+  });
+});
