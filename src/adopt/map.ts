@@ -1,5 +1,6 @@
 import type { ForeignReading } from '../db/foreign-ledgers.js';
 import type { Migration } from '../migrations/load.js';
+import { flywayChecksum } from './flyway-checksum.js';
 
 /** One migration the other tool applied, matched with its file. */
 export interface AdoptedMigration {
@@ -39,6 +40,12 @@ export function mapForeignLedger(reading: ForeignReading, migrations: Migration[
     const migration = record.name !== undefined ? byName.get(record.name) : byVersion.get(record.version!);
     if (!migration) {
       problems.push(`${reading.tool} applied ${record.name ?? `version ${record.version}`}, and no file of the folder is that migration`);
+      continue;
+    }
+    if (record.checksum !== undefined && record.checksum !== flywayChecksum(migration.sql)) {
+      problems.push(
+        `${migration.file} changed after ${reading.tool} applied it (its checksum ${record.checksum}, the file's ${flywayChecksum(migration.sql)})`,
+      );
       continue;
     }
     applied.set(migration.version, { migration, appliedAt: record.appliedAt });

@@ -15,7 +15,10 @@ import type { Database } from './database.js';
  * - goose (internal/dialect/dialectquery/postgres.go, CreateTable):
  *   `goose_db_version (id serial NOT NULL, version_id bigint NOT NULL, is_applied boolean NOT NULL, tstamp timestamp NULL default now(), PRIMARY KEY(id))`,
  *   a row per apply and per rollback; the newest row of a version says its state.
- * - Flyway: `flyway_schema_history` (found, to be named; its dotted versions are not read yet).
+ * - Flyway (PostgreSQLDatabase.getRawCreateScript): `flyway_schema_history (installed_rank INT NOT NULL,
+ *   version VARCHAR(50), description, type, script, checksum INTEGER, installed_by, installed_on,
+ *   execution_time, success BOOLEAN NOT NULL)`, a row per applied, undone or failed script, with a
+ *   CRC-32 checksum of each file.
  */
 export type ForeignTool = 'golang-migrate' | 'dbmate' | 'node-pg-migrate' | 'goose' | 'flyway';
 
@@ -88,6 +91,10 @@ export interface ForeignRecord {
   /** The file name without extension, for tools that record it (node-pg-migrate). */
   name?: string;
   appliedAt?: Date;
+  /** The checksum the tool recorded of the file (Flyway's CRC-32), to compare with the file. */
+  checksum?: number;
+  /** The file the tool recorded (Flyway's script). */
+  script?: string;
 }
 
 /** What another tool's ledger says: what it applied, and what stops an adoption (dirty, unreadable rows). */
@@ -144,7 +151,50 @@ export async function readForeignLedger(db: Database, ledger: ForeignLedger): Pr
       return reading;
     }
     case 'flyway':
-      reading.problems.push('Flyway ledgers (flyway_schema_history, dotted versions, repeatable migrations) are not adopted by this version of astra');
-      return reading;
+      return readFlyway(db, reading);
   }
+}
+
+interface FlywayRow {
+  version: string | null;
+  type: string;
+  script: string;
+  checksum: number | null;
+  installed_on: Date;
+  success: boolean;
+}
+
+/**
+ * Flyway's history, in the order it was installed: versioned scripts apply
+ * their version, undo scripts and deletions take it back, a baseline stands
+ * for every version up to it. A failed row, a repeatable migration or a
+ * version that is not a whole number stops the adoption.
+ */
+async function readFlyway(db: Database, reading: ForeignReading): Promise<ForeignReading> {
+  const { rows } = await db.query<FlywayRow>(`SELECT version, type, script, checksum, installed_on, success FROM ${reading.table} ORDER BY installed_rank`);
+  const applied = new Map<number, ForeignRecord>();
+  for (const row of rows) {
+    if (row.type === 'SCHEMA') continue;
+    const label = `${row.script}${row.version ? ` (version ${row.version})` : ''}`;
+    if (!row.success) {
+      reading.problems.push(`Flyway recorded ${label} as failed: repair the database by hand, then run flyway repair`);
+      continue;
+    }
+    if (/REPEATABLE/.test(row.type)) {
+      reading.problems.push(`Flyway applied the repeatable migration ${row.script}, which astra does not run`);
+      continue;
+    }
+    const version = row.version !== null && /^\d+$/.test(row.version) ? Number(row.version) : undefined;
+    if (version === undefined || !Number.isSafeInteger(version)) {
+      reading.problems.push(
+        `Flyway's version ${row.version ?? '(none)'} of ${row.script} is not a whole number, and astra numbers migrations with whole numbers`,
+      );
+      continue;
+    }
+    if (row.type === 'BASELINE') reading.upTo = version;
+    else if (/^UNDO_/.test(row.type) || row.type === 'DELETE') applied.delete(version);
+    else applied.set(version, { version, appliedAt: row.installed_on, script: row.script, ...(row.checksum !== null ? { checksum: row.checksum } : {}) });
+  }
+  reading.applied = [...applied.values()];
+  return reading;
 }

@@ -9,7 +9,9 @@ export type NamingStyle =
   /** `1001_control_oauth_signup.sql` (AtlasAI), also dbmate, goose and node-pg-migrate with their timestamps */
   | 'plain'
   /** `000001.sql`, `42.sql`: the version alone */
-  | 'number';
+  | 'number'
+  /** `V1__create_users.sql`, with `U1__create_users.sql` undoing it (Flyway) */
+  | 'flyway';
 
 export interface MigrationFileName {
   file: string;
@@ -34,8 +36,18 @@ export interface DiscoveredMigration {
 
 const FILE_PATTERN = /^(\d+)(?:([-_])([A-Za-z0-9][\w.-]*?))?(\.(up|down))?\.sql$/;
 
+/** Flyway: V (versioned) or U (undo), the version (parts joined by . or _), two underscores, the description. */
+const FLYWAY_PATTERN = /^([VU])(\d+(?:[._]\d+)*)__(.+)\.sql$/;
+
 /** Reads a migration file name, or returns undefined when it follows none of the schemes. */
 export function parseMigrationFileName(file: string): MigrationFileName | undefined {
+  const flyway = FLYWAY_PATTERN.exec(file);
+  if (flyway) {
+    const [, prefix, digits = '', description = ''] = flyway;
+    // Only whole-number versions: astra's ledger numbers migrations with integers (a dotted version is refused by discoverMigrations).
+    if (!/^\d+$/.test(digits) || !Number.isSafeInteger(Number(digits))) return undefined;
+    return { file, version: Number(digits), digits, name: description, direction: prefix === 'U' ? 'down' : 'up', style: 'flyway' };
+  }
   const match = FILE_PATTERN.exec(file);
   if (!match) return undefined;
   const [, digits = '', separator, name = '', , direction] = match;
@@ -74,7 +86,7 @@ export function discoverMigrations(fileNames: string[], folder: string): Discove
       continue;
     }
     if (!parsed) {
-      problems.push(`${file}: the name follows no migration naming scheme (NNN-name.sql, NNNNNN_name.up.sql, NNNN_name.sql, NNN.sql)`);
+      problems.push(unreadableName(file));
       continue;
     }
     const byVersion = parsed.direction === 'up' ? ups : downs;
@@ -86,8 +98,10 @@ export function discoverMigrations(fileNames: string[], folder: string): Discove
     byVersion.set(parsed.version, parsed);
   }
   for (const [version, down] of downs) {
-    if (!ups.has(version)) problems.push(`${down.file}: a down migration without its up migration (no ${version} .up.sql file)`);
+    if (!ups.has(version)) problems.push(`${down.file}: a down migration without its up migration (no ${version} ${down.style === 'flyway' ? 'V' : '.up.sql'} file)`);
   }
+  const mixed = mixedConventions([...ups.values(), ...downs.values()]);
+  if (mixed) problems.push(mixed);
   if (problems.length > 0) {
     throw inputError(
       `The migrations folder ${folder} has ${problems.length === 1 ? 'a problem' : `${problems.length} problems`}: ${problems.join('; ')}.`,
@@ -100,6 +114,25 @@ export function discoverMigrations(fileNames: string[], folder: string): Discove
       const down = downs.get(up.version);
       return { version: up.version, name: up.name, file: up.file, style: up.style, digits: up.digits, ...(down ? { downFile: down.file } : {}) };
     });
+}
+
+/** Why a .sql file is not a migration astra can read, with the schemes it reads. */
+function unreadableName(file: string): string {
+  if (/^R__.+\.sql$/.test(file)) return `${file}: repeatable Flyway migrations (R__) are not run by astra`;
+  const flyway = FLYWAY_PATTERN.exec(file);
+  if (flyway) return `${file}: Flyway's version ${flyway[2]} is not a whole number, and astra numbers migrations with whole numbers`;
+  return `${file}: the name follows no migration naming scheme (NNN-name.sql, NNNNNN_name.up.sql, NNNN_name.sql, NNN.sql, V<N>__name.sql)`;
+}
+
+/** Conventions that may share a folder: a name that is only a number goes with `NNN_name.sql`. */
+const CONVENTION: Record<NamingStyle, string> = { dash: 'dash', plain: 'plain', number: 'plain', updown: 'updown', flyway: 'flyway' };
+
+/** A folder is written in one tool's naming convention; two files that disagree are named. */
+function mixedConventions(files: MigrationFileName[]): string | undefined {
+  const sorted = [...files].sort((a, b) => a.version - b.version || a.file.localeCompare(b.file));
+  const first = sorted[0];
+  const other = first && sorted.find((file) => CONVENTION[file.style] !== CONVENTION[first.style]);
+  return other ? `${first.file} and ${other.file} follow different naming conventions (one folder, one convention)` : undefined;
 }
 
 /** dbmate, goose and node-pg-migrate number files by the time they were written: YYYYMMDDhhmmss. */
@@ -142,6 +175,10 @@ export function nextMigrationFiles(existing: DiscoveredMigration[], rawName: str
   switch (last.style) {
     case 'number':
       return { up: `${digits}.sql` };
+    case 'flyway': {
+      const usesUndo = existing.some((migration) => migration.downFile !== undefined);
+      return { up: `V${digits}__${name}.sql`, ...(usesUndo ? { down: `U${digits}__${name}.sql` } : {}) };
+    }
     case 'dash':
       return { up: `${digits}-${name.replace(/_/g, '-')}.sql` };
     case 'plain':

@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { crc32 } from 'node:zlib';
 import { execa } from 'execa';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { astra, cleanEnv, copyFixture, repoRoot } from '../helpers/cli.js';
@@ -36,7 +37,7 @@ const run = (dir: string, args: string[], database = db) => astra([...args, '--m
 
 /** The application's schema (columns, indexes, functions), ledgers left out: equal means the same database. */
 async function schemaOf(database: TestDatabase): Promise<string[]> {
-  const ledgers = "('astra_migrations', 'schema_migrations', 'pgmigrations', 'goose_db_version')";
+  const ledgers = "('astra_migrations', 'schema_migrations', 'pgmigrations', 'goose_db_version', 'flyway_schema_history')";
   const rows = await database.query<{ line: string }>(
     `SELECT table_name || '.' || column_name || ' ' || data_type || ' ' || is_nullable AS line FROM information_schema.columns
       WHERE table_schema = 'public' AND table_name NOT IN ${ledgers}
@@ -79,7 +80,7 @@ async function adoptAndContinue(tool: string, dir: string, newFile: { name: stri
   const adopted = await run(dir, ['adopt', '--from', tool, '--yes', '--json']);
   expect(adopted.exitCode, adopted.stderr).toBe(0);
   const report = parseJson<{ adopted: { file: string }[]; backup: { id: string } | null }>(adopted.stdout);
-  const files = readdirSync(dir).filter((file) => file.endsWith('.sql') && !file.endsWith('.down.sql'));
+  const files = readdirSync(dir).filter((file) => file.endsWith('.sql') && !file.endsWith('.down.sql') && !/^U\d+__/.test(file));
   expect(report.adopted.map((entry) => entry.file)).toEqual(files.sort());
   expect(report.backup).not.toBeNull();
   const marks = await db.query<{ adopted_from: string }>('SELECT DISTINCT adopted_from FROM astra_migrations');
@@ -96,6 +97,30 @@ async function adoptAndContinue(tool: string, dir: string, newFile: { name: stri
   expect(await schemaOf(db)).toEqual(await schemaOf(empty));
 }
 
+/**
+ * As Flyway does on PostgreSQL: its history table (PostgreSQLDatabase.getRawCreateScript), each
+ * versioned file applied, and a row per file with its CRC-32 over the lines (here node's own crc32).
+ */
+async function flywayMigrated(dir: string): Promise<void> {
+  await db.query(`CREATE TABLE "public"."flyway_schema_history" (
+    "installed_rank" INT NOT NULL, "version" VARCHAR(50), "description" VARCHAR(200) NOT NULL, "type" VARCHAR(20) NOT NULL,
+    "script" VARCHAR(1000) NOT NULL, "checksum" INTEGER, "installed_by" VARCHAR(100) NOT NULL,
+    "installed_on" TIMESTAMP NOT NULL DEFAULT now(), "execution_time" INTEGER NOT NULL, "success" BOOLEAN NOT NULL)`);
+  await db.query('ALTER TABLE "public"."flyway_schema_history" ADD CONSTRAINT "flyway_schema_history_pk" PRIMARY KEY ("installed_rank")');
+  await db.query('CREATE INDEX "flyway_schema_history_s_idx" ON "public"."flyway_schema_history" ("success")');
+  const files = ['V1__create_users.sql', 'V2__add_email.sql'];
+  for (const [index, script] of files.entries()) {
+    const text = readFileSync(join(dir, script), 'utf8');
+    await db.query(text);
+    const checksum = crc32(text.split('\n').join('')) | 0;
+    await db.query(
+      `INSERT INTO flyway_schema_history (installed_rank, version, description, type, script, checksum, installed_by, execution_time, success)
+       VALUES ($1, $2, $3, 'SQL', $4, $5, 'flyway', 3, true)`,
+      [index + 1, String(index + 1), script.replace(/^V\d+__|\.sql$/g, '').replace(/_/g, ' '), script, checksum],
+    );
+  }
+}
+
 describe('files in other tools’ formats', () => {
   it('runs only the up part of a dbmate file, and migrate down runs its down part', async () => {
     const dir = fixture('adopt-dbmate');
@@ -106,6 +131,17 @@ describe('files in other tools’ formats', () => {
     expect(down.exitCode, down.stderr).toBe(0);
     expect(await schemaOf(db)).not.toEqual(expect.arrayContaining([expect.stringContaining('users_email_idx')]));
     expect(await ledgerVersions(db)).toEqual([20240101120001, 20240101120002]);
+  });
+
+  it('applies Flyway V files in version order and undoes with their U files', async () => {
+    const dir = fixture('adopt-flyway');
+    const up = await run(dir, ['migrate', 'up', '--json']);
+    expect(up.exitCode, up.stderr).toBe(0);
+    expect(parseJson<{ applied: { file: string }[] }>(up.stdout).applied.map((entry) => entry.file)).toEqual(['V1__create_users.sql', 'V2__add_email.sql']);
+    const down = await run(dir, ['migrate', 'down']);
+    expect(down.exitCode, down.stderr).toBe(0);
+    expect(await schemaOf(db)).not.toContain('users.email text YES');
+    expect(await ledgerVersions(db)).toEqual([1]);
   });
 
   it('refuses a folder that mixes conventions, naming two files, and runs nothing', async () => {
@@ -199,6 +235,31 @@ describe('astra adopt', () => {
       { name: '00004_add_bio.sql', text: '-- +goose Up\nALTER TABLE users ADD COLUMN bio text;\n\n-- +goose Down\nALTER TABLE users DROP COLUMN bio;\n' },
       'goose_db_version',
     );
+  });
+
+  it('takes over a database Flyway migrated, checking its checksums', async () => {
+    const dir = fixture('adopt-flyway');
+    await flywayMigrated(dir);
+    await adoptAndContinue('flyway', dir, { name: 'V3__add_bio.sql', text: 'ALTER TABLE users ADD COLUMN bio text;\n' }, 'flyway_schema_history');
+  });
+
+  it('refuses a failed Flyway row and a file changed after Flyway applied it, changing nothing', async () => {
+    const dir = fixture('adopt-flyway');
+    await flywayMigrated(dir);
+    writeFileSync(join(dir, 'V2__add_email.sql'), 'ALTER TABLE users ADD COLUMN email varchar(200);\n');
+    const changed = await run(dir, ['adopt', '--from', 'flyway', '--yes']);
+    expect(changed.exitCode).toBe(1);
+    expect(changed.stderr).toContain('V2__add_email.sql changed after flyway applied it');
+    expect(await ledgerVersions(db)).toEqual([]);
+
+    await db.query(
+      `INSERT INTO flyway_schema_history (installed_rank, version, description, type, script, checksum, installed_by, execution_time, success)
+       VALUES (3, '3', 'add bio', 'SQL', 'V3__add_bio.sql', 1, 'flyway', 1, false)`,
+    );
+    const failed = await run(dir, ['adopt', '--from', 'flyway', '--yes']);
+    expect(failed.exitCode).toBe(1);
+    expect(failed.stderr).toContain('Flyway recorded V3__add_bio.sql (version 3) as failed');
+    expect(await ledgerVersions(db)).toEqual([]);
   });
 
   it('refuses a dirty golang-migrate ledger, a version without its file, and a second adoption, changing nothing', async () => {

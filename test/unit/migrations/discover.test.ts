@@ -12,7 +12,7 @@ describe('parseMigrationFileName', () => {
     expect(parseMigrationFileName(file)).toMatchObject(expected);
   });
 
-  it.each(['add_users.sql', '001-.sql', 'V1__flyway.sql', '001-users.txt', '99999999999999999999_huge.sql'])('refuses %s', (file) => {
+  it.each(['add_users.sql', '001-.sql', 'V1.1__flyway.sql', 'R__views.sql', '001-users.txt', '99999999999999999999_huge.sql'])('refuses %s', (file) => {
     expect(parseMigrationFileName(file)).toBeUndefined();
   });
 });
@@ -35,7 +35,8 @@ describe('discoverMigrations', () => {
     } catch (error) {
       const e = error as { exitCode: number; message: string };
       expect(e.exitCode).toBe(2);
-      expect(e.message).toContain('3 problems');
+      expect(e.message).toContain('4 problems');
+      expect(e.message).toContain('001-a.sql and 000005_x.down.sql follow different naming conventions');
       expect(e.message).toContain('001-a.sql and 001-b.sql both have version 1');
       expect(e.message).toContain('oops.sql: the name follows no migration naming scheme');
       expect(e.message).toContain('000005_x.down.sql: a down migration without its up migration');
@@ -64,6 +65,29 @@ describe('nextMigrationFiles', () => {
 
   it('refuses a name with nothing usable in it', () => {
     expect(() => nextMigrationFiles([], '!!!')).toThrow(/not a usable migration name/);
+  });
+});
+
+describe('Flyway names', () => {
+  it('reads V<N>__ as up and U<N>__ as its undo, and creates the next in kind', () => {
+    const found = discoverMigrations(['V2__add_email.sql', 'V1__create_users.sql', 'U2__add_email.sql'], 'm');
+    expect(found).toMatchObject([
+      { version: 1, name: 'create_users', style: 'flyway' },
+      { version: 2, file: 'V2__add_email.sql', downFile: 'U2__add_email.sql' },
+    ]);
+    expect(nextMigrationFiles(found, 'add bio')).toEqual({ up: 'V3__add_bio.sql', down: 'U3__add_bio.sql' });
+  });
+
+  it('refuses dotted versions and repeatable migrations, saying why, and a folder mixing Flyway with another convention', () => {
+    let message = '';
+    try {
+      discoverMigrations(['V1__a.sql', 'V1.1__b.sql', 'R__views.sql', '002_c.sql'], 'm');
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toContain("V1.1__b.sql: Flyway's version 1.1 is not a whole number");
+    expect(message).toContain('R__views.sql: repeatable Flyway migrations (R__) are not run by astra');
+    expect(message).toContain('V1__a.sql and 002_c.sql follow different naming conventions');
   });
 });
 
