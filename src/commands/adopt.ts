@@ -3,7 +3,7 @@ import { inputError } from '../errors.js';
 import { runOptions, type LockFlags } from './migrate.js';
 import type { Wrap } from './context.js';
 
-const TOOLS = ['golang-migrate', 'dbmate', 'node-pg-migrate', 'goose', 'flyway'] as const;
+const TOOLS = ['golang-migrate', 'dbmate', 'node-pg-migrate', 'goose', 'flyway', 'schema-migrations'] as const;
 
 interface AdoptFlags extends LockFlags {
   from?: string;

@@ -19,10 +19,13 @@ import type { Database } from './database.js';
  *   version VARCHAR(50), description, type, script, checksum INTEGER, installed_by, installed_on,
  *   execution_time, success BOOLEAN NOT NULL)`, a row per applied, undone or failed script, with a
  *   CRC-32 checksum of each file.
+ * - An application's own runner (AtlasAI's `schema_migrations (version, name, applied_at)`, Open
+ *   Astra's table of applied file names): `schema_migrations` with a whole-number `version` and a
+ *   `name`, or a `filename`, column; a row per applied file.
  */
-export type ForeignTool = 'golang-migrate' | 'dbmate' | 'node-pg-migrate' | 'goose' | 'flyway';
+export type ForeignTool = 'golang-migrate' | 'dbmate' | 'node-pg-migrate' | 'goose' | 'flyway' | 'schema-migrations';
 
-export const FOREIGN_TOOLS: readonly ForeignTool[] = ['golang-migrate', 'dbmate', 'node-pg-migrate', 'goose', 'flyway'];
+export const FOREIGN_TOOLS: readonly ForeignTool[] = ['golang-migrate', 'dbmate', 'node-pg-migrate', 'goose', 'flyway', 'schema-migrations'];
 
 /** Another tool's ledger found in the database. */
 export interface ForeignLedger {
@@ -40,6 +43,7 @@ const DEFAULT_TABLES: Record<ForeignTool, string> = {
   'node-pg-migrate': 'pgmigrations',
   goose: 'goose_db_version',
   flyway: 'flyway_schema_history',
+  'schema-migrations': 'schema_migrations',
 };
 
 /** Which tool made a table, from its columns; undefined when none of them did. */
@@ -50,6 +54,8 @@ function toolOfColumns(columns: Map<string, string>): ForeignTool | undefined {
   if (has('id', 'name', 'run_on') && columns.size === 3) return 'node-pg-migrate';
   if (has('version_id', 'is_applied')) return 'goose';
   if (has('installed_rank', 'version', 'script', 'checksum', 'success')) return 'flyway';
+  if (has('version', 'name') && /int|numeric/.test(columns.get('version')!)) return 'schema-migrations';
+  if (has('filename') || (has('name') && !has('version'))) return 'schema-migrations';
   return undefined;
 }
 
@@ -152,6 +158,8 @@ export async function readForeignLedger(db: Database, ledger: ForeignLedger): Pr
     }
     case 'flyway':
       return readFlyway(db, reading);
+    case 'schema-migrations':
+      return readSchemaMigrations(db, reading);
   }
 }
 
@@ -196,5 +204,23 @@ async function readFlyway(db: Database, reading: ForeignReading): Promise<Foreig
     else applied.set(version, { version, appliedAt: row.installed_on, script: row.script, ...(row.checksum !== null ? { checksum: row.checksum } : {}) });
   }
   reading.applied = [...applied.values()];
+  return reading;
+}
+
+/** An application's own table: by version where it has one, else by the file name it recorded. */
+async function readSchemaMigrations(db: Database, reading: ForeignReading): Promise<ForeignReading> {
+  const { rows } = await db.query<Record<string, unknown>>(`SELECT * FROM ${reading.table}`);
+  for (const row of rows) {
+    const at = row.applied_at ?? row.executed_at ?? row.run_on ?? row.created_at;
+    const appliedAt = at instanceof Date ? { appliedAt: at } : {};
+    const version = row.version;
+    if (version !== undefined && version !== null && /^\d+$/.test(String(version))) {
+      reading.applied.push({ version: Number(version), ...appliedAt });
+      continue;
+    }
+    const file = row.filename ?? row.name;
+    if (typeof file === 'string' && file !== '') reading.applied.push({ name: file.replace(/\.sql$/, ''), ...appliedAt });
+    else reading.problems.push(`${reading.table} has a row that names no version and no file`);
+  }
   return reading;
 }

@@ -51,7 +51,7 @@ export async function refuseForeignManaged(db: Database): Promise<void> {
   const managed = (await findForeignLedgers(db)).find((ledger) => ledger.rows > 0);
   if (!managed) return;
   const table = managed.table.replace(/^public\./, '');
-  const defaultTable = { 'golang-migrate': 'schema_migrations', dbmate: 'schema_migrations', 'node-pg-migrate': 'pgmigrations', goose: 'goose_db_version', flyway: 'flyway_schema_history' }[
+  const defaultTable = { 'golang-migrate': 'schema_migrations', dbmate: 'schema_migrations', 'node-pg-migrate': 'pgmigrations', goose: 'goose_db_version', flyway: 'flyway_schema_history', 'schema-migrations': 'schema_migrations' }[
     managed.tool
   ];
   throw operationError(

@@ -1,4 +1,5 @@
-import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { execa } from 'execa';
@@ -260,6 +261,32 @@ describe('astra adopt', () => {
     expect(failed.exitCode).toBe(1);
     expect(failed.stderr).toContain('Flyway recorded V3__add_bio.sql (version 3) as failed');
     expect(await ledgerVersions(db)).toEqual([]);
+  });
+
+  it("takes over AtlasAI's control database from its own schema_migrations table, through the project file", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'astra-adopt-atlasai-'));
+    folders.push(dir);
+    cpSync(join(repoRoot, 'examples', 'atlasai'), dir, { recursive: true });
+    // As AtlasAI's runner keeps it: version, name, applied_at, a row per applied file of the control range.
+    await db.query('CREATE TABLE schema_migrations (version bigint PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())');
+    const control = readdirSync(join(dir, 'migrations')).filter((file) => file.startsWith('100')).sort();
+    for (const file of control) {
+      await db.query(readFileSync(join(dir, 'migrations', file), 'utf8'));
+      await db.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [Number(file.slice(0, 4)), file.slice(5, -4)]);
+    }
+    const env = { CONTROL_PLANE_DATABASE_URL: db.url };
+    const refused = await astra(['migrate', 'up', '--db', 'control'], { cwd: dir, env });
+    expect(refused.exitCode).toBe(1);
+    expect(refused.stderr).toContain('astra adopt --from schema-migrations');
+    const adopted = await astra(['adopt', '--from', 'schema-migrations', '--db', 'control', '--yes', '--json'], { cwd: dir, env });
+    expect(adopted.exitCode, adopted.stderr).toBe(0);
+    const report = parseJson<{ databases: { control: { adopted: { file: string }[] } } }>(adopted.stdout);
+    expect(report.databases.control.adopted.map((entry) => entry.file)).toEqual(control);
+    const status = await astra(['status', '--db', 'control', '--json'], { cwd: dir, env });
+    expect(parseJson<{ databases: { control: { applied: number; pending: number } } }>(status.stdout).databases.control).toMatchObject({
+      applied: control.length,
+      pending: 0,
+    });
   });
 
   it('refuses a dirty golang-migrate ledger, a version without its file, and a second adoption, changing nothing', async () => {
