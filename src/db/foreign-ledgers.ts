@@ -213,8 +213,9 @@ async function readSchemaMigrations(db: Database, reading: ForeignReading): Prom
   for (const row of rows) {
     const at = row.applied_at ?? row.executed_at ?? row.run_on ?? row.created_at;
     const appliedAt = at instanceof Date ? { appliedAt: at } : {};
-    const version = row.version;
-    if (version !== undefined && version !== null && /^\d+$/.test(String(version))) {
+    // bigint arrives as a string, integer as a number.
+    const version = typeof row.version === 'number' || typeof row.version === 'string' ? String(row.version) : undefined;
+    if (version !== undefined && /^\d+$/.test(version)) {
       reading.applied.push({ version: Number(version), ...appliedAt });
       continue;
     }
