@@ -54,7 +54,7 @@ export async function adoptDatabase(context: Context, options: AdoptOptions): Pr
       }
       const found = (await findForeignLedgers(db, options.table)).filter((ledger) => ledger.tool === from);
       if (found.length === 0) {
-        const others = (await findForeignLedgers(db)).map((ledger) => `${ledger.tool} (${ledger.table})`);
+        const others = (await findForeignLedgers(db)).map((ledger) => `${ledger.tool} (${ledger.shown})`);
         throw operationError(
           `${label} has no ${from} ledger${options.table ? ` at ${options.table}` : ''}${others.length > 0 ? `; it has ${others.join(', ')}` : ''}; nothing was changed.`,
           others.length > 0
@@ -64,27 +64,27 @@ export async function adoptDatabase(context: Context, options: AdoptOptions): Pr
       }
       if (found.length > 1) {
         throw inputError(
-          `${label} has ${found.length} ${from} ledgers (${found.map((ledger) => ledger.table).join(', ')}).`,
+          `${label} has ${found.length} ${from} ledgers (${found.map((ledger) => ledger.shown).join(', ')}).`,
           'Say which one with --table <schema.table>.',
         );
       }
       const ledger = found[0]!;
       const reading = await readForeignLedger(db, ledger);
-      const mapping = mapForeignLedger(reading, migrations);
+      const mapping = mapForeignLedger(reading, migrations, context.versions);
       const problems = [...reading.problems, ...mapping.problems];
       if (problems.length > 0) {
         throw operationError(
-          `${from}'s ledger ${ledger.table} cannot be adopted: ${problems.join('; ')}; nothing was changed.`,
+          `${from}'s ledger ${ledger.shown} cannot be adopted: ${problems.join('; ')}; nothing was changed.`,
           `Settle what is named (with ${from}, or in the files), then run astra adopt again.`,
         );
       }
-      context.log.info(`${from} applied ${mapping.adopted.length} migration(s) to ${label} (its ledger: ${ledger.table}):`);
+      context.log.info(`${from} applied ${mapping.adopted.length} migration(s) to ${label} (its ledger: ${ledger.shown}):`);
       for (const migration of mapping.adopted) context.log.info(`  ${migration.file}`);
       if (mapping.pending.length > 0) context.log.info(`Not applied yet (astra migrate up applies them next): ${mapping.pending.join(', ')}`);
       const report: AdoptReport = {
         database: label,
         from,
-        table: ledger.table,
+        table: ledger.shown,
         dryRun: options.dryRun,
         adopted: mapping.adopted.map((migration) => ({
           version: migration.version,
@@ -115,7 +115,7 @@ export async function adoptDatabase(context: Context, options: AdoptOptions): Pr
         const ours = await Ledger.open(db, { create: true });
         await ours.recordAdopted(mapping.adopted, from);
       });
-      context.log.info(`Adopted ${mapping.adopted.length} migration(s) from ${from}; its ledger ${ledger.table} is left as it was.`);
+      context.log.info(`Adopted ${mapping.adopted.length} migration(s) from ${from}; its ledger ${ledger.shown} is left as it was.`);
       return report;
     }),
   );

@@ -1,5 +1,6 @@
 import type { ForeignReading } from '../db/foreign-ledgers.js';
 import type { Migration } from '../migrations/load.js';
+import { inRange, type VersionRange } from '../migrations/discover.js';
 import { flywayChecksum } from './flyway-checksum.js';
 
 /** One migration the other tool applied, matched with its file. */
@@ -26,7 +27,7 @@ export interface AdoptionMapping {
  * applied one (astra applies in order, and would take such a gap for a
  * damaged ledger).
  */
-export function mapForeignLedger(reading: ForeignReading, migrations: Migration[]): AdoptionMapping {
+export function mapForeignLedger(reading: ForeignReading, migrations: Migration[], versions?: VersionRange): AdoptionMapping {
   const problems: string[] = [];
   const byVersion = new Map(migrations.map((migration) => [migration.version, migration]));
   const byName = new Map(migrations.map((migration) => [migration.file.replace(/\.sql$/, '').replace(/\.up$/, ''), migration]));
@@ -37,6 +38,9 @@ export function mapForeignLedger(reading: ForeignReading, migrations: Migration[
     if (reading.upTo > 0 && !byVersion.has(reading.upTo)) problems.push(`${reading.tool} is at version ${reading.upTo}, and no file has that version`);
   }
   for (const record of reading.applied) {
+    // A table shared by the databases of a project (AtlasAI's control and tenant ranges): the other ranges' rows are theirs.
+    const number = record.version ?? Number(/^\d+/.exec(record.name ?? '')?.[0] ?? Number.NaN);
+    if (versions && Number.isSafeInteger(number) && !inRange(number, versions)) continue;
     const migration = record.name !== undefined ? byName.get(record.name) : byVersion.get(record.version!);
     if (!migration) {
       problems.push(`${reading.tool} applied ${record.name ?? `version ${record.version}`}, and no file of the folder is that migration`);

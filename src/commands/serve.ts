@@ -19,6 +19,8 @@ interface ServeFlags {
 /** The trigger's secret: ASTRA_SERVICE_SECRET or --secret-file (one of them), at least 16 characters; never printed. */
 export function readServiceSecret(file: string | undefined, log: Log): string | undefined {
   const fromEnvironment = process.env.ASTRA_SERVICE_SECRET;
+  // Read once and dropped: pg_dump and the other children astra starts inherit its environment.
+  delete process.env.ASTRA_SERVICE_SECRET;
   if (file !== undefined && fromEnvironment !== undefined) {
     throw inputError('Both ASTRA_SERVICE_SECRET and --secret-file give a secret.', 'Give it one way: unset ASTRA_SERVICE_SECRET or leave out --secret-file.');
   }
@@ -61,9 +63,11 @@ async function flagDatabase(context: Context): Promise<ServedDatabase> {
   const { resolveConnection } = await import('../db/connection.js');
   // Checked now (a bad URL, or none) without connecting: the database may come up after the server.
   await resolveConnection({ databaseUrl: context.databaseUrl, log: context.log, embedded: false }).catch((error: unknown) => {
+    // A URL that was given and is wrong says so itself.
+    if (context.databaseUrl !== undefined || process.env.DATABASE_URL) throw error;
     throw inputError(
       'astra serve needs a database: --database-url, DATABASE_URL or the PG* variables (it does not start a local cluster).',
-      error instanceof Error ? error.message : undefined,
+      'Set DATABASE_URL, or serve a project file.',
     );
   });
   return {
@@ -90,7 +94,7 @@ async function serve(context: Context, served: ServedDatabase[], projectFile: st
   const { isLoopback } = await import('../serve/auth.js');
   if (secret === undefined && !isLoopback(flags.host)) {
     throw inputError(
-      `astra serve will not listen on ${flags.host} without a secret: anyone who reaches it could read the databases' state.`,
+      `astra serve will not listen on ${flags.host} without a secret: the status of the databases would be open to anyone who reaches that address.`,
       'Set ASTRA_SERVICE_SECRET or pass --secret-file, or listen on 127.0.0.1.',
     );
   }
@@ -122,7 +126,8 @@ async function serve(context: Context, served: ServedDatabase[], projectFile: st
     context.log.info(
       `astra serve is listening on ${server.url} for ${names}; ${secret === undefined ? 'no secret: /api/db/plan and POST /api/db/migrate are not mounted' : 'the plan and the migrate trigger need the secret'}.`,
     );
-    await once(watch.signal, 'abort');
+    // A signal during start-up has already aborted it: stop at once.
+    if (!watch.signal.aborted) await once(watch.signal, 'abort');
     await server.close();
     context.log.info('astra serve stopped.');
     return { url: server.url, stoppedBy: watch.received() ?? null };

@@ -1,4 +1,5 @@
 import type { Database } from './database.js';
+import { quoteIdent } from './quote.js';
 
 /**
  * Migration tools whose ledgers astra reads, each known by its table's name
@@ -30,14 +31,16 @@ export const FOREIGN_TOOLS: readonly ForeignTool[] = ['golang-migrate', 'dbmate'
 /** Another tool's ledger found in the database. */
 export interface ForeignLedger {
   tool: ForeignTool;
-  /** Schema-qualified, quoted where needed (as regclass prints it). */
+  /** Schema-qualified and quoted, for SQL: "schema"."name". */
   table: string;
+  /** As people write it: name, or schema.name outside public. */
+  shown: string;
   schema: string;
   rows: number;
 }
 
 /** The table name each tool uses unless told otherwise. */
-const DEFAULT_TABLES: Record<ForeignTool, string> = {
+export const DEFAULT_TABLES: Record<ForeignTool, string> = {
   'golang-migrate': 'schema_migrations',
   dbmate: 'schema_migrations',
   'node-pg-migrate': 'pgmigrations',
@@ -62,21 +65,24 @@ function toolOfColumns(columns: Map<string, string>): ForeignTool | undefined {
 /**
  * The ledgers of other tools in the database: tables of the names the tools
  * use by default (or `table`, a name or schema.name, when the tool was told
- * another), in any schema, whose columns are the tool's. Rows are counted.
+ * another), in the schemas of the search path (or the one `table` names),
+ * whose columns are the tool's. Rows are counted; a table astra may not read
+ * is left out, as are the tables named in `exclude` (those the migrations
+ * create themselves).
  */
-export async function findForeignLedgers(db: Database, table?: string): Promise<ForeignLedger[]> {
+export async function findForeignLedgers(db: Database, table?: string, exclude: string[] = []): Promise<ForeignLedger[]> {
   const [schemaName, tableName] = table?.includes('.') ? (table.split('.', 2) as [string, string]) : [undefined, table];
-  const names = tableName ? [tableName] : [...new Set(Object.values(DEFAULT_TABLES))];
-  const { rows } = await db.query<{ oid: string; schema: string; shown: string; columns: { name: string; type: string }[] }>(
-    `SELECT c.oid::text AS oid, n.nspname AS schema, c.oid::regclass::text AS shown,
+  const names = (tableName ? [tableName] : [...new Set(Object.values(DEFAULT_TABLES))]).filter((name) => !exclude.includes(name));
+  if (names.length === 0) return [];
+  const { rows } = await db.query<{ schema: string; name: string; columns: { name: string; type: string }[] }>(
+    `SELECT n.nspname AS schema, c.relname AS name,
             json_agg(json_build_object('name', a.attname, 'type', format_type(a.atttypid, a.atttypmod))) AS columns
        FROM pg_class c
        JOIN pg_namespace n ON n.oid = c.relnamespace
        JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
       WHERE c.relkind IN ('r', 'p') AND c.relname = ANY($1)
-        AND ($2::text IS NULL OR n.nspname = $2)
-        AND n.nspname NOT IN ('pg_catalog', 'information_schema')
-      GROUP BY c.oid, n.nspname
+        AND (CASE WHEN $2::text IS NULL THEN n.nspname = ANY(current_schemas(false)) ELSE n.nspname = $2 END)
+      GROUP BY c.oid, n.nspname, c.relname
       ORDER BY n.nspname, c.relname`,
     [names, schemaName ?? null],
   );
@@ -84,8 +90,14 @@ export async function findForeignLedgers(db: Database, table?: string): Promise<
   for (const row of rows) {
     const tool = toolOfColumns(new Map(row.columns.map((column) => [column.name, column.type])));
     if (!tool) continue;
-    const { rows: count } = await db.query<{ n: string }>(`SELECT count(*) AS n FROM ${row.shown}`);
-    found.push({ tool, table: row.shown, schema: row.schema, rows: Number(count[0]?.n ?? 0) });
+    const qualified = `${quoteIdent(row.schema)}.${quoteIdent(row.name)}`;
+    try {
+      const { rows: count } = await db.query<{ n: string }>(`SELECT count(*) AS n FROM ${qualified}`);
+      const shown = row.schema === 'public' ? row.name : `${row.schema}.${row.name}`;
+      found.push({ tool, table: qualified, shown, schema: row.schema, rows: Number(count[0]?.n ?? 0) });
+    } catch {
+      // Not readable by astra's role: nothing can be said of it.
+    }
   }
   return found;
 }
@@ -106,7 +118,10 @@ export interface ForeignRecord {
 /** What another tool's ledger says: what it applied, and what stops an adoption (dirty, unreadable rows). */
 export interface ForeignReading {
   tool: ForeignTool;
+  /** For SQL. */
   table: string;
+  /** For messages. */
+  shown: string;
   applied: ForeignRecord[];
   /** For golang-migrate, which records only where the database stands: every file up to this version is applied. */
   upTo?: number;
@@ -115,12 +130,12 @@ export interface ForeignReading {
 
 /** Reads the ledger `ledger` as its tool wrote it. */
 export async function readForeignLedger(db: Database, ledger: ForeignLedger): Promise<ForeignReading> {
-  const { tool, table } = ledger;
-  const reading: ForeignReading = { tool, table, applied: [], problems: [] };
+  const { tool, table, shown } = ledger;
+  const reading: ForeignReading = { tool, table, shown, applied: [], problems: [] };
   switch (tool) {
     case 'golang-migrate': {
       const { rows } = await db.query<{ version: string; dirty: boolean }>(`SELECT version::text AS version, dirty FROM ${table} ORDER BY version DESC`);
-      if (rows.length > 1) reading.problems.push(`${table} holds ${rows.length} rows, where golang-migrate keeps one`);
+      if (rows.length > 1) reading.problems.push(`${shown} holds ${rows.length} rows, where golang-migrate keeps one`);
       const current = rows[0];
       if (current?.dirty) {
         reading.problems.push(
@@ -221,7 +236,7 @@ async function readSchemaMigrations(db: Database, reading: ForeignReading): Prom
     }
     const file = row.filename ?? row.name;
     if (typeof file === 'string' && file !== '') reading.applied.push({ name: file.replace(/\.sql$/, ''), ...appliedAt });
-    else reading.problems.push(`${reading.table} has a row that names no version and no file`);
+    else reading.problems.push(`${reading.shown} has a row that names no version and no file`);
   }
   return reading;
 }

@@ -57,7 +57,14 @@ export async function waitForDatabase(target: ConnectionTarget, options: WaitOpt
       const waited = Date.now() - started;
       if (!isTransientConnectError(error)) throw error;
       const message = error instanceof Error ? error.message : String(error);
-      if (waited + delay > options.timeoutMs || options.signal?.aborted) {
+      if (options.signal?.aborted) {
+        throw new AstraError('Stopped waiting for the database, as asked; nothing was changed.', {
+          exitCode: EXIT_FAILED,
+          cause: error,
+          database: 'unchanged',
+        });
+      }
+      if (waited + delay > options.timeoutMs) {
         throw new AstraError(`${message.replace(/\.$/, '')}; still so after waiting ${formatMs(waited)} (${attempts} attempts).`, {
           fix: error instanceof AstraError ? error.fix : undefined,
           exitCode: EXIT_FAILED,

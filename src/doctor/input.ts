@@ -4,7 +4,7 @@ import type { ConnectionTarget } from '../db/connection.js';
 import { Ledger, type LedgerRow } from '../db/ledger.js';
 import { formatMs } from '../duration.js';
 import { operationError } from '../errors.js';
-import { findForeignLedgers, type ForeignLedger } from '../db/foreign-ledgers.js';
+import { foreignManager, type ForeignManager } from '../migrations/fresh.js';
 import { loadMigrations, type Migration, type VersionRange } from '../migrations/load.js';
 import type { ConnectionFacts, DoctorDatabase, DoctorInput } from './types.js';
 
@@ -112,9 +112,9 @@ export function createDoctorInput(context: DoctorContext, options: InputOptions)
     const { serial } = await connected();
     return serial(async (db) => (await Ledger.open(db, { create: false })).rows());
   });
-  const foreignLedgers = once(async (): Promise<ForeignLedger[]> => {
-    const { serial } = await connected();
-    return serial((db) => findForeignLedgers(db));
+  const foreignManagerOnce = once(async (): Promise<ForeignManager | undefined> => {
+    const [{ serial }, known] = await Promise.all([connected(), migrations()]);
+    return serial((db) => foreignManager(db, known));
   });
   const input: DoctorInput = {
     target: context.target,
@@ -122,7 +122,7 @@ export function createDoctorInput(context: DoctorContext, options: InputOptions)
     connectionFacts: async () => (await connected()).facts,
     migrations,
     ledgerRows,
-    foreignLedgers,
+    foreignManager: foreignManagerOnce,
     migrationsDir: context.migrationsDir,
     backupDir: context.backupDir,
     pgBinDir: options.pgBinDir,

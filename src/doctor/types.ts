@@ -1,5 +1,5 @@
 import type { ConnectionTarget } from '../db/connection.js';
-import type { ForeignLedger } from '../db/foreign-ledgers.js';
+import type { ForeignManager } from '../migrations/fresh.js';
 import type { LedgerRow } from '../db/ledger.js';
 import type { Migration } from '../migrations/load.js';
 
@@ -39,8 +39,8 @@ export interface DoctorInput {
   migrations(): Promise<Migration[]>;
   /** astra's ledger of the database; empty when it has none. */
   ledgerRows(): Promise<LedgerRow[]>;
-  /** Other migration tools' ledgers in the database (golang-migrate, dbmate, ...); absent: not looked for. */
-  foreignLedgers?(): Promise<ForeignLedger[]>;
+  /** The other migration tool that migrated the database and astra has not adopted from, if any; absent: not looked for. */
+  foreignManager?(): Promise<ForeignManager | undefined>;
   migrationsDir: string;
   backupDir: string;
   /** Where pg_dump and pg_restore are (--pg-bin-dir or ASTRA_PG_BIN_DIR); undefined: search PATH and the usual places. */

@@ -1,10 +1,11 @@
 import { existingTables } from '../db/activity.js';
-import { findForeignLedgers } from '../db/foreign-ledgers.js';
+import { DEFAULT_TABLES, findForeignLedgers, readForeignLedger, type ForeignLedger } from '../db/foreign-ledgers.js';
 import type { Database } from '../db/database.js';
 import { quoteIdent } from '../db/quote.js';
 import type { LedgerRow } from '../db/ledger.js';
 import { operationError } from '../errors.js';
 import type { Migration } from './load.js';
+import { inRange } from './discover.js';
 
 type RangeVar = { relname?: string; schemaname?: string } | undefined;
 
@@ -31,7 +32,7 @@ export function tablesCreated(migrations: Migration[]): string[] {
  */
 export async function refuseFalseFreshStart(db: Database, migrations: Migration[], ledger: LedgerRow[]): Promise<void> {
   if (ledger.length > 0 || migrations.length === 0) return;
-  await refuseForeignManaged(db);
+  await refuseForeignManaged(db, migrations);
   const found = await existingTables(db, tablesCreated(migrations));
   if (found.length === 0) return;
   const shown = found.slice(0, 5).join(', ') + (found.length > 5 ? `, and ${found.length - 5} more` : '');
@@ -41,21 +42,51 @@ export async function refuseFalseFreshStart(db: Database, migrations: Migration[
   );
 }
 
+/** What another tool applied to a database astra has not adopted. */
+export interface ForeignManager {
+  ledger: ForeignLedger;
+  /** Migrations it recorded as applied (golang-migrate: its version). */
+  applied: number;
+}
+
 /**
- * A database whose migrations another tool recorded (golang-migrate, dbmate,
- * node-pg-migrate, goose, Flyway) and astra's ledger does not: astra would
- * apply again what that tool applied. Throws, naming the tool and the
+ * The other tool that migrated the database, if one did: a ledger of
+ * golang-migrate, dbmate, node-pg-migrate, goose, Flyway or an application's
+ * own schema_migrations table, in the search path, that records a migration
+ * applied (or a failed or dirty one). Tables the migrations create
+ * themselves are not another tool's; nor is a ledger with nothing applied
+ * (goose's version-0 row, Flyway's schema row).
+ */
+export async function foreignManager(db: Database, migrations: Migration[]): Promise<ForeignManager | undefined> {
+  const created = tablesCreated(migrations).map((name) => name.replace(/^.*\./, '').replace(/"/g, ''));
+  for (const ledger of await findForeignLedgers(db, undefined, created)) {
+    if (ledger.rows === 0) continue;
+    const reading = await readForeignLedger(db, ledger);
+    // A table shared by a project's databases: only this database's range counts.
+    const range = db.target.placement?.versions;
+    const ours = reading.applied.filter((record) => !range || record.version === undefined || inRange(record.version, range));
+    const applied = ours.length + ((reading.upTo ?? 0) > 0 ? reading.upTo! : 0);
+    if (applied > 0 || reading.problems.length > 0) return { ledger, applied };
+  }
+  return undefined;
+}
+
+/** The command that takes a database over from `ledger`'s tool, naming its table when it is not the tool's own default. */
+export function adoptCommand(ledger: ForeignLedger): string {
+  return `astra adopt --from ${ledger.tool}${ledger.shown === DEFAULT_TABLES[ledger.tool] ? '' : ` --table ${ledger.shown}`}`;
+}
+
+/**
+ * A database another tool migrated and astra's ledger does not record: astra
+ * would apply again what that tool applied. Throws, naming the tool and the
  * command that takes the database over.
  */
-export async function refuseForeignManaged(db: Database): Promise<void> {
-  const managed = (await findForeignLedgers(db)).find((ledger) => ledger.rows > 0);
+export async function refuseForeignManaged(db: Database, migrations: Migration[]): Promise<void> {
+  const managed = await foreignManager(db, migrations);
   if (!managed) return;
-  const table = managed.table.replace(/^public\./, '');
-  const defaultTable = { 'golang-migrate': 'schema_migrations', dbmate: 'schema_migrations', 'node-pg-migrate': 'pgmigrations', goose: 'goose_db_version', flyway: 'flyway_schema_history', 'schema-migrations': 'schema_migrations' }[
-    managed.tool
-  ];
+  const { tool, shown } = managed.ledger;
   throw operationError(
-    `${db.target.label} is managed by ${managed.tool} (its ledger ${managed.table} has ${managed.rows} row(s)) and astra's ledger records nothing: running the migrations would apply again what ${managed.tool} applied; nothing was changed.`,
-    `Take the database over with astra adopt --from ${managed.tool}${table === defaultTable ? '' : ` --table ${table}`}: it records what ${managed.tool} applied, and astra applies the rest.`,
+    `${db.target.label} is managed by ${tool} (its ledger ${shown} records migrations as applied) and astra's ledger records nothing: running the migrations would apply again what ${tool} applied; nothing was changed.`,
+    `Take the database over with ${adoptCommand(managed.ledger)} (read its mapping first with --dry-run): it records what ${tool} applied, and astra applies the rest.`,
   );
 }

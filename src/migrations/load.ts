@@ -91,7 +91,7 @@ export async function loadMigrations(folder: string, versions?: VersionRange): P
     }
     const parsed = parseStatements(sections.up, migration.file);
     // A file that asks for no transaction (dbmate transaction:false, goose NO TRANSACTION) runs statement by statement, as outside statements do.
-    const noTransaction = sections.tool === 'dbmate' ? 'the file says transaction:false (dbmate)' : 'the file says NO TRANSACTION (goose)';
+    const noTransaction = sections.tool === 'dbmate' ? 'the up marker says transaction:false (dbmate)' : 'the file says NO TRANSACTION (goose)';
     const statements = sections.transaction ? parsed : parsed.map((statement) => ({ ...statement, outsideTransaction: statement.outsideTransaction ?? noTransaction }));
     return {
       ...migration,
@@ -133,7 +133,10 @@ export async function loadDownStatements(folder: string, migration: DiscoveredMi
     const sections = splitSections(readSql(join(folder, migration.file)).sql, migration.file);
     if (sections.down !== undefined) {
       const parsed = parseStatements(sections.down, migration.file);
-      return rewriteForConcurrency(sections.transaction ? parsed : parsed.map((statement) => ({ ...statement, outsideTransaction: statement.outsideTransaction ?? 'the file asks for no transaction' })));
+      const noTransaction = sections.tool === 'dbmate' ? 'the down marker says transaction:false (dbmate)' : 'the file says NO TRANSACTION (goose)';
+      return rewriteForConcurrency(
+        sections.downTransaction ? parsed : parsed.map((statement) => ({ ...statement, outsideTransaction: statement.outsideTransaction ?? noTransaction })),
+      );
     }
     throw inputError(
       `Migration ${migration.version} (${migration.file}) has no down migration, so it cannot be undone by astra migrate.`,

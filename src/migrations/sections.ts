@@ -13,11 +13,15 @@ export interface Sections {
   up: string;
   /** The down migration, blanked the same way; undefined when the file has none. */
   down: string | undefined;
-  /** False when the file asks to run without a transaction (dbmate's `transaction:false`, goose's `NO TRANSACTION`). */
+  /** False when the up part asks to run without a transaction (dbmate's `transaction:false` on its marker, goose's `NO TRANSACTION`). */
   transaction: boolean;
+  /** The same for the down part (dbmate's option on the down marker; goose's applies to both). */
+  downTransaction: boolean;
 }
 
-type Marker = { tool: SectionTool; kind: 'up' | 'down' | 'begin' | 'end' | 'no-transaction'; options?: string } | { tool: SectionTool; unknown: string };
+type Marker =
+  | { tool: SectionTool; kind: 'up' | 'down' | 'begin' | 'end' | 'no-transaction'; options?: string }
+  | { tool: SectionTool; unknown: string; foreign?: boolean };
 
 /** What a line says, when it is a marker of one of the tools. */
 function markerOf(line: string): Marker | undefined {
@@ -41,8 +45,12 @@ function markerOf(line: string): Marker | undefined {
     const kind = kinds[words];
     return kind ? { tool: 'goose', kind } : { tool: 'goose', unknown: trimmed };
   }
-  const nodePgMigrate = /^--[\s-]*(up|down)\s+migration\b/i.exec(trimmed);
+  const nodePgMigrate = /^--\s*(up|down) migration$/i.exec(trimmed);
   if (nodePgMigrate) return { tool: 'node-pg-migrate', kind: nodePgMigrate[1]!.toLowerCase() as 'up' | 'down' };
+  // The shape of another tool's marker (sql-migrate's `-- +migrate Up`, a goose marker written `-- + goose Down`):
+  // read as a comment, its down part would run with the up part.
+  const foreign = /^--\s*\+\s*(\w+)\s+(up|down)\b/i.exec(trimmed);
+  if (foreign) return { tool: 'goose', unknown: trimmed, foreign: true };
   return undefined;
 }
 
@@ -72,6 +80,7 @@ export function splitSections(sql: string, file: string): Sections {
   let tool: SectionTool | undefined;
   let part: 'before' | 'up' | 'down' = 'before';
   let transaction = true;
+  let downTransaction = true;
   // Which part each line belongs to; 'stray' is SQL before any marker.
   const owner: ('up' | 'down' | 'stray' | undefined)[] = [];
   const seen = new Set<string>();
@@ -84,6 +93,12 @@ export function splitSections(sql: string, file: string): Sections {
       return;
     }
     owner.push(undefined);
+    if ('foreign' in marker) {
+      throw inputError(
+        `${file}, line ${line}: "${marker.unknown}" looks like an up/down marker of a tool astra does not read, so it cannot tell what the file runs.`,
+        "Write the file with dbmate's, goose's or node-pg-migrate's markers, or as plain SQL; nothing was applied.",
+      );
+    }
     if (tool !== undefined && marker.tool !== tool) {
       throw inputError(`${file}, line ${line}: a ${marker.tool} marker in a file that uses ${tool}'s markers.`, 'Use one tool\'s markers per file; nothing was applied.');
     }
@@ -93,6 +108,7 @@ export function splitSections(sql: string, file: string): Sections {
     }
     if (marker.kind === 'no-transaction') {
       transaction = false;
+      downTransaction = false;
       return;
     }
     if (marker.kind === 'begin' || marker.kind === 'end') return;
@@ -100,9 +116,11 @@ export function splitSections(sql: string, file: string): Sections {
     if (marker.kind === 'down' && !seen.has('up')) throw inputError(`${file}, line ${line}: the down part comes before any up part.`, 'Put the up part first; nothing was applied.');
     seen.add(marker.kind);
     part = marker.kind;
-    if (marker.kind === 'up') transaction = dbmateTransaction(marker.options, file, line) ?? transaction;
+    const asked = dbmateTransaction(marker.options, file, line);
+    if (marker.kind === 'up') transaction = asked ?? transaction;
+    else downTransaction = asked ?? downTransaction;
   });
-  if (tool === undefined) return { tool, up: sql, down: undefined, transaction: true };
+  if (tool === undefined) return { tool, up: sql, down: undefined, transaction: true, downTransaction: true };
   const stray = owner.indexOf('stray');
   if (stray >= 0) {
     throw inputError(`${file}, line ${stray + 1}: SQL before the up marker, which ${tool} would not run as part of the migration.`, 'Move it below the up marker; nothing was applied.');
@@ -110,5 +128,5 @@ export function splitSections(sql: string, file: string): Sections {
   if (!seen.has('up')) throw inputError(`${file}: ${tool} markers without an up part.`, 'Add the up marker; nothing was applied.');
   const keep = (which: 'up' | 'down') => lines.map((text, index) => (owner[index] === which ? text : '')).join('\n');
   const down = keep('down');
-  return { tool, up: keep('up'), down: seen.has('down') && down.trim() !== '' ? down : undefined, transaction };
+  return { tool, up: keep('up'), down: seen.has('down') && down.trim() !== '' ? down : undefined, transaction, downTransaction };
 }

@@ -103,20 +103,26 @@ export async function startServer(settings: ServeSettings): Promise<RunningServe
   });
 
   app.get('/healthz', async (_request, reply) => send(reply, { status: 200, body: { ok: true } }));
+  // Probes and scrapes that arrive while one is reading the databases share its reading: a flood of them costs one.
+  const ready = sharedInFlight((chosen: ServedDatabase[]) => readiness(chosen));
+  const scrape = sharedInFlight(() => metrics.scrape());
   app.get('/readyz', async (request, reply) => {
     const chosen = select(request);
-    return send(reply, chosen ? await readiness(chosen) : unknownDatabase());
-  });
-  app.get('/api/db/status', async (request, reply) => {
-    const chosen = select(request);
-    return send(reply, chosen ? await statusReply(chosen, projectFile) : unknownDatabase());
+    return send(reply, chosen ? await ready(chosen) : unknownDatabase());
   });
   app.get('/metrics', async (_request, reply) => {
-    const text = await metrics.scrape();
+    const text = await scrape();
     return reply.code(200).header('content-type', metrics.contentType).header('cache-control', 'no-store').send(text);
   });
+  const statusRoute = async (request: FastifyRequest, reply: FastifyReply) => {
+    const chosen = select(request);
+    return send(reply, chosen ? await statusReply(chosen, projectFile) : unknownDatabase());
+  };
 
-  if (settings.secret !== undefined) {
+  if (settings.secret === undefined) {
+    // Listening on loopback only (serve refuses otherwise): the status is for whoever is on this machine.
+    app.get('/api/db/status', statusRoute);
+  } else {
     const matches = createSecretCheck(settings.secret);
     const authorized = (request: FastifyRequest) => matches(request.headers[SECRET_HEADER]);
     await app.register(rateLimit, { global: false });
@@ -131,6 +137,8 @@ export async function startServer(settings: ServeSettings): Promise<RunningServe
         return send(reply, { status: 401, body: { ok: false, error: { message: 'Unauthorized.', fix: null, exitCode: 2 } } });
       },
     };
+    // The status names the database's user, host and files, and migration errors: the secret's, too.
+    app.get('/api/db/status', guard, statusRoute);
     app.get('/api/db/plan', guard, async (request, reply) => {
       const chosen = select(request);
       return send(reply, chosen ? await planReply(chosen, projectFile, settings.signal) : unknownDatabase());
@@ -151,6 +159,22 @@ export async function startServer(settings: ServeSettings): Promise<RunningServe
       closing = true;
       return app.close();
     },
+  };
+}
+
+/**
+ * Wraps a reading so that calls arriving while one runs (with the same
+ * argument, by the databases' names) get its result instead of starting another.
+ */
+function sharedInFlight<A extends unknown[], T>(read: (...args: A) => Promise<T>): (...args: A) => Promise<T> {
+  const running = new Map<string, Promise<T>>();
+  return (...args) => {
+    const key = JSON.stringify(args.map((arg) => (Array.isArray(arg) ? arg.map((served: ServedDatabase) => served.name) : arg)));
+    const found = running.get(key);
+    if (found) return found;
+    const reading = read(...args).finally(() => running.delete(key));
+    running.set(key, reading);
+    return reading;
   };
 }
 

@@ -16,6 +16,29 @@ function byHand(projectFile: string | undefined, names: string[]): string {
   return `astra upgrade${projectFile ? names.map((name) => ` --db ${name}`).join('') : ''}`;
 }
 
+/** Checklist items about the backup, which the trigger does not take. */
+const BACKUP_ITEMS = new Set(['backup-room', 'client-tools']);
+
+/**
+ * Why the trigger leaves a release to a person, or undefined when it may
+ * apply it: a breaking migration on a database in use (a fresh install has
+ * nothing to break, as for astra upgrade), a release that says to stop the
+ * application, or a failed item of the pre-upgrade checklist (a migration
+ * labelled safe that the analysis finds blocking, a long transaction on a
+ * table it changes, an invalid index, a damaged ledger).
+ */
+function refusalOf(report: UpgradeReport): string | undefined {
+  const { plan } = report;
+  if (plan.pending.length === 0) return undefined;
+  if (plan.breaking.length > 0 && plan.from !== null) {
+    return `release ${report.to} has breaking migrations (${plan.breaking.map((migration) => migration.file).join(', ')}), which need the application stopped and a person present`;
+  }
+  if (plan.stopApplication && plan.from !== null) return `release ${report.to} says to stop the application while it is applied`;
+  const failing = report.checklist.filter((item) => item.status === 'fail' && !BACKUP_ITEMS.has(item.id));
+  if (failing.length > 0) return `the pre-upgrade checklist failed (${failing.map((item) => `${item.id}: ${item.detail}`).join('; ')})`;
+  return undefined;
+}
+
 /** The migrations to apply: those of the plan, and no further (a file that no release names is not the trigger's to run). */
 function lastPlanned(report: UpgradeReport): number | undefined {
   return report.plan.pending.at(-1)?.version;
@@ -40,27 +63,24 @@ async function runMigrate(selected: ServedDatabase[], options: TriggerOptions): 
       return { status: options.signal.aborted ? 503 : 500, body: { ...body, error: errorBody(error) } };
     }
   }
-  const breaking = selected.filter((served) => plans.get(served.name)!.plan.breaking.length > 0);
-  if (breaking.length > 0) {
-    for (const served of breaking) options.metrics.recordRun(served.name, 'refused');
-    const what = breaking
-      .map((served) => {
-        const report = plans.get(served.name)!;
-        const files = report.plan.breaking.map((migration) => migration.file).join(', ');
-        return `${grouped ? `${served.name}: ` : ''}release ${report.to} has breaking migrations (${files})`;
-      })
-      .join('; ');
+  const refusals = selected.flatMap((served) => {
+    const reason = refusalOf(plans.get(served.name)!);
+    return reason ? [{ served, reason }] : [];
+  });
+  if (refusals.length > 0) {
+    for (const { served } of refusals) options.metrics.recordRun(served.name, 'refused');
+    const what = refusals.map(({ served, reason }) => `${grouped ? `${served.name}: ` : ''}${reason}`).join('; ');
     return {
       status: 409,
       body: {
         ...(grouped ? { project: options.projectFile } : {}),
         ok: false,
         error: {
-          message: `Not applied: ${what}. They need the application stopped and a person present; nothing was changed.`,
+          message: `Not applied: ${what}; nothing was changed.`,
           fix: `Run ${byHand(
             options.projectFile,
-            breaking.map((served) => served.name),
-          )} by hand.`,
+            refusals.map(({ served }) => served.name),
+          )} by hand, with the application stopped where the release says so.`,
           exitCode: 1,
         },
       },

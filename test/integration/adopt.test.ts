@@ -269,7 +269,9 @@ describe('astra adopt', () => {
     cpSync(join(repoRoot, 'examples', 'atlasai'), dir, { recursive: true });
     // As AtlasAI's runner keeps it: version, name, applied_at, a row per applied file of the control range.
     await db.query('CREATE TABLE schema_migrations (version bigint PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())');
-    const control = readdirSync(join(dir, 'migrations')).filter((file) => file.startsWith('100')).sort();
+    const control = readdirSync(join(dir, 'migrations'))
+      .filter((file) => file.startsWith('100'))
+      .sort();
     for (const file of control) {
       await db.query(readFileSync(join(dir, 'migrations', file), 'utf8'));
       await db.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [Number(file.slice(0, 4)), file.slice(5, -4)]);
@@ -287,6 +289,17 @@ describe('astra adopt', () => {
       applied: control.length,
       pending: 0,
     });
+  });
+
+  it('takes a ledger that records nothing applied for no ledger: goose with its version-0 row only', async () => {
+    const dir = fixture('adopt-goose');
+    await db.query(
+      'CREATE TABLE goose_db_version (id serial NOT NULL, version_id bigint NOT NULL, is_applied boolean NOT NULL, tstamp timestamp NULL default now(), PRIMARY KEY(id))',
+    );
+    await db.query('INSERT INTO goose_db_version (version_id, is_applied) VALUES (0, true), (1, true), (1, false)');
+    const up = await run(dir, ['migrate', 'up']);
+    expect(up.exitCode, up.stderr).toBe(0);
+    expect(await ledgerVersions(db)).toEqual([1, 2, 3]);
   });
 
   it('refuses a dirty golang-migrate ledger, a version without its file, and a second adoption, changing nothing', async () => {

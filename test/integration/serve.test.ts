@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LocalCluster } from '../../src/cluster/local-cluster.js';
-import { astra, copyFixture, repoRoot, startAstra, waitForStderr, type RunningAstra } from '../helpers/cli.js';
+import { astra, copyFixture, fixturesDir, repoRoot, startAstra, waitForStderr, type RunningAstra } from '../helpers/cli.js';
 import { createTestDatabase, ledgerVersions, tableNames, type TestDatabase } from '../helpers/database.js';
 import { parseJson } from '../helpers/reports.js';
 
@@ -101,8 +101,9 @@ describe('probes, status and the trigger', () => {
     expect(after.status).toBe(200);
     expect(after.body).toMatchObject({ ok: true, databases: { default: { ready: true, pending: 0, dirty: 0 } } });
 
-    // The status route answers what `astra status --json` prints.
-    const status = await request(`${server.url}/api/db/status`, { secret: null });
+    // The status route answers what `astra status --json` prints, to the secret.
+    expect((await request(`${server.url}/api/db/status`, { secret: null })).status).toBe(401);
+    const status = await request(`${server.url}/api/db/status`);
     const cli = await astra(['status', '--json', '--migrations-dir', join(app, 'migrations'), '--release-notes-dir', join(app, 'release-notes')], {
       env: { DATABASE_URL: db.url },
     });
@@ -125,21 +126,41 @@ describe('probes, status and the trigger', () => {
     expect(await ledgerVersions(db)).toEqual([]);
   });
 
-  it('refuses a release with a breaking migration with 409 and the command to run, changing nothing', async () => {
-    const full = copyFixture('upgrade-app');
-    try {
-      const server = await serve({ dir: full });
-      const refused = await migrate(server);
-      expect(refused.status).toBe(409);
-      expect(refused.body.error!.message).toContain('005-drop-legacy-token.sql');
-      expect(refused.body.error).toMatchObject({ fix: 'Run astra upgrade by hand.' });
-      expect(await ledgerVersions(db)).toEqual([]);
-      expect(await tableNames(db)).toEqual([]);
-      const metrics = await request(`${server.url}/metrics`, { secret: null });
-      expect(metrics.text).toContain('astra_migrate_runs_total{database="default",result="refused"} 1');
-    } finally {
-      rmSync(full, { recursive: true, force: true });
-    }
+  it('refuses a breaking release on a database in use with 409 and the command to run, changing nothing', async () => {
+    const server = await serve();
+    expect((await migrate(server)).status).toBe(200);
+    // Release 1.2.0 arrives: it drops a column and says to stop the application.
+    const full = join(fixturesDir, 'upgrade-app');
+    cpSync(join(full, 'migrations', '005-drop-legacy-token.sql'), join(app, 'migrations', '005-drop-legacy-token.sql'));
+    cpSync(join(full, 'release-notes', '1.2.0.md'), join(app, 'release-notes', '1.2.0.md'));
+    const refused = await migrate(server);
+    expect(refused.status).toBe(409);
+    expect(refused.body.error!.message).toContain('release 1.2.0 has breaking migrations (005-drop-legacy-token.sql)');
+    expect(refused.body.error).toMatchObject({ fix: 'Run astra upgrade by hand, with the application stopped where the release says so.' });
+    expect(await ledgerVersions(db)).toEqual([1, 2, 3, 4]);
+    const metrics = await request(`${server.url}/metrics`, { secret: null });
+    expect(metrics.text).toContain('astra_migrate_runs_total{database="default",result="refused"} 1');
+  });
+
+  it('refuses a release that says to stop the application, and one whose checklist fails, changing nothing', async () => {
+    const server = await serve();
+    expect((await migrate(server)).status).toBe(200);
+    writeFileSync(join(app, 'migrations', '005-add-bio.sql'), 'ALTER TABLE users ADD COLUMN IF NOT EXISTS bio text;\n');
+    const notes = (stop: boolean) =>
+      `---\nversion: 1.2.0\ndate: 2026-03-10\nstop_application: ${stop}\nmigrations:\n  - file: 005-add-bio.sql\n    safety: safe\n---\n\n# 1.2.0\n`;
+    writeFileSync(join(app, 'release-notes', '1.2.0.md'), notes(true));
+    const stop = await migrate(server);
+    expect(stop.status).toBe(409);
+    expect(stop.body.error!.message).toContain('release 1.2.0 says to stop the application');
+
+    // Labelled safe, yet it rewrites the table under a lock: the checklist's labels item fails.
+    rmSync(join(app, 'migrations', '005-add-bio.sql'));
+    writeFileSync(join(app, 'migrations', '005-email-type.sql'), 'ALTER TABLE users ALTER COLUMN email TYPE varchar(100);\n');
+    writeFileSync(join(app, 'release-notes', '1.2.0.md'), notes(false).replace('005-add-bio.sql', '005-email-type.sql'));
+    const labels = await migrate(server);
+    expect(labels.status).toBe(409);
+    expect(labels.body.error!.message).toContain('the pre-upgrade checklist failed (labels:');
+    expect(await ledgerVersions(db)).toEqual([1, 2, 3, 4]);
   });
 
   it('refuses a request body over 1 KB with 413, running nothing', async () => {
@@ -205,6 +226,8 @@ describe('the secret', () => {
     expect((await migrate(server)).status).toBe(404);
     expect((await request(`${server.url}/api/db/plan`)).status).toBe(404);
     expect((await request(`${server.url}/readyz`)).status).toBe(503);
+    // On loopback, the status is open to this machine.
+    expect((await request(`${server.url}/api/db/status`, { secret: null })).body).toMatchObject({ ok: true, pending: 4 });
     expect(await ledgerVersions(db)).toEqual([]);
   });
 
@@ -402,7 +425,7 @@ describe('a project', () => {
       expect(all.body).toMatchObject({ ok: true, databases: { control: { ok: true, applied: [] }, tenant: { ok: true } } });
       expect((await request(`${url}/readyz`, { secret: null })).status).toBe(200);
 
-      const status = await request(`${url}/api/db/status?db=tenant`, { secret: null });
+      const status = await request(`${url}/api/db/status?db=tenant`);
       expect(status.body).toMatchObject({ ok: true, databases: { tenant: { ok: true, pending: 0 } } });
       expect(Object.keys(status.body.databases as object)).toEqual(['tenant']);
       const metrics = await request(`${url}/metrics`, { secret: null });

@@ -1,4 +1,5 @@
 import type { ForeignLedger } from '../../db/foreign-ledgers.js';
+import { adoptCommand } from '../../migrations/fresh.js';
 import type { LedgerRow } from '../../db/ledger.js';
 import { ledgerHoles, migrationStatuses, oneLine, previousVersion, type MigrationStatus } from '../../migrations/plan.js';
 import type { Migration } from '../../migrations/load.js';
@@ -99,16 +100,16 @@ export function judgeMigrations(migrations: Migration[], rows: LedgerRow[]): Che
 export function foreignManaged(managed: ForeignLedger): CheckOutcome {
   return {
     status: 'fail',
-    detail: `the database is managed by ${managed.tool} (its ledger ${managed.table} has ${managed.rows} row(s)) and astra's ledger records nothing`,
-    fix: `Take it over with astra adopt --from ${managed.tool} (read its mapping first with --dry-run); astra migrate up and upgrade refuse the database until then.`,
+    detail: `the database is managed by ${managed.tool} (its ledger ${managed.shown} records migrations as applied) and astra's ledger records nothing`,
+    fix: `Take it over with ${adoptCommand(managed)} (read its mapping first with --dry-run); astra migrate up and upgrade refuse the database until then.`,
   };
 }
 
 async function run(input: DoctorInput): Promise<CheckOutcome> {
   const [migrations, rows] = await Promise.all([input.migrations(), input.ledgerRows()]);
   if (rows.length === 0 && migrations.length > 0) {
-    const managed = (await input.foreignLedgers?.())?.find((ledger) => ledger.rows > 0);
-    if (managed) return foreignManaged(managed);
+    const managed = await input.foreignManager?.();
+    if (managed) return foreignManaged(managed.ledger);
   }
   return judgeMigrations(migrations, rows);
 }

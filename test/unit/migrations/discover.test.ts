@@ -102,8 +102,12 @@ describe('names that are only a number, and timestamps', () => {
 
   it('creates the next number-only file, and a timestamp in a folder of timestamps', () => {
     expect(nextMigrationFiles(discoverMigrations(['0001.sql'], 'm'), 'add_x')).toEqual({ up: '0002.sql' });
+    const before = Number(new Date().toISOString().replace(/\D/g, '').slice(0, 14));
     const next = nextMigrationFiles(discoverMigrations(['20200101000000_first.sql'], 'm'), 'add_x').up;
     expect(next).toMatch(/^20\d{12}_add_x\.sql$/);
-    expect(Number(next.slice(0, 14))).toBeGreaterThan(20200101000000);
+    // Now, not one past the last: a timestamp folder gets the time the file was written.
+    expect(Number(next.slice(0, 14))).toBeGreaterThanOrEqual(before);
+    // A last version in the future is passed by one.
+    expect(nextMigrationFiles(discoverMigrations(['29990101000000_first.sql'], 'm'), 'add_x').up).toBe('29990101000001_add_x.sql');
   });
 });

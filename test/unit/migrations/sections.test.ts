@@ -6,7 +6,7 @@ const lines = (text: string) => text.split('\n');
 describe('splitSections', () => {
   it('takes a file without markers as all up migration', () => {
     const sql = 'CREATE TABLE a (id int);\n';
-    expect(splitSections(sql, '001_a.sql')).toEqual({ tool: undefined, up: sql, down: undefined, transaction: true });
+    expect(splitSections(sql, '001_a.sql')).toEqual({ tool: undefined, up: sql, down: undefined, transaction: true, downTransaction: true });
   });
 
   it('reads dbmate sections, keeping line numbers', () => {
@@ -26,6 +26,27 @@ describe('splitSections', () => {
     expect(() => splitSections('-- migrate:up retries:3\nSELECT 1;\n', 'x.sql')).toThrow('dbmate option "retries:3" is not one astra knows');
   });
 
+  it("reads dbmate's options per part", () => {
+    const sections = splitSections('-- migrate:up\nCREATE TABLE a (id int);\n-- migrate:down transaction:false\nDROP INDEX CONCURRENTLY i;\n', 'x.sql');
+    expect(sections).toMatchObject({ transaction: true, downTransaction: false });
+    expect(splitSections('-- migrate:up transaction:false\nSELECT 1;\n-- migrate:down\nSELECT 2;\n', 'x.sql')).toMatchObject({
+      transaction: false,
+      downTransaction: true,
+    });
+  });
+
+  it('refuses the markers of a tool it does not read, rather than run their down part', () => {
+    expect(() => splitSections('-- +migrate Up\nCREATE TABLE a (id int);\n-- +migrate Down\nDROP TABLE a;\n', 'x.sql')).toThrow(
+      'x.sql, line 1: "-- +migrate Up" looks like an up/down marker of a tool astra does not read',
+    );
+    expect(() => splitSections('-- + goose Up\nSELECT 1;\n', 'x.sql')).toThrow('looks like an up/down marker');
+  });
+
+  it("takes node-pg-migrate's markers only as written, not a comment that begins like one", () => {
+    const sql = '-- Down migration notes: none needed\nCREATE TABLE a (id int);\n';
+    expect(splitSections(sql, 'x.sql')).toMatchObject({ tool: undefined, up: sql });
+  });
+
   it('reads goose annotations, NO TRANSACTION and statement blocks', () => {
     const sql = [
       '-- +goose NO TRANSACTION',
@@ -37,7 +58,7 @@ describe('splitSections', () => {
       'DROP FUNCTION f();',
     ].join('\n');
     const sections = splitSections(sql, '00001_f.sql');
-    expect(sections).toMatchObject({ tool: 'goose', transaction: false });
+    expect(sections).toMatchObject({ tool: 'goose', transaction: false, downTransaction: false });
     expect(sections.up).toContain('CREATE FUNCTION');
     expect(sections.up).not.toContain('+goose');
     expect(sections.down).toContain('DROP FUNCTION');
