@@ -51,6 +51,22 @@ async function schemaOf(database: TestDatabase): Promise<string[]> {
   return rows.map((row) => row.line);
 }
 
+/** Runs a migration tool installed from npm, for real, on the test database; fails the test if it fails. */
+async function runTool(name: 'dbmate' | 'node-pg-migrate', args: string[], url: string): Promise<void> {
+  const result = await execa(bin(name), args, { env: cleanEnv({ DATABASE_URL: url }), extendEnv: false, reject: false });
+  expect(result.exitCode, String(result.stderr)).toBe(0);
+}
+
+const dbmateUp = (dir: string) => runTool('dbmate', ['--migrations-dir', dir, '--no-dump-schema', 'up'], `${db.url}?sslmode=disable`);
+
+/** goose's table as its postgres dialect creates it, with the row of version 0 it writes first. */
+async function gooseTable(): Promise<void> {
+  await db.query(
+    'CREATE TABLE goose_db_version (id serial NOT NULL, version_id bigint NOT NULL, is_applied boolean NOT NULL, tstamp timestamp NULL default now(), PRIMARY KEY(id))',
+  );
+  await db.query('INSERT INTO goose_db_version (version_id, is_applied) VALUES (0, true)');
+}
+
 /** The up part of a file written for `marker`'s tool, split as the tool itself would (not by astra's code). */
 function upPart(path: string, downMarker: RegExp): string {
   return readFileSync(path, 'utf8').split(downMarker)[0]!;
@@ -170,12 +186,7 @@ describe('files in other tools’ formats', () => {
 describe('astra adopt', () => {
   it('takes over a database dbmate migrated', async () => {
     const dir = fixture('adopt-dbmate');
-    const dbmate = await execa(bin('dbmate'), ['--migrations-dir', dir, '--no-dump-schema', 'up'], {
-      env: cleanEnv({ DATABASE_URL: `${db.url}?sslmode=disable` }),
-      extendEnv: false,
-      reject: false,
-    });
-    expect(dbmate.exitCode, String(dbmate.stderr)).toBe(0);
+    await dbmateUp(dir);
     await adoptAndContinue(
       'dbmate',
       dir,
@@ -189,12 +200,7 @@ describe('astra adopt', () => {
 
   it('takes over a database node-pg-migrate migrated', async () => {
     const dir = fixture('adopt-node-pg-migrate');
-    const tool = await execa(bin('node-pg-migrate'), ['up', '--migrations-dir', dir, '--no-verbose'], {
-      env: cleanEnv({ DATABASE_URL: db.url }),
-      extendEnv: false,
-      reject: false,
-    });
-    expect(tool.exitCode, String(tool.stderr)).toBe(0);
+    await runTool('node-pg-migrate', ['up', '--migrations-dir', dir, '--no-verbose'], db.url);
     await adoptAndContinue(
       'node-pg-migrate',
       dir,
@@ -217,11 +223,8 @@ describe('astra adopt', () => {
 
   it('takes over a database goose migrated', async () => {
     const dir = fixture('adopt-goose');
-    // As goose's postgres dialect does: its table with the row of version 0, then a row per applied migration.
-    await db.query(
-      'CREATE TABLE goose_db_version (id serial NOT NULL, version_id bigint NOT NULL, is_applied boolean NOT NULL, tstamp timestamp NULL default now(), PRIMARY KEY(id))',
-    );
-    await db.query('INSERT INTO goose_db_version (version_id, is_applied) VALUES (0, true)');
+    // As goose does: its table, then a row per applied migration.
+    await gooseTable();
     for (const [version, file] of [
       [1, '00001_create_users.sql'],
       [2, '00002_touch_function.sql'],
@@ -293,10 +296,8 @@ describe('astra adopt', () => {
 
   it('takes a ledger that records nothing applied for no ledger: goose with its version-0 row only', async () => {
     const dir = fixture('adopt-goose');
-    await db.query(
-      'CREATE TABLE goose_db_version (id serial NOT NULL, version_id bigint NOT NULL, is_applied boolean NOT NULL, tstamp timestamp NULL default now(), PRIMARY KEY(id))',
-    );
-    await db.query('INSERT INTO goose_db_version (version_id, is_applied) VALUES (0, true), (1, true), (1, false)');
+    await gooseTable();
+    await db.query('INSERT INTO goose_db_version (version_id, is_applied) VALUES (1, true), (1, false)');
     const up = await run(dir, ['migrate', 'up']);
     expect(up.exitCode, up.stderr).toBe(0);
     expect(await ledgerVersions(db)).toEqual([1, 2, 3]);
@@ -329,12 +330,7 @@ describe('astra adopt', () => {
 
   it('refuses a dbmate version whose file is gone, a tool whose ledger is not there, and an unknown tool', async () => {
     const dir = fixture('adopt-dbmate');
-    const dbmate = await execa(bin('dbmate'), ['--migrations-dir', dir, '--no-dump-schema', 'up'], {
-      env: cleanEnv({ DATABASE_URL: `${db.url}?sslmode=disable` }),
-      extendEnv: false,
-      reject: false,
-    });
-    expect(dbmate.exitCode, String(dbmate.stderr)).toBe(0);
+    await dbmateUp(dir);
     rmSync(join(dir, '20240101120002_add_email.sql'));
     const gone = await run(dir, ['adopt', '--from', 'dbmate', '--yes']);
     expect(gone.exitCode).toBe(1);
