@@ -27,9 +27,18 @@ export interface PgDumpRun {
   signal?: AbortSignal;
 }
 
-/** The arguments of a pg_dump run: only the output, format and snapshot; the connection is in the environment. */
+/**
+ * The compression of astra's archives: gzip at level 1. pg_dump's default
+ * (level 6) spends most of a dump's time compressing; level 1 takes a
+ * fraction of that time for an archive a few percent larger (bench/RESULTS.md),
+ * and every pg_restore reads it. The backup runs before every upgrade, while
+ * the operator waits.
+ */
+export const DUMP_COMPRESSION = '--compress=1';
+
+/** The arguments of a pg_dump run: only the output, format, compression and snapshot; the connection is in the environment. */
 export function pgDumpArguments(run: Pick<PgDumpRun, 'format' | 'path' | 'jobs' | 'snapshot'>): string[] {
-  const args = [`--format=${run.format}`, `--file=${run.path}`, '--verbose', '--no-password'];
+  const args = [`--format=${run.format}`, `--file=${run.path}`, DUMP_COMPRESSION, '--verbose', '--no-password'];
   if (run.jobs !== undefined && run.format === 'directory') args.push(`--jobs=${run.jobs}`);
   if (run.snapshot) args.push(`--snapshot=${run.snapshot}`);
   return args;

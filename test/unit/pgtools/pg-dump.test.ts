@@ -16,7 +16,14 @@ describe('dumpedTableOf', () => {
 describe('pgDumpArguments', () => {
   it('holds the output and format, never a connection setting', () => {
     const args = pgDumpArguments({ format: 'custom', path: '/backups/.x.dump.partial', snapshot: '00000003-0000001B-1' });
-    expect(args).toEqual(['--format=custom', '--file=/backups/.x.dump.partial', '--verbose', '--no-password', '--snapshot=00000003-0000001B-1']);
+    expect(args).toEqual([
+      '--format=custom',
+      '--file=/backups/.x.dump.partial',
+      '--compress=1',
+      '--verbose',
+      '--no-password',
+      '--snapshot=00000003-0000001B-1',
+    ]);
     expect(args.join(' ')).not.toMatch(/--(host|port|username|dbname)|postgres(ql)?:\/\//);
   });
 
