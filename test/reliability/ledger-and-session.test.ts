@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { astra, fixturesDir, startAstra, waitForStderr } from '../helpers/cli.js';
 import { createTestDatabase, ledgerVersions, type TestDatabase } from '../helpers/database.js';
 import { waitUntil } from '../helpers/wait.js';
+import { parseJson } from '../helpers/reports.js';
 
 /**
  * A damaged ledger is never read as a fresh install, a migration's session
@@ -209,12 +210,19 @@ describe('two upgrades at once', () => {
     const env = { DATABASE_URL: db.url };
     const first = startAstra(args, { env });
     await waitForStderr(first, '002-slow-step.sql');
-    const second = startAstra(args, { env });
+    const second = startAstra([...args, '--json'], { env });
     await waitForStderr(second, 'Waiting for another astra run to finish');
     const [one, two] = await Promise.all([first, second]);
     expect(one.exitCode, String(one.stderr)).toBe(0);
     expect(two.exitCode, String(two.stderr)).toBe(0);
     expect(String(two.stderr)).toContain('Another run took the database to 1.0.0 while this one waited for the lock; nothing to do.');
+    // Its report says where the database stands, not the plan made before the wait.
+    expect(parseJson<{ from: string; applied: unknown[]; backup: unknown; plan: { pending: unknown[] } }>(String(two.stdout))).toMatchObject({
+      from: '1.0.0',
+      applied: [],
+      backup: null,
+      plan: { pending: [] },
+    });
     expect(readdirSync(backups).filter((name) => name.endsWith('.json'))).toHaveLength(1);
     expect(await ledgerVersions(db)).toEqual([1, 2, 3]);
   });
