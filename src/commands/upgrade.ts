@@ -112,7 +112,8 @@ export function registerUpgrade(program: Command, run: Wrap): void {
       },
       async (members, project, flags) => {
         const options = upgradeOptions(flags as UpgradeFlags);
-        for (const member of members) await waitForDb(member.context, (flags as UpgradeFlags).waitForDb);
+        // The databases are waited for together: the duration bounds the whole wait, not each one's.
+        await Promise.all(members.map((member) => waitForDb(member.context, (flags as UpgradeFlags).waitForDb)));
         return upgradeOnProject(members, project, options);
       },
     ),

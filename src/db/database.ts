@@ -31,12 +31,13 @@ export class Database {
     this.client = client;
   }
 
-  static async connect(target: ConnectionTarget): Promise<Database> {
+  /** Opens a connection; `timeoutMs` bounds the attempt (default 15 s). */
+  static async connect(target: ConnectionTarget, timeoutMs = 15_000): Promise<Database> {
     const client = new pg.Client({
       ...target.config,
       ...(target.placement ? { options: startupOptions(target) } : {}),
       application_name: `astra ${astraVersion}`,
-      connectionTimeoutMillis: 15_000,
+      connectionTimeoutMillis: timeoutMs,
       keepAlive: true,
     });
     // A connection dropped by the server must not crash the process: the

@@ -50,7 +50,8 @@ export async function waitForDatabase(target: ConnectionTarget, options: WaitOpt
   const maxDelay = options.maxDelayMs ?? 3000;
   for (let attempts = 1; ; attempts++) {
     try {
-      const db = await Database.connect(target);
+      // No attempt outlasts the time left (at least a second, so that one can succeed).
+      const db = await Database.connect(target, Math.min(15_000, Math.max(1000, options.timeoutMs - (Date.now() - started))));
       await db.close();
       return { attempts, waitedMs: Date.now() - started };
     } catch (error) {
