@@ -123,6 +123,7 @@ export async function createBackup(context: Context, db: Database, options: Crea
               appVersion: astraVersion,
               schemaVersion: dumped.state.schemaVersion,
               appliedMigrations: dumped.state.appliedMigrations,
+              ...(dumped.state.unfinishedMigrations.length > 0 ? { unfinishedMigrations: dumped.state.unfinishedMigrations } : {}),
               format,
               archive: name,
               sizeBytes: digest.sizeBytes,
@@ -167,6 +168,7 @@ export async function createBackup(context: Context, db: Database, options: Crea
   // A signal that arrived once the manifest was written changes nothing: the backup is complete.
   if (manifest && interrupts.received()) context.log.warn(`Backup ${id} was complete when the interrupt came; it is kept.`);
   if (!manifest) throw operationError('The backup did not finish.', 'Run it again.');
+  if (manifest.unfinishedMigrations) context.log.warn(unfinishedWarning(manifest.id, manifest.unfinishedMigrations));
   return manifest;
 }
 
@@ -274,4 +276,9 @@ async function makeDurable(path: string, format: BackupFormat): Promise<void> {
     await chmod(path, 0o600);
   }
   await fsyncPath(path);
+}
+
+/** Said when a backup is taken, and again when it is restored: it holds a database in the middle of a migration. */
+export function unfinishedWarning(id: string, versions: number[]): string {
+  return `Backup ${id} was taken while migration(s) ${versions.join(', ')} were unfinished (dirty): it holds the database in the middle of ${versions.length === 1 ? 'it' : 'them'}, and the ledger it restores says so.`;
 }

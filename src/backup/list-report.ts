@@ -17,6 +17,8 @@ export interface BackupListEntry {
   /** The last verification passed (true), failed (false), or none was made (null). */
   verified: boolean | null;
   verification: BackupManifest['verification'] | null;
+  /** Migrations that were unfinished (dirty) when it was taken. */
+  unfinishedMigrations?: number[];
   fromVersion?: string;
   toVersion?: string;
 }
@@ -42,6 +44,7 @@ export async function backupListReport(context: Pick<Context, 'backupDir' | 'log
     sizeBytes: manifest.sizeBytes,
     verified: manifest.verification ? manifest.verification.ok : null,
     verification: manifest.verification ?? null,
+    ...(manifest.unfinishedMigrations !== undefined ? { unfinishedMigrations: manifest.unfinishedMigrations } : {}),
     ...(manifest.fromVersion !== undefined ? { fromVersion: manifest.fromVersion } : {}),
     ...(manifest.toVersion !== undefined ? { toVersion: manifest.toVersion } : {}),
   }));

@@ -39,6 +39,8 @@ export const manifestSchema = z
     /** Highest version in the ledger that is not dirty; null when no migration is applied. */
     schemaVersion: z.number().int().nullable(),
     appliedMigrations: z.array(z.number().int()),
+    /** Migrations that were unfinished (dirty) when the backup was taken; absent when none was. */
+    unfinishedMigrations: z.array(z.number().int()).optional(),
     format: z.enum(BACKUP_FORMATS),
     /** The archive's name in the backup folder: `<id>.dump` (custom) or `<id>.dir` (directory). */
     archive: z.string(),

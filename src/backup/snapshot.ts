@@ -5,13 +5,17 @@ export interface SchemaState {
   /** Highest version in the ledger that is not dirty; null when none is applied. */
   schemaVersion: number | null;
   appliedMigrations: number[];
+  /** Migrations started and not finished (dirty) when the snapshot was taken: the archive holds them half done. */
+  unfinishedMigrations: number[];
 }
 
 /** What astra's ledger says is applied, read with `db`'s current snapshot. */
 export async function schemaState(db: Database): Promise<SchemaState> {
   const ledger = await Ledger.open(db, { create: false });
-  const applied = (await ledger.rows()).filter((row) => !row.dirty).map((row) => row.version);
-  return { schemaVersion: applied.length > 0 ? Math.max(...applied) : null, appliedMigrations: applied };
+  const rows = await ledger.rows();
+  const applied = rows.filter((row) => !row.dirty).map((row) => row.version);
+  const unfinishedMigrations = rows.filter((row) => row.dirty).map((row) => row.version);
+  return { schemaVersion: applied.length > 0 ? Math.max(...applied) : null, appliedMigrations: applied, unfinishedMigrations };
 }
 
 /**

@@ -1,3 +1,4 @@
+import { unfinishedWarning } from '../backup/create.js';
 import { describeSessions, type Session } from '../db/sessions.js';
 import type { Context } from '../engine/context.js';
 import { inputError } from '../errors.js';
@@ -43,6 +44,7 @@ export async function rollbackTo(context: Context, options: RollbackToOptions): 
   context.log.info(
     `Rolling back ${database} to backup ${manifest.id}, taken ${manifest.createdAt} at schema version ${manifest.schemaVersion ?? 'none'} by astra ${manifest.appVersion}.`,
   );
+  if (manifest.unfinishedMigrations) context.log.warn(unfinishedWarning(manifest.id, manifest.unfinishedMigrations));
   const confirmTerminate = ask
     ? (sessions: Session[]) => ask(`End these ${sessions.length} session(s) so that ${database} can be swapped?\n${describeSessions(sessions)}\n`, false)
     : undefined;

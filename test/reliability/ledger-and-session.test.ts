@@ -228,6 +228,29 @@ describe('two upgrades at once', () => {
   });
 });
 
+describe('a backup taken in the middle of a migration', () => {
+  it('is marked with the unfinished migration, said when taken and listed', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'astra-unfinished-'));
+    writeFileSync(join(folder, '001_t.sql'), 'CREATE TABLE t (x int);\nINSERT INTO t VALUES (1), (1);\n');
+    // Fails outside the transaction: the ledger keeps migration 2 as unfinished.
+    writeFileSync(join(folder, '002_t_unique.sql'), 'CREATE UNIQUE INDEX CONCURRENTLY t_x_key ON t (x);\n');
+    const env = { DATABASE_URL: db.url, ASTRA_BACKUP_DIR: join(folder, 'backups') };
+    const up = await astra(['migrate', 'up', '--migrations-dir', folder], { env });
+    expect(up.exitCode).toBe(1);
+    const backup = await astra(['backup', 'create', '--json', '--migrations-dir', folder], { env });
+    expect(backup.exitCode, backup.stderr).toBe(0);
+    const manifest = parseJson<{ backup: { id: string; schemaVersion: number; unfinishedMigrations?: number[] } }>(backup.stdout).backup;
+    expect(manifest).toMatchObject({ schemaVersion: 1, unfinishedMigrations: [2] });
+    expect(backup.stderr).toContain(`Backup ${manifest.id} was taken while migration(s) 2 were unfinished (dirty)`);
+    const list = await astra(['backup', 'list', '--json'], { env });
+    expect(parseJson<{ backups: { unfinishedMigrations?: number[] }[] }>(list.stdout).backups[0]!.unfinishedMigrations).toEqual([2]);
+    // Restoring it brings the unfinished migration back: the rollback says so too.
+    const rollback = await astra(['rollback', '--backup', manifest.id, '--yes', '--migrations-dir', folder], { env });
+    expect(rollback.exitCode, rollback.stderr).toBe(0);
+    expect(rollback.stderr).toContain(`Backup ${manifest.id} was taken while migration(s) 2 were unfinished (dirty)`);
+  });
+});
+
 describe('a down migration that fails', () => {
   it('says the migration is still applied, and how to go on', async () => {
     const folder = mkdtempSync(join(tmpdir(), 'astra-down-'));
