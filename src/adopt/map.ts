@@ -1,4 +1,4 @@
-import type { ForeignReading } from '../db/foreign-ledgers.js';
+import { recordVersion, type ForeignReading } from '../db/foreign-ledgers.js';
 import type { Migration } from '../migrations/load.js';
 import { inRange, type VersionRange } from '../migrations/discover.js';
 import { flywayChecksum } from './flyway-checksum.js';
@@ -32,15 +32,15 @@ export function mapForeignLedger(reading: ForeignReading, migrations: Migration[
   const byVersion = new Map(migrations.map((migration) => [migration.version, migration]));
   const byName = new Map(migrations.map((migration) => [migration.file.replace(/\.sql$/, '').replace(/\.up$/, ''), migration]));
   const applied = new Map<number, { migration: Migration; appliedAt: Date | undefined }>();
-  if (reading.upTo !== undefined) {
+  if (reading.upTo !== undefined && (!versions || inRange(reading.upTo, versions))) {
     // golang-migrate records where the database stands: every file up to it is applied.
     for (const migration of migrations) if (migration.version <= reading.upTo) applied.set(migration.version, { migration, appliedAt: undefined });
     if (reading.upTo > 0 && !byVersion.has(reading.upTo)) problems.push(`${reading.tool} is at version ${reading.upTo}, and no file has that version`);
   }
   for (const record of reading.applied) {
     // A table shared by the databases of a project (AtlasAI's control and tenant ranges): the other ranges' rows are theirs.
-    const number = record.version ?? Number(/^\d+/.exec(record.name ?? '')?.[0] ?? Number.NaN);
-    if (versions && Number.isSafeInteger(number) && !inRange(number, versions)) continue;
+    const number = recordVersion(record);
+    if (versions && number !== undefined && !inRange(number, versions)) continue;
     const migration = record.name !== undefined ? byName.get(record.name) : byVersion.get(record.version!);
     if (!migration) {
       problems.push(`${reading.tool} applied ${record.name ?? `version ${record.version}`}, and no file of the folder is that migration`);

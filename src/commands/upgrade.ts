@@ -112,8 +112,17 @@ export function registerUpgrade(program: Command, run: Wrap): void {
       },
       async (members, project, flags) => {
         const options = upgradeOptions(flags as UpgradeFlags);
-        // The databases are waited for together: the duration bounds the whole wait, not each one's.
-        await Promise.all(members.map((member) => waitForDb(member.context, (flags as UpgradeFlags).waitForDb)));
+        // The databases are waited for together (the duration bounds the whole wait), and one that fails stops the others.
+        const failed = new AbortController();
+        await Promise.all(
+          members.map((member) => {
+            const signals = [failed.signal, ...(member.context.signal ? [member.context.signal] : [])];
+            return waitForDb({ ...member.context, signal: AbortSignal.any(signals) }, (flags as UpgradeFlags).waitForDb).catch((error: unknown) => {
+              failed.abort();
+              throw error;
+            });
+          }),
+        );
         return upgradeOnProject(members, project, options);
       },
     ),

@@ -1,5 +1,6 @@
 import type { Database } from './database.js';
 import { quoteIdent } from './quote.js';
+import { errorMessage, operationError } from '../errors.js';
 
 /**
  * Migration tools whose ledgers astra reads, each known by its table's name
@@ -95,8 +96,14 @@ export async function findForeignLedgers(db: Database, table?: string, exclude: 
       const { rows: count } = await db.query<{ n: string }>(`SELECT count(*) AS n FROM ${qualified}`);
       const shown = row.schema === 'public' ? row.name : `${row.schema}.${row.name}`;
       found.push({ tool, table: qualified, shown, schema: row.schema, rows: Number(count[0]?.n ?? 0) });
-    } catch {
-      // Not readable by astra's role: nothing can be said of it.
+    } catch (error) {
+      // A ledger astra cannot read may record what it must not apply again.
+      const shown = row.schema === 'public' ? row.name : `${row.schema}.${row.name}`;
+      throw operationError(
+        `${shown} looks like ${tool}'s ledger, and astra's role cannot read it (${errorMessage(error)}), so astra cannot tell what ${tool} applied; nothing was changed.`,
+        `Grant SELECT on ${shown} to the role astra connects as.`,
+        error,
+      );
     }
   }
   return found;
@@ -113,6 +120,13 @@ export interface ForeignRecord {
   checksum?: number;
   /** The file the tool recorded (Flyway's script). */
   script?: string;
+}
+
+/** The version of a record: its own, or the number a recorded file name begins with (node-pg-migrate, file-name tables). */
+export function recordVersion(record: ForeignRecord): number | undefined {
+  if (record.version !== undefined) return record.version;
+  const digits = /^\d+/.exec(record.name ?? '')?.[0];
+  return digits !== undefined && Number.isSafeInteger(Number(digits)) ? Number(digits) : undefined;
 }
 
 /** What another tool's ledger says: what it applied, and what stops an adoption (dirty, unreadable rows). */

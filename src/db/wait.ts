@@ -49,6 +49,8 @@ export async function waitForDatabase(target: ConnectionTarget, options: WaitOpt
   let delay = options.firstDelayMs ?? 250;
   const maxDelay = options.maxDelayMs ?? 3000;
   for (let attempts = 1; ; attempts++) {
+    if (options.signal?.aborted)
+      throw new AstraError('Stopped waiting for the database, as asked; nothing was changed.', { exitCode: EXIT_FAILED, database: 'unchanged' });
     try {
       // No attempt outlasts the time left (at least a second, so that one can succeed).
       const db = await Database.connect(target, Math.min(15_000, Math.max(1000, options.timeoutMs - (Date.now() - started))));

@@ -1,5 +1,5 @@
 import { existingTables } from '../db/activity.js';
-import { DEFAULT_TABLES, findForeignLedgers, readForeignLedger, type ForeignLedger } from '../db/foreign-ledgers.js';
+import { DEFAULT_TABLES, findForeignLedgers, readForeignLedger, recordVersion, type ForeignLedger } from '../db/foreign-ledgers.js';
 import type { Database } from '../db/database.js';
 import { quoteIdent } from '../db/quote.js';
 import type { LedgerRow } from '../db/ledger.js';
@@ -64,8 +64,10 @@ export async function foreignManager(db: Database, migrations: Migration[]): Pro
     const reading = await readForeignLedger(db, ledger);
     // A table shared by a project's databases: only this database's range counts.
     const range = db.target.placement?.versions;
-    const ours = reading.applied.filter((record) => !range || record.version === undefined || inRange(record.version, range));
-    const applied = ours.length + ((reading.upTo ?? 0) > 0 ? reading.upTo! : 0);
+    const inOurRange = (version: number | undefined) => !range || version === undefined || inRange(version, range);
+    const ours = reading.applied.filter((record) => inOurRange(recordVersion(record)));
+    const upTo = reading.upTo !== undefined && reading.upTo > 0 && inOurRange(reading.upTo) ? reading.upTo : 0;
+    const applied = ours.length + upTo;
     if (applied > 0 || reading.problems.length > 0) return { ledger, applied };
   }
   return undefined;

@@ -45,7 +45,8 @@ function markerOf(line: string): Marker | undefined {
     const kind = kinds[words];
     return kind ? { tool: 'goose', kind } : { tool: 'goose', unknown: trimmed };
   }
-  const nodePgMigrate = /^--\s*(up|down) migration$/i.exec(trimmed);
+  // As node-pg-migrate itself finds them (any comment that begins so), lest a down part be read as a comment and run.
+  const nodePgMigrate = /^--[\s-]*(up|down)\s+migration/i.exec(trimmed);
   if (nodePgMigrate) return { tool: 'node-pg-migrate', kind: nodePgMigrate[1]!.toLowerCase() as 'up' | 'down' };
   // The shape of another tool's marker (sql-migrate's `-- +migrate Up`, a goose marker written `-- + goose Down`):
   // read as a comment, its down part would run with the up part.

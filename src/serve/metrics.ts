@@ -57,7 +57,7 @@ export function createMetrics(options: MetricsOptions): ServeMetrics {
   });
   const runs = new Counter({
     name: 'astra_migrate_runs_total',
-    help: 'Migrate runs by result: success, failure, or refused (a breaking release).',
+    help: 'Migrate runs by result: success, failure, or refused (a release left to a person: breaking, stop the application, a failed checklist).',
     labelNames: ['database', 'result'] as const,
     registers,
   });

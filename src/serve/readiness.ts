@@ -15,7 +15,7 @@ interface DatabaseReadiness {
   dirty?: number;
 }
 
-async function readinessOf(served: ServedDatabase): Promise<DatabaseReadiness> {
+async function readinessOf(served: ServedDatabase, log: (line: string) => void): Promise<DatabaseReadiness> {
   const controller = new AbortController();
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_resolve, reject) => {
@@ -32,7 +32,9 @@ async function readinessOf(served: ServedDatabase): Promise<DatabaseReadiness> {
     ];
     return { ready: reasons.length === 0, required: served.required, reasons, applied: report.applied, pending: report.pending, dirty: report.dirty };
   } catch (error) {
-    return { ready: false, required: served.required, reasons: [`unreachable: ${errorBody(error).message}`] };
+    // The probe is open to anyone who reaches the server: the cause, which names hosts and users, goes to the log only.
+    log(`readiness of ${served.name}: ${errorBody(error).message}`);
+    return { ready: false, required: served.required, reasons: ['unreachable (the server log says why)'] };
   } finally {
     clearTimeout(timer);
   }
@@ -43,8 +45,8 @@ async function readinessOf(served: ServedDatabase): Promise<DatabaseReadiness> {
  * and nothing pending; 503 with each database's reasons otherwise. A database
  * the project file marks `required: false` is reported and does not count.
  */
-export async function readiness(chosen: ServedDatabase[]): Promise<Reply> {
-  const states = await Promise.all(chosen.map(readinessOf));
+export async function readiness(chosen: ServedDatabase[], log: (line: string) => void): Promise<Reply> {
+  const states = await Promise.all(chosen.map((served) => readinessOf(served, log)));
   const databases = Object.fromEntries(chosen.map((served, index) => [served.name, states[index]!]));
   const ready = states.every((state) => state.ready || !state.required);
   return { status: ready ? 200 : 503, body: { ok: ready, databases } };

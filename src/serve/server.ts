@@ -104,7 +104,7 @@ export async function startServer(settings: ServeSettings): Promise<RunningServe
 
   app.get('/healthz', async (_request, reply) => send(reply, { status: 200, body: { ok: true } }));
   // Probes and scrapes that arrive while one is reading the databases share its reading: a flood of them costs one.
-  const ready = sharedInFlight((chosen: ServedDatabase[]) => readiness(chosen));
+  const ready = sharedInFlight((chosen: ServedDatabase[]) => readiness(chosen, (line) => log.info(line)));
   const scrape = sharedInFlight(() => metrics.scrape());
   app.get('/readyz', async (request, reply) => {
     const chosen = select(request);

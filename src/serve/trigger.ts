@@ -1,4 +1,4 @@
-import { migrate, MigrationsStoppedError, plan, type UpgradeReport, type UpResult } from '../index.js';
+import { migrate, MigrationsStoppedError, plan, status, type UpgradeReport, type UpResult } from '../index.js';
 import type { ServedDatabase } from './databases.js';
 import type { ServeMetrics } from './metrics.js';
 import { errorBody, failureEntry, type Reply } from './replies.js';
@@ -27,15 +27,26 @@ const BACKUP_ITEMS = new Set(['backup-room', 'client-tools']);
  * labelled safe that the analysis finds blocking, a long transaction on a
  * table it changes, an invalid index, a damaged ledger).
  */
-function refusalOf(report: UpgradeReport): string | undefined {
+function refusalOf(report: UpgradeReport, fresh: boolean): { reason: string; fix?: string } | undefined {
   const { plan } = report;
   if (plan.pending.length === 0) return undefined;
-  if (plan.breaking.length > 0 && plan.from !== null) {
-    return `release ${report.to} has breaking migrations (${plan.breaking.map((migration) => migration.file).join(', ')}), which need the application stopped and a person present`;
+  if (plan.steps && plan.steps.length > 1) {
+    const path = plan.steps.map((step) => step.to);
+    return { reason: `release ${path.at(-1)} is reached only through required upgrade stops (${path.join(' → ')}), at each of which the application must run` };
   }
-  if (plan.stopApplication && plan.from !== null) return `release ${report.to} says to stop the application while it is applied`;
+  if (plan.breaking.length > 0 && !fresh) {
+    return {
+      reason: `release ${report.to} has breaking migrations (${plan.breaking.map((migration) => migration.file).join(', ')}), which need the application stopped and a person present`,
+    };
+  }
+  if (plan.stopApplication && !fresh) return { reason: `release ${report.to} says to stop the application while it is applied` };
   const failing = report.checklist.filter((item) => item.status === 'fail' && !BACKUP_ITEMS.has(item.id));
-  if (failing.length > 0) return `the pre-upgrade checklist failed (${failing.map((item) => `${item.id}: ${item.detail}`).join('; ')})`;
+  if (failing.length > 0) {
+    return {
+      reason: `the pre-upgrade checklist failed (${failing.map((item) => `${item.id}: ${item.detail}`).join('; ')})`,
+      ...(failing[0]!.fix ? { fix: failing[0]!.fix } : {}),
+    };
+  }
   return undefined;
 }
 
@@ -54,9 +65,13 @@ function lastPlanned(report: UpgradeReport): number | undefined {
 async function runMigrate(selected: ServedDatabase[], options: TriggerOptions): Promise<Reply> {
   const grouped = options.projectFile !== undefined;
   const plans = new Map<string, UpgradeReport>();
+  // A fresh install (nothing applied, nothing unfinished) has nothing a breaking migration could break, as for astra upgrade.
+  const fresh = new Map<string, boolean>();
   for (const served of selected) {
     try {
       plans.set(served.name, await plan({ ...served.options, signal: options.signal }));
+      const state = await status(served.options);
+      fresh.set(served.name, state.applied === 0 && state.dirty === 0);
     } catch (error) {
       options.metrics.recordRun(served.name, 'failure');
       const body = grouped ? { project: options.projectFile, ok: false, databases: { [served.name]: failureEntry(error) } } : { ok: false };
@@ -64,8 +79,8 @@ async function runMigrate(selected: ServedDatabase[], options: TriggerOptions): 
     }
   }
   const refusals = selected.flatMap((served) => {
-    const reason = refusalOf(plans.get(served.name)!);
-    return reason ? [{ served, reason }] : [];
+    const refusal = refusalOf(plans.get(served.name)!, fresh.get(served.name) === true);
+    return refusal ? [{ served, ...refusal }] : [];
   });
   if (refusals.length > 0) {
     for (const { served } of refusals) options.metrics.recordRun(served.name, 'refused');
@@ -77,10 +92,12 @@ async function runMigrate(selected: ServedDatabase[], options: TriggerOptions): 
         ok: false,
         error: {
           message: `Not applied: ${what}; nothing was changed.`,
-          fix: `Run ${byHand(
-            options.projectFile,
-            refusals.map(({ served }) => served.name),
-          )} by hand, with the application stopped where the release says so.`,
+          fix:
+            refusals.find((refusal) => refusal.fix !== undefined)?.fix ??
+            `Run ${byHand(
+              options.projectFile,
+              refusals.map(({ served }) => served.name),
+            )} by hand, with the application stopped where the release says so.`,
           exitCode: 1,
         },
       },

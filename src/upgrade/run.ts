@@ -343,7 +343,7 @@ export async function runUpgrade(context: Context, options: UpgradeOptions, port
     context.log.info(`Another run took the database to ${plan.to} while this one waited for the lock; nothing to do.`);
     // The report says where the database stands now: at the target, nothing pending (the plan made before the wait is stale).
     const done = report(null);
-    return { ...done, from: plan.to, plan: { ...done.plan, from: plan.to, pending: [], breaking: [], stopApplication: false, tables: [] } };
+    return { ...done, from: plan.to, plan: { ...done.plan, from: plan.to, releases: [], pending: [], breaking: [], stopApplication: false, tables: [] } };
   }
   const summary = [
     `Upgraded ${prepared.render.database} from ${plan.from ?? 'an empty database'} to ${plan.to}: ${state.applied.length} migration(s) in ${formatMs(state.durations.apply ?? 0)}; total ${formatMs(state.durations.total)}.`,

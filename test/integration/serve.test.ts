@@ -41,22 +41,13 @@ interface Served {
 }
 
 /** Starts `astra serve` on a free port of loopback and resolves once it listens. */
-async function serve(options: { args?: string[]; env?: Record<string, string | undefined>; dir?: string } = {}): Promise<Served> {
+async function serve(options: { args?: string[]; env?: Record<string, string | undefined>; dir?: string; shipped?: boolean } = {}): Promise<Served> {
   const dir = options.dir ?? app;
-  const child = startAstra(
-    [
-      'serve',
-      '--port',
-      '0',
-      '--debug',
-      '--migrations-dir',
-      join(dir, 'migrations'),
-      '--release-notes-dir',
-      join(dir, 'release-notes'),
-      ...(options.args ?? []),
-    ],
-    { env: { DATABASE_URL: db.url, ASTRA_SERVICE_SECRET: SECRET, ASTRA_BACKUP_DIR: join(dir, 'backups'), ...options.env } },
-  );
+  // shipped: the migrations and release notes astra ships, as an application using the package's bundle has them.
+  const folders = options.shipped ? [] : ['--migrations-dir', join(dir, 'migrations'), '--release-notes-dir', join(dir, 'release-notes')];
+  const child = startAstra(['serve', '--port', '0', '--debug', ...folders, ...(options.args ?? [])], {
+    env: { DATABASE_URL: db.url, ASTRA_SERVICE_SECRET: SECRET, ASTRA_BACKUP_DIR: join(dir, 'backups'), ...options.env },
+  });
   servers.push(child);
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
@@ -140,6 +131,28 @@ describe('probes, status and the trigger', () => {
     expect(await ledgerVersions(db)).toEqual([1, 2, 3, 4]);
     const metrics = await request(`${server.url}/metrics`, { secret: null });
     expect(metrics.text).toContain('astra_migrate_runs_total{database="default",result="refused"} 1');
+  });
+
+  it('refuses a release behind a required upgrade stop, as astra upgrade does, changing nothing', async () => {
+    // The shipped bundle: from 0.5.0 the newest release is reached only through required stops.
+    const first = await astra(['upgrade', '--to', '0.5.0', '--yes', '--no-backup'], { env: { DATABASE_URL: db.url } });
+    expect(first.exitCode, first.stderr).toBe(0);
+    const before = await ledgerVersions(db);
+    const server = await serve({ shipped: true });
+    const refused = await migrate(server);
+    expect(refused.status, refused.text).toBe(409);
+    expect(refused.body.error!.message).toContain('release 0.10.0 is reached only through required upgrade stops');
+    expect(await ledgerVersions(db)).toEqual(before);
+  });
+
+  it('answers an unreachable database with a reason that names no host or user', async () => {
+    const server = await serve({ env: { DATABASE_URL: 'postgresql://someone@127.0.0.1:1/nowhere' } });
+    const ready = await request(`${server.url}/readyz`, { secret: null });
+    expect(ready.status).toBe(503);
+    expect(ready.body).toMatchObject({ databases: { default: { ready: false, reasons: ['unreachable (the server log says why)'] } } });
+    expect(ready.text).not.toContain('127.0.0.1');
+    expect(ready.text).not.toContain('someone');
+    expect(server.stderr()).toContain('readiness of default: Could not connect to PostgreSQL at 127.0.0.1:1');
   });
 
   it('refuses a release that says to stop the application, and one whose checklist fails, changing nothing', async () => {

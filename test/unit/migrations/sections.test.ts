@@ -42,9 +42,12 @@ describe('splitSections', () => {
     expect(() => splitSections('-- + goose Up\nSELECT 1;\n', 'x.sql')).toThrow('looks like an up/down marker');
   });
 
-  it("takes node-pg-migrate's markers only as written, not a comment that begins like one", () => {
-    const sql = '-- Down migration notes: none needed\nCREATE TABLE a (id int);\n';
-    expect(splitSections(sql, 'x.sql')).toMatchObject({ tool: undefined, up: sql });
+  it("takes node-pg-migrate's markers as node-pg-migrate does: any comment that begins so", () => {
+    const sections = splitSections('-- Up Migration\nCREATE TABLE a (id int);\n---- Down Migration: drop it\nDROP TABLE a;\n', 'x.sql');
+    expect(sections.up).not.toContain('DROP TABLE');
+    expect(sections.down).toContain('DROP TABLE a;');
+    // A plain file whose comment begins like a down marker is refused, never run with its "down" part.
+    expect(() => splitSections('-- Down migration notes: none needed\nCREATE TABLE a (id int);\n', 'x.sql')).toThrow('the down part comes before any up part');
   });
 
   it('reads goose annotations, NO TRANSACTION and statement blocks', () => {
