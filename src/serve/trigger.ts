@@ -1,4 +1,4 @@
-import { migrate, MigrationsStoppedError, plan, status, type UpgradeReport, type UpResult } from '../index.js';
+import { migrate, MigrationsStoppedError, plan, type UpgradeReport, type UpResult } from '../index.js';
 import type { ServedDatabase } from './databases.js';
 import type { ServeMetrics } from './metrics.js';
 import { errorBody, failureEntry, type Reply } from './replies.js';
@@ -27,8 +27,10 @@ const BACKUP_ITEMS = new Set(['backup-room', 'client-tools']);
  * labelled safe that the analysis finds blocking, a long transaction on a
  * table it changes, an invalid index, a damaged ledger).
  */
-function refusalOf(report: UpgradeReport, fresh: boolean): { reason: string; fix?: string } | undefined {
+function refusalOf(report: UpgradeReport): { reason: string; fix?: string } | undefined {
   const { plan } = report;
+  // A fresh install (nothing applied, nothing unfinished) has nothing a breaking migration could break, as for astra upgrade.
+  const { fresh } = plan;
   if (plan.pending.length === 0) return undefined;
   if (plan.steps && plan.steps.length > 1) {
     const path = plan.steps.map((step) => step.to);
@@ -65,13 +67,9 @@ function lastPlanned(report: UpgradeReport): number | undefined {
 async function runMigrate(selected: ServedDatabase[], options: TriggerOptions): Promise<Reply> {
   const grouped = options.projectFile !== undefined;
   const plans = new Map<string, UpgradeReport>();
-  // A fresh install (nothing applied, nothing unfinished) has nothing a breaking migration could break, as for astra upgrade.
-  const fresh = new Map<string, boolean>();
   for (const served of selected) {
     try {
       plans.set(served.name, await plan({ ...served.options, signal: options.signal }));
-      const state = await status(served.options);
-      fresh.set(served.name, state.applied === 0 && state.dirty === 0);
     } catch (error) {
       options.metrics.recordRun(served.name, 'failure');
       const body = grouped ? { project: options.projectFile, ok: false, databases: { [served.name]: failureEntry(error) } } : { ok: false };
@@ -79,7 +77,7 @@ async function runMigrate(selected: ServedDatabase[], options: TriggerOptions): 
     }
   }
   const refusals = selected.flatMap((served) => {
-    const refusal = refusalOf(plans.get(served.name)!, fresh.get(served.name) === true);
+    const refusal = refusalOf(plans.get(served.name)!);
     return refusal ? [{ served, ...refusal }] : [];
   });
   if (refusals.length > 0) {

@@ -30,6 +30,12 @@ export interface PlannedRelease {
 export interface UpgradePlan {
   /** The database version now: the highest release fully applied, null for an empty database. */
   from: string | null;
+  /**
+   * A fresh install: astra's ledger records nothing, applied or unfinished.
+   * Not the same as `from` null, which a database with part of its first
+   * release applied also has: that one may hold data a breaking migration breaks.
+   */
+  fresh: boolean;
   to: string;
   releases: PlannedRelease[];
   /** Migrations to apply, in order (including ones of releases the database has partly applied). */
@@ -176,6 +182,7 @@ export function planUpgrade(input: PlanInput): UpgradePlan {
   const breaking = pending.filter((migration) => migration.safety === 'breaking');
   return {
     from,
+    fresh: input.ledger.length === 0,
     to,
     releases: plannedReleases,
     pending,

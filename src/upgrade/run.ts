@@ -153,7 +153,7 @@ export async function prepareUpgrade(context: Context, options: UpgradeOptions, 
 export async function obtainConsent(context: Context, plan: UpgradePlan, options: UpgradeOptions): Promise<void> {
   if (options.consented) return;
   // A fresh install has no data and no application running on it: nothing for a breaking migration to break.
-  const breaking = plan.breaking.length > 0 && plan.from !== null;
+  const breaking = plan.breaking.length > 0 && !plan.fresh;
   if (breaking && context.yes && options.allowBreaking) return;
   if (!breaking && context.yes) return;
   // --yes promises no prompt: a breaking release then needs --allow-breaking too.
@@ -343,7 +343,11 @@ export async function runUpgrade(context: Context, options: UpgradeOptions, port
     context.log.info(`Another run took the database to ${plan.to} while this one waited for the lock; nothing to do.`);
     // The report says where the database stands now: at the target, nothing pending (the plan made before the wait is stale).
     const done = report(null);
-    return { ...done, from: plan.to, plan: { ...done.plan, from: plan.to, releases: [], pending: [], breaking: [], stopApplication: false, tables: [] } };
+    return {
+      ...done,
+      from: plan.to,
+      plan: { ...done.plan, from: plan.to, fresh: false, releases: [], pending: [], breaking: [], stopApplication: false, tables: [] },
+    };
   }
   const summary = [
     `Upgraded ${prepared.render.database} from ${plan.from ?? 'an empty database'} to ${plan.to}: ${state.applied.length} migration(s) in ${formatMs(state.durations.apply ?? 0)}; total ${formatMs(state.durations.total)}.`,

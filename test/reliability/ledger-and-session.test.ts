@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -225,6 +225,30 @@ describe('two upgrades at once', () => {
     });
     expect(readdirSync(backups).filter((name) => name.endsWith('.json'))).toHaveLength(1);
     expect(await ledgerVersions(db)).toEqual([1, 2, 3]);
+  });
+});
+
+describe('a database with part of its first release applied', () => {
+  it('is no fresh install: a breaking migration still needs --allow-breaking', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'astra-partial-'));
+    const migrations = join(folder, 'migrations');
+    const notes = join(folder, 'release-notes');
+    mkdirSync(migrations);
+    mkdirSync(notes);
+    writeFileSync(join(migrations, '001_accounts.sql'), 'CREATE TABLE accounts (id int PRIMARY KEY, nickname text);\n');
+    writeFileSync(join(migrations, '002_drop_nickname.sql'), 'ALTER TABLE accounts DROP COLUMN nickname;\n');
+    writeFileSync(
+      join(notes, '1.0.0.md'),
+      '---\nversion: 1.0.0\ndate: 2026-01-10\nstop_application: true\nmigrations:\n  - file: 001_accounts.sql\n    safety: safe\n  - file: 002_drop_nickname.sql\n    safety: breaking\n    reason: drops a column\n---\n\n# 1.0.0\n',
+    );
+    const env = { DATABASE_URL: db.url, ASTRA_BACKUP_DIR: join(folder, 'backups') };
+    const dirs = ['--migrations-dir', migrations, '--release-notes-dir', notes];
+    expect((await astra(['migrate', 'up', '--to', '1', ...dirs], { env })).exitCode).toBe(0);
+    await db.query("INSERT INTO accounts VALUES (1, 'kept')");
+    const upgrade = await astra(['upgrade', '--yes', ...dirs], { env });
+    expect(upgrade.exitCode).toBe(2);
+    expect(upgrade.stderr).toContain('1 breaking migration(s) (002_drop_nickname.sql), which --yes alone does not accept');
+    expect(await db.query('SELECT nickname FROM accounts')).toEqual([{ nickname: 'kept' }]);
   });
 });
 
