@@ -1,9 +1,8 @@
 import type { Command } from 'commander';
+import { FOREIGN_TOOLS } from '../db/foreign-ledgers.js';
 import { inputError } from '../errors.js';
 import { runOptions, type LockFlags } from './migrate.js';
 import type { Wrap } from './context.js';
-
-const TOOLS = ['golang-migrate', 'dbmate', 'node-pg-migrate', 'goose', 'flyway', 'schema-migrations'] as const;
 
 interface AdoptFlags extends LockFlags {
   from?: string;
@@ -18,7 +17,7 @@ export function registerAdopt(program: Command, run: Wrap): void {
   program
     .command('adopt')
     .description("take over a database another migration tool migrated: record what it applied in astra's ledger (its own ledger is left as it is)")
-    .requiredOption('--from <tool>', `the tool that migrated it: ${TOOLS.join(', ')}`)
+    .requiredOption('--from <tool>', `the tool that migrated it: ${FOREIGN_TOOLS.join(', ')}`)
     .option('--table <name>', "the tool's ledger table, when it was told another than its default (name or schema.name)")
     .option('--dry-run', 'show what would be recorded; change nothing')
     .option('--no-backup', 'do not take a backup first')
@@ -27,8 +26,8 @@ export function registerAdopt(program: Command, run: Wrap): void {
     .action(
       run(async (context, flags) => {
         const options = flags as AdoptFlags;
-        const from = TOOLS.find((tool) => tool === options.from);
-        if (!from) throw inputError(`--from ${options.from} is not a tool astra adopts from.`, `Use one of: ${TOOLS.join(', ')}.`);
+        const from = FOREIGN_TOOLS.find((tool) => tool === options.from);
+        if (!from) throw inputError(`--from ${options.from} is not a tool astra adopts from.`, `Use one of: ${FOREIGN_TOOLS.join(', ')}.`);
         if (options.table !== undefined && !/^[a-z_][a-z0-9_$]*(\.[a-z_][a-z0-9_$]*)?$/.test(options.table)) {
           throw inputError(`--table ${options.table} is not a plain table name.`, 'Give it as name or schema.name, in lower case, as the tool created it.');
         }

@@ -16,8 +16,8 @@ interface ServeFlags {
   pgBinDir?: string;
 }
 
-/** The trigger's secret: ASTRA_SERVICE_SECRET or --secret-file (one of them), at least 16 characters; never printed. */
-export function readServiceSecret(file: string | undefined, log: Log): string | undefined {
+/** The trigger's secret: ASTRA_SERVICE_SECRET or --secret-file (one of them), at least `minLength` characters; never printed. */
+export function readServiceSecret(file: string | undefined, log: Log, minLength: number): string | undefined {
   const fromEnvironment = process.env.ASTRA_SERVICE_SECRET;
   // Read once and dropped: pg_dump and the other children astra starts inherit its environment.
   delete process.env.ASTRA_SERVICE_SECRET;
@@ -39,18 +39,14 @@ export function readServiceSecret(file: string | undefined, log: Log): string | 
       );
     }
   }
-  const { MIN_SECRET_LENGTH } = SERVE_LIMITS;
-  if (secret !== undefined && secret.length < MIN_SECRET_LENGTH) {
+  if (secret !== undefined && secret.length < minLength) {
     throw inputError(
-      `The service secret of ${source} is ${secret.length === 0 ? 'empty' : `${secret.length} characters long`}; astra serve needs at least ${MIN_SECRET_LENGTH}.`,
+      `The service secret of ${source} is ${secret.length === 0 ? 'empty' : `${secret.length} characters long`}; astra serve needs at least ${minLength}.`,
       'Generate one, e.g. with: openssl rand -hex 32',
     );
   }
   return secret;
 }
-
-/** Mirrors serve/auth.ts, which is loaded only when the server starts (Fastify is not loaded for --help). */
-const SERVE_LIMITS = { MIN_SECRET_LENGTH: 16 };
 
 function parsePort(text: string): number {
   if (!/^\d+$/.test(text.trim()) || Number(text) > 65_535)
@@ -60,7 +56,7 @@ function parsePort(text: string): number {
 
 /** The databases a server without a project file serves: the one of --database-url, DATABASE_URL or the PG* variables. */
 async function flagDatabase(context: Context): Promise<ServedDatabase> {
-  const { resolveConnection } = await import('../db/connection.js');
+  const [{ resolveConnection }, { DEFAULT_DATABASE_NAME }] = await Promise.all([import('../db/connection.js'), import('../serve/databases.js')]);
   // Checked now (a bad URL, or none) without connecting: the database may come up after the server.
   await resolveConnection({ databaseUrl: context.databaseUrl, log: context.log, embedded: false }).catch((error: unknown) => {
     // A URL that was given and is wrong says so itself.
@@ -71,7 +67,7 @@ async function flagDatabase(context: Context): Promise<ServedDatabase> {
     );
   });
   return {
-    name: 'default',
+    name: DEFAULT_DATABASE_NAME,
     required: true,
     options: {
       ...(context.databaseUrl !== undefined ? { connectionString: context.databaseUrl } : {}),
@@ -90,8 +86,8 @@ async function flagDatabase(context: Context): Promise<ServedDatabase> {
 async function serve(context: Context, served: ServedDatabase[], projectFile: string | undefined, flags: ServeFlags, loggers: (name: string) => Log) {
   const port = parsePort(flags.port);
   const doctorIntervalMs = parseDuration(flags.doctorInterval, '--doctor-interval');
-  const secret = readServiceSecret(flags.secretFile, context.log);
-  const { isLoopback } = await import('../serve/auth.js');
+  const { isLoopback, MIN_SECRET_LENGTH } = await import('../serve/auth.js');
+  const secret = readServiceSecret(flags.secretFile, context.log, MIN_SECRET_LENGTH);
   if (secret === undefined && !isLoopback(flags.host)) {
     throw inputError(
       `astra serve will not listen on ${flags.host} without a secret: the status of the databases would be open to anyone who reaches that address.`,
