@@ -8,6 +8,7 @@ import { registerDoctor } from './commands/doctor.js';
 import { registerLint } from './commands/lint.js';
 import { registerMigrate } from './commands/migrate.js';
 import { registerRollback } from './commands/rollback.js';
+import { registerSeed } from './commands/seed.js';
 import { registerServe } from './commands/serve.js';
 import { registerUpgrade } from './commands/upgrade.js';
 import { status } from './commands/status.js';
@@ -46,6 +47,7 @@ function buildProgram(run: Wrap): Command {
   registerUpgrade(program, run);
   registerServe(program, run);
   registerAdopt(program, run);
+  registerSeed(program, run);
 
   return program;
 }

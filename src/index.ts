@@ -72,6 +72,8 @@ export interface MigrateOptions extends AstraOptions, LockOptions {
   to?: number;
   /** Say what would be applied; change nothing. */
   dryRun?: boolean;
+  /** Let a sync seed catalog (a project's) delete the rows it no longer lists. */
+  allowBreaking?: boolean;
 }
 
 /**
@@ -83,7 +85,12 @@ export interface MigrateOptions extends AstraOptions, LockOptions {
 export async function migrate(options: MigrateOptions = {}): Promise<UpResult> {
   return libraryCall(options, async (context) => {
     await awaitDatabaseIfAsked(context, options);
-    return migrateUp(context, { ...lockSettings(options), ...(options.to !== undefined ? { to: options.to } : {}), dryRun: options.dryRun === true });
+    return migrateUp(context, {
+      ...lockSettings(options),
+      ...(options.to !== undefined ? { to: options.to } : {}),
+      dryRun: options.dryRun === true,
+      allowBreaking: options.allowBreaking === true,
+    });
   });
 }
 

@@ -136,6 +136,7 @@ function projectContext(options: AstraOptions, file: string, log: Log, signal: A
     releaseNotesDir: database!.releaseNotesDir,
     versions: database!.versions,
     backupDir: join(projectBackupRoot(project, options.backupDir), database!.name),
+    seeds: database!.seeds,
     target: () =>
       (target ??= resolveConnection({ databaseUrl: found.url, log }).then((resolved) => ({
         ...resolved,

@@ -1,5 +1,6 @@
 import type { ConnectionTarget, Placement } from '../db/target.js';
 import type { Context as EngineContext } from '../engine/context.js';
+import type { SeedCatalog } from '../seed/catalog.js';
 import { createLog } from '../ui/log.js';
 import { canPrompt, confirm } from '../ui/prompt.js';
 import { resolveFolders } from '../engine/folders.js';
@@ -102,6 +103,7 @@ export interface DatabaseSetting {
   versions: { from: number; to: number } | undefined;
   backupDir: string;
   placement: Placement;
+  seeds: SeedCatalog[];
 }
 
 /**
@@ -137,6 +139,7 @@ export function createDatabaseContext(
     releaseNotesDir: database.releaseNotesDir,
     versions: database.versions,
     backupDir: database.backupDir,
+    seeds: database.seeds,
     get signal() {
       return signal();
     },

@@ -81,7 +81,10 @@ export function doctorOptions(flags: DoctorFlags): DoctorOptions {
 export async function doctor(context: Context, options: DoctorOptions): Promise<DoctorReport> {
   const target = await context.target();
   const [{ runDoctor }, { renderReport }] = await Promise.all([import('../doctor/runner.js'), import('../doctor/report.js')]);
-  const report = await runDoctor({ target, migrationsDir: context.migrationsDir, versions: context.versions, backupDir: context.backupDir }, options);
+  const report = await runDoctor(
+    { target, migrationsDir: context.migrationsDir, versions: context.versions, backupDir: context.backupDir, seeds: context.seeds },
+    options,
+  );
   context.out(renderReport(report, useColor(process.stdout)));
   if (!report.ok) {
     context.emit(report);

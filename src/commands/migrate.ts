@@ -50,14 +50,15 @@ export function registerMigrate(program: Command, run: Wrap): void {
       .command('up')
       .description('apply pending migrations')
       .option('--to <version>', 'stop after this migration version')
-      .option('--dry-run', 'print what would be applied and change nothing'),
+      .option('--dry-run', 'print what would be applied and change nothing')
+      .option('--allow-breaking', "let a sync seed catalog delete the rows it no longer lists (a project's seeds)"),
   )
     .option(...WAIT_FOR_DB_OPTION)
     .action(
       run(async (context, flags) => {
-        const options = flags as LockFlags & { to?: string; dryRun?: boolean; waitForDb?: string };
+        const options = flags as LockFlags & { to?: string; dryRun?: boolean; waitForDb?: string; allowBreaking?: boolean };
         const to = options.to !== undefined ? { to: parseVersionNumber(options.to, '--to') } : {};
-        const settings = { ...runOptions(options), ...to, dryRun: options.dryRun === true };
+        const settings = { ...runOptions(options), ...to, dryRun: options.dryRun === true, allowBreaking: options.allowBreaking === true };
         await waitForDb(context, options.waitForDb);
         return (await runner()).migrateUp(context, settings);
       }),

@@ -88,6 +88,7 @@ function settingOf(load: ProjectModule, database: ProjectDatabase, backupRoot: s
     versions: database.versions,
     backupDir: join(backupRoot, database.name),
     placement: load.placementOf(database),
+    seeds: database.seeds,
   };
 }
 

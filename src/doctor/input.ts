@@ -7,6 +7,7 @@ import { operationError } from '../errors.js';
 import { foreignManager, type ForeignManager } from '../migrations/fresh.js';
 import { loadMigrations, type Migration, type VersionRange } from '../migrations/load.js';
 import type { ConnectionFacts, DoctorDatabase, DoctorInput } from './types.js';
+import type { SeedCatalog } from '../seed/catalog.js';
 
 /** Where doctor looks: the database and the folders of this run. */
 export interface DoctorContext {
@@ -17,6 +18,8 @@ export interface DoctorContext {
   /** Only these versions of the folder are this database's (a project's range of a shared folder). */
   versions?: VersionRange | undefined;
   backupDir: string;
+  /** A project's seed catalogs, compared with their tables by the seed-catalogs check. */
+  seeds?: SeedCatalog[] | undefined;
 }
 
 export interface InputOptions {
@@ -125,6 +128,7 @@ export function createDoctorInput(context: DoctorContext, options: InputOptions)
     foreignManager: foreignManagerOnce,
     migrationsDir: context.migrationsDir,
     backupDir: context.backupDir,
+    seeds: context.seeds ?? [],
     pgBinDir: options.pgBinDir,
     healthUrl: options.healthUrl,
     healthTimeoutMs: options.healthTimeoutMs,

@@ -9,6 +9,7 @@ import { invalidIndexes } from './checks/invalid-indexes.js';
 import { migrations } from './checks/migrations.js';
 import { privileges } from './checks/privileges.js';
 import { schemaDrift } from './checks/schema-drift.js';
+import { seedCatalogs } from './checks/seed-catalogs.js';
 import { serverVersion } from './checks/server-version.js';
 import { sessions } from './checks/sessions.js';
 import type { DoctorCheck } from './types.js';
@@ -23,6 +24,7 @@ export const doctorChecks: readonly DoctorCheck[] = [
   extensions,
   migrations,
   schemaDrift,
+  seedCatalogs,
   invalidIndexes,
   clientTools,
   backupRoom,

@@ -2,6 +2,7 @@ import type { ConnectionTarget } from '../db/connection.js';
 import type { ForeignManager } from '../migrations/fresh.js';
 import type { LedgerRow } from '../db/ledger.js';
 import type { Migration } from '../migrations/load.js';
+import type { SeedCatalog } from '../seed/catalog.js';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail';
 
@@ -43,6 +44,8 @@ export interface DoctorInput {
   foreignManager?(): Promise<ForeignManager | undefined>;
   migrationsDir: string;
   backupDir: string;
+  /** The seed catalogs of a project's database (none without a project file). */
+  seeds: SeedCatalog[];
   /** Where pg_dump and pg_restore are (--pg-bin-dir or ASTRA_PG_BIN_DIR); undefined: search PATH and the usual places. */
   pgBinDir: string | undefined;
   healthUrl: string | undefined;

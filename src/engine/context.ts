@@ -1,6 +1,7 @@
 import type { VersionRange } from '../migrations/discover.js';
 import type { ConnectionTarget } from '../db/target.js';
 import type { Log } from '../ui/log.js';
+import type { SeedCatalog } from '../seed/catalog.js';
 
 /**
  * What the engine needs from whoever runs it (the CLI, the library, a
@@ -17,6 +18,8 @@ export interface Context {
   versions?: VersionRange | undefined;
   releaseNotesDir: string;
   backupDir: string;
+  /** The seed catalogs applied after the migrations (a project's database; none otherwise). */
+  seeds?: SeedCatalog[] | undefined;
   /** The database this run talks to, decided once. */
   target(): Promise<ConnectionTarget>;
   /** Aborted to stop the work at its next safe point; the CLI aborts it on SIGINT and SIGTERM. */

@@ -10,6 +10,7 @@ import { loadMigrations, type Migration } from './load.js';
 import { checkTargetVersion, planUp, wasInterrupted, type UpPlan } from './plan.js';
 import { migrationLabel, runnerEventsFor } from './report.js';
 import { DEFAULT_LOCK_WAIT_MS } from '../defaults.js';
+import type { CatalogReport } from '../seed/run.js';
 
 /**
  * The one runner behind `migrate up`, `upgrade` and the library's `migrate()`,
@@ -38,6 +39,8 @@ export interface UpResult {
   applied: AppliedEntry[];
   skipped: number[];
   wouldApply: number[];
+  /** What the seed catalogs did after the migrations (or would do, in a dry run); absent when the database declares none. */
+  seeds?: CatalogReport[];
 }
 
 /** One migration to run: a pending one from its start, or an unfinished one from the statement it stopped at. */
@@ -176,24 +179,54 @@ async function dryRun(context: Context, db: Database, migrations: Migration[], t
   return { applied: [], skipped: plan.skipped, wouldApply: workOf(plan).map((work) => work.migration.version) };
 }
 
-/** `astra migrate up [--to N] [--dry-run]` and the library's `migrate()`: load → lock → ensure ledger → plan → apply → unlock. */
-export async function migrateUp(context: Context, options: RunOptions & { to?: number; dryRun?: boolean }): Promise<UpResult> {
+/** `astra migrate up [--to N] [--dry-run]` and the library's `migrate()`: load → lock → ensure ledger → plan → apply → seed catalogs → unlock. */
+export async function migrateUp(context: Context, options: RunOptions & { to?: number; dryRun?: boolean; allowBreaking?: boolean }): Promise<UpResult> {
   const migrations = await loadStep(context, options.to);
   const { log } = context;
-  const result = await withDatabase(context, (db) =>
-    options.dryRun ? dryRun(context, db, migrations, options.to) : withRunLock(context, db, options.lockWaitMs, () => applyPending(context, db, migrations, options)),
-  );
-  if (!options.dryRun) {
-    log.info(
-      result.applied.length > 0
-        ? `Applied ${result.applied.length} migration(s): ${result.applied.map((applied) => applied.version).join(', ')}`
-        : 'No migrations to apply: the database is up to date.',
-    );
-  } else {
-    log.info(
-      result.wouldApply.length > 0 ? `Would apply ${result.wouldApply.length} migration(s): ${result.wouldApply.join(', ')}` : 'Nothing to apply: the database is up to date.',
-    );
-  }
-  if (result.skipped.length > 0) log.info(`Skipped ${result.skipped.length} already-applied migration(s)`);
-  return result;
+  // Catalogs go with the whole set of migrations: a run that stops (--to) before the last one leaves them for later.
+  const newest = migrations.at(-1)?.version;
+  const catalogs = options.to === undefined || newest === undefined || options.to >= newest ? (context.seeds ?? []) : [];
+  const seeding = catalogs.length > 0 ? await import('../seed/run.js') : undefined;
+  // A catalog that is not even valid JSON stops the run before anything changes.
+  if (seeding) for (const catalog of catalogs) seeding.loadCatalog(catalog);
+  const seed = async (db: Database) =>
+    seeding
+      ? { seeds: (await seeding.seedDatabase(context, db, { dryRun: options.dryRun === true, allowBreaking: options.allowBreaking, command: 'astra migrate up' })).catalogs }
+      : {};
+  return withDatabase(context, async (db) => {
+    if (options.dryRun) {
+      const result = await dryRun(context, db, migrations, options.to);
+      log.info(
+        result.wouldApply.length > 0
+          ? `Would apply ${result.wouldApply.length} migration(s): ${result.wouldApply.join(', ')}`
+          : 'Nothing to apply: the database is up to date.',
+      );
+      logSkipped(context, result);
+      // Catalogs are compared with the tables as the migrations leave them: with some pending, that is after the run.
+      if (seeding && result.wouldApply.length > 0) {
+        log.info(`Seed catalogs (${catalogs.length}) are applied after the migrations; see them with astra seed --dry-run once these are applied.`);
+        return result;
+      }
+      return { ...result, ...(await seed(db)) };
+    }
+    return withRunLock(context, db, options.lockWaitMs, async () => {
+      const result = await applyPending(context, db, migrations, options);
+      log.info(
+        result.applied.length > 0
+          ? `Applied ${result.applied.length} migration(s): ${result.applied.map((applied) => applied.version).join(', ')}`
+          : 'No migrations to apply: the database is up to date.',
+      );
+      logSkipped(context, result);
+      // Catalogs are compared with the tables as the migrations leave them: with some pending, that is after the run.
+      if (seeding && result.wouldApply.length > 0) {
+        log.info(`Seed catalogs (${catalogs.length}) are applied after the migrations; see them with astra seed --dry-run once these are applied.`);
+        return result;
+      }
+      return { ...result, ...(await seed(db)) };
+    });
+  });
+}
+
+function logSkipped(context: Context, result: UpResult): void {
+  if (result.skipped.length > 0) context.log.info(`Skipped ${result.skipped.length} already-applied migration(s)`);
 }

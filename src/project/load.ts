@@ -1,10 +1,11 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import { inputError } from '../errors.js';
 import { LEDGER_TABLE } from '../db/ledger.js';
 import { projectIssues } from './schema.js';
 import type { Placement } from '../db/target.js';
+import type { SeedCatalog } from '../seed/catalog.js';
 
 export const PROJECT_FILE_NAMES = ['astra.config.json', 'astra.config.yaml', 'astra.config.yml'] as const;
 
@@ -24,6 +25,8 @@ export interface ProjectDatabase {
   ledger: { schema: string; table: string };
   /** false: some installations do not run it; a missing URL skips it instead of stopping. */
   required: boolean;
+  /** Catalogs of rows applied after its migrations, in declared order. */
+  seeds: SeedCatalog[];
 }
 
 export interface Project {
@@ -95,6 +98,11 @@ export function loadProject(path: string): Project {
       schema: database.schema,
       ledger: { schema: database.ledger?.schema ?? database.schema, table: database.ledger?.table ?? LEDGER_TABLE },
       required: database.required,
+      seeds: database.seeds.map((seed) => {
+        const [schema, table] = seed.table.includes('.') ? seed.table.split('.') : [database.schema, seed.table];
+        const path = resolve(dir, seed.file);
+        return { file: path, name: relative(dir, path), schema: schema!, table: table!, key: seed.key, mode: seed.mode };
+      }),
     })),
   };
 }

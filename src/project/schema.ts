@@ -1,6 +1,7 @@
 import { posix } from 'node:path';
 import { z } from 'zod';
 import { fieldError, fieldPath, mappingError } from '../schema-messages.js';
+import { SEED_MODES } from '../seed/catalog.js';
 
 /**
  * The project file (`astra.config.json` or `.yaml`), described key by key in
@@ -38,7 +39,29 @@ const versionsSchema = z
     error: 'must have from no greater than to',
   });
 
-export const DATABASE_FIELDS = ['name', 'kind', 'env', 'url', 'migrations', 'versions', 'releaseNotes', 'schema', 'ledger', 'required'] as const;
+const SEED_FIELDS = ['file', 'table', 'key', 'mode'] as const;
+const columnName = z
+  .string({ error: fieldError('must be a column name') })
+  .regex(/^[a-z_][a-z0-9_$]{0,62}$/, { error: 'must be a lower-case column name (letters, digits, _), such as "id"' });
+const seedSchema = z.strictObject(
+  {
+    file: relativePath('the catalog (a JSON list of rows)'),
+    table: z
+      .string({ error: fieldError('must be the table the catalog fills, such as "models" or "orchestrator.models"') })
+      .regex(/^([a-z_][a-z0-9_]{0,62}\.)?[a-z_][a-z0-9_]{0,62}$/, {
+        error: 'must be a lower-case table name, optionally with its schema, such as "models" or "orchestrator.models"',
+      }),
+    key: z
+      .union([columnName, z.array(columnName).min(1, { error: 'must name at least one column' })], {
+        error: fieldError('must be the column (or list of columns) that identifies a row'),
+      })
+      .transform((key) => (Array.isArray(key) ? key : [key])),
+    mode: z.enum(SEED_MODES, { error: fieldError('must be "insert", "upsert" or "sync"') }).default('insert'),
+  },
+  { error: mappingError(SEED_FIELDS) },
+);
+
+export const DATABASE_FIELDS = ['name', 'kind', 'env', 'url', 'migrations', 'versions', 'releaseNotes', 'schema', 'ledger', 'required', 'seeds'] as const;
 
 const databaseSchema = z
   .strictObject(
@@ -61,6 +84,7 @@ const databaseSchema = z
       schema: identifier('a schema').default('public'),
       ledger: ledgerSchema.optional(),
       required: z.boolean({ error: fieldError('must be true or false') }).default(true),
+      seeds: z.array(seedSchema, { error: fieldError('must be a list of seed catalogs ({ file, table, key, mode })') }).default([]),
     },
     { error: mappingError(DATABASE_FIELDS) },
   )

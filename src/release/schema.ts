@@ -54,7 +54,22 @@ export const releaseMigrationSchema = z
     }
   });
 
-const RELEASE_FIELDS = ['version', 'date', 'upgrade_from', 'stop_application', 'migrations'] as const;
+const SEED_FIELDS = ['catalog', 'deletes', 'reason'] as const;
+
+/** A seed catalog (sync) whose rows this release removes: the deletion is breaking, so it is said here. */
+export const releaseSeedSchema = z.strictObject(
+  {
+    catalog: z.string({ error: fieldError('must be the name of a seed catalog file, such as usage_plans.json') }).min(1, { error: 'must not be empty' }),
+    deletes: z.literal(true, { error: fieldError('must be true: the release deletes rows of this catalog') }),
+    reason: z
+      .string({ error: fieldError('must be a sentence saying which rows go and what the operator must do') })
+      .trim()
+      .min(1, { error: 'must not be empty' }),
+  },
+  { error: mappingError(SEED_FIELDS) },
+);
+
+const RELEASE_FIELDS = ['version', 'date', 'upgrade_from', 'stop_application', 'migrations', 'seeds'] as const;
 
 export const releaseMetadataSchema = z
   .strictObject(
@@ -64,6 +79,7 @@ export const releaseMetadataSchema = z
       upgrade_from: versionText.optional(),
       stop_application: z.boolean({ error: fieldError('must be true or false') }),
       migrations: z.array(releaseMigrationSchema, { error: fieldError('must be a list of { file, safety } entries ([] for none)') }),
+      seeds: z.array(releaseSeedSchema, { error: fieldError('must be a list of { catalog, deletes, reason } entries') }).optional(),
     },
     { error: mappingError(RELEASE_FIELDS) },
   )

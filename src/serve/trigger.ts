@@ -41,6 +41,12 @@ function refusalOf(report: UpgradeReport): { reason: string; fix?: string } | un
       reason: `release ${report.to} has breaking migrations (${plan.breaking.map((migration) => migration.file).join(', ')}), which need the application stopped and a person present`,
     };
   }
+  const deletions = plan.catalogDeletions ?? [];
+  if (deletions.length > 0) {
+    return {
+      reason: `seed catalog ${deletions.map((deletion) => `${deletion.catalog} would delete ${deletion.rows} row(s) of ${deletion.table}`).join(', ')}, which needs a person's consent`,
+    };
+  }
   if (plan.stopApplication && !fresh) return { reason: `release ${report.to} says to stop the application while it is applied` };
   const failing = report.checklist.filter((item) => item.status === 'fail' && !BACKUP_ITEMS.has(item.id));
   if (failing.length > 0) {

@@ -49,6 +49,12 @@ export interface UpgradePlan {
    * one per stop, the first being this plan. Absent when one step reaches it.
    */
   steps?: UpgradePlan[];
+  /**
+   * Seed catalogs (sync) that would delete rows, as read before the upgrade:
+   * breaking like a breaking migration. Absent when the database declares no
+   * catalogs.
+   */
+  catalogDeletions?: { catalog: string; table: string; rows: number }[];
 }
 
 export interface PlanInput {

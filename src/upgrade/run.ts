@@ -18,6 +18,8 @@ import type { DoctorReport, UpgradePorts } from './ports.js';
 import { runPreflight } from './preflight.js';
 import { recover } from './recover.js';
 import { applyStages } from './stages.js';
+import type { CatalogReport } from '../seed/run.js';
+import { catalogDeletions, seedPreview, seedsItem } from './seeds.js';
 import { rollbackCommandFor, withoutInterrupted, type Prepared, type RunState, type UpgradeOptions } from './state.js';
 
 export type { UpgradeOptions } from './state.js';
@@ -33,6 +35,8 @@ export interface UpgradeReport {
   checklist: ChecklistItem[];
   backup: { id: string; createdAt: string } | null;
   applied: { version: number; file: string; durationMs: number }[];
+  /** What the seed catalogs did (a dry run: would do); absent when the database declares none. */
+  seeds?: CatalogReport[] | null;
   doctor: DoctorReport | null;
   rollbackCommand: string;
   durations: Record<string, number>;
@@ -114,7 +118,7 @@ export async function prepareUpgrade(context: Context, options: UpgradeOptions, 
     const reading = readLedger(migrations, rows);
     const resume = interruptedMigration(reading);
     // A dry run plans the whole path over required stops; the upgrade refuses the jump.
-    const plan = planUpgrade({
+    const planned = planUpgrade({
       releases,
       migrations,
       ledger: withoutInterrupted(rows, resume),
@@ -122,6 +126,9 @@ export async function prepareUpgrade(context: Context, options: UpgradeOptions, 
       ...(options.to ? { target: options.to } : {}),
       path: options.dryRun,
     });
+    const catalogs = context.seeds ?? [];
+    const seeds = catalogs.length > 0 ? await seedPreview(db, catalogs, planned.pending.length) : undefined;
+    const plan = catalogs.length > 0 ? { ...planned, catalogDeletions: catalogDeletions(seeds) } : planned;
     const resumeStatement = resume ? migrations.find((migration) => migration.version === resume.version)?.statements[resume.fromStatement] : undefined;
     const items = [
       ledgerItem(reading),
@@ -136,6 +143,7 @@ export async function prepareUpgrade(context: Context, options: UpgradeOptions, 
         // The INVALID index an interrupted concurrent build left is rebuilt when that migration is finished.
         rebuiltIndex: resumeStatement ? concurrentIndexName(resumeStatement)?.name : undefined,
       })),
+      ...(catalogs.length > 0 ? [seedsItem(seeds, releases, plan)] : []),
     ];
     const render: RenderInput = {
       plan,
@@ -145,7 +153,7 @@ export async function prepareUpgrade(context: Context, options: UpgradeOptions, 
       backupCommand: `astra backup create --backup-dir ${context.backupDir}`,
       rollbackCommand: rollbackCommandFor(plan),
     };
-    return { releases, migrations, plan, items, render, doctorBefore, ...(resume ? { resume } : {}) };
+    return { releases, migrations, plan, items, render, doctorBefore, ...(resume ? { resume } : {}), ...(seeds ? { seeds } : {}) };
   });
 }
 
@@ -153,20 +161,28 @@ export async function prepareUpgrade(context: Context, options: UpgradeOptions, 
 export async function obtainConsent(context: Context, plan: UpgradePlan, options: UpgradeOptions): Promise<void> {
   if (options.consented) return;
   // A fresh install has no data and no application running on it: nothing for a breaking migration to break.
-  const breaking = plan.breaking.length > 0 && !plan.fresh;
+  const deletions = plan.catalogDeletions ?? [];
+  const breakingMigrations = plan.fresh ? [] : plan.breaking;
+  const breaking = breakingMigrations.length > 0 || deletions.length > 0;
+  const what = [
+    ...(breakingMigrations.length > 0
+      ? [`${breakingMigrations.length} breaking migration(s) (${breakingMigrations.map((migration) => migration.file).join(', ')})`]
+      : []),
+    ...deletions.map((deletion) => `seed catalog ${deletion.catalog} deleting ${deletion.rows} row(s) of ${deletion.table}`),
+  ].join(' and ');
   if (breaking && context.yes && options.allowBreaking) return;
   if (!breaking && context.yes) return;
   // --yes promises no prompt: a breaking release then needs --allow-breaking too.
   if (!context.confirm || context.yes) {
     throw new AstraError(
       breaking
-        ? `This upgrade has ${plan.breaking.length} breaking migration(s) (${plan.breaking.map((migration) => migration.file).join(', ')}), which ${context.yes ? '--yes alone does not accept' : 'need a confirmation and there is no terminal to ask on'}; nothing was changed.`
+        ? `This upgrade has ${what}, which ${context.yes ? '--yes alone does not accept' : 'need a confirmation and there is no terminal to ask on'}; nothing was changed.`
         : 'There is no terminal to confirm the upgrade on; nothing was changed.',
       { exitCode: EXIT_BAD_INPUT, fix: breaking ? 'Stop the application, then run again with --yes --allow-breaking.' : 'Run again with --yes.' },
     );
   }
   const question = breaking
-    ? `Apply ${plan.breaking.length} breaking migration(s)? The application must be stopped. Continue`
+    ? `Apply ${what}? The application must be stopped. Continue`
     : `Upgrade from ${plan.from ?? 'an empty database'} to ${plan.to} (${plan.pending.length} migration(s), backup first)?`;
   if (!(await context.confirm(question, !breaking))) throw operationError('Upgrade cancelled; nothing was changed.');
 }
@@ -183,6 +199,8 @@ export function upgradeReport(prepared: Prepared, options: Pick<UpgradeOptions, 
     checklist: prepared.items,
     backup: state?.backup ?? null,
     applied: state?.applied ?? [],
+    // Applied: what the catalogs did; a dry run: what they would do, as read before it.
+    ...(prepared.seeds || state?.seeds ? { seeds: (options.dryRun ? prepared.seeds : state?.seeds) ?? null } : {}),
     doctor,
     rollbackCommand: rollbackCommandFor(plan, state?.backup?.id),
     durations: Object.fromEntries(Object.entries(state?.durations ?? {}).map(([stage, ms]) => [stage, Math.round(ms)])),
@@ -261,6 +279,12 @@ export async function runUpgrade(context: Context, options: UpgradeOptions, port
   const failures = failed(items);
   if (plan.pending.length === 0) {
     context.log.info(`The database is already at ${plan.to}; nothing to do.`);
+    const differing = (prepared.seeds ?? []).filter((catalog) => catalog.added + catalog.changed + catalog.deleted > 0);
+    if (differing.length > 0) {
+      context.log.warn(
+        `${differing.map((catalog) => catalog.catalog).join(', ')} differ(s) from the table(s) they fill; see and apply them with astra seed --dry-run, then astra seed.`,
+      );
+    }
     return report(null);
   }
   if (failures.length > 0) {

@@ -2,11 +2,11 @@ import { operationError } from '../errors.js';
 import { applyStep, ensureLedgerStep } from '../migrations/runner.js';
 import { planUp, wasInterrupted } from '../migrations/plan.js';
 import { formatMs } from '../duration.js';
-import { runSteps } from '../ui/progress.js';
+import { runSteps, type Step } from '../ui/progress.js';
 import { astraVersion } from '../version.js';
 import type { Context } from '../engine/context.js';
 import type { Database } from '../db/database.js';
-import { planUpgrade } from './plan.js';
+import { planUpgrade, type UpgradePlan } from './plan.js';
 import type { UpgradePorts } from './ports.js';
 import { withoutInterrupted, type Prepared, type RunState, type UpgradeOptions } from './state.js';
 
@@ -106,6 +106,7 @@ export async function applyStages(
           return `Applied ${state.applied.length} migration(s) (${formatMs(state.durations.apply ?? 0)})`;
         },
       },
+      ...((context.seeds ?? []).length === 0 ? [] : [seedStep(context, db, plan.catalogDeletions, options, state)]),
     ],
     // With --json, stdout carries the report: no task list is drawn. The
     // library draws none either; its logger, if any, gets the lines.
@@ -114,4 +115,22 @@ export async function applyStages(
       : { mode: context.progress === 'auto' ? 'auto' : 'silent' },
   );
   return true;
+}
+
+/** The step after the migrations: the seed catalogs, each in its own transaction. */
+function seedStep(context: Context, db: Database, deletions: UpgradePlan['catalogDeletions'], options: UpgradeOptions, state: RunState): Step {
+  return {
+    title: 'Seed catalogs',
+    keepOutput: true,
+    run: async (report) => {
+      const { seedDatabase } = await import('../seed/run.js');
+      // Deletions read before the upgrade were consented to with it; any others are refused.
+      const allowBreaking = options.allowBreaking || (deletions ?? []).length > 0;
+      const log = { ...context.log, info: (line: string) => report(line), warn: (line: string) => context.log.warn(line) };
+      const seeded = await seedDatabase({ ...context, log }, db, { allowBreaking, command: 'astra seed' });
+      state.seeds = seeded.catalogs;
+      const changed = seeded.catalogs.filter((catalog) => catalog.added + catalog.changed + catalog.deleted > 0).length;
+      return `Seed catalogs: ${changed} of ${seeded.catalogs.length} changed their table`;
+    },
+  };
 }

@@ -6,6 +6,7 @@ import type { ChecklistItem } from './checks.js';
 import type { UpgradePlan } from './plan.js';
 import type { DoctorReport } from './ports.js';
 import type { RenderInput } from './render.js';
+import type { CatalogReport } from '../seed/run.js';
 
 export interface UpgradeOptions {
   to?: string;
@@ -31,6 +32,8 @@ export interface Prepared {
   render: RenderInput;
   /** A migration astra was stopped in with nothing failed, which the upgrade finishes first. */
   resume?: { file: string; version: number; fromStatement: number };
+  /** What the seed catalogs would change, read before the upgrade (absent: none declared, or judged after the migrations). */
+  seeds?: CatalogReport[];
 }
 
 /** What an upgrade run recorded; rollback decisions are made from this alone. */
@@ -38,6 +41,8 @@ export interface RunState {
   stage: 'preflight' | 'backup' | 'apply' | 'doctor' | 'done';
   backup: { id: string; createdAt: string } | null;
   applied: { version: number; file: string; durationMs: number }[];
+  /** What the seed catalogs did after the migrations. */
+  seeds?: CatalogReport[];
   durations: Record<string, number>;
   interrupted: boolean;
 }

@@ -295,17 +295,21 @@ describe('ledgers where the project file puts them (Crawbl: the orchestrator sch
       'orchestrator.artifacts',
       'orchestrator.astra_migrations',
       'orchestrator.conversations',
+      'orchestrator.integration_categories',
+      'orchestrator.integration_providers',
       'orchestrator.messages',
       'orchestrator.models',
       'orchestrator.tool_categories',
+      'orchestrator.tools',
       'orchestrator.usage_counters',
+      'orchestrator.usage_plans',
       'orchestrator.users',
       'orchestrator.workspaces',
     ]);
     const status = await astra(['status', '--json'], { cwd: dir, env: { DATABASE_URL: db.url } });
     expect(status.exitCode, status.stderr).toBe(0);
     expect(parseJson<{ databases: { orchestrator: { applied: number; pending: number } } }>(status.stdout).databases.orchestrator).toMatchObject({
-      applied: 4,
+      applied: 5,
       pending: 0,
     });
   });
@@ -354,8 +358,8 @@ describe('the library on a database of a project', () => {
     process.env.LIBRARY_PROJECT_URL = db.url;
     try {
       const result = await migrate({ project: join(dir, 'astra.config.yaml') });
-      expect(result.applied.map((entry) => entry.version)).toEqual([1, 2, 3, 4]);
-      expect(await ledger((sql) => db.query(sql), 'orchestrator.astra_migrations')).toEqual([1, 2, 3, 4]);
+      expect(result.applied.map((entry) => entry.version)).toEqual([1, 2, 3, 4, 5]);
+      expect(await ledger((sql) => db.query(sql), 'orchestrator.astra_migrations')).toEqual([1, 2, 3, 4, 5]);
       expect((await status({ project: join(dir, 'astra.config.yaml'), database: 'orchestrator' })).pending).toBe(0);
       await expect(migrate({ project: join(dir, 'astra.config.yaml'), database: 'billing' })).rejects.toMatchObject({ exitCode: 2 });
     } finally {

@@ -118,7 +118,7 @@ describe('release metadata schema', () => {
     [
       'an unknown field',
       { date: 'date: 2026-03-09\nstop_aplication: true' },
-      'the front matter has an unknown field "stop_aplication" (allowed: version, date, upgrade_from, stop_application, migrations)',
+      'the front matter has an unknown field "stop_aplication" (allowed: version, date, upgrade_from, stop_application, migrations, seeds)',
     ],
     [
       'an unknown field in an entry',
