@@ -76,6 +76,13 @@ module.exports = {
       to: { path: '^src/serve/' },
     },
     {
+      name: 'only-clickhouse-uses-its-client',
+      comment: 'ClickHouse is reached through src/clickhouse alone.',
+      severity: 'error',
+      from: { path: '^src/', pathNot: '^src/clickhouse/' },
+      to: { path: '^node_modules/@clickhouse/' },
+    },
+    {
       name: 'only-ui-uses-listr2-and-inquirer',
       severity: 'error',
       comment: 'Task lists and prompts are drawn by src/ui/ only.',

@@ -123,6 +123,12 @@ function projectContext(options: AstraOptions, file: string, log: Log, signal: A
     throw inputError(`${project.file} declares ${names.length} databases: say which with the database option.`, `One of: ${names.join(', ')}.`);
   }
   const [database] = selectDatabases(project, options.database === undefined ? [] : [options.database]);
+  if (database!.kind === 'clickhouse') {
+    throw inputError(
+      `The database "${database!.name}" of ${project.file} is a ClickHouse database; the library works on PostgreSQL ones.`,
+      'Run astra migrate up --db ' + database!.name + ' for it.',
+    );
+  }
   const found = databaseUrl(database!);
   if ('missing' in found) {
     throw inputError(`The database "${database!.name}" of ${project.file} has no URL: ${notSet(found.missing)}.`);

@@ -104,6 +104,9 @@ export interface DatabaseSetting {
   backupDir: string;
   placement: Placement;
   seeds: SeedCatalog[];
+  kind: 'postgres' | 'clickhouse';
+  /** For a ClickHouse database: the project's PostgreSQL database that holds its run lock, when there is one. */
+  lockIn?: (() => Promise<ConnectionTarget | undefined>) | undefined;
 }
 
 /**
@@ -140,6 +143,17 @@ export function createDatabaseContext(
     versions: database.versions,
     backupDir: database.backupDir,
     seeds: database.seeds,
+    ...(database.kind === 'clickhouse'
+      ? {
+          clickhouse: {
+            url: database.url ?? '',
+            migrationsDir: database.migrationsDir,
+            versions: database.versions,
+            ledgerTable: database.placement.ledger?.table ?? 'astra_migrations',
+            lockIn: database.lockIn,
+          },
+        }
+      : {}),
     get signal() {
       return signal();
     },

@@ -77,11 +77,19 @@ function settingsOf(load: ProjectModule, project: Project, globals: GlobalOption
     }
     settings.push({ ...settingOf(load, database, backupRoot), url: found.url });
   }
+  // A ClickHouse database's run lock is held in the project's first PostgreSQL database, whichever databases this run selected.
+  const lockHolder = project.databases.find((database) => database.kind === 'postgres');
+  const lockUrl = lockHolder ? databaseUrl(lockHolder) : undefined;
+  if (lockUrl && 'url' in lockUrl) {
+    const lockIn = async () => (await import('../db/connection.js')).resolveConnection({ databaseUrl: lockUrl.url, log: createLog({ debug: globals.debug }) });
+    for (const setting of settings) if (setting.kind === 'clickhouse') setting.lockIn = lockIn;
+  }
   return { settings, skipped, backupRoot };
 }
 
 function settingOf(load: ProjectModule, database: ProjectDatabase, backupRoot: string): Omit<DatabaseSetting, 'url'> {
   return {
+    kind: database.kind,
     name: database.name,
     migrationsDir: database.migrationsDir,
     releaseNotesDir: database.releaseNotesDir,
@@ -160,11 +168,15 @@ export async function runOnProject(
     return;
   }
 
+  const named = new Set(globals.db ?? []);
   const failures: { name: string; error: unknown }[] = [];
   for (const member of members) {
     if (document && !json) process.stdout.write(`<!-- database: ${member.name} -->\n\n`);
     try {
-      const result = await action(member.context, ...args);
+      const { clickhouse } = member.context;
+      const result = clickhouse
+        ? await (await import('./clickhouse.js')).clickhouseCommand(path, member.context, clickhouse, command, action, args, named.has(member.name))
+        : await action(member.context, ...args);
       results[member.name] = { ok: true, ...(result && typeof result === 'object' ? result : {}) };
     } catch (error) {
       failures.push({ name: member.name, error });

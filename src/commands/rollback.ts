@@ -42,7 +42,20 @@ export function registerRollback(program: Command, run: Wrap): void {
  * back to its backup of that release. Every database's backup is found
  * before any is restored, so a missing one changes nothing.
  */
-async function rollbackProject(members: ProjectMember[], project: ProjectRun, flags: RollbackFlags): Promise<unknown> {
+async function rollbackProject(all: ProjectMember[], project: ProjectRun, flags: RollbackFlags): Promise<unknown> {
+  // A ClickHouse database has no backups: its migrations are undone with their .down.sql files (astra migrate down).
+  for (const member of all.filter((one) => one.context.clickhouse)) {
+    member.context.log.info(
+      'Passed over: a ClickHouse database is rolled back with its .down.sql files (astra migrate down --db ' + member.name + '), not from a backup.',
+    );
+  }
+  const members = all.filter((member) => !member.context.clickhouse);
+  if (members.length === 0) {
+    throw inputError(
+      'astra rollback restores PostgreSQL backups, and no PostgreSQL database is selected.',
+      'Undo ClickHouse migrations with astra migrate down --db <name>.',
+    );
+  }
   if (flags.backup !== undefined && members.length > 1) {
     throw inputError(
       `--backup names the backup of one database, and this rollback would restore ${members.length}.`,

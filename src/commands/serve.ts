@@ -132,7 +132,11 @@ async function serve(context: Context, served: ServedDatabase[], projectFile: st
   }
 }
 
-async function serveProject(members: ProjectMember[], project: ProjectRun, flags: ServeFlags) {
+async function serveProject(selected: ProjectMember[], project: ProjectRun, flags: ServeFlags) {
+  // The probes, metrics and trigger serve the PostgreSQL databases; a ClickHouse one is migrated with astra upgrade or migrate up.
+  for (const member of selected.filter((one) => one.context.clickhouse))
+    member.context.log.info('Passed over: astra serve works on the PostgreSQL databases of a project.');
+  const members = selected.filter((member) => !member.context.clickhouse);
   if (members.length === 0) throw inputError(`No database of ${project.file} can be served: none has its URL set.`, 'Set the URL of the databases to serve.');
   const { loadProject } = await import('../project/load.js');
   const declared = loadProject(project.file).databases;

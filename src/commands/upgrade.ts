@@ -72,18 +72,30 @@ async function upgradeOnProject(members: ProjectMember[], project: ProjectRun, o
     import('../project/upgrade.js'),
     import('../upgrade/default-ports.js'),
   ]);
+  const postgres = members.filter((member) => !member.context.clickhouse);
+  const clickhouse = members.filter((member) => member.context.clickhouse);
   if (options.dryRun) {
-    const databases: Record<string, UpgradeReport> = {};
+    const databases: Record<string, unknown> = {};
+    const reports: UpgradeReport[] = [];
     for (const member of members) {
       try {
-        databases[member.name] = await upgrade(member.context, options);
+        if (member.context.clickhouse) {
+          const { planClickhouseUpgrade, renderClickhousePlan } = await import('../clickhouse/upgrade.js');
+          const plan = await planClickhouseUpgrade(member.context.clickhouse);
+          member.context.out(renderClickhousePlan(plan));
+          databases[member.name] = { kind: 'clickhouse', dryRun: true, plan, applied: [] };
+          continue;
+        }
+        const report = await upgrade(member.context, options);
+        reports.push(report);
+        databases[member.name] = report;
       } catch (error) {
         throw tagged(member.name, error);
       }
     }
-    return { to: commonTarget(Object.values(databases)), dryRun: true, databases, backupSet: null };
+    return { to: commonTarget(reports), dryRun: true, databases, backupSet: null };
   }
-  const report = await upgradeProject(members, options, (context) => createUpgradePorts(context, options), project.backupRoot);
+  const report = await upgradeProject(postgres, options, (context) => createUpgradePorts(context, options), project.backupRoot, clickhouse);
   const names = Object.keys(report.databases).join(', ');
   createLog().info(`[OK] Upgraded ${names}${report.to ? ` to ${report.to}` : ''}.${report.backupSet ? ` Backup set: ${report.backupSet}` : ''}`);
   return { ...report, ...(Object.keys(project.skipped).length > 0 ? { skipped: project.skipped } : {}) };

@@ -2,6 +2,7 @@ import type { VersionRange } from '../migrations/discover.js';
 import type { ConnectionTarget } from '../db/target.js';
 import type { Log } from '../ui/log.js';
 import type { SeedCatalog } from '../seed/catalog.js';
+import type { ClickhouseSettings } from '../clickhouse/runner.js';
 
 /**
  * What the engine needs from whoever runs it (the CLI, the library, a
@@ -20,6 +21,8 @@ export interface Context {
   backupDir: string;
   /** The seed catalogs applied after the migrations (a project's database; none otherwise). */
   seeds?: SeedCatalog[] | undefined;
+  /** Set for a ClickHouse database of a project: commands run astra's ClickHouse runner on it instead. */
+  clickhouse?: ClickhouseSettings | undefined;
   /** The database this run talks to, decided once. */
   target(): Promise<ConnectionTarget>;
   /** Aborted to stop the work at its next safe point; the CLI aborts it on SIGINT and SIGTERM. */

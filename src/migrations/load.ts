@@ -52,7 +52,7 @@ export function invalidUtf8Offset(bytes: Buffer): number | undefined {
 }
 
 /** A migration file's bytes and its text. Bytes that are not UTF-8 are bad input: they would be stored as U+FFFD. */
-function readSql(path: string): { bytes: Buffer; sql: string } {
+export function readSql(path: string): { bytes: Buffer; sql: string } {
   let bytes: Buffer;
   try {
     bytes = readFileSync(path);

@@ -12,7 +12,7 @@ export const PROJECT_FILE_NAMES = ['astra.config.json', 'astra.config.yaml', 'as
 /** One database of the project, with its paths absolute. */
 export interface ProjectDatabase {
   name: string;
-  kind: 'postgres';
+  kind: 'postgres' | 'clickhouse';
   /** Where the URL comes from: an environment variable, or a URL with ${VAR} references. */
   url: { env: string } | { template: string };
   migrationsDir: string;
@@ -95,11 +95,11 @@ export function loadProject(path: string): Project {
       migrationsDir: resolve(dir, database.migrations),
       versions: database.versions,
       releaseNotesDir: resolve(dir, database.releaseNotes ?? 'release-notes'),
-      schema: database.schema,
-      ledger: { schema: database.ledger?.schema ?? database.schema, table: database.ledger?.table ?? LEDGER_TABLE },
+      schema: database.schema ?? 'public',
+      ledger: { schema: database.ledger?.schema ?? database.schema ?? 'public', table: database.ledger?.table ?? LEDGER_TABLE },
       required: database.required,
       seeds: database.seeds.map((seed) => {
-        const [schema, table] = seed.table.includes('.') ? seed.table.split('.') : [database.schema, seed.table];
+        const [schema, table] = seed.table.includes('.') ? seed.table.split('.') : [database.schema ?? 'public', seed.table];
         const path = resolve(dir, seed.file);
         return { file: path, name: relative(dir, path), schema: schema!, table: table!, key: seed.key, mode: seed.mode };
       }),

@@ -69,7 +69,7 @@ const databaseSchema = z
       name: z
         .string({ error: fieldError('must be a name such as "tenant"') })
         .regex(DATABASE_NAME, { error: 'must be a short lower-case name (letters, digits, - and _, starting with a letter), such as "tenant"' }),
-      kind: z.enum(['postgres'], { error: fieldError('must be "postgres"') }).default('postgres'),
+      kind: z.enum(['postgres', 'clickhouse'], { error: fieldError('must be "postgres" or "clickhouse"') }).default('postgres'),
       env: z
         .string({ error: fieldError('must be the name of an environment variable holding the URL') })
         .regex(ENV_NAME, { error: 'must be the name of an environment variable, such as TENANT_DATABASE_URL' })
@@ -81,7 +81,7 @@ const databaseSchema = z
       migrations: relativePath('the migrations folder'),
       versions: versionsSchema.optional(),
       releaseNotes: relativePath('the release notes folder').optional(),
-      schema: identifier('a schema').default('public'),
+      schema: identifier('a schema').optional(),
       ledger: ledgerSchema.optional(),
       required: z.boolean({ error: fieldError('must be true or false') }).default(true),
       seeds: z.array(seedSchema, { error: fieldError('must be a list of seed catalogs ({ file, table, key, mode })') }).default([]),
@@ -97,8 +97,26 @@ const databaseSchema = z
       });
     }
     if (typeof database.url === 'string') {
-      const problem = passwordProblem(database.url) ?? urlFormProblem(database.url);
+      const problem = passwordProblem(database.url) ?? urlFormProblem(database.url, database.kind);
       if (problem) context.addIssue({ code: 'custom', path: ['url'], message: problem });
+    }
+    if (database.kind === 'clickhouse') {
+      // A ClickHouse database's objects and ledger go in the database its URL names.
+      const postgresOnly = (['schema', 'seeds'] as const).filter((key) => (key === 'seeds' ? database.seeds.length > 0 : database[key] !== undefined));
+      for (const key of postgresOnly) {
+        context.addIssue({
+          code: 'custom',
+          path: [key],
+          message: 'is for PostgreSQL databases; a ClickHouse database keeps its tables in the database its URL names',
+        });
+      }
+      if (database.ledger?.schema !== undefined) {
+        context.addIssue({
+          code: 'custom',
+          path: ['ledger', 'schema'],
+          message: 'is for PostgreSQL databases; a ClickHouse ledger is a table of the database its URL names',
+        });
+      }
     }
   });
 
@@ -175,9 +193,14 @@ export function passwordProblem(url: string): string | undefined {
   return undefined;
 }
 
-/** A URL is a postgres:// or postgresql:// URL, or one ${VAR} holding the whole of it. */
-function urlFormProblem(url: string): string | undefined {
-  if (/^postgres(ql)?:\/\//i.test(url) || /^\$\{[A-Za-z_][A-Za-z0-9_]*\}$/.test(url)) return undefined;
+/** A URL is a postgres:// or postgresql:// URL (http:// or https:// for ClickHouse), or one ${VAR} holding the whole of it. */
+function urlFormProblem(url: string, kind: 'postgres' | 'clickhouse'): string | undefined {
+  if (/^\$\{[A-Za-z_][A-Za-z0-9_]*\}$/.test(url)) return undefined;
+  if (kind === 'clickhouse')
+    return /^https?:\/\//i.test(url)
+      ? undefined
+      : 'must be an http:// or https:// URL of ClickHouse (its HTTP interface), or ${VAR} naming a variable that holds one';
+  if (/^postgres(ql)?:\/\//i.test(url)) return undefined;
   return 'must be a postgresql:// URL, or ${VAR} naming a variable that holds one';
 }
 

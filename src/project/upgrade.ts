@@ -1,13 +1,15 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Context } from '../engine/context.js';
-import { AstraError, EXIT_FAILED, errorMessage, operationError } from '../errors.js';
+import { AstraError, EXIT_BAD_INPUT, EXIT_FAILED, errorMessage, operationError } from '../errors.js';
 import { failed } from '../upgrade/checks.js';
 import { renderPlanText } from '../upgrade/render.js';
 import { interruptedError, whileWatching } from '../engine/interrupt.js';
 import { obtainConsent, prepareUpgrade, runUpgrade, type UpgradeOptions, type UpgradeReport } from '../upgrade/run.js';
 import type { UpgradePorts } from '../upgrade/ports.js';
 import type { Prepared } from '../upgrade/state.js';
+import type { ClickhouseApplied, ClickhouseSettings } from '../clickhouse/runner.js';
+import type { ClickhouseUpgradePlan } from '../clickhouse/upgrade.js';
 
 /** One database of a project, with the context its work runs in. */
 export interface Member {
@@ -15,11 +17,19 @@ export interface Member {
   context: Context;
 }
 
+/** What an upgrade did to a ClickHouse database of the project. */
+export interface ClickhouseUpgradeReport {
+  kind: 'clickhouse';
+  dryRun: boolean;
+  plan: ClickhouseUpgradePlan;
+  applied: ClickhouseApplied[];
+}
+
 export interface ProjectUpgradeReport {
   /** The release the databases were taken to (each database's target, when they differ). */
   to: string | null;
   dryRun: boolean;
-  databases: Record<string, UpgradeReport>;
+  databases: Record<string, UpgradeReport | ClickhouseUpgradeReport>;
   /** The file naming every database's backup of this upgrade, when backups were taken. */
   backupSet: string | null;
 }
@@ -82,8 +92,10 @@ export async function upgradeProject(
   options: UpgradeOptions,
   portsFor: (context: Context) => UpgradePorts,
   backupRoot: string,
+  clickhouseMembers: Member[] = [],
 ): Promise<ProjectUpgradeReport> {
   const ports = new Map(members.map((member) => [member.name, portsFor(member.context)]));
+  const clickhouse = clickhouseMembers.length > 0 ? await import('../clickhouse/upgrade.js') : undefined;
 
   // Every plan and checklist before anything changes.
   const plans: { member: Member; prepared: Prepared }[] = [];
@@ -105,6 +117,18 @@ export async function upgradeProject(
       throw tagged(member.name, error);
     }
   }
+  // The ClickHouse databases' plans, read before anything changes too.
+  const clickhousePlans: { member: Member; settings: ClickhouseSettings; plan: ClickhouseUpgradePlan }[] = [];
+  for (const member of clickhouseMembers) {
+    try {
+      const settings = member.context.clickhouse!;
+      const plan = await clickhouse!.planClickhouseUpgrade(settings);
+      if (member.context.progress !== 'quiet') member.context.log.info(clickhouse!.renderClickhousePlan(plan));
+      clickhousePlans.push({ member, settings, plan });
+    } catch (error) {
+      throw tagged(member.name, error, ' No database of the project was changed.');
+    }
+  }
   // One consent, asked database by database, before any of them changes.
   for (const { member, prepared } of plans) {
     if (prepared.plan.pending.length === 0) continue;
@@ -114,11 +138,16 @@ export async function upgradeProject(
       throw tagged(member.name, error, ' No database of the project was changed.');
     }
   }
+  const clickhousePending = clickhousePlans.filter(({ plan }) => plan.pending.length > 0);
+  if (clickhousePending.length > 0 && !plans.some(({ prepared }) => prepared.plan.pending.length > 0)) {
+    await clickhouseConsent(clickhousePending, options);
+  }
 
   const done: { member: Member; report: UpgradeReport }[] = [];
+  const clickhouseDone: { member: Member; settings: ClickhouseSettings; plan: ClickhouseUpgradePlan; applied: ClickhouseApplied[] }[] = [];
   // Watched from the first database to the last: an interruption between two
   // databases stops before the next one starts, and the ones done are restored.
-  const first = plans[0]?.member.context;
+  const first = plans[0]?.member.context ?? clickhouseMembers[0]?.context;
   await whileWatching(
     first?.signal,
     (line) => first?.log.warn(line),
@@ -143,10 +172,48 @@ export async function upgradeProject(
           );
         }
       }
+      // ClickHouse last: its DDL cannot be undone but by .down.sql files, so it runs once every PostgreSQL database is through.
+      for (const { member, settings, plan } of clickhousePending) {
+        try {
+          const stopped = watch.received();
+          if (stopped)
+            throw interruptedError(stopped, `before ${member.name} was upgraded`, `${member.name} was not changed.`, 'Run astra upgrade again when ready.');
+          const run = { log: member.context.log, signal: watch.signal, lockWaitMs: options.lockWaitMs };
+          clickhouseDone.push({ member, settings, plan, applied: await clickhouse!.upgradeClickhouse(settings, run) });
+        } catch (error) {
+          const undone: string[] = [];
+          for (const earlier of [...clickhouseDone].reverse()) {
+            const run = { log: earlier.member.context.log, lockWaitMs: options.lockWaitMs };
+            const said = await clickhouse!
+              .undoClickhouse(earlier.settings, earlier.applied, run)
+              .catch((undoError: unknown) => `not undone: ${errorMessage(undoError)}`);
+            undone.push(`${earlier.member.name}: ${said}`);
+          }
+          const stays = ` ${member.name} (ClickHouse) stays where it stopped; run astra upgrade again once the cause is fixed: it resumes at the failed statement.`;
+          const restored = await restoreEarlier(member, error, done, options, ports, [
+            ...plans.map((one) => one.member),
+            ...clickhousePending.map((one) => one.member),
+          ]);
+          throw new AstraError(`${restored.message}${stays}${undone.length > 0 ? ` Other ClickHouse databases: ${undone.join('; ')}.` : ''}`, {
+            fix: restored.fix,
+            exitCode: restored.exitCode,
+            cause: error,
+            database: 'changed',
+            ...(restored.result ? { result: restored.result } : {}),
+          });
+        }
+      }
     },
     { announce: (signal) => `Interrupted (${signal}): stopping at the next safe point; the databases already upgraded will be restored…` },
   );
-  const databases = Object.fromEntries(done.map(({ member, report }) => [member.name, report]));
+  const databases: Record<string, UpgradeReport | ClickhouseUpgradeReport> = Object.fromEntries(done.map(({ member, report }) => [member.name, report]));
+  for (const { member, plan } of clickhousePlans) {
+    const applied = clickhouseDone.find((entry) => entry.member.name === member.name)?.applied ?? [];
+    databases[member.name] = { kind: 'clickhouse', dryRun: false, plan, applied };
+    member.context.log.info(
+      applied.length > 0 ? `Upgraded ClickHouse ${plan.database}: ${applied.length} migration(s).` : `ClickHouse ${plan.database} was up to date.`,
+    );
+  }
   // Every database is upgraded by now: a set file that cannot be written is a warning, not a failure.
   const backupSet = await writeBackupSet(backupRoot, done).catch((error: unknown) => {
     first?.log.warn(`The backup set could not be written to ${backupRoot}: ${errorMessage(error)}; each database's backup is in its own folder.`);
@@ -222,4 +289,21 @@ async function writeBackupSet(backupRoot: string, done: { member: Member; report
   const file = join(dir, `${createdAt.replace(/[:.]/g, '-')}.json`);
   await writeFile(file, `${JSON.stringify(set, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
   return file;
+}
+
+/** The consent for an upgrade that changes only ClickHouse databases (with PostgreSQL ones, theirs covers it). */
+async function clickhouseConsent(pending: { member: Member; plan: ClickhouseUpgradePlan }[], options: UpgradeOptions): Promise<void> {
+  if (options.consented) return;
+  const { context } = pending[0]!.member;
+  if (context.yes) return;
+  const count = pending.reduce((sum, { plan }) => sum + plan.pending.length, 0);
+  if (!context.confirm) {
+    throw new AstraError('There is no terminal to confirm the upgrade on; no database of the project was changed.', {
+      exitCode: EXIT_BAD_INPUT,
+      fix: 'Run again with --yes.',
+    });
+  }
+  if (!(await context.confirm(`Apply ${count} ClickHouse migration(s) to ${pending.map(({ member }) => member.name).join(', ')}?`, true))) {
+    throw operationError('Upgrade cancelled; nothing was changed.');
+  }
 }
