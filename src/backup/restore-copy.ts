@@ -93,7 +93,9 @@ export async function restoreCopy(run: RestoreCopyRun): Promise<RestoredCopy> {
   }
   if (run.signal?.aborted) return failed('restore', new Error('stopped once pg_restore had finished'));
   try {
-    return { ok: true, differences: await restoredDifferences(targetFor(run.target, run.name), run.manifest, { ledger: run.compareLedger }), drop };
+    // The copy is read where the project file puts the ledger (a schema of its own), as the original is.
+    const copy = { ...targetFor(run.target, run.name), ...(run.target.placement ? { placement: run.target.placement } : {}) };
+    return { ok: true, differences: await restoredDifferences(copy, run.manifest, { ledger: run.compareLedger }), drop };
   } catch (error) {
     return failed('check', error);
   }

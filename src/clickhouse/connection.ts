@@ -101,7 +101,7 @@ export function clickhouseMessage(error: unknown): string {
     .replace(/\s*\(version [^)]*\)\s*$/, '');
   const code = (error as { code?: string }).code;
   if (code === 'ECONNREFUSED') return 'connection refused (is the server running, and is this its HTTP port?)';
-  return text.split('\n')[0]!.trim();
+  return text.split('\n')[0]!.trim().replace(/\.+$/, '');
 }
 
 /** Quotes a ClickHouse identifier. */

@@ -137,7 +137,7 @@ async function applyOne(db: Clickhouse, ledger: ClickhouseLedger, migration: Cli
       const message = clickhouseMessage(error);
       await record(index, 'failed', message).catch(() => {});
       throw new AstraError(
-        `${migration.file} failed at ${statementLabel(migration, index)}: ${message}. ${index > 0 ? `Statements 1–${index} completed and are not run again` : 'Nothing of it completed'} (ClickHouse DDL is not transactional).`,
+        `${migration.file} failed at ${statementLabel(migration, index)}: ${message}. ${index > 1 ? `Statements 1–${index} completed and are not run again` : index === 1 ? 'Statement 1 completed and is not run again' : 'Nothing of it completed'} (ClickHouse DDL is not transactional).`,
         {
           fix: `Fix statement ${index + 1} (or the cause), then run astra migrate up again: it resumes at statement ${index + 1}.`,
           exitCode: EXIT_FAILED,

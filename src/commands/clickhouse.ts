@@ -81,6 +81,7 @@ export async function clickhouseCommand(
       context.out(renderLintReport(outcome));
       const failing = outcome.findings.filter((finding) => finding.status === 'failing');
       if (failing.length > 0) {
+        context.emit(outcome);
         throw new AstraError(
           `lint found ${failing.length} breaking statement(s) that no -- astra:allow acknowledges: ${failing.map((finding) => `${finding.file}:${finding.line} ${finding.rule}`).join(', ')}.`,
           {
