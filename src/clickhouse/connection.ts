@@ -17,33 +17,27 @@ export class Clickhouse {
 
   /** Connects and checks the server answers; a clear error when it does not. */
   static async connect(url: string, timeoutMs = 15_000): Promise<Clickhouse> {
-    let parsed: URL;
+    const { parsed, database, label, port } = parseClickhouseUrl(url);
+    let username: string;
+    let password: string;
     try {
-      parsed = new URL(url);
+      username = decodeURIComponent(parsed.username) || 'default';
+      password = decodeURIComponent(parsed.password);
     } catch {
-      throw inputError('The ClickHouse URL is not a URL: write it as http://user:${PASSWORD}@host:8123/database.');
-    }
-    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
       throw inputError(
-        `A ClickHouse URL starts with http:// or https:// (its HTTP interface), not ${parsed.protocol}//.`,
-        'Use the HTTP port, 8123 by default.',
+        `The ClickHouse URL of ${label} has a user or password that is not URL-encoded properly (a stray %).`,
+        'Encode it: %25 for %, %40 for @.',
       );
     }
-    const database = decodeURIComponent(parsed.pathname.replace(/^\/+|\/+$/g, '')) || 'default';
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(database)) {
-      throw inputError(
-        `The ClickHouse database "${database}" of the URL is not a plain name (letters, digits, _).`,
-        'Name the database in the URL path: http://host:8123/analytics.',
-      );
-    }
-    const label = `${parsed.hostname}:${parsed.port || (parsed.protocol === 'https:' ? '8443' : '8123')}/${database}`;
     const client = createClient({
-      url: `${parsed.protocol}//${parsed.host}`,
-      username: decodeURIComponent(parsed.username) || 'default',
-      password: decodeURIComponent(parsed.password),
+      // The port ClickHouse listens on for HTTP when the URL names none (not the scheme's 80 or 443).
+      url: `${parsed.protocol}//${parsed.hostname.includes(':') ? `[${parsed.hostname}]` : parsed.hostname}:${port}`,
+      username,
+      password,
       database,
       application: 'astra',
-      request_timeout: 10 * 60_000,
+      // A long statement (a backfill INSERT … SELECT) is not cut off by the client: that would leave it running on the server, recorded as failed.
+      request_timeout: 6 * 60 * 60_000,
       log: { level: ClickHouseLogLevel.OFF },
     });
     const clickhouse = new Clickhouse(client, label, database);
@@ -93,6 +87,42 @@ export class Clickhouse {
   }
 }
 
+/**
+ * The parts of a ClickHouse URL astra uses, and its label (`host:port/database`,
+ * never the user or password). Input errors for what is not a ClickHouse URL.
+ */
+export function parseClickhouseUrl(url: string): { parsed: URL; database: string; label: string; port: string } {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw inputError('The ClickHouse URL is not a URL: write it as http://user:${PASSWORD}@host:8123/database.');
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+    throw inputError(`A ClickHouse URL starts with http:// or https:// (its HTTP interface), not ${parsed.protocol}//.`, 'Use the HTTP port, 8123 by default.');
+  }
+  const port = parsed.port || (parsed.protocol === 'https:' ? '8443' : '8123');
+  const path = parsed.pathname.replace(/^\/+|\/+$/g, '');
+  const database = path === '' ? 'default' : path;
+  const label = `${parsed.hostname}:${port}/${database}`;
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(database)) {
+    throw inputError(
+      `The ClickHouse database "${database}" of the URL is not a plain name (letters, digits, _).`,
+      'Name the database in the URL path: http://host:8123/analytics.',
+    );
+  }
+  return { parsed, database, label, port };
+}
+
+/** The label of a URL for a message, or a placeholder when it cannot be read: never the URL itself, which may hold a password. */
+export function clickhouseLabel(url: string): string {
+  try {
+    return parseClickhouseUrl(url).label;
+  } catch {
+    return 'the ClickHouse URL given';
+  }
+}
+
 /** The first line of the server's message, without the client's wrapping. */
 export function clickhouseMessage(error: unknown): string {
   const text = errorMessage(error)
@@ -102,6 +132,11 @@ export function clickhouseMessage(error: unknown): string {
   const code = (error as { code?: string }).code;
   if (code === 'ECONNREFUSED') return 'connection refused (is the server running, and is this its HTTP port?)';
   return text.split('\n')[0]!.trim().replace(/\.+$/, '');
+}
+
+/** Quotes a ClickHouse string literal. */
+export function clickhouseString(text: string): string {
+  return `'${text.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 }
 
 /** Quotes a ClickHouse identifier. */

@@ -1,7 +1,7 @@
 import type { CheckResult, DoctorReport } from '../doctor/types.js';
 import { errorMessage, AstraError } from '../errors.js';
 import { formatMs } from '../duration.js';
-import { Clickhouse } from './connection.js';
+import { Clickhouse, clickhouseLabel } from './connection.js';
 import { ClickhouseLedger } from './ledger.js';
 import { loadClickhouseMigrations } from './migrations.js';
 import { planClickhouse, type ClickhouseSettings } from './runner.js';
@@ -23,7 +23,7 @@ export async function clickhouseDoctor(settings: ClickhouseSettings): Promise<Do
   const checks: CheckResult[] = [];
   const started = performance.now();
   let db: Clickhouse | undefined;
-  let label = settings.url.replace(/\/\/[^@/]*@/, '//');
+  let label = clickhouseLabel(settings.url);
   try {
     db = await Clickhouse.connect(settings.url, 10_000);
     label = db.label;

@@ -1,5 +1,5 @@
 import { astraVersion } from '../version.js';
-import { quoteClickhouse, type Clickhouse } from './connection.js';
+import { clickhouseString, quoteClickhouse, type Clickhouse } from './connection.js';
 
 /**
  * astra's ledger in a ClickHouse database. ClickHouse has no transactions and
@@ -32,12 +32,20 @@ export interface ClickhouseLedgerRow {
   astraVersion: string;
 }
 
-/** Later than any earlier write of this process, and than a write of an earlier run (clock permitting): microseconds since the epoch. */
+/**
+ * The order of the ledger's rows: microseconds since the epoch, and always
+ * after the highest `seq` the ledger holds (read under the run lock before
+ * any write), so that a machine whose clock is behind still writes rows that
+ * count as newer.
+ */
 let lastSeq = 0n;
 function nextSeq(): string {
   const now = BigInt(Date.now()) * 1000n;
   lastSeq = now > lastSeq ? now : lastSeq + 1n;
   return lastSeq.toString();
+}
+function seenSeq(seq: bigint): void {
+  if (seq > lastSeq) lastSeq = seq;
 }
 
 /** `2026-11-28 00:28:40`, as a DateTime('UTC') column takes it. */
@@ -57,7 +65,7 @@ export class ClickhouseLedger {
 
   async exists(): Promise<boolean> {
     const rows = await this.db.rows<{ n: string | number }>(
-      `SELECT count() AS n FROM system.tables WHERE database = currentDatabase() AND name = '${this.table.replace(/'/g, "\\'")}'`,
+      `SELECT count() AS n FROM system.tables WHERE database = currentDatabase() AND name = ${clickhouseString(this.table)}`,
     );
     return Number(rows[0]?.n ?? 0) > 0;
   }
@@ -91,6 +99,8 @@ export class ClickhouseLedger {
               argMax(error, seq) AS error, toString(argMax(applied_at, seq)) AS applied_at, argMax(astra_version, seq) AS astra_version
          FROM ${quoteClickhouse(this.table)} GROUP BY version ORDER BY version`,
     );
+    const [top] = await this.db.rows<{ top: string }>(`SELECT toString(max(seq)) AS top FROM ${quoteClickhouse(this.table)}`);
+    seenSeq(BigInt(top?.top ?? '0'));
     return found
       .map((row) => ({
         version: Number(row.version),

@@ -42,12 +42,16 @@ export function clickhouseHits(text: string): Hit[] {
   const body = text.replace(/--[^\n]*|\/\*[\s\S]*?\*\//g, ' ');
   if (kind === 'ALTER TABLE') {
     const table = objectName(body, /ALTER\s+TABLE/);
-    if (/\b(UPDATE|DELETE)\b/i.test(body.replace(/'(?:[^'\\]|\\.|'')*'/g, "''"))) {
+    // A mutation is an action of the ALTER: right after the table (and ON CLUSTER), or after a comma; not TTL … DELETE.
+    const actions = body.replace(/'(?:[^'\\]|\\.|'')*'/g, "''");
+    const mutation = /^ALTER\s+TABLE\s+\S+(?:\s+ON\s+CLUSTER\s+\S+)?\s+(UPDATE|DELETE)\b|,\s*(UPDATE|DELETE)\s/i.exec(actions);
+    const retyped = /\bMODIFY\s+COLUMN\s+(?:IF\s+EXISTS\s+)?\S+\s+(?!DEFAULT|MATERIALIZED|ALIAS|CODEC|TTL|COMMENT)\w/i.test(actions);
+    if (mutation || retyped) {
       hits.push({
         rule: 'clickhouse-mutation',
         verdict: 'safe',
         table,
-        message: `ALTER TABLE … ${/\bDELETE\b/i.test(body) ? 'DELETE' : 'UPDATE'} is a mutation: ClickHouse rewrites every data part it touches in the background, which takes hours on a large table, competes with inserts and merges, and cannot be rolled back.`,
+        message: `ALTER TABLE … ${mutation ? (mutation[1] ?? mutation[2])!.toUpperCase() : 'MODIFY COLUMN (a new type)'} is a mutation: ClickHouse rewrites every data part it touches in the background, which takes hours on a large table, competes with inserts and merges, and cannot be rolled back.`,
         fix: 'Prefer writing corrected rows (a ReplacingMergeTree or CollapsingMergeTree version) or recreating a derived table; if it must run, run it on a small partition (IN PARTITION) and watch system.mutations.',
       });
     }
@@ -67,7 +71,9 @@ export function clickhouseHits(text: string): Hit[] {
       rule: 'clickhouse-drop',
       verdict: 'breaking',
       table,
-      message: `${kind} removes ${/TRUNCATE/.test(kind) ? 'every row of the table' : 'an object and its data'}, which the application may still read, and cannot be undone.`,
+      message: /^DETACH\b/.test(kind)
+        ? `${kind} takes the object away from the application (its data stays on disk until ATTACH).`
+        : `${kind} removes ${/TRUNCATE/.test(kind) ? 'every row of the table' : 'an object and its data'}, which the application may still read, and cannot be undone.`,
       fix: 'Stop using it in the application first, then drop it in a later release; acknowledge with -- astra:allow clickhouse-drop <reason>.',
     });
     if (/^DROP\b/.test(kind) && !/\bIF\s+EXISTS\b/i.test(body)) {

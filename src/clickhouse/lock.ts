@@ -23,6 +23,8 @@ import { quoteClickhouse, type Clickhouse } from './connection.js';
  *   (killed) holds it until the lease expires (30 s).
  */
 export interface ClickhouseLock {
+  /** Whether the lock is still held: a lease that could not be renewed in time is not. */
+  held(): boolean;
   release(): Promise<void>;
 }
 
@@ -39,6 +41,7 @@ const LEASE_MS = 30_000;
 /** Long enough for a claim written just before ours (by a slower runner) to be visible. */
 const SETTLE_MS = 600;
 const POLL_MS = 500;
+const LEASE_MARGIN_MS = 5_000;
 
 /** A 32-bit key for the ClickHouse database, the second half of the PostgreSQL advisory lock's two keys. */
 function keyOf(label: string): number {
@@ -80,7 +83,7 @@ async function lockInPostgres(label: string, target: ConnectionTarget, options: 
     await pg.close();
     throw error;
   }
-  return { release: () => pg.close() };
+  return { held: () => true, release: () => pg.close() };
 }
 
 async function lease(db: Clickhouse, options: LockOptions): Promise<ClickhouseLock> {
@@ -113,12 +116,19 @@ async function lease(db: Clickhouse, options: LockOptions): Promise<ClickhouseLo
 }
 
 function held(db: Clickhouse, write: (claimedAt: number, expiresAt: number) => Promise<void>, claimedAt: number, log: Log): ClickhouseLock {
-  // Renewed well before it expires; a renewal that fails is said, and the run goes on (the lease still has time).
+  // Renewed well before it expires; a renewal that fails is said, and the run goes on while the lease has time left.
+  let validUntil = claimedAt + LEASE_MS;
   const timer = setInterval(() => {
-    write(claimedAt, Date.now() + LEASE_MS).catch((error: unknown) => log.warn(`Could not renew the lock on ${db.label}: ${String(error)}`));
+    const renewedAt = Date.now();
+    write(claimedAt, renewedAt + LEASE_MS).then(
+      () => (validUntil = renewedAt + LEASE_MS),
+      (error: unknown) => log.warn(`Could not renew the lock on ${db.label}: ${String(error)}`),
+    );
   }, LEASE_MS / 3);
   timer.unref();
   return {
+    // A margin for the clocks of other runners, which judge the lease by theirs.
+    held: () => Date.now() < validUntil - LEASE_MARGIN_MS,
     release: async () => {
       clearInterval(timer);
       await write(claimedAt, 0).catch(() => {});

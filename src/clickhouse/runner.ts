@@ -1,5 +1,5 @@
 import { formatMs } from '../duration.js';
-import { AstraError, EXIT_FAILED, operationError } from '../errors.js';
+import { AstraError, EXIT_FAILED, inputError, operationError } from '../errors.js';
 import type { ConnectionTarget } from '../db/target.js';
 import type { Log } from '../ui/log.js';
 import { Clickhouse, clickhouseMessage } from './connection.js';
@@ -93,10 +93,10 @@ export async function withClickhouse<T>(settings: ClickhouseSettings, work: (db:
 }
 
 /** Takes the run lock (in PostgreSQL when the project has one, else a lease), runs `work`, releases it. */
-export async function underLock<T>(db: Clickhouse, settings: ClickhouseSettings, run: ClickhouseRun, work: () => Promise<T>): Promise<T> {
+export async function underLock<T>(db: Clickhouse, settings: ClickhouseSettings, run: ClickhouseRun, work: (held: () => boolean) => Promise<T>): Promise<T> {
   const lock = await lockClickhouse(db, { waitMs: run.lockWaitMs, log: run.log, signal: run.signal, postgres: await settings.lockIn?.() });
   try {
-    return await work();
+    return await work(() => lock.held());
   } finally {
     await lock.release();
   }
@@ -116,7 +116,19 @@ export interface ClickhouseUpResult {
 }
 
 /** Runs one migration from statement `from`, recording each completed statement. */
-async function applyOne(db: Clickhouse, ledger: ClickhouseLedger, migration: ClickhouseMigration, from: number, log: Log): Promise<number> {
+/**
+ * Runs one migration from statement `from`, recording each completed
+ * statement. `changedBefore`: this run already changed the database (for what
+ * the error says); `held`: whether the run lock is still held, asked before
+ * each statement (a lease that could not be renewed is lost).
+ */
+async function applyOne(
+  db: Clickhouse,
+  ledger: ClickhouseLedger,
+  migration: ClickhouseMigration,
+  from: number,
+  run: { log: Log; changedBefore: boolean; held: () => boolean },
+): Promise<number> {
   const started = performance.now();
   const record = (done: number, state: 'running' | 'failed' | 'applied', error = '') =>
     ledger.record({
@@ -129,8 +141,19 @@ async function applyOne(db: Clickhouse, ledger: ClickhouseLedger, migration: Cli
       state,
       error,
     });
-  await record(from, 'running');
+  // A file whose remaining statements were removed (the fix of a failed last one) is complete as it is.
+  await record(from, from === migration.statements.length ? 'applied' : 'running');
   for (let index = from; index < migration.statements.length; index++) {
+    if (!run.held()) {
+      throw new AstraError(
+        `The run lock on ${db.label} was lost (its lease could not be renewed) before ${statementLabel(migration, index)} of ${migration.file}; stopped there.`,
+        {
+          fix: 'Check the connection to ClickHouse, then run astra migrate up again: it resumes there.',
+          exitCode: EXIT_FAILED,
+          database: run.changedBefore || index > from ? 'changed' : 'unchanged',
+        },
+      );
+    }
     try {
       await db.command(migration.statements[index]!.text);
     } catch (error) {
@@ -142,26 +165,35 @@ async function applyOne(db: Clickhouse, ledger: ClickhouseLedger, migration: Cli
           fix: `Fix statement ${index + 1} (or the cause), then run astra migrate up again: it resumes at statement ${index + 1}.`,
           exitCode: EXIT_FAILED,
           cause: error,
-          database: index > from ? 'changed' : 'unchanged',
+          database: run.changedBefore || index > from ? 'changed' : 'unchanged',
         },
       );
     }
     await record(index + 1, index + 1 === migration.statements.length ? 'applied' : 'running');
   }
   const ms = performance.now() - started;
-  log.info(`✔ ${migration.file} (${formatMs(ms)})`);
+  run.log.info(`✔ ${migration.file} (${formatMs(ms)})`);
   return ms;
 }
 
 /** `astra migrate up` on a ClickHouse database: lock → ledger → plan → each pending migration, statement by statement. */
 export async function clickhouseUp(settings: ClickhouseSettings, run: ClickhouseRun, options: { to?: number; dryRun?: boolean }): Promise<ClickhouseUpResult> {
-  const migrations = loadClickhouseMigrations(settings.migrationsDir, settings.versions).filter(
-    (migration) => options.to === undefined || migration.version <= options.to,
-  );
+  const migrations = loadClickhouseMigrations(settings.migrationsDir, settings.versions);
+  if (options.to !== undefined && !migrations.some((migration) => migration.version === options.to)) {
+    throw inputError(
+      `--to ${options.to}: ${settings.migrationsDir} has no migration of that version.`,
+      'Give the version of one of its files (see astra status).',
+    );
+  }
+  // Planned against every file (the ledger may record migrations after --to), then cut at --to.
+  const planTo = (label: string, rows: ClickhouseLedgerRow[]) => {
+    const plan = planClickhouse(label, migrations, rows);
+    return options.to === undefined ? plan : { ...plan, pending: plan.pending.filter((migration) => migration.version <= options.to!) };
+  };
   return withClickhouse(settings, async (db) => {
     const ledger = new ClickhouseLedger(db, settings.ledgerTable);
     if (options.dryRun) {
-      const plan = planClickhouse(db.label, migrations, await ledger.rows());
+      const plan = planTo(db.label, await ledger.rows());
       run.log.info(`Dry run on ClickHouse ${db.label}: nothing is changed.`);
       if (plan.resume) run.log.info(`  would resume ${plan.resume.migration.file} at ${statementLabel(plan.resume.migration, plan.resume.from)}`);
       for (const migration of plan.pending) run.log.info(`  would apply ${migration.file} (${migration.statements.length} statement(s))`);
@@ -171,9 +203,9 @@ export async function clickhouseUp(settings: ClickhouseSettings, run: Clickhouse
         wouldApply: plan.pending.map((m) => m.version),
       };
     }
-    return underLock(db, settings, run, async () => {
+    return underLock(db, settings, run, async (held) => {
       await ledger.ensure();
-      const plan = planClickhouse(db.label, migrations, await ledger.rows());
+      const plan = planTo(db.label, await ledger.rows());
       run.log.info(`Migrating ClickHouse ${db.label} with ${settings.migrationsDir}`);
       const applied: ClickhouseApplied[] = [];
       for (const migration of plan.pending) {
@@ -185,7 +217,7 @@ export async function clickhouseUp(settings: ClickhouseSettings, run: Clickhouse
         }
         const from = plan.resume?.migration.version === migration.version ? plan.resume.from : 0;
         if (from > 0) run.log.info(`${migration.file} stopped after statement ${from}; resuming at ${statementLabel(migration, from)}.`);
-        const ms = await applyOne(db, ledger, migration, from, run.log);
+        const ms = await applyOne(db, ledger, migration, from, { log: run.log, changedBefore: applied.length > 0, held });
         applied.push({ version: migration.version, name: migration.name, file: migration.file, durationMs: Math.round(ms) });
       }
       run.log.info(

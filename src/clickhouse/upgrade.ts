@@ -1,4 +1,5 @@
 import { ClickhouseLedger } from './ledger.js';
+import { lintClickhouse } from './lint.js';
 import { loadClickhouseDown, loadClickhouseMigrations } from './migrations.js';
 import {
   clickhouseUp,
@@ -20,6 +21,8 @@ export interface ClickhouseUpgradePlan {
   resume: { file: string; fromStatement: number } | null;
   /** Pending migrations without a .down.sql: if the upgrade fails after them, this database cannot be rolled back past them. */
   noDown: string[];
+  /** Pending migrations with a statement lint finds breaking (a DROP, a TRUNCATE) that no -- astra:allow acknowledges: they need --allow-breaking. */
+  breaking: string[];
 }
 
 export async function planClickhouseUpgrade(settings: ClickhouseSettings): Promise<ClickhouseUpgradePlan> {
@@ -32,6 +35,13 @@ export async function planClickhouseUpgrade(settings: ClickhouseSettings): Promi
       pending: plan.pending.map((migration) => ({ version: migration.version, file: migration.file, statements: migration.statements.length })),
       resume: plan.resume ? { file: plan.resume.migration.file, fromStatement: plan.resume.from + 1 } : null,
       noDown: plan.pending.filter((migration) => !migration.downFile).map((migration) => migration.file),
+      breaking: [
+        ...new Set(
+          lintClickhouse(settings.migrationsDir, settings.versions)
+            .findings.filter((finding) => finding.status === 'failing' && plan.pending.some((migration) => migration.file === finding.file))
+            .map((finding) => finding.file),
+        ),
+      ],
     };
   });
 }
@@ -44,9 +54,11 @@ export function renderClickhousePlan(plan: ClickhouseUpgradePlan): string {
       (migration) =>
         `  ${migration.file} (${migration.statements} statement(s))${plan.resume?.file === migration.file ? `, finished from statement ${plan.resume.fromStatement}` : ''}`,
     ),
+    ...(plan.breaking.length > 0 ? [`Breaking (lint): ${plan.breaking.join(', ')} drop data the application may read; --allow-breaking is needed.`] : []),
     plan.noDown.length > 0
-      ? `Rollback: this database cannot be rolled back past ${plan.noDown.at(-1)} (${plan.noDown.join(', ')} ${plan.noDown.length === 1 ? 'has' : 'have'} no .down.sql); a failed upgrade restores the PostgreSQL databases and undoes only what has a .down.sql.`
-      : 'Rollback: each migration has a .down.sql, which a failed upgrade runs to undo it.',
+      ? `Rollback: this database cannot be rolled back past ${plan.noDown.at(-1)} (${plan.noDown.join(', ')} ${plan.noDown.length === 1 ? 'has' : 'have'} no .down.sql).`
+      : 'Rollback: each migration has a .down.sql, run when another database of the project fails after this one was upgraded.',
+    'If a migration of this database fails, it stays where it stopped (the PostgreSQL databases are restored) and the next run resumes it.',
   ].join('\n');
 }
 

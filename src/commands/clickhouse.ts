@@ -113,7 +113,7 @@ export async function clickhouseCommand(
       const { planClickhouseUpgrade, renderClickhousePlan } = await import('../clickhouse/upgrade.js');
       const plan = await planClickhouseUpgrade(settings);
       context.out(renderClickhousePlan(plan));
-      return { dryRun: true, plan };
+      return { kind: 'clickhouse', dryRun: true, plan, applied: [] };
     }
     default: {
       if (FILES_ONLY.has(path)) return action(context, ...args);

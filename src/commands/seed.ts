@@ -29,7 +29,7 @@ export function registerSeed(program: Command, run: Wrap): void {
         const seed = { dryRun: options.dryRun === true, allowBreaking: options.allowBreaking === true };
         if (context.seeds.length === 0) {
           context.log.info('This database declares no seed catalogs; nothing to do.');
-          return { dryRun: seed.dryRun, catalogs: [] };
+          return { dryRun: seed.dryRun, seeds: [] };
         }
         return withDatabase(context, (db) =>
           seed.dryRun ? seedDatabase(context, db, seed) : withRunLock(context, db, runOptions(options).lockWaitMs, () => seedDatabase(context, db, seed)),

@@ -191,7 +191,7 @@ export async function migrateUp(context: Context, options: RunOptions & { to?: n
   if (seeding) for (const catalog of catalogs) seeding.loadCatalog(catalog);
   const seed = async (db: Database) =>
     seeding
-      ? { seeds: (await seeding.seedDatabase(context, db, { dryRun: options.dryRun === true, allowBreaking: options.allowBreaking, command: 'astra migrate up' })).catalogs }
+      ? { seeds: (await seeding.seedDatabase(context, db, { dryRun: options.dryRun === true, allowBreaking: options.allowBreaking, command: 'astra migrate up' })).seeds }
       : {};
   return withDatabase(context, async (db) => {
     if (options.dryRun) {
@@ -217,13 +217,24 @@ export async function migrateUp(context: Context, options: RunOptions & { to?: n
           : 'No migrations to apply: the database is up to date.',
       );
       logSkipped(context, result);
-      // Catalogs are compared with the tables as the migrations leave them: with some pending, that is after the run.
-      if (seeding && result.wouldApply.length > 0) {
-        log.info(`Seed catalogs (${catalogs.length}) are applied after the migrations; see them with astra seed --dry-run once these are applied.`);
-        return result;
+      try {
+        return { ...result, ...(await seed(db)) };
+      } catch (error) {
+        throw seedFailure(error, result);
       }
-      return { ...result, ...(await seed(db)) };
     });
+  });
+}
+
+/** A catalog that failed after the migrations were applied: the error says they were, and --json keeps what was applied. */
+function seedFailure(error: unknown, result: UpResult): unknown {
+  if (!(error instanceof AstraError) || result.applied.length === 0) return error;
+  return new AstraError(`${error.message} The migrations were applied (${result.applied.map((applied) => applied.file).join(', ')}); only the catalogs were not.`, {
+    ...(error.fix !== undefined ? { fix: error.fix } : {}),
+    exitCode: error.exitCode,
+    cause: error,
+    database: 'changed',
+    result,
   });
 }
 

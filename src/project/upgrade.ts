@@ -139,7 +139,8 @@ export async function upgradeProject(
     }
   }
   const clickhousePending = clickhousePlans.filter(({ plan }) => plan.pending.length > 0);
-  if (clickhousePending.length > 0 && !plans.some(({ prepared }) => prepared.plan.pending.length > 0)) {
+  const clickhouseBreaking = clickhousePending.some(({ plan }) => plan.breaking.length > 0);
+  if (clickhouseBreaking || (clickhousePending.length > 0 && !plans.some(({ prepared }) => prepared.plan.pending.length > 0))) {
     await clickhouseConsent(clickhousePending, options);
   }
 
@@ -291,19 +292,28 @@ async function writeBackupSet(backupRoot: string, done: { member: Member; report
   return file;
 }
 
-/** The consent for an upgrade that changes only ClickHouse databases (with PostgreSQL ones, theirs covers it). */
+/**
+ * The consent for the ClickHouse databases: asked when the upgrade changes
+ * only them (with PostgreSQL databases, theirs covers them), or when one has
+ * a breaking migration (a DROP), which needs --allow-breaking with --yes.
+ */
 async function clickhouseConsent(pending: { member: Member; plan: ClickhouseUpgradePlan }[], options: UpgradeOptions): Promise<void> {
   if (options.consented) return;
   const { context } = pending[0]!.member;
-  if (context.yes) return;
+  const breaking = pending.flatMap(({ member, plan }) => plan.breaking.map((file) => `${member.name}: ${file}`));
+  if (context.yes && (breaking.length === 0 || options.allowBreaking)) return;
+  if (!context.confirm || context.yes) {
+    throw new AstraError(
+      breaking.length > 0
+        ? `This upgrade has breaking ClickHouse migration(s) (${breaking.join(', ')}), which ${context.yes ? '--yes alone does not accept' : 'need a confirmation and there is no terminal to ask on'}; no database of the project was changed.`
+        : 'There is no terminal to confirm the upgrade on; no database of the project was changed.',
+      { exitCode: EXIT_BAD_INPUT, fix: breaking.length > 0 ? 'Run again with --yes --allow-breaking.' : 'Run again with --yes.' },
+    );
+  }
   const count = pending.reduce((sum, { plan }) => sum + plan.pending.length, 0);
-  if (!context.confirm) {
-    throw new AstraError('There is no terminal to confirm the upgrade on; no database of the project was changed.', {
-      exitCode: EXIT_BAD_INPUT,
-      fix: 'Run again with --yes.',
-    });
-  }
-  if (!(await context.confirm(`Apply ${count} ClickHouse migration(s) to ${pending.map(({ member }) => member.name).join(', ')}?`, true))) {
-    throw operationError('Upgrade cancelled; nothing was changed.');
-  }
+  const question =
+    breaking.length > 0
+      ? `Apply breaking ClickHouse migration(s) ${breaking.join(', ')}? Continue`
+      : `Apply ${count} ClickHouse migration(s) to ${pending.map(({ member }) => member.name).join(', ')}?`;
+  if (!(await context.confirm(question, breaking.length === 0))) throw operationError('Upgrade cancelled; nothing was changed.');
 }

@@ -24,7 +24,7 @@ export interface CatalogReport {
 
 export interface SeedReport {
   dryRun: boolean;
-  catalogs: CatalogReport[];
+  seeds: CatalogReport[];
 }
 
 export interface SeedOptions {
@@ -123,14 +123,14 @@ export async function previewSeeds(db: Queryable, catalogs: SeedCatalog[]): Prom
 export async function seedDatabase(context: Context, db: Database, options: SeedOptions = {}): Promise<SeedReport> {
   const catalogs = context.seeds ?? [];
   const dryRun = options.dryRun === true;
-  if (catalogs.length === 0) return { dryRun, catalogs: [] };
+  if (catalogs.length === 0) return { dryRun, seeds: [] };
   const preview = await previewSeeds(db, catalogs);
   if (dryRun) {
     for (const report of preview) {
       context.log.info(catalogLine(report, true));
       for (const line of catalogRowLines(report)) context.log.info(line);
     }
-    return { dryRun, catalogs: preview };
+    return { dryRun, seeds: preview };
   }
   const deleting = preview.filter((report) => report.deleted > 0);
   if (deleting.length > 0 && !options.allowBreaking) await askToDelete(context, deleting, options.command ?? 'astra seed');
@@ -141,7 +141,7 @@ export async function seedDatabase(context: Context, db: Database, options: Seed
     context.log.info(catalogLine(report, false));
     reports.push(report);
   }
-  return { dryRun, catalogs: reports };
+  return { dryRun, seeds: reports };
 }
 
 async function askToDelete(context: Context, deleting: CatalogReport[], command: string): Promise<void> {

@@ -100,7 +100,7 @@ export function renderPlanMarkdown(input: RenderInput): string {
     `2. ${plan.stopApplication ? 'Stop the application, then apply' : 'Apply'} the upgrade:`,
     '',
     '   ```sh',
-    `   astra upgrade --to ${plan.to}${plan.breaking.length ? ' --allow-breaking' : ''} --yes`,
+    `   astra upgrade --to ${plan.to}${plan.breaking.length || (plan.catalogDeletions ?? []).length ? ' --allow-breaking' : ''} --yes`,
     '   ```',
     '',
   );

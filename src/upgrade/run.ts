@@ -19,7 +19,7 @@ import { runPreflight } from './preflight.js';
 import { recover } from './recover.js';
 import { applyStages } from './stages.js';
 import type { CatalogReport } from '../seed/run.js';
-import { catalogDeletions, seedPreview, seedsItem } from './seeds.js';
+import { catalogDeletions, seedPreview, seedsApply, seedsItem } from './seeds.js';
 import { rollbackCommandFor, withoutInterrupted, type Prepared, type RunState, type UpgradeOptions } from './state.js';
 
 export type { UpgradeOptions } from './state.js';
@@ -126,7 +126,8 @@ export async function prepareUpgrade(context: Context, options: UpgradeOptions, 
       ...(options.to ? { target: options.to } : {}),
       path: options.dryRun,
     });
-    const catalogs = context.seeds ?? [];
+    // Catalogs are written for the schema the whole folder leaves: an upgrade that stops at an earlier release leaves them for later.
+    const catalogs = seedsApply(migrations, rows, planned) ? (context.seeds ?? []) : [];
     const seeds = catalogs.length > 0 ? await seedPreview(db, catalogs, planned.pending.length) : undefined;
     const plan = catalogs.length > 0 ? { ...planned, catalogDeletions: catalogDeletions(seeds) } : planned;
     const resumeStatement = resume ? migrations.find((migration) => migration.version === resume.version)?.statements[resume.fromStatement] : undefined;
@@ -153,7 +154,17 @@ export async function prepareUpgrade(context: Context, options: UpgradeOptions, 
       backupCommand: `astra backup create --backup-dir ${context.backupDir}`,
       rollbackCommand: rollbackCommandFor(plan),
     };
-    return { releases, migrations, plan, items, render, doctorBefore, ...(resume ? { resume } : {}), ...(seeds ? { seeds } : {}) };
+    return {
+      releases,
+      migrations,
+      plan,
+      items,
+      render,
+      doctorBefore,
+      ...(resume ? { resume } : {}),
+      ...(seeds ? { seeds } : {}),
+      ...(catalogs.length > 0 ? { seedsApply: true } : {}),
+    };
   });
 }
 
@@ -182,7 +193,7 @@ export async function obtainConsent(context: Context, plan: UpgradePlan, options
     );
   }
   const question = breaking
-    ? `Apply ${what}? The application must be stopped. Continue`
+    ? `Apply ${deletions.length > 0 ? what : `${breakingMigrations.length} breaking migration(s)`}? The application must be stopped. Continue`
     : `Upgrade from ${plan.from ?? 'an empty database'} to ${plan.to} (${plan.pending.length} migration(s), backup first)?`;
   if (!(await context.confirm(question, !breaking))) throw operationError('Upgrade cancelled; nothing was changed.');
 }

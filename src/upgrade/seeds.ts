@@ -23,8 +23,14 @@ export async function seedPreview(db: Database, catalogs: SeedCatalog[], pending
   }
 }
 
+/** Whether every migration of the folder is applied once the upgrade is done: the catalogs are written for that schema. */
+export function seedsApply(migrations: { version: number }[], rows: { version: number }[], plan: Pick<UpgradePlan, 'pending'>): boolean {
+  const done = new Set([...rows.map((row) => row.version), ...plan.pending.map((migration) => migration.version)]);
+  return migrations.every((migration) => done.has(migration.version));
+}
+
 /** The catalogs whose deletions no release of the upgrade declares (`seeds: [{ catalog, deletes: true, reason }]`). */
-function undeclared(preview: CatalogReport[], releases: ReleaseNotes[], plan: UpgradePlan): CatalogReport[] {
+export function undeclared(preview: CatalogReport[], releases: ReleaseNotes[], plan: UpgradePlan): CatalogReport[] {
   const crossed = new Set(plan.releases.map((release) => release.version));
   const declared = new Set(
     releases.filter((release) => crossed.has(release.metadata.version)).flatMap((release) => (release.metadata.seeds ?? []).map((seed) => seed.catalog)),

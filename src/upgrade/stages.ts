@@ -6,7 +6,8 @@ import { runSteps, type Step } from '../ui/progress.js';
 import { astraVersion } from '../version.js';
 import type { Context } from '../engine/context.js';
 import type { Database } from '../db/database.js';
-import { planUpgrade, type UpgradePlan } from './plan.js';
+import { planUpgrade } from './plan.js';
+import { undeclared } from './seeds.js';
 import type { UpgradePorts } from './ports.js';
 import { withoutInterrupted, type Prepared, type RunState, type UpgradeOptions } from './state.js';
 
@@ -106,7 +107,7 @@ export async function applyStages(
           return `Applied ${state.applied.length} migration(s) (${formatMs(state.durations.apply ?? 0)})`;
         },
       },
-      ...((context.seeds ?? []).length === 0 ? [] : [seedStep(context, db, plan.catalogDeletions, options, state)]),
+      ...(prepared.seedsApply ? [seedStep(context, db, prepared, options, state)] : []),
     ],
     // With --json, stdout carries the report: no task list is drawn. The
     // library draws none either; its logger, if any, gets the lines.
@@ -117,20 +118,41 @@ export async function applyStages(
   return true;
 }
 
-/** The step after the migrations: the seed catalogs, each in its own transaction. */
-function seedStep(context: Context, db: Database, deletions: UpgradePlan['catalogDeletions'], options: UpgradeOptions, state: RunState): Step {
+/**
+ * The step after the migrations: the seed catalogs, each in its own
+ * transaction. Deletions read before the upgrade were consented to with it.
+ * When the catalogs could only be read once the migrations ran (they fill
+ * columns those add), they are checked now as the checklist would have:
+ * deletions need --allow-breaking and release notes that say so; nobody is
+ * asked here, inside the task list.
+ */
+function seedStep(context: Context, db: Database, prepared: Prepared, options: UpgradeOptions, state: RunState): Step {
   return {
     title: 'Seed catalogs',
     keepOutput: true,
     run: async (report) => {
-      const { seedDatabase } = await import('../seed/run.js');
-      // Deletions read before the upgrade were consented to with it; any others are refused.
-      const allowBreaking = options.allowBreaking || (deletions ?? []).length > 0;
+      state.stage = 'seed';
+      const { seedDatabase, previewSeeds } = await import('../seed/run.js');
+      const catalogs = context.seeds ?? [];
+      const previewed = (prepared.plan.catalogDeletions ?? []).length > 0;
+      if (!prepared.seeds) {
+        const deleting = (await previewSeeds(db, catalogs)).filter((catalog) => catalog.deleted > 0);
+        const missing = undeclared(deleting, prepared.releases, prepared.plan);
+        if (missing.length > 0 || (deleting.length > 0 && !options.allowBreaking)) {
+          throw operationError(
+            `${deleting.map((catalog) => `${catalog.catalog} would delete ${catalog.deleted} row(s) of ${catalog.table}`).join('; ')}, ${missing.length > 0 ? 'and no release notes of this upgrade say so' : 'which needs --allow-breaking'}.`,
+            'Announce it in the release notes (seeds: [{ catalog, deletes: true, reason }]) and run again with --allow-breaking, or give the catalog back its rows.',
+          );
+        }
+      }
       const log = { ...context.log, info: (line: string) => report(line), warn: (line: string) => context.log.warn(line) };
-      const seeded = await seedDatabase({ ...context, log }, db, { allowBreaking, command: 'astra seed' });
-      state.seeds = seeded.catalogs;
-      const changed = seeded.catalogs.filter((catalog) => catalog.added + catalog.changed + catalog.deleted > 0).length;
-      return `Seed catalogs: ${changed} of ${seeded.catalogs.length} changed their table`;
+      const seeded = await seedDatabase({ ...context, log, confirm: undefined }, db, {
+        allowBreaking: previewed || options.allowBreaking,
+        command: 'astra seed',
+      });
+      state.seeds = seeded.seeds;
+      const changed = seeded.seeds.filter((catalog) => catalog.added + catalog.changed + catalog.deleted > 0).length;
+      return `Seed catalogs: ${changed} of ${seeded.seeds.length} changed their table`;
     },
   };
 }

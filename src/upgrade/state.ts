@@ -34,11 +34,13 @@ export interface Prepared {
   resume?: { file: string; version: number; fromStatement: number };
   /** What the seed catalogs would change, read before the upgrade (absent: none declared, or judged after the migrations). */
   seeds?: CatalogReport[];
+  /** The upgrade takes the database to its last migration, so the seed catalogs are applied after it. */
+  seedsApply?: boolean;
 }
 
 /** What an upgrade run recorded; rollback decisions are made from this alone. */
 export interface RunState {
-  stage: 'preflight' | 'backup' | 'apply' | 'doctor' | 'done';
+  stage: 'preflight' | 'backup' | 'apply' | 'seed' | 'doctor' | 'done';
   backup: { id: string; createdAt: string } | null;
   applied: { version: number; file: string; durationMs: number }[];
   /** What the seed catalogs did after the migrations. */

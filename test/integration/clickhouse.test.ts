@@ -118,6 +118,24 @@ describe.skipIf(clickhouse === null)('ClickHouse databases', () => {
     expect(await rows(database.url, `SELECT count() AS n FROM system.tables WHERE database = '${database.name}' AND name = 'totals'`)).toEqual([{ n: '1' }]);
   });
 
+  it('a migration whose failed last statement is removed is complete; --to below an applied migration is no drift', async () => {
+    const database = await freshClickhouseDatabase(clickhouse!.url, 'lastgone');
+    const dir = clickhouseProject({
+      '001_events.sql': 'CREATE TABLE IF NOT EXISTS events (id UInt32) ENGINE = Memory;\n',
+      '002_more.sql': 'CREATE TABLE IF NOT EXISTS more (id UInt32) ENGINE = Memory;\nINSERT INTO nowhere VALUES (1);\n',
+    });
+    const env = { CLICKHOUSE_URL: database.url };
+    expect((await astra(['migrate', 'up'], { cwd: dir, env })).exitCode).toBe(1);
+    writeFileSync(join(dir, 'clickhouse', '002_more.sql'), 'CREATE TABLE IF NOT EXISTS more (id UInt32) ENGINE = Memory;\n');
+    const finished = await astra(['migrate', 'up'], { cwd: dir, env });
+    expect(finished.exitCode, finished.stderr).toBe(0);
+    const status = await astra(['status', '--json'], { cwd: dir, env });
+    expect(parseJson<Grouped<{ applied: number; unfinished: number }>>(status.stdout).databases.analytics).toMatchObject({ applied: 2, unfinished: 0 });
+    const below = await astra(['migrate', 'up', '--to', '1', '--json'], { cwd: dir, env });
+    expect(below.exitCode, below.stderr).toBe(0);
+    expect(parseJson<Grouped<{ applied: unknown[] }>>(below.stdout).databases.analytics!.applied).toEqual([]);
+  });
+
   it('refuses to resume when a statement that already ran was edited, changing nothing', async () => {
     const database = await freshClickhouseDatabase(clickhouse!.url, 'edited');
     const dir = clickhouseProject({ '001_events.sql': 'CREATE TABLE events (id UInt32) ENGINE = Memory;\nINSERT INTO nowhere VALUES (1);\n' });
@@ -150,6 +168,21 @@ describe.skipIf(clickhouse === null)('ClickHouse databases', () => {
       expect(applied.map((entry) => entry.version)).toEqual([1]);
       expect(await rows(url, 'SELECT count() AS n FROM counter')).toEqual([{ n: '1' }]);
     }
+  });
+
+  it('an upgrade with a ClickHouse migration that drops a table needs --allow-breaking, and --yes alone changes nothing', async () => {
+    const database = await freshClickhouseDatabase(clickhouse!.url, 'breaking');
+    await clickhouseQuery(database.url, 'CREATE TABLE old_events (id UInt32) ENGINE = Memory');
+    const dir = clickhouseProject({ '001_drop.sql': 'DROP TABLE IF EXISTS old_events;\n' });
+    const env = { CLICKHOUSE_URL: database.url };
+    const count = () => rows(database.url, `SELECT count() AS n FROM system.tables WHERE database = '${database.name}' AND name = 'old_events'`);
+    const refused = await astra(['upgrade', '--yes'], { cwd: dir, env });
+    expect(refused.exitCode).toBe(2);
+    expect(refused.stderr).toContain('breaking ClickHouse migration(s) (analytics: 001_drop.sql), which --yes alone does not accept');
+    expect(await count()).toEqual([{ n: '1' }]);
+    const allowed = await astra(['upgrade', '--yes', '--allow-breaking'], { cwd: dir, env });
+    expect(allowed.exitCode, allowed.stderr).toBe(0);
+    expect(await count()).toEqual([{ n: '0' }]);
   });
 
   it('lint applies the ClickHouse rules: a DROP fails unless acknowledged; mutations and a missing IF NOT EXISTS are reported', async () => {
@@ -214,10 +247,11 @@ describe.skipIf(clickhouse === null)('ClickHouse databases', () => {
     expect(badUrl.stderr).toContain('databases[0].url must be an http:// or https:// URL of ClickHouse');
     const unreachable = await astra(['doctor', '--json'], {
       cwd: clickhouseProject({ '001_a.sql': 'SELECT 1;\n' }),
-      env: { CLICKHOUSE_URL: 'http://127.0.0.1:1/x' },
+      env: { CLICKHOUSE_URL: 'http://app:s3cr3t-pw@127.0.0.1:1/x' },
     });
     expect(unreachable.exitCode).toBe(1);
     expect(unreachable.stdout).toContain('Could not connect to ClickHouse at 127.0.0.1:1/x');
+    expect(unreachable.stdout + unreachable.stderr).not.toContain('s3cr3t-pw');
   });
 
   it('upgrades a project with a PostgreSQL and a ClickHouse database end to end; a ClickHouse failure restores PostgreSQL and says where ClickHouse stands', async () => {

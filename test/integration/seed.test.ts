@@ -74,7 +74,7 @@ describe('seed catalogs', () => {
 
     const again = await astra(['seed', '--json'], { cwd: dir, env });
     expect(again.exitCode, again.stderr).toBe(0);
-    const seeds = parseJson<Grouped<{ catalogs: CatalogReport[] }>>(again.stdout).databases.orchestrator.catalogs;
+    const seeds = parseJson<Grouped<{ seeds: CatalogReport[] }>>(again.stdout).databases.orchestrator.seeds;
     expect(seeds).toHaveLength(6);
     for (const catalog of seeds) expect(catalog).toMatchObject({ added: 0, changed: 0, deleted: 0 });
     expect(again.stderr).toContain('seed/models.json → orchestrator.models: nothing to change (4 row(s) as shipped)');
@@ -106,14 +106,14 @@ describe('seed catalogs', () => {
 
     const dry = await astra(['seed', '--dry-run', '--json'], { cwd: dir, env });
     expect(dry.exitCode, dry.stderr).toBe(0);
-    const models = parseJson<Grouped<{ catalogs: CatalogReport[] }>>(dry.stdout).databases.orchestrator.catalogs[0]!;
+    const models = parseJson<Grouped<{ seeds: CatalogReport[] }>>(dry.stdout).databases.orchestrator.seeds[0]!;
     expect(models.rows).toEqual({ add: [{ id: 'o3' }], change: [{ key: { id: 'gpt-4o' }, fields: ['context_window'] }], delete: [] });
     expect(dry.stderr).toContain('~ id "gpt-4o": context_window');
     expect(await db.query(`SELECT count(*)::int AS n FROM orchestrator.models`)).toEqual([{ n: 4 }]);
 
     const applied = await astra(['seed', '--json'], { cwd: dir, env });
     expect(applied.exitCode, applied.stderr).toBe(0);
-    const reports = parseJson<Grouped<{ catalogs: CatalogReport[] }>>(applied.stdout).databases.orchestrator.catalogs;
+    const reports = parseJson<Grouped<{ seeds: CatalogReport[] }>>(applied.stdout).databases.orchestrator.seeds;
     expect(reports.find((report) => report.table === 'orchestrator.models')).toMatchObject({ added: 1, changed: 1, deleted: 0, unchanged: 3 });
     expect(reports.find((report) => report.table === 'orchestrator.usage_plans')).toMatchObject({ added: 1, changed: 0, unchanged: 2 });
     expect(await db.query(`SELECT id, context_window FROM orchestrator.models WHERE id IN ('gpt-4o', 'o3') ORDER BY id`)).toEqual([
@@ -144,7 +144,7 @@ describe('seed catalogs', () => {
 
     const allowed = await astra(['seed', '--allow-breaking', '--json'], { cwd: dir, env });
     expect(allowed.exitCode, allowed.stderr).toBe(0);
-    const providers = parseJson<Grouped<{ catalogs: CatalogReport[] }>>(allowed.stdout).databases.orchestrator.catalogs.find(
+    const providers = parseJson<Grouped<{ seeds: CatalogReport[] }>>(allowed.stdout).databases.orchestrator.seeds.find(
       (report) => report.table === 'orchestrator.integration_providers',
     );
     expect(providers).toMatchObject({ deleted: 1, unchanged: 2, rows: { delete: [{ id: 'telegram' }] } });
@@ -186,16 +186,38 @@ describe('seed catalogs', () => {
     const db = await createTestDatabase();
     const dir = crawbl();
     const env = { DATABASE_URL: db.url };
-    const partial = await astra(['migrate', 'up', '--to', '5', '--json'], { cwd: dir, env });
+    const partial = await astra(['migrate', 'up', '--db', 'orchestrator', '--to', '5', '--json'], { cwd: dir, env });
     expect(partial.exitCode, partial.stderr).toBe(0);
     expect(parseJson<Grouped<{ seeds?: CatalogReport[] }>>(partial.stdout).databases.orchestrator.seeds).toHaveLength(6);
     expect(await db.query(`SELECT count(*)::int AS n FROM orchestrator.models`)).toEqual([{ n: 4 }]);
 
     const other = await createTestDatabase();
-    const early = await astra(['migrate', 'up', '--to', '3', '--json'], { cwd: crawbl(), env: { DATABASE_URL: other.url } });
+    const early = await astra(['migrate', 'up', '--db', 'orchestrator', '--to', '3', '--json'], { cwd: crawbl(), env: { DATABASE_URL: other.url } });
     expect(early.exitCode, early.stderr).toBe(0);
     expect(parseJson<Grouped<{ seeds?: CatalogReport[] }>>(early.stdout).databases.orchestrator.seeds).toBeUndefined();
     expect(await other.query(`SELECT count(*)::int AS n FROM orchestrator.models`)).toEqual([{ n: 0 }]);
+  });
+
+  it('an upgrade to an earlier release leaves the catalogs for later: they fill tables its migrations do not create yet', async () => {
+    const db = await createTestDatabase();
+    const dir = crawbl();
+    const result = await astra(['upgrade', '--to', '0.2.0', '--yes', '--no-backup', '--json'], { cwd: dir, env: { DATABASE_URL: db.url } });
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(parseJson<Grouped<{ to: string; seeds?: unknown }>>(result.stdout).databases.orchestrator).toMatchObject({ to: '0.2.0' });
+    expect(await db.query(`SELECT count(*)::int AS n FROM orchestrator.models`)).toEqual([{ n: 0 }]);
+  });
+
+  it('a catalog refused after migrate up applied the migrations says that they were applied', async () => {
+    const db = await createTestDatabase();
+    const dir = crawbl();
+    writeFileSync(join(dir, 'seed', 'tools.json'), JSON.stringify([{ id: 'web_search', category_id: 'web', description: 'x', colour: 'red' }]));
+    const result = await astra(['migrate', 'up', '--json'], { cwd: dir, env: { DATABASE_URL: db.url } });
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain('field "colour" is not a column of table orchestrator.tools');
+    expect(result.stderr).toContain('The migrations were applied (000001_create_all.up.sql');
+    expect(result.stderr).toContain('only the catalogs were not');
+    expect(await db.query(`SELECT count(*)::int AS n FROM orchestrator.astra_migrations`)).toEqual([{ n: 5 }]);
+    expect(await db.query(`SELECT count(*)::int AS n FROM orchestrator.models`)).toEqual([{ n: 0 }]);
   });
 
   const badCatalogs: [string, string, string | object, RegExp][] = [

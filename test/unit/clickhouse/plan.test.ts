@@ -71,6 +71,13 @@ describe('ClickHouse lint rules', () => {
     expect(rules('CREATE MATERIALIZED VIEW IF NOT EXISTS v TO t AS SELECT 1')).toEqual([]);
   });
 
+  it('tells a mutation from a TTL that deletes, and finds a column given a new type', () => {
+    expect(rules('ALTER TABLE events MODIFY TTL event_time + INTERVAL 30 DAY DELETE')).toEqual([]);
+    expect(rules('ALTER TABLE events ON CLUSTER main DELETE WHERE id = 1')).toEqual(['clickhouse-mutation:safe']);
+    expect(rules('ALTER TABLE events MODIFY COLUMN note LowCardinality(String)')).toEqual(['clickhouse-mutation:safe']);
+    expect(rules("ALTER TABLE events MODIFY COLUMN note DEFAULT 'x'")).toEqual([]);
+  });
+
   it('does not take a word inside a string for a mutation', () => {
     expect(rules("ALTER TABLE events ADD COLUMN note String DEFAULT 'delete me'")).toEqual([]);
   });
