@@ -113,7 +113,10 @@ export function loadProject(path: string): Project {
  * wherever in the project the command runs.
  */
 export function projectBackupRoot(project: Project, given: string | undefined): string {
-  if (given !== undefined) return resolve(given);
+  if (given !== undefined) {
+    if (given.trim() === '') throw inputError('--backup-dir (backupDir) is an empty path.', 'Give the folder, or leave the option out for the default.');
+    return resolve(given);
+  }
   if (process.env.ASTRA_BACKUP_DIR) return resolve(process.env.ASTRA_BACKUP_DIR);
   return project.backupDir ?? join(dirname(project.file), '.astra', 'backups');
 }
