@@ -81,7 +81,11 @@ export async function recover(
     throw new AstraError(
       `${what}. Restoring backup ${state.backup.id} failed too, changing nothing: ${errorMessage(restoreError).replace(/\.$/, '')}. ${appliedText[0]!.toUpperCase()}${appliedText.slice(1)}.`,
       {
-        fix: `Once the cause is fixed, restore the backup with ${rollbackCommandFor(prepared.plan, state.backup.id)}.`,
+        // Nothing to restore when the failure itself left the database as it was (the failed migration's transaction rolled back).
+        fix:
+          leftByFailure === 'unchanged'
+            ? `The database is as it was before the upgrade (${prepared.plan.from ?? 'empty'}); once the cause is fixed, run astra upgrade again. Backup ${state.backup.id} is there if needed.`
+            : `Once the cause is fixed, restore the backup with ${rollbackCommandFor(prepared.plan, state.backup.id)}.`,
         cause,
         database: leftByFailure,
         ...atLastApplied,
