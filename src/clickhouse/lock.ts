@@ -15,7 +15,8 @@ import { quoteClickhouse, type Clickhouse } from './connection.js';
  *   as strong as astra's run lock, and released when the process dies;
  * - otherwise a lease in the ClickHouse database itself (`astra_lock`): a
  *   runner writes a claim with an expiry, waits for claims in flight to land,
- *   and holds the lock when its claim is the oldest live one; it renews the
+ *   and holds the lock when its claim is the oldest live one and its own
+ *   write was quick (a slow one may have been missed: withdrawn, retried); it renews the
  *   claim while it runs, and withdraws it at the end. Its limits: it relies
  *   on the clocks of the machines that run astra agreeing to within a second
  *   or so, and on the server showing a write to the next read (one server, or
@@ -39,7 +40,9 @@ export interface LockOptions {
 export const LEASE_TABLE = 'astra_lock';
 const LEASE_MS = 30_000;
 /** Long enough for a claim written just before ours (by a slower runner) to be visible. */
-const SETTLE_MS = 600;
+const SETTLE_MS = 1_000;
+/** A claim whose write took longer than this is withdrawn: others may have read before it landed. */
+const SLOW_CLAIM_MS = SETTLE_MS / 2;
 const POLL_MS = 500;
 const LEASE_MARGIN_MS = 5_000;
 
@@ -99,13 +102,16 @@ async function lease(db: Clickhouse, options: LockOptions): Promise<ClickhouseLo
   for (let announced = false; ; announced = true) {
     const claimedAt = Date.now();
     await write(claimedAt, claimedAt + LEASE_MS);
-    await sleep(SETTLE_MS);
+    // A claim that took long to land may have been missed by a runner that read before it: it does not count, and is withdrawn.
+    // Any claim that landed within SLOW_CLAIM_MS is seen by every runner whose own claim is newer, since they read SETTLE_MS after theirs.
+    const landed = Date.now() - claimedAt <= SLOW_CLAIM_MS;
+    if (landed) await sleep(SETTLE_MS);
     const now = Date.now();
     const live = await db.rows<{ holder: string; claimed_at: string }>(
       `SELECT holder, argMax(claimed_at, seq) AS claimed_at, argMax(expires_at, seq) AS expires_at
          FROM ${quoteClickhouse(LEASE_TABLE)} GROUP BY holder HAVING expires_at > ${now} ORDER BY claimed_at, holder`,
     );
-    if (live[0]?.holder === holder) return held(db, write, claimedAt, options.log);
+    if (landed && live[0]?.holder === holder) return held(db, write, claimedAt, options.log);
     // Someone older holds it (or claims it): withdraw, so our next claim is newer than theirs.
     await write(claimedAt, 0);
     if (!announced) options.log.info(`Waiting for another astra run on ${db.label} to finish (a lease in ${LEASE_TABLE})…`);
