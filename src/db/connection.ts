@@ -4,7 +4,7 @@ import { parse as parseConnectionString } from 'pg-connection-string';
 import type { ClientConfig } from 'pg';
 import type { ConnectionTarget } from './target.js';
 import { LocalCluster } from '../cluster/local-cluster.js';
-import { inputError, operationError } from '../errors.js';
+import { errorMessage, inputError, operationError } from '../errors.js';
 import type { Log } from '../ui/log.js';
 
 /** The SSL settings of a database URL as libpq names them. */
@@ -33,9 +33,16 @@ const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify
 export function configFromUrl(url: string): ClientConfig {
   let parsed: ReturnType<typeof parseConnectionString>;
   try {
-    parsed = parseConnectionString(url);
+    // sslmode as libpq means it, as pg_dump and pg_restore read the same URL: require encrypts without
+    // checking the certificate, verify-ca checks it against sslrootcert, verify-full checks the host too.
+    // (pg's own reading, verify-full for all three, is being retired with a warning printed before any error.)
+    const libpqSemantics = !/[?&]uselibpqcompat=/i.test(url) && !/[?&]sslmode=no-verify(&|$)/i.test(url);
+    parsed = parseConnectionString(url, libpqSemantics ? { useLibpqCompat: true } : {});
   } catch (error) {
-    throw inputError('The database URL could not be read.', 'Give it as postgresql://user:password@host:5432/database.', error);
+    const why = /^SECURITY WARNING: Using sslmode=verify-ca requires/.test(errorMessage(error))
+      ? ': sslmode=verify-ca needs the certificate authority, as sslrootcert=/path/to/root.crt'
+      : '';
+    throw inputError(`The database URL could not be read${why}.`, 'Give it as postgresql://user:password@host:5432/database.', error);
   }
   if (!/^postgres(ql)?:\/\//.test(url) && !url.startsWith('socket:')) {
     throw inputError('The database URL must start with postgresql:// or postgres://.', 'Give it as postgresql://user:password@host:5432/database.');

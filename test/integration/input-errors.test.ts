@@ -123,4 +123,17 @@ describe('connection failures: exit 1 with the cause named', () => {
     expect(result.stderr).toContain(`rejected the password for user "${server.user}"`);
     expect(result.stderr + result.stdout).not.toContain('not-the-password');
   });
+
+  it("sslmode=require on a server without TLS: the server's answer alone, no driver warning before it", async () => {
+    const result = await astra(['--migrations-dir', join(fixturesDir, 'naming-dash'), 'status'], { env: { DATABASE_URL: `${db.url}?sslmode=require` } });
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).not.toContain('WARNING');
+    expect(result.stderr.trimStart()).toMatch(/^error: Could not connect to PostgreSQL at .*: The server does not support SSL connections\./);
+  });
+
+  it('sslmode=verify-ca without the certificate authority is bad input, in a sentence', async () => {
+    const result = await astra(['--migrations-dir', join(fixturesDir, 'naming-dash'), 'status'], { env: { DATABASE_URL: `${db.url}?sslmode=verify-ca` } });
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain('The database URL could not be read: sslmode=verify-ca needs the certificate authority, as sslrootcert=/path/to/root.crt.');
+  });
 });
