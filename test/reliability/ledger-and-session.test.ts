@@ -319,6 +319,49 @@ describe('Ctrl-C while the upgrade plans', () => {
   });
 });
 
+describe('Ctrl-C during the final doctor check', () => {
+  it('says the upgrade itself is done, the release the database is at and the backup, and exits 1', async () => {
+    // Once the last migration is in, a session takes the ledger: the doctor's migrations check waits on it, a window for Ctrl-C.
+    // The doctor may read the ledger before the lock is granted; then the upgrade ends on its own, and the attempt is made again on a new database.
+    for (let attempt = 1; ; attempt++) {
+      const target = attempt === 1 ? db : await createTestDatabase();
+      const backups = mkdtempSync(join(tmpdir(), 'astra-backups-'));
+      const env = { DATABASE_URL: target.url };
+      expect((await astra(['upgrade', '--to', '1.0.0', '--yes', ...withApp, '--backup-dir', backups], { env })).exitCode).toBe(0);
+      const child = startAstra(['upgrade', '--to', '1.1.0', '--yes', ...withApp, '--backup-dir', backups], { env });
+      await waitForStderr(child, 'Applied 2 migration(s)');
+      const holder = await target.connect();
+      await holder.query('BEGIN');
+      await holder.query('LOCK TABLE astra_migrations IN ACCESS EXCLUSIVE MODE');
+      const waiting = await waitUntil(
+        'the doctor check waits for the ledger',
+        async () => (await target.query(`SELECT 1 FROM pg_stat_activity WHERE application_name LIKE 'astra %' AND wait_event_type = 'Lock'`)).length > 0,
+        { ended: child, timeoutMs: 5_000 },
+      ).then(
+        () => true,
+        () => false,
+      );
+      if (waiting) child.kill('SIGINT');
+      const result = await child;
+      await holder.query('ROLLBACK');
+      await holder.end();
+      if (target !== db) await target.drop();
+      if (!waiting) {
+        expect(result.exitCode, result.stderr).toBe(0);
+        expect(attempt).toBeLessThan(5);
+        continue;
+      }
+      expect(result.exitCode).toBe(1);
+      expect(String(result.stderr)).toMatch(
+        /Interrupted during the final doctor check: the upgrade itself is done, and the database is at 1\.1\.0 \(backup \S+ was taken first\)\./,
+      );
+      expect(String(result.stderr)).toMatch(/fix: Run astra doctor to check it; to go back: astra rollback --to 1\.0\.0 --backup \S+/);
+      if (target === db) expect(await ledgerVersions(db)).toEqual([1, 2, 3, 4]);
+      return;
+    }
+  });
+});
+
 describe('migrations that turn on the ledger, and names astra cannot hold', () => {
   it('a migration that drops the ledger is rolled back with a sentence, not an unexpected error', async () => {
     const folder = mkdtempSync(join(tmpdir(), 'astra-drop-ledger-'));
