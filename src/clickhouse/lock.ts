@@ -20,7 +20,8 @@ import { quoteClickhouse, type Clickhouse } from './connection.js';
  *   claim while it runs, and withdraws it at the end. Its limits: it relies
  *   on the clocks of the machines that run astra agreeing to within a second
  *   or so, and on the server showing a write to the next read (one server, or
- *   replicas read with sequential consistency); a runner that stops renewing
+ *   replicas read with sequential consistency, and inserts that are not
+ *   asynchronous); a runner that stops renewing
  *   (killed) holds it until the lease expires (30 s).
  */
 export interface ClickhouseLock {
@@ -101,17 +102,19 @@ async function lease(db: Clickhouse, options: LockOptions): Promise<ClickhouseLo
   const deadline = Date.now() + options.waitMs;
   for (let announced = false; ; announced = true) {
     const claimedAt = Date.now();
+    const writeStarted = performance.now();
     await write(claimedAt, claimedAt + LEASE_MS);
     // A claim that took long to land may have been missed by a runner that read before it: it does not count, and is withdrawn.
     // Any claim that landed within SLOW_CLAIM_MS is seen by every runner whose own claim is newer, since they read SETTLE_MS after theirs.
-    const landed = Date.now() - claimedAt <= SLOW_CLAIM_MS;
-    if (landed) await sleep(SETTLE_MS);
+    const landed = performance.now() - writeStarted <= SLOW_CLAIM_MS;
+    await sleep(SETTLE_MS);
     const now = Date.now();
     const live = await db.rows<{ holder: string; claimed_at: string }>(
       `SELECT holder, argMax(claimed_at, seq) AS claimed_at, argMax(expires_at, seq) AS expires_at
          FROM ${quoteClickhouse(LEASE_TABLE)} GROUP BY holder HAVING expires_at > ${now} ORDER BY claimed_at, holder`,
     );
-    if (landed && live[0]?.holder === holder) return held(db, write, claimedAt, options.log);
+    // A slow claim still holds when it is the only live one: any other runner that could hold has a claim that landed before this read.
+    if (live[0]?.holder === holder && (landed || live.length === 1)) return held(db, write, claimedAt, options.log);
     // Someone older holds it (or claims it): withdraw, so our next claim is newer than theirs.
     await write(claimedAt, 0);
     if (!announced) options.log.info(`Waiting for another astra run on ${db.label} to finish (a lease in ${LEASE_TABLE})…`);

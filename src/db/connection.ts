@@ -4,7 +4,7 @@ import { parse as parseConnectionString } from 'pg-connection-string';
 import type { ClientConfig } from 'pg';
 import type { ConnectionTarget } from './target.js';
 import { LocalCluster } from '../cluster/local-cluster.js';
-import { errorMessage, inputError, operationError } from '../errors.js';
+import { inputError, operationError } from '../errors.js';
 import type { Log } from '../ui/log.js';
 
 /** The SSL settings of a database URL as libpq names them. */
@@ -27,22 +27,32 @@ export function embeddedClusterDir(cwd = process.cwd()): string {
   return join(cwd, '.astra', 'postgres');
 }
 
+/**
+ * Runs `parse` with Node's process warnings held back. pg reads sslmode
+ * prefer, require and verify-ca as verify-full (the certificate and the host
+ * are checked), and says so in a multi-line warning printed before anything
+ * else; astra keeps that stricter reading and says it in its own words when a
+ * certificate is refused (connectionError), instead of before every error.
+ */
+function withoutDriverWarnings<T>(parse: () => T): T {
+  const emitWarning = process.emitWarning.bind(process);
+  process.emitWarning = () => undefined;
+  try {
+    return parse();
+  } finally {
+    process.emitWarning = emitWarning;
+  }
+}
+
 /** The sslmode values libpq knows, and pg's no-verify. */
 const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full', 'no-verify'];
 
 export function configFromUrl(url: string): ClientConfig {
   let parsed: ReturnType<typeof parseConnectionString>;
   try {
-    // sslmode as libpq means it, as pg_dump and pg_restore read the same URL: require encrypts without
-    // checking the certificate, verify-ca checks it against sslrootcert, verify-full checks the host too.
-    // (pg's own reading, verify-full for all three, is being retired with a warning printed before any error.)
-    const libpqSemantics = !/[?&]uselibpqcompat=/i.test(url) && !/[?&]sslmode=no-verify(&|$)/i.test(url);
-    parsed = parseConnectionString(url, libpqSemantics ? { useLibpqCompat: true } : {});
+    parsed = withoutDriverWarnings(() => parseConnectionString(url));
   } catch (error) {
-    const why = /^SECURITY WARNING: Using sslmode=verify-ca requires/.test(errorMessage(error))
-      ? ': sslmode=verify-ca needs the certificate authority, as sslrootcert=/path/to/root.crt'
-      : '';
-    throw inputError(`The database URL could not be read${why}.`, 'Give it as postgresql://user:password@host:5432/database.', error);
+    throw inputError('The database URL could not be read.', 'Give it as postgresql://user:password@host:5432/database.', error);
   }
   if (!/^postgres(ql)?:\/\//.test(url) && !url.startsWith('socket:')) {
     throw inputError('The database URL must start with postgresql:// or postgres://.', 'Give it as postgresql://user:password@host:5432/database.');

@@ -141,6 +141,14 @@ export function connectionError(target: ConnectionTarget, error: unknown): Astra
           error,
         );
       }
+      // Node's TLS codes for a certificate it cannot trust, or one for another host.
+      if (/CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS/.test(String(code))) {
+        return operationError(
+          `Could not connect to PostgreSQL at ${where}: the server's certificate was refused (${message}). astra checks the certificate and the host name for sslmode prefer, require, verify-ca and verify-full alike.`,
+          'Give the certificate authority with sslrootcert=/path/to/root.crt in the URL, or sslmode=no-verify to encrypt without checking the certificate.',
+          error,
+        );
+      }
       if (/timeout/i.test(message)) {
         return operationError(
           `Could not connect to PostgreSQL at ${where}: the connection timed out.`,

@@ -39,6 +39,8 @@ export class MigrationFailedError extends AstraError {
   readonly statement: Statement;
   /** What failed, without what it left behind: for callers that say that themselves. */
   readonly summary: string;
+  /** Its transaction was rolled back and nothing of it stays: the database is as it was before this migration. */
+  readonly leftNothing: boolean;
 
   constructor(migration: Migration, statement: Statement, cause: unknown, recordedDirty: boolean, resumable = true, undoing = false) {
     const where = `statement ${statement.index + 1} of ${migration.statements.length}, line ${statement.line}`;
@@ -61,6 +63,7 @@ export class MigrationFailedError extends AstraError {
     this.version = migration.version;
     this.statement = statement;
     this.summary = `migration ${migration.file} failed at line ${statement.line} (${oneLine(statement.text, 80)}): ${errorMessage(cause)}`;
+    this.leftNothing = !recordedDirty && !undoing;
   }
 }
 

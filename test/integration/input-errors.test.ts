@@ -130,10 +130,4 @@ describe('connection failures: exit 1 with the cause named', () => {
     expect(result.stderr).not.toContain('WARNING');
     expect(result.stderr.trimStart()).toMatch(/^error: Could not connect to PostgreSQL at .*: The server does not support SSL connections\./);
   });
-
-  it('sslmode=verify-ca without the certificate authority is bad input, in a sentence', async () => {
-    const result = await astra(['--migrations-dir', join(fixturesDir, 'naming-dash'), 'status'], { env: { DATABASE_URL: `${db.url}?sslmode=verify-ca` } });
-    expect(result.exitCode).toBe(2);
-    expect(result.stderr).toContain('The database URL could not be read: sslmode=verify-ca needs the certificate authority, as sslrootcert=/path/to/root.crt.');
-  });
 });

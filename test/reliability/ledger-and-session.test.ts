@@ -305,7 +305,9 @@ describe('Ctrl-C while the upgrade plans', () => {
     await holder.query('LOCK TABLE astra_migrations IN ACCESS EXCLUSIVE MODE');
     const child = startAstra(args, { env });
     await waitUntil('astra waits for the ledger lock', async () => {
-      const rows = await db.query(`SELECT 1 FROM pg_stat_activity WHERE application_name LIKE 'astra %' AND wait_event_type = 'Lock'`);
+      const rows = await db.query(
+        `SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND application_name LIKE 'astra %' AND wait_event_type = 'Lock'`,
+      );
       return rows.length > 0;
     });
     child.kill('SIGINT');
@@ -335,7 +337,12 @@ describe('Ctrl-C during the final doctor check', () => {
       await holder.query('LOCK TABLE astra_migrations IN ACCESS EXCLUSIVE MODE');
       const waiting = await waitUntil(
         'the doctor check waits for the ledger',
-        async () => (await target.query(`SELECT 1 FROM pg_stat_activity WHERE application_name LIKE 'astra %' AND wait_event_type = 'Lock'`)).length > 0,
+        async () =>
+          (
+            await target.query(
+              `SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND application_name LIKE 'astra %' AND wait_event_type = 'Lock'`,
+            )
+          ).length > 0,
         { ended: child, timeoutMs: 5_000 },
       ).then(
         () => true,
