@@ -2,6 +2,7 @@ import pg from 'pg';
 import { AstraError, operationError } from '../errors.js';
 import { astraVersion } from '../version.js';
 import type { ConnectionTarget } from './target.js';
+import { reopenAfterInterruptedSwap } from './interrupted-swap.js';
 
 /** A PostgreSQL error as `pg` raises it, with the fields astra reads. */
 export interface PgError extends Error {
@@ -31,8 +32,24 @@ export class Database {
     this.client = client;
   }
 
-  /** Opens a connection; `timeoutMs` bounds the attempt (default 15 s). */
-  static async connect(target: ConnectionTarget, timeoutMs = 15_000): Promise<Database> {
+  /**
+   * Opens a connection; `timeoutMs` bounds the attempt (default 15 s). A
+   * database left refusing connections by a rollback that was killed during
+   * its swap is opened again, and `onReopened` told (see interrupted-swap.ts).
+   */
+  static async connect(target: ConnectionTarget, timeoutMs = 15_000, onReopened?: (sentence: string) => void): Promise<Database> {
+    try {
+      return await Database.open(target, timeoutMs);
+    } catch (error) {
+      if (!(error instanceof AstraError) || !/is not currently accepting connections/.test(String((error.cause as Error | undefined)?.message))) throw error;
+      const reopened = await reopenAfterInterruptedSwap(target);
+      if (reopened === undefined) throw error;
+      onReopened?.(reopened);
+      return Database.open(target, timeoutMs);
+    }
+  }
+
+  private static async open(target: ConnectionTarget, timeoutMs: number): Promise<Database> {
     const client = new pg.Client({
       ...target.config,
       ...(target.placement ? { options: startupOptions(target) } : {}),

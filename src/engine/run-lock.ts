@@ -4,8 +4,8 @@ import { formatMs } from '../duration.js';
 import type { Context } from './context.js';
 
 /** Connects to the context's database for the length of `work`. */
-export async function withDatabase<T>(context: Pick<Context, 'target'>, work: (db: Database) => Promise<T>): Promise<T> {
-  const db = await Database.connect(await context.target());
+export async function withDatabase<T>(context: Pick<Context, 'target'> & Partial<Pick<Context, 'log'>>, work: (db: Database) => Promise<T>): Promise<T> {
+  const db = await Database.connect(await context.target(), undefined, (sentence) => context.log?.warn(sentence));
   try {
     return await work(db);
   } finally {

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { astra, startAstra, waitForStderr } from '../helpers/cli.js';
+import { astra, startAstra } from '../helpers/cli.js';
+import { waitUntil } from '../helpers/wait.js';
 import { createTestDatabase, ledgerVersions, type TestDatabase } from '../helpers/database.js';
 
 /**
@@ -44,45 +45,89 @@ function bundle(): { migrations: string; releaseNotes: string } {
   return { migrations, releaseNotes };
 }
 
-/** Where to kill: after this line of the upgrade's output, and this long after it. */
+/**
+ * Where to kill: once `after` is printed (when `following` is given, the first
+ * `after` printed after it: the plan, printed first, names every file), this
+ * long after it; or once the index build has scanned `builtShare` of the
+ * table. `serverGoesToo`: the server's session ends with the client (a lost
+ * machine), so an index build stops half way; otherwise it goes on alone, as
+ * it does after a kill, holding astra's run lock until it ends.
+ */
 interface KillPoint {
   name: string;
-  after: string;
-  delayMs: number;
-  /** The gate stays closed: migration 005 fails and the kill lands in the automatic rollback. */
+  following?: string;
+  after?: string;
+  delayMs?: number;
+  builtShare?: number;
+  serverGoesToo?: boolean;
+  /** The gate stays closed: migration 006 fails and the kill lands in the automatic rollback. */
   failing?: boolean;
+  /** The kill leaves the database refusing connections (the swap's guard), which astra's next command lifts. */
+  reopens?: boolean;
 }
 
+const apply = 'Apply 5 migration(s)';
 const index = '002-items-key-index.sql: CREATE INDEX CONCURRENTLY';
 const points: KillPoint[] = [
-  { name: 'while it plans', after: 'Upgrade plan for', delayMs: 0 },
-  { name: 'as pg_dump starts', after: 'Dump ', delayMs: 0 },
+  { name: 'once planned, before the backup', after: 'Pre-upgrade checklist' },
+  { name: 'as pg_dump starts', after: 'Dump ' },
   { name: 'during pg_dump', after: 'Dump ', delayMs: 150 },
-  { name: 'once the archive is saved', after: 'Saved backup', delayMs: 0 },
-  { name: 'while the backup is verified', after: 'verifying', delayMs: 100 },
-  { name: 'as the apply step starts', after: 'Apply 5 migration(s)', delayMs: 0 },
-  { name: 'as the index migration starts', after: '002-items-key-index.sql', delayMs: 0 },
-  { name: 'as the concurrent index build starts', after: index, delayMs: 0 },
-  { name: 'early in the index build', after: index, delayMs: 300 },
-  { name: 'half way through the index build', after: index, delayMs: 1200 },
-  { name: 'late in the index build', after: index, delayMs: 2500 },
-  { name: 'as the constraint is added NOT VALID', after: '003-items-check.sql', delayMs: 0 },
-  { name: 'while the constraint is validated', after: '004-items-check-valid.sql', delayMs: 5 },
-  { name: 'as the column is added', after: '005-items-note.sql', delayMs: 0 },
-  { name: 'between two migrations', after: '✔ 005-items-note.sql', delayMs: 0 },
-  { name: 'in the doctor gate', after: 'Applied 5 migration(s)', delayMs: 0 },
-  { name: 'as the automatic rollback starts', after: 'Restoring backup', delayMs: 0, failing: true },
+  { name: 'once the archive is saved', after: 'Saved backup' },
+  { name: 'while the backup is verified', after: 'verifying' },
+  { name: 'as the apply step starts', after: apply },
+  { name: 'as the index migration starts', following: apply, after: '002-items-key-index.sql' },
+  { name: 'as the concurrent index build starts', following: apply, after: index },
+  { name: 'a quarter into the index build', builtShare: 0.25 },
+  { name: 'a quarter into the index build, the server session lost too', builtShare: 0.25, serverGoesToo: true },
+  { name: 'three quarters into the index build', builtShare: 0.75 },
+  { name: 'three quarters into the index build, the server session lost too', builtShare: 0.75, serverGoesToo: true },
+  { name: 'as the constraint is added NOT VALID', following: apply, after: '003-items-check.sql' },
+  { name: 'while the constraint is validated', following: apply, after: '004-items-check-valid.sql', delayMs: 5 },
+  { name: 'as the column is added', following: apply, after: '005-items-note.sql' },
+  { name: 'between two migrations', after: '✔ 005-items-note.sql' },
+  { name: 'in the doctor gate', after: 'Applied 5 migration(s)' },
+  { name: 'as the automatic rollback starts', after: 'Restoring backup', failing: true },
   { name: 'while the rollback restores', after: 'into the new database', delayMs: 100, failing: true },
-  { name: 'late in the rollback restore', after: 'into the new database', delayMs: 600, failing: true },
-  { name: 'as the rollback swaps the databases', after: 'into the new database', delayMs: 1500, failing: true },
+  { name: 'with new connections refused until the swap', after: 'are refused until the swap', failing: true, reopens: true },
 ];
+
+/** Resolves once `text` is printed on stderr, after `following` when given. */
+function printed(child: ReturnType<typeof startAstra>, text: string, following?: string): Promise<void> {
+  let stderr = '';
+  return new Promise((resolve, reject) => {
+    const look = () => {
+      const from = following === undefined ? 0 : stderr.indexOf(following);
+      if (from >= 0 && stderr.indexOf(text, from + (following?.length ?? 0)) >= 0) resolve();
+    };
+    child.stderr?.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+      look();
+    });
+    void child.then(() => reject(new Error(`the command ended before printing "${text}"${following ? ` after "${following}"` : ''}; it printed:\n${stderr}`)));
+  });
+}
+
+/** Resolves once the concurrent build of items_key has scanned `share` of the table. */
+async function built(db: TestDatabase, share: number, ended: Promise<unknown>): Promise<void> {
+  await waitUntil(
+    `the index build scanned ${share * 100}% of items`,
+    async () => {
+      const rows = await db.query<{ done: number }>(
+        `SELECT blocks_done::float / nullif(blocks_total, 0) AS done FROM pg_stat_progress_create_index
+          WHERE datid = (SELECT oid FROM pg_database WHERE datname = current_database()) AND phase = 'building index: scanning table'`,
+      );
+      return (rows[0]?.done ?? 0) >= share;
+    },
+    { ended, intervalMs: 20 },
+  );
+}
 
 async function items(db: TestDatabase): Promise<unknown> {
   return db.query('SELECT count(*)::int AS n, sum(v)::bigint AS total FROM items');
 }
 
 describe('kill -9 of astra upgrade, then the same upgrade again', () => {
-  it.each(points)('$name', async ({ after, delayMs, failing }) => {
+  it.each(points)('$name', async ({ following, after, delayMs, builtShare, serverGoesToo, failing, reopens }) => {
     const db = await createTestDatabase();
     try {
       const { migrations, releaseNotes } = bundle();
@@ -95,13 +140,29 @@ describe('kill -9 of astra upgrade, then the same upgrade again', () => {
       if (!failing) await db.query('INSERT INTO gate VALUES (true)');
       const before = await items(db);
 
+      // A session of "the application": the rollback ends it after refusing new connections, then polls; the kill lands in that window.
+      const application = reopens ? await db.connect() : undefined;
+      application?.on('error', () => {});
       const child = startAstra(['upgrade', '--yes', ...args], { env });
-      await waitForStderr(child, after);
-      if (delayMs > 0) await sleep(delayMs);
+      if (builtShare !== undefined) await built(db, builtShare, child);
+      else await printed(child, after!, following);
+      if (delayMs) await sleep(delayMs);
       child.kill('SIGKILL');
-      await child;
+      // Killed where it was meant to be, not after it had ended on its own.
+      expect((await child).signal).toBe('SIGKILL');
+      await application?.end().catch(() => {});
+      if (serverGoesToo) {
+        await db.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND application_name LIKE 'astra %'`);
+      }
 
-      if (failing) await db.query('INSERT INTO gate VALUES (true)');
+      if (failing) {
+        // The cause fixed (the gate opened) once astra's next command has opened the database again, if the kill left it refusing connections.
+        const status = await astra(['status', ...args], { env });
+        expect(status.exitCode, status.stderr).toBe(0);
+        if (reopens)
+          expect(status.stderr).toMatch(/still refused new connections, as an astra rollback stopped during its swap left it: they are allowed again/);
+        await db.query('INSERT INTO gate VALUES (true)');
+      }
       const rerun = await astra(['upgrade', '--yes', '--lock-wait', '2m', ...args], { env });
       expect(rerun.exitCode, rerun.stderr).toBe(0);
       expect(await ledgerVersions(db)).toEqual([1, 2, 3, 4, 5, 6]);
@@ -112,6 +173,8 @@ describe('kill -9 of astra upgrade, then the same upgrade again', () => {
       expect(await items(db)).toEqual(before);
       const doctor = await astra(['doctor', ...args], { env });
       expect(doctor.exitCode, doctor.stdout).toBe(0);
+      // Whoever the application connects as can connect again (a rollback refuses new connections until its swap).
+      expect(await db.query(`SELECT has_database_privilege('public', current_database(), 'CONNECT') AS connect`)).toEqual([{ connect: true }]);
     } finally {
       await db.drop().catch(() => {});
     }
