@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { ClickhouseSettings } from '../clickhouse/runner.js';
-import { parseDuration } from '../duration.js';
+import { parseDuration, parseVersionNumber } from '../duration.js';
 import { AstraError, EXIT_FAILED, inputError } from '../errors.js';
 import { renderTable } from '../ui/table.js';
 import { useColor } from '../ui/log.js';
@@ -64,8 +64,7 @@ export async function clickhouseCommand(
     case 'migrate up': {
       const { clickhouseUp } = await import('../clickhouse/runner.js');
       const flags = command.opts<{ to?: string; dryRun?: boolean }>();
-      const to = flags.to === undefined ? undefined : Number(flags.to);
-      if (to !== undefined && !Number.isSafeInteger(to)) throw inputError(`--to ${flags.to} is not a migration version number.`);
+      const to = flags.to === undefined ? undefined : parseVersionNumber(flags.to, '--to');
       return clickhouseUp(settings, run, { ...(to !== undefined ? { to } : {}), dryRun: flags.dryRun === true });
     }
     case 'migrate down': {
