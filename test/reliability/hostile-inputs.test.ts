@@ -203,6 +203,11 @@ const cases: { name: string; args: () => string[]; env?: () => Record<string, st
     sentence: /001_t\.sql, line 3: the SQL does not parse/,
   },
   {
+    name: 'a 5 MB migration file that does not parse, named in one short sentence',
+    args: () => ['migrate', 'up', '--migrations-dir', folder({ '001_t.sql': `${T}${'SELEKT 1;\n'.repeat(500_000)}` })],
+    sentence: /^error: 001_t\.sql, line 2: the SQL does not parse: syntax error at or near "SELEKT"\.$/m,
+  },
+  {
     name: 'an empty migration file',
     args: () => ['migrate', 'up', '--migrations-dir', folder({ '001_t.sql': '' })],
     sentence: /001_t\.sql: the SQL does not parse/,
@@ -367,6 +372,8 @@ describe('hostile input: exit 2, one sentence, nothing changed', () => {
     expect(result.exitCode, result.stderr).toBe(2);
     expect(result.stderr).toMatch(sentence);
     expect(result.stderr).not.toContain('Unexpected error');
+    // One sentence and its fix, whatever the size of the input.
+    expect(result.stderr.length).toBeLessThan(2_000);
     expect(await db.query(`SELECT count(*)::int AS n FROM pg_tables WHERE schemaname = 'public'`)).toEqual([{ n: 0 }]);
     expect(readdirSync(migrations)).toEqual(['001_t.sql']);
     expect(readdirSync(backups)).toEqual([]);
