@@ -1,3 +1,4 @@
+import { summarize } from '../doctor/runner.js';
 import type { CheckResult, DoctorReport } from '../doctor/types.js';
 import { errorMessage, AstraError } from '../errors.js';
 import { formatMs } from '../duration.js';
@@ -58,9 +59,7 @@ export async function clickhouseDoctor(settings: ClickhouseSettings): Promise<Do
   } finally {
     await db?.close();
   }
-  const summary = { ok: 0, warn: 0, fail: 0 };
-  for (const check of checks) summary[check.status]++;
-  return { ok: summary.fail === 0, database: label, summary, checks };
+  return { ...summarize(checks, false), database: label, checks };
 }
 
 async function migrationsCheck(db: Clickhouse, settings: ClickhouseSettings): Promise<CheckResult> {
