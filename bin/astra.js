@@ -1,4 +1,5 @@
 #!/usr/bin/env node
-import { main } from '../dist/cli.js';
+// The CLI runs from its bundle (dist/bundle/, made by npm run build): see scripts/bundle.js.
+import { main } from '../dist/bundle/cli.js';
 
 process.exitCode = await main(process.argv);

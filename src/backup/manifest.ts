@@ -1,24 +1,49 @@
-import { z } from 'zod';
+// zod's small build: manifests are read by doctor and every backup command,
+// and the full build takes about 40 ms to load (bench/RESULTS.md).
+import {
+  array,
+  boolean,
+  config,
+  enum as oneOf,
+  int,
+  literal,
+  looseObject,
+  nonnegative,
+  nullable,
+  object,
+  optional,
+  refine,
+  regex,
+  string,
+  type infer as Infer,
+} from 'zod/mini';
+import english from 'zod/v4/locales/en.js';
 import { isBackupId } from './backup-id.js';
+
+// The small build carries no messages of its own: give it the English ones
+// (only those: zod's locales would load every language).
+config(english());
 
 /** The two pg_dump archive formats astra writes. */
 export const BACKUP_FORMATS = ['custom', 'directory'] as const;
 export type BackupFormat = (typeof BACKUP_FORMATS)[number];
 
-const tableCount = z.object({
-  schema: z.string(),
-  name: z.string(),
-  rows: z.number().int().nonnegative(),
+const count = () => int().check(nonnegative());
+
+const tableCount = object({
+  schema: string(),
+  name: string(),
+  rows: count(),
   /** True when `rows` is the planner's estimate (pg_class.reltuples) rather than a count. */
-  estimated: z.boolean(),
+  estimated: boolean(),
 });
 
-const verification = z.object({
-  at: z.string(),
-  ok: z.boolean(),
-  deep: z.boolean(),
+const verification = object({
+  at: string(),
+  ok: boolean(),
+  deep: boolean(),
   /** The names of the checks that failed, e.g. ["checksum"]. */
-  failedChecks: z.array(z.string()),
+  failedChecks: array(string()),
 });
 
 /**
@@ -26,48 +51,48 @@ const verification = z.object({
  * schema version, and how to tell the archive is intact. Never holds a
  * password. Unknown fields are kept when the manifest is rewritten.
  */
-export const manifestSchema = z
-  .looseObject({
-    manifestVersion: z.literal(1),
-    id: z.string(),
-    createdAt: z.string(),
-    database: z.object({ name: z.string(), host: z.string(), port: z.number().int(), user: z.string() }),
-    serverVersion: z.string(),
-    serverVersionNum: z.number().int(),
-    pgDumpVersion: z.string(),
-    appVersion: z.string(),
-    /** Highest version in the ledger that is not dirty; null when no migration is applied. */
-    schemaVersion: z.number().int().nullable(),
-    appliedMigrations: z.array(z.number().int()),
-    /** Migrations that were unfinished (dirty) when the backup was taken; absent when none was. */
-    unfinishedMigrations: z.array(z.number().int()).optional(),
-    format: z.enum(BACKUP_FORMATS),
-    /** The archive's name in the backup folder: `<id>.dump` (custom) or `<id>.dir` (directory). */
-    archive: z.string(),
-    sizeBytes: z.number().int().nonnegative(),
-    sha256: z.string().regex(/^[0-9a-f]{64}$/),
-    durationMs: z.number().int().nonnegative(),
-    tables: z.array(tableCount),
-    fromVersion: z.string().optional(),
-    toVersion: z.string().optional(),
-    verification: verification.optional(),
-  })
-  .refine((manifest) => isBackupId(manifest.id), { message: 'is not a backup id (they look like 20261102T143015Z-a1b2c3)', path: ['id'] })
-  .refine((manifest) => manifest.archive === archiveNameOf(manifest.id, manifest.format), {
+export const manifestSchema = looseObject({
+  manifestVersion: literal(1),
+  id: string(),
+  createdAt: string(),
+  database: object({ name: string(), host: string(), port: int(), user: string() }),
+  serverVersion: string(),
+  serverVersionNum: int(),
+  pgDumpVersion: string(),
+  appVersion: string(),
+  /** Highest version in the ledger that is not dirty; null when no migration is applied. */
+  schemaVersion: nullable(int()),
+  appliedMigrations: array(int()),
+  /** Migrations that were unfinished (dirty) when the backup was taken; absent when none was. */
+  unfinishedMigrations: optional(array(int())),
+  format: oneOf(BACKUP_FORMATS),
+  /** The archive's name in the backup folder: `<id>.dump` (custom) or `<id>.dir` (directory). */
+  archive: string(),
+  sizeBytes: count(),
+  sha256: string().check(regex(/^[0-9a-f]{64}$/)),
+  durationMs: count(),
+  tables: array(tableCount),
+  fromVersion: optional(string()),
+  toVersion: optional(string()),
+  verification: optional(verification),
+}).check(
+  refine((manifest) => isBackupId(manifest.id), { message: 'is not a backup id (they look like 20261102T143015Z-a1b2c3)', path: ['id'] }),
+  refine((manifest) => manifest.archive === archiveNameOf(manifest.id, manifest.format), {
     // The archive is deleted by prune and read by restore: a name that leaves
     // the backup folder ("../..") must never reach either.
     message: 'must be the backup id followed by .dump (custom format) or .dir (directory format)',
     path: ['archive'],
-  });
+  }),
+);
 
 /** The archive's name in the backup folder: `<id>.dump` (custom) or `<id>.dir` (directory). */
 export function archiveNameOf(id: string, format: BackupFormat): string {
   return format === 'custom' ? `${id}.dump` : `${id}.dir`;
 }
 
-export type BackupManifest = z.infer<typeof manifestSchema>;
-export type TableCount = z.infer<typeof tableCount>;
-export type Verification = z.infer<typeof verification>;
+export type BackupManifest = Infer<typeof manifestSchema>;
+export type TableCount = Infer<typeof tableCount>;
+export type Verification = Infer<typeof verification>;
 
 export function parseManifest(data: unknown): { ok: true; manifest: BackupManifest } | { ok: false; problem: string } {
   const result = manifestSchema.safeParse(data);

@@ -1,6 +1,16 @@
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, realpathSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
-import { execa } from 'execa';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+
+/**
+ * `--version` and `pg_config --bindir`: a few bytes back from programs that
+ * exit at once. Node's own execFile does it without loading execa, which
+ * costs doctor and status about 45 ms to load (bench/RESULTS.md); the
+ * commands that run pg_dump and pg_restore for real use execa.
+ */
+const run = promisify(execFile);
+const PROBE_TIMEOUT_MS = 10_000;
 
 export interface PgBinDir {
   dir: string;
@@ -19,42 +29,90 @@ export function parsePgToolVersion(output: string): { major: number; version: st
   return { major, version };
 }
 
+/** Debian and Ubuntu keep each major's programs in /usr/lib/postgresql/<N>/bin. */
+const DEBIAN_ROOT = '/usr/lib/postgresql';
+
 /**
  * Folders that may hold PostgreSQL programs, in the order they are searched:
  * every PATH entry, `pg_config --bindir`, then Debian's
- * /usr/lib/postgresql/<N>/bin newest first.
+ * /usr/lib/postgresql/<N>/bin newest first. On Debian, pg_config is not
+ * asked: it is postgresql-common's script naming one of those folders,
+ * searched anyway.
  */
-export async function candidateBinDirs(): Promise<string[]> {
+export function candidateBinDirs(): Promise<string[]> {
+  return shared('candidates', searchBinDirs);
+}
+
+/**
+ * Concurrent callers asking the same question (doctor's checks look for
+ * pg_dump and pg_restore at once) share one answer while it is being found;
+ * nothing is kept after it settles, so a long-lived process (serve) sees
+ * programs installed or upgraded since.
+ */
+const inFlight = new Map<string, Promise<unknown>>();
+function shared<T>(key: string, work: () => Promise<T>): Promise<T> {
+  const running = inFlight.get(key) as Promise<T> | undefined;
+  if (running) return running;
+  const started = work().finally(() => inFlight.delete(key));
+  inFlight.set(key, started);
+  return started;
+}
+
+async function searchBinDirs(): Promise<string[]> {
   const dirs: string[] = [];
   for (const entry of (process.env.PATH ?? '').split(delimiter)) if (entry) dirs.push(entry);
-  try {
-    const { stdout } = await execa('pg_config', ['--bindir']);
-    if (stdout.trim()) dirs.push(stdout.trim());
-  } catch {
-    // pg_config is optional.
+  const debian = existsSync(DEBIAN_ROOT);
+  if (!debian) {
+    try {
+      const { stdout } = await run('pg_config', ['--bindir'], { timeout: PROBE_TIMEOUT_MS });
+      if (stdout.trim()) dirs.push(stdout.trim());
+    } catch {
+      // pg_config is optional.
+    }
   }
-  const debianRoot = '/usr/lib/postgresql';
-  if (existsSync(debianRoot)) {
-    const majors = readdirSync(debianRoot)
+  if (debian) {
+    const majors = readdirSync(DEBIAN_ROOT)
       .filter((name) => /^\d+$/.test(name))
       .map(Number)
       .sort((a, b) => b - a);
-    for (const major of majors) dirs.push(join(debianRoot, String(major), 'bin'));
+    for (const major of majors) dirs.push(join(DEBIAN_ROOT, String(major), 'bin'));
   }
   return [...new Set(dirs)];
 }
 
 /** The version of `tool` in `dir`, or undefined when it is not there or does not run. */
-export async function toolVersion(dir: string, tool: string): Promise<PgBinDir | undefined> {
+export function toolVersion(dir: string, tool: string): Promise<PgBinDir | undefined> {
   const path = join(dir, tool);
-  if (!existsSync(path)) return undefined;
+  return shared(`version ${path}`, async () => {
+    if (!existsSync(path) || isDebianWrapper(path)) return undefined;
+    try {
+      const { stdout } = await run(path, ['--version'], { timeout: PROBE_TIMEOUT_MS });
+      const parsed = parsePgToolVersion(stdout);
+      return parsed ? { dir, ...parsed } : undefined;
+    } catch {
+      return undefined;
+    }
+  });
+}
+
+/**
+ * Debian's /usr/bin/pg_dump (and the others) is postgresql-common's
+ * pg_wrapper, which runs one of the /usr/lib/postgresql/<N>/bin programs,
+ * chosen by rules of its own. astra searches those folders itself and runs
+ * the program it chose, so the wrapper is passed over (one Perl start-up
+ * fewer per program looked for).
+ */
+function isDebianWrapper(path: string): boolean {
   try {
-    const { stdout } = await execa(path, ['--version']);
-    const parsed = parsePgToolVersion(stdout);
-    return parsed ? { dir, ...parsed } : undefined;
+    return realpathSync(path).endsWith('/postgresql-common/pg_wrapper') && existsSync(DEBIAN_ROOT);
   } catch {
-    return undefined;
+    return false;
   }
+}
+
+/** The version of `tool` in each of `dirs`, asked of all at once. */
+export function toolVersions(dirs: string[], tool: string): Promise<(PgBinDir | undefined)[]> {
+  return Promise.all(dirs.map((dir) => toolVersion(dir, tool)));
 }
 
 /**
@@ -64,10 +122,9 @@ export async function toolVersion(dir: string, tool: string): Promise<PgBinDir |
  */
 export async function findPgBinDir(tools: string[], explicit?: string): Promise<PgBinDir | undefined> {
   let best: PgBinDir | undefined;
-  for (const dir of explicit ? [explicit] : await candidateBinDirs()) {
-    const found = await toolVersion(dir, tools[0] ?? 'postgres');
+  for (const found of await toolVersions(explicit ? [explicit] : await candidateBinDirs(), tools[0] ?? 'postgres')) {
     if (!found) continue;
-    if (!tools.every((tool) => existsSync(join(dir, tool)))) continue;
+    if (!tools.every((tool) => existsSync(join(found.dir, tool)))) continue;
     if (!best || found.major > best.major) best = found;
   }
   return best;

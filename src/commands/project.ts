@@ -23,7 +23,7 @@ function commandPath(command: Command): string {
 
 /** The project file in force: --config, else the nearest astra.config.* here or above; undefined without one. */
 export async function openProject(globals: GlobalOptions): Promise<Project | undefined> {
-  const { findProjectFile, loadProject } = await import('../project/load.js');
+  const { findProjectFile } = await import('../project/find.js');
   const file = globals.config !== undefined ? resolve(globals.config) : findProjectFile(process.cwd());
   if (globals.config !== undefined && !existsSync(file!))
     throw inputError(`--config ${globals.config}: there is no such file.`, 'Give the path of an astra.config.json or .yaml file.');
@@ -36,6 +36,7 @@ export async function openProject(globals: GlobalOptions): Promise<Project | und
     }
     return undefined;
   }
+  const { loadProject } = await import('../project/load.js');
   const project = loadProject(file);
   const given = (['databaseUrl', 'migrationsDir', 'releaseNotesDir'] as const).filter((key) => globals[key] !== undefined);
   if (given.length > 0) {

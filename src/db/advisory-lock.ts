@@ -68,6 +68,10 @@ async function lockHolder(db: Database): Promise<LockHolder | undefined> {
   return row ? { pid: row.pid, applicationName: row.application_name, clientAddr: row.client_addr, since: row.backend_start } : undefined;
 }
 
+/** SQL that is true when this session holds an advisory lock other than astra's run lock. */
+export const OTHER_ADVISORY_LOCKS = `EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()
+  AND NOT (objsubid = 1 AND ((classid::bigint << 32) | objid::bigint) = ${ASTRA_LOCK_KEY}::bigint))`;
+
 /**
  * Releases the session-level advisory locks this session holds, except
  * astra's run lock: those a migration took and did not release, which would

@@ -3,7 +3,6 @@ import { join } from 'node:path';
 import { parse as parseConnectionString } from 'pg-connection-string';
 import type { ClientConfig } from 'pg';
 import type { ConnectionTarget } from './target.js';
-import { LocalCluster } from '../cluster/local-cluster.js';
 import { inputError, operationError } from '../errors.js';
 import type { Log } from '../ui/log.js';
 
@@ -131,6 +130,8 @@ export async function resolveConnection(options: { databaseUrl?: string | undefi
 
 async function embeddedConnection(log: Log, cwd?: string): Promise<ConnectionTarget> {
   const dir = embeddedClusterDir(cwd);
+  // Loaded here: a command given a database never needs the cluster's code (nor execa, which it uses).
+  const { LocalCluster } = await import('../cluster/local-cluster.js');
   const cluster = new LocalCluster(dir);
   const created = !cluster.exists;
   try {

@@ -1,6 +1,6 @@
 import { astraVersion } from '../version.js';
 import type { Database } from './database.js';
-import { quoteIdent } from './quote.js';
+import { quoteIdent, quoteLiteral } from './quote.js';
 import { operationError } from '../errors.js';
 
 /** Name of astra's ledger table: in the schema first on the search path, or where a project file puts it. */
@@ -147,15 +147,24 @@ export class Ledger {
   }
 
   /** Records a finished migration (or replaces an unfinished record of it). */
-  async recordApplied(entry: { version: number; name: string; checksum: string; durationMs: number }): Promise<void> {
-    await this.db.query(
-      `INSERT INTO ${this.qualifiedName} (version, name, checksum, duration_ms, astra_version, dirty)
-       VALUES ($1, $2, $3, $4, $5, false)
+  /**
+   * Records a migration as applied. `before`, SQL without parameters run just
+   * ahead of the write, goes with it in one round trip (the values are then
+   * written as literals: a simple query takes no parameters).
+   */
+  async recordApplied(entry: { version: number; name: string; checksum: string; durationMs: number }, before?: string): Promise<void> {
+    const values = [entry.version, entry.name, entry.checksum, Math.round(entry.durationMs), astraVersion];
+    const write = (list: string) => `INSERT INTO ${this.qualifiedName} (version, name, checksum, duration_ms, astra_version, dirty)
+       VALUES (${list}, false)
        ON CONFLICT (version) DO UPDATE SET name = EXCLUDED.name, checksum = EXCLUDED.checksum, applied_at = now(),
          duration_ms = EXCLUDED.duration_ms, astra_version = EXCLUDED.astra_version, dirty = false,
-         next_statement = NULL, failed_statement = NULL, error = NULL`,
-      [entry.version, entry.name, entry.checksum, Math.round(entry.durationMs), astraVersion],
-    );
+         next_statement = NULL, failed_statement = NULL, error = NULL`;
+    if (before === undefined) {
+      await this.db.query(write('$1, $2, $3, $4, $5'), values);
+      return;
+    }
+    const literals = values.map((value) => (typeof value === 'number' ? String(value) : quoteLiteral(value))).join(', ');
+    await this.db.query(`${before}; ${write(literals)}`);
   }
 
   /** Records a migration as started and unfinished, before a statement that runs outside a transaction. */

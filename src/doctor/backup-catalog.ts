@@ -1,4 +1,4 @@
-import { listBackups } from '../backup/index.js';
+import { listBackups } from '../backup/folder.js';
 
 /** What the backups check needs to know of one backup. */
 export interface BackupSummary {

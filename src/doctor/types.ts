@@ -64,7 +64,8 @@ export interface DoctorCheck {
    * How the check relates to the connection. 'needs': it runs once connected,
    * and fails as "skipped: no connection" when that failed. 'reports': it runs
    * once the attempt to connect has ended, whatever the outcome, and reports
-   * on it. 'none': it does not use the database.
+   * on it. 'none': it runs at once; one that also uses the database (to
+   * overlap other work with connecting) says itself when there is none.
    */
   connection: 'needs' | 'reports' | 'none';
   /** Whether the check applies to this run at all (health-url only with --health-url). */

@@ -1,7 +1,7 @@
 import * as DEFAULTS from '../defaults.js';
 import { AstraError, EXIT_FAILED, errorMessage } from '../errors.js';
 import { isPgError, LOCK_NOT_AVAILABLE, type Database } from '../db/database.js';
-import { releaseAdvisoryLocksExceptRunLock } from '../db/advisory-lock.js';
+import { OTHER_ADVISORY_LOCKS, releaseAdvisoryLocksExceptRunLock } from '../db/advisory-lock.js';
 import type { Ledger } from '../db/ledger.js';
 import { quoteIdent } from '../db/quote.js';
 import type { Migration } from './load.js';
@@ -130,36 +130,44 @@ export class MigrationRunner {
    * was split: the role and session authorization (which RESET ALL leaves),
    * settings, prepared statements, cursors, temporary objects, and the
    * advisory locks it took (astra's run lock stays).
+   *
+   * One round trip (a simple query of several statements): between small
+   * migrations, round trips to the server are most of astra's own time.
    */
   private async resetSession(): Promise<void> {
-    await this.db.query('SET SESSION AUTHORIZATION DEFAULT');
-    await this.db.query('RESET ROLE');
-    await this.db.query('RESET ALL');
-    await this.db.query('DEALLOCATE ALL');
-    await this.db.query('CLOSE ALL');
-    await this.db.query('DISCARD TEMP');
-    await releaseAdvisoryLocksExceptRunLock(this.db);
-    await this.prepareSession();
+    const results = (await this.db.query(
+      [
+        'SET SESSION AUTHORIZATION DEFAULT',
+        'RESET ROLE',
+        'RESET ALL',
+        'DEALLOCATE ALL',
+        'CLOSE ALL',
+        'DISCARD TEMP',
+        `SELECT set_config('lock_timeout', '${Math.trunc(this.policy.lockTimeoutMs)}ms', false)`,
+        `SELECT current_user::text AS role, session_user::text AS session, ${OTHER_ADVISORY_LOCKS} AS other_locks`,
+      ].join('; '),
+    )) as unknown as { rows: { role: string; session: string; other_locks: boolean }[] }[];
+    const session = results.at(-1)?.rows[0];
+    if (session) this.login = { role: session.role, session: session.session };
+    if (session?.other_locks !== false) await releaseAdvisoryLocksExceptRunLock(this.db);
   }
 
   /**
    * Inside a transaction, before the ledger is written: as the role a clean
    * session has (the one that created the ledger), whatever the migration
-   * SET, until the transaction ends.
+   * SET, until the transaction ends. SET LOCAL is undone at COMMIT, back to
+   * the migration's own SET ROLE or SESSION AUTHORIZATION, which later steps
+   * of the migration keep. Returns the statements, for the caller to send
+   * with its ledger write in one round trip.
    */
-  private async asLoginRole(): Promise<void> {
-    // SET LOCAL ROLE is undone at COMMIT, back to the migration's own SET
-    // ROLE, which later steps of the migration keep. Only a migration that
-    // changed the session user needs that undone too.
-    const { rows } = await this.db.query<{ session: string }>('SELECT session_user::text AS session');
-    if (!this.login || rows[0]?.session !== this.login.session) await this.db.query('SET LOCAL SESSION AUTHORIZATION DEFAULT');
-    if (this.login) await this.db.query(`SET LOCAL ROLE ${quoteIdent(this.login.role)}`);
+  private asLoginRole(): string {
+    return ['SET LOCAL SESSION AUTHORIZATION DEFAULT', ...(this.login ? [`SET LOCAL ROLE ${quoteIdent(this.login.role)}`] : [])].join('; ');
   }
 
   /** A ledger write between a migration's steps, in a transaction of its own as the role that logged in. */
   private async recordAsLoginRole(write: () => Promise<void>): Promise<void> {
     await this.db.transaction(async () => {
-      await this.asLoginRole();
+      await this.db.query(this.asLoginRole());
       await write();
     });
   }
@@ -200,7 +208,7 @@ export class MigrationRunner {
         () =>
           this.db.transaction(async () => {
             for (const statement of down) await this.run(view, statement, false);
-            await this.asLoginRole();
+            await this.db.query(this.asLoginRole());
             await this.ledger.remove(migration.version);
           }),
         { resumable: true, undoing: true },
@@ -230,8 +238,7 @@ export class MigrationRunner {
     await this.withLockRetries(migration, migration.statements, async () => {
       await this.db.transaction(async () => {
         for (const statement of migration.statements) await this.run(migration, statement, false);
-        await this.asLoginRole();
-        await this.ledger.recordApplied({ ...migration, durationMs: performance.now() - started }).catch((error: unknown) => {
+        await this.ledger.recordApplied({ ...migration, durationMs: performance.now() - started }, this.asLoginRole()).catch((error: unknown) => {
           throw ledgerBrokenError(migration, error);
         });
       });
@@ -249,7 +256,7 @@ export class MigrationRunner {
         await this.withLockRetries(migration, group, () =>
           this.db.transaction(async () => {
             await this.run(migration, { ...first, text: first.writtenAs! }, true);
-            await this.asLoginRole();
+            await this.db.query(this.asLoginRole());
             await this.ledger.recordProgress(migration.version, next);
           }),
         );
@@ -268,7 +275,7 @@ export class MigrationRunner {
         await this.withLockRetries(migration, group, () =>
           this.db.transaction(async () => {
             for (const statement of group) await this.run(migration, statement, true);
-            await this.asLoginRole();
+            await this.db.query(this.asLoginRole());
             await this.ledger.recordProgress(migration.version, next);
           }),
         );

@@ -51,6 +51,8 @@ export function parseStatements(sql: string, file: string): Statement[] {
   // The parser counts in bytes.
   const bytes = Buffer.from(sql, 'utf8');
   const statements: Statement[] = [];
+  // Lines are counted on from the previous statement's start: statements come in file order.
+  const lines = { offset: 0, line: 1 };
   for (const raw of tree.stmts ?? []) {
     const start = raw.stmt_location ?? 0;
     const end = raw.stmt_len ? start + raw.stmt_len : bytes.length;
@@ -59,7 +61,9 @@ export function parseStatements(sql: string, file: string): Statement[] {
     const text = piece.trim();
     const [kind, node] = Object.entries(raw.stmt ?? {})[0] ?? ['Unknown', {}];
     const offset = start + Buffer.byteLength(piece.slice(0, leading));
-    const statement: Statement = { index: statements.length, text, line: lineAt(bytes, offset), kind, node: node as Record<string, unknown> };
+    lines.line += newlinesBetween(bytes, lines.offset, offset);
+    lines.offset = offset;
+    const statement: Statement = { index: statements.length, text, line: lines.line, kind, node: node as Record<string, unknown> };
     const reason = outsideTransactionReason(kind, node as Record<string, unknown>);
     if (reason) statement.outsideTransaction = reason;
     statements.push(statement);
@@ -67,10 +71,14 @@ export function parseStatements(sql: string, file: string): Statement[] {
   return stripTransactionWrapper(statements, file);
 }
 
+function newlinesBetween(bytes: Buffer, from: number, to: number): number {
+  let count = 0;
+  for (let at = bytes.indexOf(0x0a, from); at !== -1 && at < to; at = bytes.indexOf(0x0a, at + 1)) count++;
+  return count;
+}
+
 function lineAt(bytes: Buffer, offset: number): number {
-  let line = 1;
-  for (let i = 0; i < offset && i < bytes.length; i++) if (bytes[i] === 0x0a) line++;
-  return line;
+  return 1 + newlinesBetween(bytes, 0, offset);
 }
 
 /** Statements PostgreSQL refuses inside a transaction block, with the reason shown to people. */

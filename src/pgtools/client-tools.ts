@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { candidateBinDirs, toolVersion, type PgBinDir } from '../cluster/binaries.js';
+import { candidateBinDirs, toolVersions, type PgBinDir } from '../cluster/binaries.js';
 import { operationError } from '../errors.js';
 
 export type ClientToolName = 'pg_dump' | 'pg_restore' | 'psql';
@@ -11,21 +11,27 @@ export interface ClientTool {
   version: string;
 }
 
-/**
- * Finds `tool` whose major version is at least the server's: in --pg-bin-dir /
- * ASTRA_PG_BIN_DIR when given (and only there), else on PATH, by
- * `pg_config --bindir`, or under /usr/lib/postgresql/<N>/bin, taking the
- * newest. pg_dump refuses servers newer than itself, so an older one is as
- * good as none.
- */
-export async function findClientTool(tool: ClientToolName, serverMajor: number, explicitDir?: string): Promise<ClientTool> {
+/** The newest `tool` found (see findClientTool), whatever its version; undefined when there is none. */
+export interface ClientToolSearch {
+  tool: ClientToolName;
+  /** Where it was looked for: --pg-bin-dir / ASTRA_PG_BIN_DIR when given, else undefined. */
+  dir: string | undefined;
+  best: PgBinDir | undefined;
+}
+
+/** Looks for the newest `tool`: in --pg-bin-dir / ASTRA_PG_BIN_DIR when given (and only there), else everywhere candidateBinDirs says. */
+export async function searchClientTool(tool: ClientToolName, explicitDir?: string): Promise<ClientToolSearch> {
   const dir = explicitDir ?? process.env.ASTRA_PG_BIN_DIR;
   const candidates = dir ? [dir] : await candidateBinDirs();
   let best: PgBinDir | undefined;
-  for (const candidate of candidates) {
-    const found = await toolVersion(candidate, tool);
+  for (const found of await toolVersions(candidates, tool)) {
     if (found && (!best || found.major > best.major)) best = found;
   }
+  return { tool, dir, best };
+}
+
+/** The tool a search found, when it can serve a PostgreSQL `serverMajor` server; else an error saying what to install. */
+export function usableClientTool({ tool, dir, best }: ClientToolSearch, serverMajor: number): ClientTool {
   const install = `apt-get install postgresql-client-${serverMajor} (or the PostgreSQL ${serverMajor} client for your system)`;
   const where = dir ? `in ${dir}` : 'on PATH, by pg_config --bindir or under /usr/lib/postgresql/<N>/bin';
   if (!best) {
@@ -41,4 +47,15 @@ export async function findClientTool(tool: ClientToolName, serverMajor: number, 
     );
   }
   return { name: tool, path: join(best.dir, tool), major: best.major, version: best.version };
+}
+
+/**
+ * Finds `tool` whose major version is at least the server's: in --pg-bin-dir /
+ * ASTRA_PG_BIN_DIR when given (and only there), else on PATH, by
+ * `pg_config --bindir`, or under /usr/lib/postgresql/<N>/bin, taking the
+ * newest. pg_dump refuses servers newer than itself, so an older one is as
+ * good as none.
+ */
+export async function findClientTool(tool: ClientToolName, serverMajor: number, explicitDir?: string): Promise<ClientTool> {
+  return usableClientTool(await searchClientTool(tool, explicitDir), serverMajor);
 }

@@ -1,5 +1,5 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
-import { basename, dirname, join, relative, resolve } from 'node:path';
+import { readFileSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import { inputError } from '../errors.js';
 import { LEDGER_TABLE } from '../db/ledger.js';
@@ -7,7 +7,7 @@ import { projectIssues } from './schema.js';
 import type { Placement } from '../db/target.js';
 import type { SeedCatalog } from '../seed/catalog.js';
 
-export const PROJECT_FILE_NAMES = ['astra.config.json', 'astra.config.yaml', 'astra.config.yml'] as const;
+export { findProjectFile, PROJECT_FILE_NAMES } from './find.js';
 
 /** One database of the project, with its paths absolute. */
 export interface ProjectDatabase {
@@ -33,21 +33,6 @@ export interface Project {
   file: string;
   backupDir: string | undefined;
   databases: ProjectDatabase[];
-}
-
-/** The project file in `dir` or the nearest folder above it; undefined when there is none. */
-export function findProjectFile(dir: string): string | undefined {
-  for (let current = resolve(dir); ; current = dirname(current)) {
-    const found = PROJECT_FILE_NAMES.map((name) => join(current, name)).filter((path) => existsSync(path));
-    if (found.length > 1) {
-      throw inputError(
-        `${current} holds ${found.length} project files (${found.map((path) => basename(path)).join(', ')}); astra cannot tell which one is meant.`,
-        'Keep one, or name it with --config.',
-      );
-    }
-    if (found[0]) return found[0];
-    if (dirname(current) === current) return undefined;
-  }
 }
 
 function parseText(file: string, text: string): unknown {

@@ -1,20 +1,31 @@
 import { AstraError, errorMessage } from '../../errors.js';
-import { findClientTool, type ClientTool } from '../../pgtools/client-tools.js';
+import { searchClientTool, usableClientTool, type ClientTool } from '../../pgtools/client-tools.js';
 import type { CheckOutcome, DoctorCheck, DoctorInput } from '../types.js';
 
 const TOOLS = ['pg_dump', 'pg_restore'] as const;
 
 async function run(input: DoctorInput): Promise<CheckOutcome> {
-  const db = await input.database();
+  // The programs are looked for while the connection is being opened: neither waits on the other.
+  const searches = Promise.all(TOOLS.map((tool) => searchClientTool(tool, input.pgBinDir)));
+  let db;
+  try {
+    db = await input.database();
+  } catch {
+    await searches.catch(() => {});
+    return { status: 'fail', detail: 'skipped: no connection', fix: 'Fix the connection first (see the connection check).' };
+  }
   const { rows } = await db.query<{ num: string }>("SELECT current_setting('server_version_num') AS num");
   const serverMajor = Math.floor(Number(rows[0]?.num) / 10_000);
   const found: ClientTool[] = [];
   const problems: { detail: string; fix: string }[] = [];
-  for (const tool of TOOLS) {
+  for (const search of await searches) {
     try {
-      found.push(await findClientTool(tool, serverMajor, input.pgBinDir));
+      found.push(usableClientTool(search, serverMajor));
     } catch (error) {
-      problems.push({ detail: errorMessage(error), fix: error instanceof AstraError && error.fix ? error.fix : `Install ${tool} ${serverMajor} or newer.` });
+      problems.push({
+        detail: errorMessage(error),
+        fix: error instanceof AstraError && error.fix ? error.fix : `Install ${search.tool} ${serverMajor} or newer.`,
+      });
     }
   }
   if (problems.length > 0) {
@@ -31,6 +42,7 @@ export const clientTools: DoctorCheck = {
   id: 'client-tools',
   title: 'pg_dump and pg_restore',
   area: 'tools',
-  connection: 'needs',
+  // It looks for the programs before the connection is open, and says itself when there is none.
+  connection: 'none',
   run,
 };
