@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { backupsJson, measureBackups, renderBackups } from './backup.js';
 import { indexMigrationJson, measureIndexMigration, renderIndexMigration } from './index-migration.js';
 import { measureStartup, renderStartup, startupJson } from './startup.js';
+import { measureRunner, renderRunner, runnerJson } from './runner.js';
 import { Cleanup, createDatabase, startBenchCluster, temporaryDir, withClient } from './lib/cluster.js';
 import { astraBin, childEnv, peakRssAvailable, repoRoot, runAstra, runMeasured } from './lib/measure.js';
 import { formatBytes, formatCount, formatKb, formatMs } from './lib/report.js';
@@ -14,10 +15,10 @@ import { auditRowsFor, databaseBytes, loadRows, writeMigrations } from './lib/sc
 
 const DEFAULT_ROWS = 2_000_000;
 const DATABASE = 'astra_bench';
-const BENCHMARKS = ['startup', 'backup', 'index'];
+const BENCHMARKS = ['startup', 'backup', 'index', 'runner'];
 
 function usage(problem) {
-  process.stderr.write(`${problem ? `bench: ${problem}\n` : ''}usage: node bench/run.js [--json] [--only startup|backup|index]\n  ASTRA_BENCH_ROWS=<n> rows of the big table (default ${formatCount(DEFAULT_ROWS)})\n`);
+  process.stderr.write(`${problem ? `bench: ${problem}\n` : ''}usage: node bench/run.js [--json] [--only startup|backup|index|runner]\n  ASTRA_BENCH_ROWS=<n> rows of the big table (default ${formatCount(DEFAULT_ROWS)})\n`);
   process.exit(problem ? 2 : 0);
 }
 
@@ -108,13 +109,21 @@ async function main() {
       size = await growTo(bench, quarter, options.rows);
       progress(`Backup at ${formatCount(options.rows)} rows:`);
       backups.push(await measureBackups(bench, size, { full: true }));
-    } else {
+    } else if (options.only.includes('index')) {
       size = await growTo(bench, 0, options.rows);
+    } else {
+      size = await sizeOf(bench, 0);
     }
     let index;
     if (options.only.includes('index')) {
       progress('Index migration:');
       index = await measureIndexMigration({ ...bench, size });
+    }
+
+    let runner;
+    if (options.only.includes('runner')) {
+      progress('Runner, status and doctor:');
+      runner = await measureRunner(bench);
     }
 
     environment.loadAverageAtEnd = loadavg().map((value) => Number(value.toFixed(2)));
@@ -125,11 +134,11 @@ async function main() {
       `Sizes: events ${formatCount(size.events)} rows (ASTRA_BENCH_ROWS=${options.rows}), audit_log ${formatCount(size.audit)} rows; database ${formatBytes(size.databaseBytes)} on disk.`,
       '',
     ].join('\n');
-    const tables = [...(startupRows ? [renderStartup(startupRows)] : []), ...(backups.length ? [renderBackups(backups)] : []), ...(index ? [renderIndexMigration(index)] : [])];
+    const tables = [...(startupRows ? [renderStartup(startupRows)] : []), ...(backups.length ? [renderBackups(backups)] : []), ...(index ? [renderIndexMigration(index)] : []), ...(runner ? [renderRunner(runner)] : [])];
     const took = `Total run time ${formatMs(Date.now() - began)}.`;
     if (options.json) {
       process.stderr.write(`${header}\n${tables.join('\n')}\n${took}\n`);
-      process.stdout.write(`${JSON.stringify({ environment, size, ...(backups.length ? { backup: backupsJson(backups) } : {}), ...(index ? { indexMigration: indexMigrationJson(index) } : {}), ...(startupRows ? { startup: startupJson(startupRows) } : {}), astraStartup: { wallMs: Math.round(startup.wallMs), peakRssKb: startup.peakRssKb ?? null }, totalMs: Date.now() - began })}\n`);
+      process.stdout.write(`${JSON.stringify({ environment, size, ...(backups.length ? { backup: backupsJson(backups) } : {}), ...(index ? { indexMigration: indexMigrationJson(index) } : {}), ...(runner ? { runner: runnerJson(runner) } : {}), ...(startupRows ? { startup: startupJson(startupRows) } : {}), astraStartup: { wallMs: Math.round(startup.wallMs), peakRssKb: startup.peakRssKb ?? null }, totalMs: Date.now() - began })}\n`);
     } else {
       process.stdout.write(`\n${header}\n${tables.join('\n')}\n${took}\n`);
     }

@@ -1,4 +1,5 @@
 import { formatMs } from '../duration.js';
+import { versionList } from '../ui/format.js';
 import { AstraError, EXIT_FAILED, inputError, operationError } from '../errors.js';
 import type { ConnectionTarget } from '../db/target.js';
 import type { Log } from '../ui/log.js';
@@ -222,7 +223,7 @@ export async function clickhouseUp(settings: ClickhouseSettings, run: Clickhouse
       }
       run.log.info(
         applied.length > 0
-          ? `Applied ${applied.length} migration(s): ${applied.map((entry) => entry.version).join(', ')}`
+          ? `Applied ${applied.length} migration(s): ${versionList(applied.map((entry) => entry.version))}`
           : 'No migrations to apply: the database is up to date.',
       );
       return { applied, skipped: plan.applied.filter((row) => row.state === 'applied').map((row) => row.version), wouldApply: [] };

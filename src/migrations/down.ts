@@ -1,4 +1,5 @@
 import type { Database } from '../db/database.js';
+import { versionList } from '../ui/format.js';
 import { Ledger, type LedgerRow } from '../db/ledger.js';
 import { inputError, operationError } from '../errors.js';
 import { MigrationRunner } from './apply.js';
@@ -46,7 +47,7 @@ async function revertSelected(
     const durationMs = await runner.revert(migration, down);
     undone.push({ version: migration.version, name: migration.name, file: migration.downFile ?? migration.file, durationMs: Math.round(durationMs) });
   }
-  context.log.info(`Undid ${undone.length} migration(s): ${undone.map((entry) => entry.version).join(', ')}`);
+  context.log.info(`Undid ${undone.length} migration(s): ${versionList(undone.map((entry) => entry.version))}`);
   return undone;
 }
 
@@ -74,7 +75,7 @@ export async function migrateGoto(context: Context, options: RunOptions & { vers
     withRunLock(context, db, options.lockWaitMs, async () => {
       const undone = await revertSelected(context, db, migrations, options, (rows) => rows.filter((row) => row.version > options.version));
       const { applied } = options.version === 0 ? { applied: [] } : await applyPending(context, db, migrations, { ...options, to: options.version });
-      if (applied.length > 0) context.log.info(`Applied ${applied.length} migration(s): ${applied.map((entry) => entry.version).join(', ')}`);
+      if (applied.length > 0) context.log.info(`Applied ${applied.length} migration(s): ${versionList(applied.map((entry) => entry.version))}`);
       if (undone.length === 0 && applied.length === 0) context.log.info(`${db.target.label} is already at version ${options.version}.`);
       return { undone, applied };
     }),

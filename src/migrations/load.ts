@@ -7,7 +7,7 @@ import { discoverMigrations, inRange, type DiscoveredMigration, type VersionRang
 
 export type { VersionRange } from './discover.js';
 import { loadParser, parseStatements, type Statement } from './parse.js';
-import { splitSections, type SectionTool } from './sections.js';
+import { splitSections, type SectionTool, type Sections } from './sections.js';
 import { rewriteForConcurrency } from '../analysis/concurrency.js';
 
 export interface Migration extends DiscoveredMigration {
@@ -74,38 +74,53 @@ export function listMigrations(folder: string, versions?: VersionRange): Discove
   return discoverMigrations(readFolder(folder), folder).filter((migration) => inRange(migration.version, versions));
 }
 
+/** A migration file as read, before its SQL is parsed: what status and the ledger need. */
+export type MigrationFile = Omit<Migration, 'statements'> & { sections: Sections };
+
 /**
- * Reads and parses every up migration of a folder (those in `versions`, when
- * given). Any unreadable or
- * unparseable file stops everything before the database is touched.
+ * Reads every up migration of a folder (those in `versions`, when given)
+ * without parsing its SQL: names, checksums and each file's up/down parts.
+ * `astra status` needs no more; what applies or analyses migrations uses
+ * loadMigrations, which parses them too.
  */
-export async function loadMigrations(folder: string, versions?: VersionRange): Promise<Migration[]> {
-  const discovered = listMigrations(folder, versions);
-  await loadParser();
-  const migrations = discovered.map((migration): Migration => {
+export function readMigrationFiles(folder: string, versions?: VersionRange): MigrationFile[] {
+  const files = listMigrations(folder, versions).map((migration): MigrationFile => {
     const path = join(folder, migration.file);
     const { bytes, sql } = readSql(path);
     const sections = splitSections(sql, migration.file);
     if (sections.down !== undefined && migration.downFile) {
       throw inputError(`${migration.file} has a down part of its own and the file ${migration.downFile} too.`, 'Keep one of them; nothing was applied.');
     }
-    const parsed = parseStatements(sections.up, migration.file);
-    // A file that asks for no transaction (dbmate transaction:false, goose NO TRANSACTION) runs statement by statement, as outside statements do.
-    const noTransaction = sections.tool === 'dbmate' ? 'the up marker says transaction:false (dbmate)' : 'the file says NO TRANSACTION (goose)';
-    const statements = sections.transaction ? parsed : parsed.map((statement) => ({ ...statement, outsideTransaction: statement.outsideTransaction ?? noTransaction }));
     return {
       ...migration,
       path,
       sql: sections.up,
       checksum: sha256(bytes),
-      // Index builds on existing tables run CONCURRENTLY, after the transactional statements, where possible.
-      statements: rewriteForConcurrency(statements),
+      sections,
       ...(sections.tool ? { sectionsOf: sections.tool } : {}),
       ...(sections.down !== undefined ? { downInFile: true } : {}),
     };
   });
-  refuseMixedSections(migrations, folder);
-  return migrations;
+  refuseMixedSections(files, folder);
+  return files;
+}
+
+/**
+ * Reads and parses every up migration of a folder (those in `versions`, when
+ * given). Any unreadable or unparseable file stops everything before the
+ * database is touched.
+ */
+export async function loadMigrations(folder: string, versions?: VersionRange): Promise<Migration[]> {
+  const files = readMigrationFiles(folder, versions);
+  await loadParser();
+  return files.map(({ sections, ...file }): Migration => {
+    const parsed = parseStatements(sections.up, file.file);
+    // A file that asks for no transaction (dbmate transaction:false, goose NO TRANSACTION) runs statement by statement, as outside statements do.
+    const noTransaction = sections.tool === 'dbmate' ? 'the up marker says transaction:false (dbmate)' : 'the file says NO TRANSACTION (goose)';
+    const statements = sections.transaction ? parsed : parsed.map((statement) => ({ ...statement, outsideTransaction: statement.outsideTransaction ?? noTransaction }));
+    // Index builds on existing tables run CONCURRENTLY, after the transactional statements, where possible.
+    return { ...file, statements: rewriteForConcurrency(statements) };
+  });
 }
 
 /**
@@ -114,12 +129,12 @@ export async function loadMigrations(folder: string, versions?: VersionRange): P
  * for sure (a marker-less file in a dbmate folder may be a mistake that
  * would run its down part too).
  */
-function refuseMixedSections(migrations: Migration[], folder: string): void {
+function refuseMixedSections(migrations: MigrationFile[], folder: string): void {
   const first = migrations[0];
   if (!first) return;
   const other = migrations.find((migration) => migration.sectionsOf !== first.sectionsOf);
   if (!other) return;
-  const says = (migration: Migration) => (migration.sectionsOf ? `uses ${migration.sectionsOf}'s up/down markers` : 'has no up/down markers');
+  const says = (migration: MigrationFile) => (migration.sectionsOf ? `uses ${migration.sectionsOf}'s up/down markers` : 'has no up/down markers');
   throw inputError(
     `The migrations folder ${folder} mixes conventions: ${first.file} ${says(first)}, ${other.file} ${says(other)}.`,
     'Write every file of the folder the same way; nothing was applied.',

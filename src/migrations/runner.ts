@@ -1,4 +1,5 @@
 import type { Database } from '../db/database.js';
+import { versionList } from '../ui/format.js';
 import { Ledger } from '../db/ledger.js';
 import { refuseFalseFreshStart } from './fresh.js';
 import type { Context } from '../engine/context.js';
@@ -198,7 +199,7 @@ export async function migrateUp(context: Context, options: RunOptions & { to?: n
       const result = await dryRun(context, db, migrations, options.to);
       log.info(
         result.wouldApply.length > 0
-          ? `Would apply ${result.wouldApply.length} migration(s): ${result.wouldApply.join(', ')}`
+          ? `Would apply ${result.wouldApply.length} migration(s): ${versionList(result.wouldApply)}`
           : 'Nothing to apply: the database is up to date.',
       );
       logSkipped(context, result);
@@ -213,7 +214,7 @@ export async function migrateUp(context: Context, options: RunOptions & { to?: n
       const result = await applyPending(context, db, migrations, options);
       log.info(
         result.applied.length > 0
-          ? `Applied ${result.applied.length} migration(s): ${result.applied.map((applied) => applied.version).join(', ')}`
+          ? `Applied ${result.applied.length} migration(s): ${versionList(result.applied.map((applied) => applied.version))}`
           : 'No migrations to apply: the database is up to date.',
       );
       logSkipped(context, result);

@@ -5,7 +5,7 @@ import { withDatabase } from '../engine/run-lock.js';
 import { loadReleaseNotes } from '../release/notes.js';
 import { databaseVersion } from '../release/versions.js';
 import { astraVersion } from '../version.js';
-import { loadMigrations } from './load.js';
+import { readMigrationFiles } from './load.js';
 import { migrationStatuses, type MigrationStatus } from './plan.js';
 
 export interface StatusReport {
@@ -24,7 +24,7 @@ export interface StatusReport {
 
 /** `astra status` and the library's `status()`: application version, database version, applied and pending migrations. Changes nothing. */
 export async function statusReport(context: Context): Promise<StatusReport> {
-  const migrations = await loadMigrations(context.migrationsDir, context.versions);
+  const migrations = readMigrationFiles(context.migrationsDir, context.versions);
   const { statuses, label } = await withDatabase(context, async (db) => {
     const ledger = await Ledger.open(db, { create: false });
     return { statuses: migrationStatuses(migrations, await ledger.rows()), label: db.target.label };

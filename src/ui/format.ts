@@ -9,3 +9,18 @@ export function formatBytes(bytes: number): string {
   }
   return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`;
 }
+
+/**
+ * Versions as a person reads a long list: runs of consecutive numbers as
+ * ranges, "1-300" rather than three hundred numbers; "1-3, 7, 9-10".
+ */
+export function versionList(versions: readonly number[]): string {
+  const parts: string[] = [];
+  for (let i = 0; i < versions.length; ) {
+    let j = i;
+    while (j + 1 < versions.length && versions[j + 1] === versions[j]! + 1) j++;
+    parts.push(j - i >= 2 ? `${versions[i]}-${versions[j]}` : versions.slice(i, j + 1).join(', '));
+    i = j + 1;
+  }
+  return parts.join(', ');
+}

@@ -1,0 +1,192 @@
+// The runner: many small migrations on an empty database, applied by astra,
+// dbmate and node-pg-migrate (each as its user runs it, with its own defaults),
+// and by psql in one session and one transaction as the floor; then `astra status` and
+// `astra doctor` on the result. Alternating runs, medians.
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { findClientTool } from '../dist/pgtools/client-tools.js';
+import { createDatabase, libpqEnv, withClient } from './lib/cluster.js';
+import { astraBin, childEnv, repoRoot, runMeasured } from './lib/measure.js';
+import { formatCount, formatKb, formatMs, formatRatio, jsonRatio, ratio, section } from './lib/report.js';
+import { quantile } from './lib/stats.js';
+
+export const RUNNER_COUNTS = [300, 1000];
+const ROUNDS = 3;
+const STATUS_RUNS = 15;
+const DOCTOR_RUNS = 9;
+
+/**
+ * Migration `i` of the set: a table with a key and an index, and from the
+ * second on a column added to the table before it. Small and transactional,
+ * as most of an application's migrations are; the same SQL for every tool.
+ */
+function migrationSql(i) {
+  const lines = [
+    `CREATE TABLE bench_t${i} (id bigint PRIMARY KEY, name text NOT NULL, created_at timestamptz NOT NULL DEFAULT now());`,
+    `CREATE INDEX bench_t${i}_name_idx ON bench_t${i} (name);`,
+  ];
+  if (i > 1) lines.push(`ALTER TABLE bench_t${i - 1} ADD COLUMN note text;`);
+  return lines.join('\n');
+}
+
+const downSql = (i) => [...(i > 1 ? [`ALTER TABLE bench_t${i - 1} DROP COLUMN note;`] : []), `DROP TABLE bench_t${i};`].join('\n');
+
+/** The same migrations in each tool's own naming and format. */
+function writeFolders(dir, count) {
+  const folders = { astra: join(dir, 'astra'), dbmate: join(dir, 'dbmate'), npm: join(dir, 'node-pg-migrate') };
+  for (const folder of Object.values(folders)) mkdirSync(folder, { recursive: true });
+  const all = [];
+  for (let i = 1; i <= count; i++) {
+    const sql = migrationSql(i);
+    all.push(sql);
+    writeFileSync(join(folders.astra, `${String(i).padStart(6, '0')}_bench_${i}.up.sql`), `${sql}\n`);
+    writeFileSync(join(folders.dbmate, `2024${String(i).padStart(10, '0')}_bench_${i}.sql`), `-- migrate:up\n${sql}\n\n-- migrate:down\n${downSql(i)}\n`);
+    writeFileSync(join(folders.npm, `${String(i).padStart(13, '0')}_bench-${i}.sql`), `-- Up Migration\n${sql}\n-- Down Migration\n${downSql(i)}\n`);
+  }
+  const psqlFile = join(dir, 'all.sql');
+  writeFileSync(psqlFile, `${all.join('\n')}\n`);
+  return { ...folders, psqlFile };
+}
+
+async function dropDatabase(cluster, database) {
+  await withClient(cluster, 'postgres', (client) => client.query(`DROP DATABASE IF EXISTS "${database}"`));
+}
+
+export async function measureRunner(bench) {
+  const { cluster, workDir, progress } = bench;
+  const psql = (await findClientTool('psql', cluster.state().major)).path;
+  const bin = (name) => join(repoRoot, 'node_modules', '.bin', name);
+  const results = [];
+  let statusRow;
+  for (const count of RUNNER_COUNTS) {
+    const dir = join(workDir, `runner-${count}`);
+    const folders = writeFolders(dir, count);
+    const subjects = [
+      { name: `psql -1 -f, one session (floor)`, floor: true, run: (db) => runMeasured(psql, ['-X', '-q', '-1', '-v', 'ON_ERROR_STOP=1', '-f', folders.psqlFile], { env: childEnv(libpqEnv(cluster, db)), cwd: dir }) },
+      {
+        name: 'dbmate up',
+        tool: true,
+        run: (db) => runMeasured(bin('dbmate'), ['--migrations-dir', folders.dbmate, '--no-dump-schema', 'up'], { env: childEnv({ DATABASE_URL: `${cluster.connectionUrl(db)}?sslmode=disable` }), cwd: dir }),
+      },
+      {
+        name: 'node-pg-migrate up',
+        tool: true,
+        run: (db) => runMeasured(bin('node-pg-migrate'), ['up', '-m', folders.npm, '--migration-file-language', 'sql'], { env: childEnv({ DATABASE_URL: cluster.connectionUrl(db) }), cwd: dir }),
+      },
+      {
+        name: 'astra migrate up',
+        astra: true,
+        run: (db) => runMeasured('node', [astraBin, '--migrations-dir', folders.astra, 'migrate', 'up'], { env: childEnv({ DATABASE_URL: cluster.connectionUrl(db) }), cwd: dir }),
+      },
+    ];
+    const samples = subjects.map(() => ({ wallMs: [], peakRssKb: [] }));
+    let kept;
+    for (let round = 0; round < ROUNDS; round++) {
+      // Each round starts with a different tool, so that none always runs first.
+      for (let k = 0; k < subjects.length; k++) {
+        const index = (k + round) % subjects.length;
+        const subject = subjects[index];
+        const database = `bench_runner_${count}_${index}`;
+        await dropDatabase(cluster, database);
+        await createDatabase(cluster, database);
+        progress(`  ${count} migrations, round ${round + 1} of ${ROUNDS}: ${subject.name}`);
+        const run = await subject.run(database);
+        samples[index].wallMs.push(run.wallMs);
+        if (run.peakRssKb !== undefined) samples[index].peakRssKb.push(run.peakRssKb);
+        if (subject.astra && round === ROUNDS - 1) kept = database;
+        else await dropDatabase(cluster, database);
+      }
+    }
+    const rows = subjects.map((subject, index) => ({
+      name: subject.name,
+      floor: subject.floor === true,
+      tool: subject.tool === true,
+      astra: subject.astra === true,
+      wallMs: quantile(samples[index].wallMs, 0.5),
+      peakRssKb: quantile(samples[index].peakRssKb, 0.5),
+    }));
+    const fastestTool = Math.min(...rows.filter((row) => row.tool).map((row) => row.wallMs));
+    for (const row of rows) row.ratio = ratio(row.wallMs, fastestTool);
+    results.push({ count, rows });
+
+    if (count === Math.max(...RUNNER_COUNTS)) {
+      progress(`  astra status with ${count} migrations applied, ${STATUS_RUNS} runs...`);
+      const wall = [];
+      const rss = [];
+      for (let run = 0; run < STATUS_RUNS; run++) {
+        const measured = await runMeasured('node', [astraBin, '--migrations-dir', folders.astra, 'status', '--json'], { env: childEnv({ DATABASE_URL: cluster.connectionUrl(kept) }), cwd: dir });
+        wall.push(measured.wallMs);
+        if (measured.peakRssKb !== undefined) rss.push(measured.peakRssKb);
+      }
+      statusRow = { count, wallMs: quantile(wall, 0.5), peakRssKb: quantile(rss, 0.5) };
+    }
+    await dropDatabase(cluster, kept);
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const doctor = await measureDoctor(bench);
+  return { results, status: statusRow, doctor };
+}
+
+/**
+ * `astra doctor` on a healthy database: the migrations shipped with astra
+ * applied, a verified backup beside it. Nothing to compare with in the same
+ * run but the target itself (300 ms, 90 MB).
+ */
+async function measureDoctor(bench) {
+  const { cluster, workDir, progress } = bench;
+  const database = 'bench_doctor';
+  const dir = join(workDir, 'doctor');
+  mkdirSync(dir, { recursive: true });
+  await dropDatabase(cluster, database);
+  await createDatabase(cluster, database);
+  const env = childEnv({ DATABASE_URL: cluster.connectionUrl(database) });
+  const astra = (args) => runMeasured('node', [astraBin, ...args], { env, cwd: dir });
+  progress('  doctor: applying the shipped migrations and taking a verified backup...');
+  await astra(['migrate', 'up']);
+  const created = JSON.parse((await astra(['--json', 'backup', 'create'])).stdout);
+  await astra(['backup', 'verify', created.backup.id]);
+  progress(`  astra doctor, ${DOCTOR_RUNS} runs...`);
+  const wall = [];
+  const rss = [];
+  let report;
+  for (let run = 0; run < DOCTOR_RUNS; run++) {
+    const measured = await astra(['--json', 'doctor']);
+    report = JSON.parse(measured.stdout);
+    wall.push(measured.wallMs);
+    if (measured.peakRssKb !== undefined) rss.push(measured.peakRssKb);
+  }
+  await dropDatabase(cluster, database);
+  rmSync(dir, { recursive: true, force: true });
+  return { checks: report.checks.length, summary: report.summary, wallMs: quantile(wall, 0.5), peakRssKb: quantile(rss, 0.5) };
+}
+
+export function renderRunner({ results, status, doctor }) {
+  const out = [];
+  for (const { count, rows } of results) {
+    out.push(
+      section(
+        `Runner: ${formatCount(count)} small migrations on an empty database (medians of ${ROUNDS} alternating runs; target: astra at most 1.0x the faster of dbmate and node-pg-migrate)`,
+        ['RUN', 'WALL', 'X FASTER TOOL', 'PEAK RSS'],
+        rows.map((row) => [row.name, formatMs(row.wallMs), formatRatio(row.ratio), formatKb(row.peakRssKb)]),
+        ['Each migration: CREATE TABLE with a key, CREATE INDEX on it, and (from the second) ADD COLUMN to the table before; one transaction per migration with its ledger row for astra and dbmate, node-pg-migrate as its defaults run them.'],
+      ),
+    );
+  }
+  if (status) out.push(`astra status with ${formatCount(status.count)} migrations applied: ${formatMs(status.wallMs)} (median of ${STATUS_RUNS}; target under 300 ms), peak RSS ${formatKb(status.peakRssKb)}\n`);
+  if (doctor)
+    out.push(
+      `astra doctor on a healthy database (shipped migrations applied, verified backup; ${doctor.checks} checks, ${doctor.summary.ok} ok, ${doctor.summary.warn} warnings, ${doctor.summary.fail} failures): ${formatMs(doctor.wallMs)} (median of ${DOCTOR_RUNS}; target under 300 ms), peak RSS ${formatKb(doctor.peakRssKb)} (target under 90 MB)\n`,
+    );
+  return out.join('\n');
+}
+
+export function runnerJson({ results, status, doctor }) {
+  return {
+    runs: results.map(({ count, rows }) => ({
+      migrations: count,
+      rows: rows.map((row) => ({ name: row.name, wallMs: Math.round(row.wallMs), ratioToFasterTool: jsonRatio(row.ratio), peakRssKb: row.peakRssKb ?? null })),
+    })),
+    status: status ? { migrations: status.count, wallMs: Math.round(status.wallMs), peakRssKb: status.peakRssKb ?? null } : null,
+    doctor: doctor ? { checks: doctor.checks, summary: doctor.summary, wallMs: Math.round(doctor.wallMs), peakRssKb: doctor.peakRssKb ?? null } : null,
+  };
+}
