@@ -1,7 +1,7 @@
 import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { findClientTool } from '../dist/pgtools/client-tools.js';
-import { libpqEnv } from './lib/cluster.js';
+import { libpqEnv, withClient } from './lib/cluster.js';
 import { childEnv, runAstra, runMeasured } from './lib/measure.js';
 import { formatBytes, formatCount, formatKb, formatMs, formatRatio, jsonRatio, ratio, section } from './lib/report.js';
 
@@ -40,15 +40,17 @@ export async function measureBackups(bench, size, { full }) {
   await pgDump('pg_dump --format=custom', ['--format=custom'], join(dir, 'baseline.dump'), true);
   const custom = await astraBackup('astra backup create', []);
   let verify;
+  let restore;
   if (full) {
     await pgDump('pg_dump --format=directory --jobs=2', ['--format=directory', '--jobs=2'], join(dir, 'baseline.dir'), false);
     await astraBackup('astra backup create --jobs 2', ['--jobs', '2']);
     verify = await measureVerify(bench, { tools, env, dir, backupDir, id: custom.id, archive: join(backupDir, custom.archive) });
+    restore = await measureRestore(bench, { tools, dir, backupDir, id: custom.id, archive: join(backupDir, custom.archive) });
   }
   const baselineMs = runs.find((run) => run.baseline).wallMs;
   for (const run of runs) run.ratio = ratio(run.wallMs, baselineMs);
   rmSync(dir, { recursive: true, force: true });
-  return { size, runs, verify };
+  return { size, runs, verify, restore };
 }
 
 /** astra backup verify (checksum + pg_restore --list) against pg_restore --list alone, on the same archive. */
@@ -60,6 +62,31 @@ async function measureVerify(bench, { tools, env, dir, backupDir, id, archive })
   return [
     { label: 'pg_restore --list', baseline: true, wallMs: list.wallMs, peakRssKb: list.peakRssKb, ratio: 1 },
     { label: 'astra backup verify', wallMs: verify.wallMs, peakRssKb: verify.peakRssKb, ratio: ratio(verify.wallMs, list.wallMs), ok: verify.result.ok },
+  ];
+}
+
+/**
+ * Restore: astra rollback to the custom-format backup (a restore into a new
+ * database, its row counts checked, then the swap) against pg_restore of the
+ * same archive, one job, into a new database. The database astra set aside
+ * is dropped after.
+ */
+async function measureRestore(bench, { tools, dir, backupDir, id, archive }) {
+  const { cluster, database } = bench;
+  const scratch = `${database}_restore_baseline`;
+  const admin = (sql) => withClient(cluster, 'postgres', (client) => client.query(sql));
+  await admin(`DROP DATABASE IF EXISTS ${scratch}`);
+  await admin(`CREATE DATABASE ${scratch}`);
+  bench.progress('  pg_restore (one job) into a new database');
+  const baseline = await runMeasured(tools.pgRestore, ['--dbname=', '--no-password', '--exit-on-error', archive], { env: childEnv(libpqEnv(cluster, scratch)), cwd: dir });
+  await admin(`DROP DATABASE ${scratch}`);
+  bench.progress(`  astra rollback --backup ${id}`);
+  const rollback = await runAstra(['--backup-dir', backupDir, 'rollback', '--backup', id, '--yes'], { databaseUrl: bench.url, cwd: dir });
+  const { rows } = await withClient(cluster, 'postgres', (client) => client.query("SELECT datname FROM pg_database WHERE datname LIKE $1", [`${database}__pre_rollback_%`]));
+  for (const row of rows) await admin(`DROP DATABASE "${row.datname}"`);
+  return [
+    { label: 'pg_restore, one job, into a new database', baseline: true, wallMs: baseline.wallMs, peakRssKb: baseline.peakRssKb, ratio: 1 },
+    { label: 'astra rollback (restore, check, swap)', wallMs: rollback.wallMs, peakRssKb: rollback.peakRssKb, ratio: ratio(rollback.wallMs, baseline.wallMs) },
   ];
 }
 
@@ -107,6 +134,14 @@ export function renderBackups(results) {
       ]),
     );
   }
+  const restore = results.find((result) => result.restore)?.restore;
+  if (restore) {
+    parts.push(
+      section('Restore: astra rollback against pg_restore of the same archive (target: at most 0.6x)', ['RUN', 'WALL', 'RATIO', 'PEAK RSS'], restore.map((run) => [`${run.label}${run.baseline ? ' (baseline)' : ''}`, formatMs(run.wallMs), formatRatio(run.ratio), formatKb(run.peakRssKb)]), [
+        'astra rollback runs pg_restore with one job per core (at most 4), 256MB of maintenance_work_mem per session and asynchronous commits; then counts rows and swaps the databases.',
+      ]),
+    );
+  }
   return parts.join('\n');
 }
 
@@ -119,5 +154,5 @@ export function backupsJson(results) {
     peakRssKb: entry.peakRssKb ?? null,
     ...(entry.archiveBytes !== undefined ? { archiveBytes: entry.archiveBytes } : {}),
   });
-  return results.map(({ size, runs, verify }) => ({ size, runs: runs.map(run), ...(verify ? { verify: verify.map(run) } : {}) }));
+  return results.map(({ size, runs, verify, restore }) => ({ size, runs: runs.map(run), ...(verify ? { verify: verify.map(run) } : {}), ...(restore ? { restore: restore.map(run) } : {}) }));
 }

@@ -26,7 +26,7 @@ export function registerRollback(program: Command, run: Wrap): void {
     .option('--backup <id>', 'the backup to restore (default: the newest taken at --to)')
     .option('--wait <duration>', 'how long to wait for other sessions to leave the database', `${DEFAULT_SESSION_WAIT_MS / 1000}s`)
     .option('--force', 'end other sessions (pg_terminate_backend) instead of waiting; asks first unless --yes')
-    .option('--jobs <n>', 'parallel pg_restore jobs')
+    .option('--jobs <n>', 'parallel pg_restore jobs (default: one per core, at most 4)')
     .option('--lock-wait <duration>', 'how long to wait for another astra run on the same database', `${DEFAULT_ROLLBACK_LOCK_WAIT_MS / 60_000}m`)
     .option('--pg-bin-dir <dir>', 'folder of pg_restore and psql (else ASTRA_PG_BIN_DIR, else found on PATH)')
     .action(

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { chmod, mkdtemp, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -35,17 +36,41 @@ export interface RestoreRun {
 }
 
 /**
+ * pg_restore's jobs when none are asked for: one per core of this machine,
+ * at most 4. Each job is a server session loading a table or building an
+ * index; both archive formats astra writes can be restored in parallel.
+ */
+export function defaultRestoreJobs(): number {
+  return Math.max(1, Math.min(4, availableParallelism()));
+}
+
+/** Memory each restore session may use to build an index (the server's default, 64MB, sorts a large one on disk). */
+export const RESTORE_MAINTENANCE_WORK_MEM = '256MB';
+
+/**
+ * The sessions pg_restore opens build indexes with more memory, and commit
+ * without waiting for each commit to reach the disk: the copy is checked and
+ * only then swapped in by a commit of astra's own, which waits for the WAL up
+ * to it, so nothing of the copy is used before it is durable. Settings the
+ * operator put in PGOPTIONS come after these, so theirs win.
+ */
+export function restoreSessionOptions(given: string | undefined): string {
+  return [`-c maintenance_work_mem=${RESTORE_MAINTENANCE_WORK_MEM}`, '-c synchronous_commit=off', ...(given?.trim() ? [given.trim()] : [])].join(' ');
+}
+
+/**
  * Restores `archive` into the (empty) database named by PGDATABASE, stopping
  * at the first error. `--dbname=` is empty on purpose: libpq then takes the
  * database and everything else from the environment, so argv names nothing.
  */
 export async function restoreArchive(run: RestoreRun): Promise<void> {
   const args = ['--dbname=', '--no-password', '--exit-on-error'];
-  if (run.jobs !== undefined && run.jobs > 1) args.push(`--jobs=${run.jobs}`);
+  const jobs = run.jobs ?? defaultRestoreJobs();
+  if (jobs > 1) args.push(`--jobs=${jobs}`);
   if (run.dataOnlyOwnership) args.push('--no-owner', '--no-privileges');
   args.push(run.archive);
   const result = await execa(run.tool, args, {
-    env: run.env,
+    env: { ...run.env, PGOPTIONS: restoreSessionOptions(run.env.PGOPTIONS ?? process.env.PGOPTIONS) },
     reject: false,
     stdin: 'ignore',
     ...(run.signal ? { cancelSignal: run.signal } : {}),

@@ -16,7 +16,7 @@ export function formatBytes(bytes: number): string {
  */
 export function versionList(versions: readonly number[]): string {
   const parts: string[] = [];
-  for (let i = 0; i < versions.length; ) {
+  for (let i = 0; i < versions.length;) {
     let j = i;
     while (j + 1 < versions.length && versions[j + 1] === versions[j]! + 1) j++;
     parts.push(j - i >= 2 ? `${versions[i]}-${versions[j]}` : versions.slice(i, j + 1).join(', '));
