@@ -8,6 +8,7 @@ import { backupsJson, measureBackups, renderBackups } from './backup.js';
 import { indexMigrationJson, measureIndexMigration, renderIndexMigration } from './index-migration.js';
 import { measureStartup, renderStartup, startupJson } from './startup.js';
 import { measureRunner, renderRunner, runnerJson } from './runner.js';
+import { measureOnlineDdl, onlineDdlJson, renderOnlineDdl } from './online-ddl.js';
 import { Cleanup, createDatabase, startBenchCluster, temporaryDir, withClient } from './lib/cluster.js';
 import { astraBin, childEnv, peakRssAvailable, repoRoot, runAstra, runMeasured } from './lib/measure.js';
 import { formatBytes, formatCount, formatKb, formatMs } from './lib/report.js';
@@ -15,10 +16,10 @@ import { auditRowsFor, databaseBytes, loadRows, writeMigrations } from './lib/sc
 
 const DEFAULT_ROWS = 2_000_000;
 const DATABASE = 'astra_bench';
-const BENCHMARKS = ['startup', 'backup', 'index', 'runner'];
+const BENCHMARKS = ['startup', 'backup', 'index', 'runner', 'online'];
 
 function usage(problem) {
-  process.stderr.write(`${problem ? `bench: ${problem}\n` : ''}usage: node bench/run.js [--json] [--only startup|backup|index|runner]\n  ASTRA_BENCH_ROWS=<n> rows of the big table (default ${formatCount(DEFAULT_ROWS)})\n`);
+  process.stderr.write(`${problem ? `bench: ${problem}\n` : ''}usage: node bench/run.js [--json] [--only startup|backup|index|runner|online]\n  ASTRA_BENCH_ONLINE_ROWS=<n> rows of the online DDL table (default 3,000,000)\n  ASTRA_BENCH_ROWS=<n> rows of the big table (default ${formatCount(DEFAULT_ROWS)})\n`);
   process.exit(problem ? 2 : 0);
 }
 
@@ -126,6 +127,15 @@ async function main() {
       runner = await measureRunner(bench);
     }
 
+    let online;
+    if (options.only.includes('online')) {
+      const text = process.env.ASTRA_BENCH_ONLINE_ROWS ?? '3000000';
+      const onlineRows = Number(text.replaceAll('_', ''));
+      if (!Number.isInteger(onlineRows) || onlineRows < 1000) usage(`ASTRA_BENCH_ONLINE_ROWS=${text}: give a whole number of rows, 1000 or more.`);
+      progress('Online DDL under pgbench:');
+      online = await measureOnlineDdl(bench, onlineRows);
+    }
+
     environment.loadAverageAtEnd = loadavg().map((value) => Number(value.toFixed(2)));
     const header = [
       `astra benchmarks, ${environment.date}: ${environment.cpus} CPU(s) (${environment.cpuModel}), ${environment.memory} RAM, PostgreSQL ${environment.postgres}, Node ${environment.node}`,
@@ -134,11 +144,11 @@ async function main() {
       `Sizes: events ${formatCount(size.events)} rows (ASTRA_BENCH_ROWS=${options.rows}), audit_log ${formatCount(size.audit)} rows; database ${formatBytes(size.databaseBytes)} on disk.`,
       '',
     ].join('\n');
-    const tables = [...(startupRows ? [renderStartup(startupRows)] : []), ...(backups.length ? [renderBackups(backups)] : []), ...(index ? [renderIndexMigration(index)] : []), ...(runner ? [renderRunner(runner)] : [])];
+    const tables = [...(startupRows ? [renderStartup(startupRows)] : []), ...(backups.length ? [renderBackups(backups)] : []), ...(index ? [renderIndexMigration(index)] : []), ...(runner ? [renderRunner(runner)] : []), ...(online ? [renderOnlineDdl(online)] : [])];
     const took = `Total run time ${formatMs(Date.now() - began)}.`;
     if (options.json) {
       process.stderr.write(`${header}\n${tables.join('\n')}\n${took}\n`);
-      process.stdout.write(`${JSON.stringify({ environment, size, ...(backups.length ? { backup: backupsJson(backups) } : {}), ...(index ? { indexMigration: indexMigrationJson(index) } : {}), ...(runner ? { runner: runnerJson(runner) } : {}), ...(startupRows ? { startup: startupJson(startupRows) } : {}), astraStartup: { wallMs: Math.round(startup.wallMs), peakRssKb: startup.peakRssKb ?? null }, totalMs: Date.now() - began })}\n`);
+      process.stdout.write(`${JSON.stringify({ environment, size, ...(backups.length ? { backup: backupsJson(backups) } : {}), ...(index ? { indexMigration: indexMigrationJson(index) } : {}), ...(runner ? { runner: runnerJson(runner) } : {}), ...(online ? { onlineDdl: onlineDdlJson(online) } : {}), ...(startupRows ? { startup: startupJson(startupRows) } : {}), astraStartup: { wallMs: Math.round(startup.wallMs), peakRssKb: startup.peakRssKb ?? null }, totalMs: Date.now() - began })}\n`);
     } else {
       process.stdout.write(`\n${header}\n${tables.join('\n')}\n${took}\n`);
     }
