@@ -1,9 +1,6 @@
-// zod's small build: manifests are read by doctor and every backup command,
-// and the full build takes about 40 ms to load (bench/RESULTS.md).
 import {
   array,
   boolean,
-  config,
   enum as oneOf,
   int,
   literal,
@@ -16,13 +13,8 @@ import {
   regex,
   string,
   type infer as Infer,
-} from 'zod/mini';
-import english from 'zod/v4/locales/en.js';
+} from '../zod.js';
 import { isBackupId } from './backup-id.js';
-
-// The small build carries no messages of its own: give it the English ones
-// (only those: zod's locales would load every language).
-config(english());
 
 /** The two pg_dump archive formats astra writes. */
 export const BACKUP_FORMATS = ['custom', 'directory'] as const;

@@ -1,5 +1,5 @@
 import { posix } from 'node:path';
-import { z } from 'zod';
+import * as z from '../zod.js';
 import { fieldError, fieldPath, mappingError } from '../schema-messages.js';
 import { SEED_MODES } from '../seed/catalog.js';
 
@@ -14,49 +14,47 @@ const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
 const identifier = (what: string) =>
   z
     .string({ error: fieldError(`must be ${what}: a lower-case SQL name such as "public"`) })
-    .regex(IDENTIFIER, { error: `must be a lower-case SQL name (letters, digits, _; at most 63), such as "public"` });
+    .check(z.regex(IDENTIFIER, { error: `must be a lower-case SQL name (letters, digits, _; at most 63), such as "public"` }));
 
 const DATABASE_NAME = /^[a-z][a-z0-9_-]{0,31}$/;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 const relativePath = (what: string) =>
-  z.string({ error: fieldError(`must be the path of ${what}, relative to the project file`) }).min(1, { error: 'must not be empty' });
+  z.string({ error: fieldError(`must be the path of ${what}, relative to the project file`) }).check(z.minLength(1, { error: 'must not be empty' }));
 
 const LEDGER_FIELDS = ['schema', 'table'] as const;
 const ledgerSchema = z.strictObject(
-  { schema: identifier('a schema').optional(), table: identifier('a table name').optional() },
+  { schema: z.optional(identifier('a schema')), table: z.optional(identifier('a table name')) },
   { error: mappingError(LEDGER_FIELDS) },
 );
 
-const version = z
-  .number({ error: fieldError('must be a migration version number') })
-  .int({ error: 'must be a whole number' })
-  .nonnegative();
+const version = z.number({ error: fieldError('must be a migration version number') }).check(z.int({ error: 'must be a whole number' }), z.nonnegative());
 const VERSIONS_FIELDS = ['from', 'to'] as const;
-const versionsSchema = z
-  .strictObject({ from: version, to: version }, { error: mappingError(VERSIONS_FIELDS) })
-  .refine((range) => typeof range.from !== 'number' || typeof range.to !== 'number' || range.from <= range.to, {
+const versionsSchema = z.strictObject({ from: version, to: version }, { error: mappingError(VERSIONS_FIELDS) }).check(
+  z.refine((range) => typeof range.from !== 'number' || typeof range.to !== 'number' || range.from <= range.to, {
     error: 'must have from no greater than to',
-  });
+  }),
+);
 
 const SEED_FIELDS = ['file', 'table', 'key', 'mode'] as const;
 const columnName = z
   .string({ error: fieldError('must be a column name') })
-  .regex(/^[a-z_][a-z0-9_$]{0,62}$/, { error: 'must be a lower-case column name (letters, digits, _), such as "id"' });
+  .check(z.regex(/^[a-z_][a-z0-9_$]{0,62}$/, { error: 'must be a lower-case column name (letters, digits, _), such as "id"' }));
 const seedSchema = z.strictObject(
   {
     file: relativePath('the catalog (a JSON list of rows)'),
-    table: z
-      .string({ error: fieldError('must be the table the catalog fills, such as "models" or "orchestrator.models"') })
-      .regex(/^([a-z_][a-z0-9_]{0,62}\.)?[a-z_][a-z0-9_]{0,62}$/, {
+    table: z.string({ error: fieldError('must be the table the catalog fills, such as "models" or "orchestrator.models"') }).check(
+      z.regex(/^([a-z_][a-z0-9_]{0,62}\.)?[a-z_][a-z0-9_]{0,62}$/, {
         error: 'must be a lower-case table name, optionally with its schema, such as "models" or "orchestrator.models"',
       }),
-    key: z
-      .union([columnName, z.array(columnName).min(1, { error: 'must name at least one column' })], {
+    ),
+    key: z.pipe(
+      z.union([columnName, z.array(columnName).check(z.minLength(1, { error: 'must name at least one column' }))], {
         error: fieldError('must be the column (or list of columns) that identifies a row'),
-      })
-      .transform((key) => (Array.isArray(key) ? key : [key])),
-    mode: z.enum(SEED_MODES, { error: fieldError('must be "insert", "upsert" or "sync"') }).default('insert'),
+      }),
+      z.transform((key: string | string[]) => (Array.isArray(key) ? key : [key])),
+    ),
+    mode: z._default(z.enum(SEED_MODES, { error: fieldError('must be "insert", "upsert" or "sync"') }), 'insert'),
   },
   { error: mappingError(SEED_FIELDS) },
 );
@@ -68,78 +66,87 @@ const databaseSchema = z
     {
       name: z
         .string({ error: fieldError('must be a name such as "tenant"') })
-        .regex(DATABASE_NAME, { error: 'must be a short lower-case name (letters, digits, - and _, starting with a letter), such as "tenant"' }),
-      kind: z.enum(['postgres', 'clickhouse'], { error: fieldError('must be "postgres" or "clickhouse"') }).default('postgres'),
-      env: z
-        .string({ error: fieldError('must be the name of an environment variable holding the URL') })
-        .regex(ENV_NAME, { error: 'must be the name of an environment variable, such as TENANT_DATABASE_URL' })
-        .optional(),
-      url: z
-        .string({ error: fieldError('must be a postgresql:// URL, with ${VAR} for the parts kept in the environment') })
-        .min(1, { error: 'must not be empty' })
-        .optional(),
+        .check(z.regex(DATABASE_NAME, { error: 'must be a short lower-case name (letters, digits, - and _, starting with a letter), such as "tenant"' })),
+      kind: z._default(z.enum(['postgres', 'clickhouse'], { error: fieldError('must be "postgres" or "clickhouse"') }), 'postgres'),
+      env: z.optional(
+        z
+          .string({ error: fieldError('must be the name of an environment variable holding the URL') })
+          .check(z.regex(ENV_NAME, { error: 'must be the name of an environment variable, such as TENANT_DATABASE_URL' })),
+      ),
+      url: z.optional(
+        z
+          .string({ error: fieldError('must be a postgresql:// URL, with ${VAR} for the parts kept in the environment') })
+          .check(z.minLength(1, { error: 'must not be empty' })),
+      ),
       migrations: relativePath('the migrations folder'),
-      versions: versionsSchema.optional(),
-      releaseNotes: relativePath('the release notes folder').optional(),
-      schema: identifier('a schema').optional(),
-      ledger: ledgerSchema.optional(),
-      required: z.boolean({ error: fieldError('must be true or false') }).default(true),
-      seeds: z.array(seedSchema, { error: fieldError('must be a list of seed catalogs ({ file, table, key, mode })') }).default([]),
+      versions: z.optional(versionsSchema),
+      releaseNotes: z.optional(relativePath('the release notes folder')),
+      schema: z.optional(identifier('a schema')),
+      ledger: z.optional(ledgerSchema),
+      required: z._default(z.boolean({ error: fieldError('must be true or false') }), true),
+      seeds: z._default(z.array(seedSchema, { error: fieldError('must be a list of seed catalogs ({ file, table, key, mode })') }), []),
     },
     { error: mappingError(DATABASE_FIELDS) },
   )
-  .superRefine((database, context) => {
-    if ((database.env === undefined) === (database.url === undefined)) {
-      context.addIssue({
-        code: 'custom',
-        path: [],
-        message: 'must say where its URL comes from with exactly one of env (a variable name) or url (a URL with ${VAR} references)',
-      });
-    }
-    if (typeof database.url === 'string') {
-      const problem = passwordProblem(database.url) ?? urlFormProblem(database.url, database.kind);
-      if (problem) context.addIssue({ code: 'custom', path: ['url'], message: problem });
-    }
-    if (database.kind === 'clickhouse') {
-      // A ClickHouse database's objects and ledger go in the database its URL names.
-      const postgresOnly = (['schema', 'seeds'] as const).filter((key) => (key === 'seeds' ? database.seeds.length > 0 : database[key] !== undefined));
-      for (const key of postgresOnly) {
+  .check(
+    z.superRefine((database, context) => {
+      if ((database.env === undefined) === (database.url === undefined)) {
         context.addIssue({
           code: 'custom',
-          path: [key],
-          message: 'is for PostgreSQL databases; a ClickHouse database keeps its tables in the database its URL names',
+          path: [],
+          message: 'must say where its URL comes from with exactly one of env (a variable name) or url (a URL with ${VAR} references)',
         });
       }
-      if (database.ledger?.schema !== undefined) {
-        context.addIssue({
-          code: 'custom',
-          path: ['ledger', 'schema'],
-          message: 'is for PostgreSQL databases; a ClickHouse ledger is a table of the database its URL names',
-        });
+      if (typeof database.url === 'string') {
+        const problem = passwordProblem(database.url) ?? urlFormProblem(database.url, database.kind);
+        if (problem) context.addIssue({ code: 'custom', path: ['url'], message: problem });
       }
-    }
-  });
+      if (database.kind === 'clickhouse') {
+        // A ClickHouse database's objects and ledger go in the database its URL names.
+        const postgresOnly = (['schema', 'seeds'] as const).filter((key) => (key === 'seeds' ? database.seeds.length > 0 : database[key] !== undefined));
+        for (const key of postgresOnly) {
+          context.addIssue({
+            code: 'custom',
+            path: [key],
+            message: 'is for PostgreSQL databases; a ClickHouse database keeps its tables in the database its URL names',
+          });
+        }
+        if (database.ledger?.schema !== undefined) {
+          context.addIssue({
+            code: 'custom',
+            path: ['ledger', 'schema'],
+            message: 'is for PostgreSQL databases; a ClickHouse ledger is a table of the database its URL names',
+          });
+        }
+      }
+    }),
+  );
 
 const PROJECT_FIELDS = ['databases', 'backupDir'] as const;
 
 export const projectSchema = z
   .strictObject(
     {
-      databases: z.array(databaseSchema, { error: fieldError('must be a list of databases') }).min(1, { error: 'must name at least one database' }),
-      backupDir: relativePath('the backup folder').optional(),
+      databases: z
+        .array(databaseSchema, { error: fieldError('must be a list of databases') })
+        .check(z.minLength(1, { error: 'must name at least one database' })),
+      backupDir: z.optional(relativePath('the backup folder')),
     },
     { error: mappingError(PROJECT_FIELDS) },
   )
-  .superRefine((project, context) => {
-    overlappingRanges(project.databases, context);
-    const seen = new Map<string, number>();
-    project.databases.forEach((database, index) => {
-      if (typeof database?.name !== 'string') return;
-      const earlier = seen.get(database.name);
-      if (earlier === undefined) seen.set(database.name, index);
-      else context.addIssue({ code: 'custom', path: ['databases', index, 'name'], message: `names "${database.name}" a second time (databases[${earlier}])` });
-    });
-  });
+  .check(
+    z.superRefine((project, context) => {
+      overlappingRanges(project.databases, context);
+      const seen = new Map<string, number>();
+      project.databases.forEach((database, index) => {
+        if (typeof database?.name !== 'string') return;
+        const earlier = seen.get(database.name);
+        if (earlier === undefined) seen.set(database.name, index);
+        else
+          context.addIssue({ code: 'custom', path: ['databases', index, 'name'], message: `names "${database.name}" a second time (databases[${earlier}])` });
+      });
+    }),
+  );
 
 export type ProjectFile = z.infer<typeof projectSchema>;
 

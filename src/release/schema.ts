@@ -1,5 +1,5 @@
 import semver from 'semver';
-import { z } from 'zod';
+import * as z from '../zod.js';
 import { parseMigrationFileName } from '../migrations/discover.js';
 import { fieldError, fieldPath, mappingError } from '../schema-messages.js';
 
@@ -12,19 +12,19 @@ import { fieldError, fieldPath, mappingError } from '../schema-messages.js';
 
 const versionText = z
   .string({ error: fieldError('must be a version such as "0.9.0"; quote it if YAML reads it as a number') })
-  .refine((value) => semver.valid(value) === value, { error: 'must be a version such as "0.9.0" (major.minor.patch, no "v")' });
+  .check(z.refine((value) => semver.valid(value) === value, { error: 'must be a version such as "0.9.0" (major.minor.patch, no "v")' }));
 
-const isoDate = z
-  .string({ error: fieldError('must be a date such as 2026-10-01') })
-  .refine((value) => /^\d{4}-\d{2}-\d{2}$/.test(value) && new Date(`${value}T00:00:00Z`).toISOString().startsWith(value), {
+const isoDate = z.string({ error: fieldError('must be a date such as 2026-10-01') }).check(
+  z.refine((value) => /^\d{4}-\d{2}-\d{2}$/.test(value) && new Date(`${value}T00:00:00Z`).toISOString().startsWith(value), {
     error: 'must be a date such as 2026-10-01 (YYYY-MM-DD)',
-  });
+  }),
+);
 
-const migrationFile = z
-  .string({ error: fieldError('must be a migration file name such as 036-add-index.sql') })
-  .refine((value) => !value.includes('/') && !value.includes('\\') && parseMigrationFileName(value)?.direction === 'up', {
+const migrationFile = z.string({ error: fieldError('must be a migration file name such as 036-add-index.sql') }).check(
+  z.refine((value) => !value.includes('/') && !value.includes('\\') && parseMigrationFileName(value)?.direction === 'up', {
     error: 'must be the name (not a path) of an up migration file, such as 036-add-index.sql',
-  });
+  }),
+);
 
 export const SAFETY_LEVELS = ['safe', 'breaking'] as const;
 export type Safety = (typeof SAFETY_LEVELS)[number];
@@ -36,35 +36,38 @@ export const releaseMigrationSchema = z
     {
       file: migrationFile,
       safety: z.enum(SAFETY_LEVELS, { error: fieldError('must be "safe" or "breaking"') }),
-      reason: z
-        .string({ error: fieldError('must be a sentence saying why the migration is breaking') })
-        .trim()
-        .min(1, { error: 'must not be empty' })
-        .optional(),
+      reason: z.optional(
+        z
+          .string({ error: fieldError('must be a sentence saying why the migration is breaking') })
+          .check(z.trim(), z.minLength(1, { error: 'must not be empty' })),
+      ),
     },
     { error: mappingError(MIGRATION_FIELDS) },
   )
-  .superRefine((migration, context) => {
-    if (migration.safety === 'breaking' && migration.reason === undefined) {
-      context.addIssue({
-        code: 'custom',
-        path: ['reason'],
-        message: 'is required when safety is "breaking": say what breaks and what the operator must do',
-      });
-    }
-  });
+  .check(
+    z.superRefine((migration, context) => {
+      if (migration.safety === 'breaking' && migration.reason === undefined) {
+        context.addIssue({
+          code: 'custom',
+          path: ['reason'],
+          message: 'is required when safety is "breaking": say what breaks and what the operator must do',
+        });
+      }
+    }),
+  );
 
 const SEED_FIELDS = ['catalog', 'deletes', 'reason'] as const;
 
 /** A seed catalog (sync) whose rows this release removes: the deletion is breaking, so it is said here. */
 export const releaseSeedSchema = z.strictObject(
   {
-    catalog: z.string({ error: fieldError('must be the name of a seed catalog file, such as usage_plans.json') }).min(1, { error: 'must not be empty' }),
+    catalog: z
+      .string({ error: fieldError('must be the name of a seed catalog file, such as usage_plans.json') })
+      .check(z.minLength(1, { error: 'must not be empty' })),
     deletes: z.literal(true, { error: fieldError('must be true: the release deletes rows of this catalog') }),
     reason: z
       .string({ error: fieldError('must be a sentence saying which rows go and what the operator must do') })
-      .trim()
-      .min(1, { error: 'must not be empty' }),
+      .check(z.trim(), z.minLength(1, { error: 'must not be empty' })),
   },
   { error: mappingError(SEED_FIELDS) },
 );
@@ -76,44 +79,46 @@ export const releaseMetadataSchema = z
     {
       version: versionText,
       date: isoDate,
-      upgrade_from: versionText.optional(),
+      upgrade_from: z.optional(versionText),
       stop_application: z.boolean({ error: fieldError('must be true or false') }),
       migrations: z.array(releaseMigrationSchema, { error: fieldError('must be a list of { file, safety } entries ([] for none)') }),
-      seeds: z.array(releaseSeedSchema, { error: fieldError('must be a list of { catalog, deletes, reason } entries') }).optional(),
+      seeds: z.optional(z.array(releaseSeedSchema, { error: fieldError('must be a list of { catalog, deletes, reason } entries') })),
     },
     { error: mappingError(RELEASE_FIELDS) },
   )
-  .superRefine((release, context) => {
-    // Refinements run even when a field failed its own check: guard before comparing.
-    const comparable = semver.valid(release.version) !== null && semver.valid(release.upgrade_from ?? '') !== null;
-    if (comparable && release.upgrade_from !== undefined && !semver.lt(release.upgrade_from, release.version)) {
-      context.addIssue({
-        code: 'custom',
-        path: ['upgrade_from'],
-        message: `must be a version earlier than ${release.version} (found ${release.upgrade_from})`,
-      });
-    }
-    const firstIndex = new Map<string, number>();
-    release.migrations.forEach((migration, index) => {
-      if (typeof migration?.file !== 'string') return;
-      const earlier = firstIndex.get(migration.file);
-      if (earlier === undefined) firstIndex.set(migration.file, index);
-      else
+  .check(
+    z.superRefine((release, context) => {
+      // Refinements run even when a field failed its own check: guard before comparing.
+      const comparable = semver.valid(release.version) !== null && semver.valid(release.upgrade_from ?? '') !== null;
+      if (comparable && release.upgrade_from !== undefined && !semver.lt(release.upgrade_from, release.version)) {
         context.addIssue({
           code: 'custom',
-          path: ['migrations', index, 'file'],
-          message: `names ${migration.file} a second time (it is already migrations[${earlier}])`,
+          path: ['upgrade_from'],
+          message: `must be a version earlier than ${release.version} (found ${release.upgrade_from})`,
         });
-    });
-    const breaking = release.migrations.findIndex((migration) => migration?.safety === 'breaking');
-    if (breaking >= 0 && release.stop_application === false) {
-      context.addIssue({
-        code: 'custom',
-        path: ['stop_application'],
-        message: `must be true: migrations[${breaking}] (${release.migrations[breaking]?.file}) is breaking`,
+      }
+      const firstIndex = new Map<string, number>();
+      release.migrations.forEach((migration, index) => {
+        if (typeof migration?.file !== 'string') return;
+        const earlier = firstIndex.get(migration.file);
+        if (earlier === undefined) firstIndex.set(migration.file, index);
+        else
+          context.addIssue({
+            code: 'custom',
+            path: ['migrations', index, 'file'],
+            message: `names ${migration.file} a second time (it is already migrations[${earlier}])`,
+          });
       });
-    }
-  });
+      const breaking = release.migrations.findIndex((migration) => migration?.safety === 'breaking');
+      if (breaking >= 0 && release.stop_application === false) {
+        context.addIssue({
+          code: 'custom',
+          path: ['stop_application'],
+          message: `must be true: migrations[${breaking}] (${release.migrations[breaking]?.file}) is breaking`,
+        });
+      }
+    }),
+  );
 
 export type ReleaseMigration = z.infer<typeof releaseMigrationSchema>;
 export type ReleaseMetadata = z.infer<typeof releaseMetadataSchema>;

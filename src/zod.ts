@@ -1,0 +1,34 @@
+// The one door to zod: its small build (zod/mini), imported by name, with
+// English messages. The full build, or `import * as z`, loads every locale
+// zod has: about 25 ms of start-up for every command that reads a manifest,
+// release notes or a project file (bench/RESULTS.md).
+import { config } from 'zod/mini';
+import english from 'zod/v4/locales/en.js';
+
+config(english());
+
+export {
+  _default,
+  array,
+  boolean,
+  enum,
+  int,
+  literal,
+  looseObject,
+  minLength,
+  nonnegative,
+  nullable,
+  number,
+  object,
+  optional,
+  pipe,
+  refine,
+  regex,
+  strictObject,
+  string,
+  superRefine,
+  transform,
+  trim,
+  union,
+  type infer,
+} from 'zod/mini';
