@@ -13,6 +13,7 @@ import {
   regex,
   string,
   type infer as Infer,
+  inEnglish,
 } from '../zod.js';
 import { isBackupId } from './backup-id.js';
 
@@ -87,7 +88,7 @@ export type TableCount = Infer<typeof tableCount>;
 export type Verification = Infer<typeof verification>;
 
 export function parseManifest(data: unknown): { ok: true; manifest: BackupManifest } | { ok: false; problem: string } {
-  const result = manifestSchema.safeParse(data);
+  const result = manifestSchema.safeParse(data, inEnglish);
   if (result.success) return { ok: true, manifest: result.data };
   const issue = result.error.issues[0];
   return { ok: false, problem: `${issue?.path.join('.') || 'the manifest'}: ${issue?.message ?? 'invalid'}` };

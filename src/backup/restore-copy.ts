@@ -80,11 +80,13 @@ export async function restoreCopy(run: RestoreCopyRun): Promise<RestoredCopy> {
   }
   run.onCreated?.();
   try {
+    const freeConnections = run.jobs === undefined ? await connectionsLeft(run.admin, run.name) : undefined;
     await restoreArchive({
       tool: run.pgRestore.path,
       env: childEnvironment(run.target.config, `astra ${astraVersion} pg_restore`, run.name),
       archive: join(run.backupDir, run.manifest.archive),
       ...(run.jobs !== undefined ? { jobs: run.jobs } : {}),
+      ...(freeConnections !== undefined ? { freeConnections } : {}),
       ...(run.dataOnlyOwnership ? { dataOnlyOwnership: true } : {}),
       ...(run.signal ? { signal: run.signal } : {}),
     });
@@ -99,4 +101,25 @@ export async function restoreCopy(run: RestoreCopyRun): Promise<RestoredCopy> {
   } catch (error) {
     return failed('check', error);
   }
+}
+
+/**
+ * How many more sessions the server, the role and `database` allow now: the
+ * fewest of max_connections less the superuser reserve and the sessions
+ * open, the role's CONNECTION LIMIT less its sessions, and the database's.
+ * pg_restore's default jobs stay below it, so that a rollback does not fail
+ * for want of a connection.
+ */
+async function connectionsLeft(admin: Database, database: string): Promise<number> {
+  const { rows } = await admin.query<{ server: number; role: number | null; database: number | null }>(
+    `SELECT current_setting('max_connections')::int - current_setting('superuser_reserved_connections')::int
+              - (SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend')::int AS server,
+            (SELECT CASE WHEN rolconnlimit < 0 THEN NULL
+                         ELSE rolconnlimit - (SELECT count(*) FROM pg_stat_activity WHERE usename = current_user)::int END
+               FROM pg_roles WHERE rolname = current_user) AS role,
+            (SELECT CASE WHEN datconnlimit < 0 THEN NULL ELSE datconnlimit END FROM pg_database WHERE datname = $1) AS database`,
+    [database],
+  );
+  const row = rows[0];
+  return Math.min(...[row?.server, row?.role, row?.database].filter((value): value is number => typeof value === 'number'));
 }

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, realpathSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, realpathSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -35,9 +35,9 @@ const DEBIAN_ROOT = '/usr/lib/postgresql';
 /**
  * Folders that may hold PostgreSQL programs, in the order they are searched:
  * every PATH entry, `pg_config --bindir`, then Debian's
- * /usr/lib/postgresql/<N>/bin newest first. On Debian, pg_config is not
- * asked: it is postgresql-common's script naming one of those folders,
- * searched anyway.
+ * /usr/lib/postgresql/<N>/bin newest first. Debian's own pg_config (a link
+ * into /usr/lib/postgresql, or postgresql-common's script that runs one) is
+ * not asked: it names one of those folders, searched anyway.
  */
 export function candidateBinDirs(): Promise<string[]> {
   return shared('candidates', searchBinDirs);
@@ -62,7 +62,7 @@ async function searchBinDirs(): Promise<string[]> {
   const dirs: string[] = [];
   for (const entry of (process.env.PATH ?? '').split(delimiter)) if (entry) dirs.push(entry);
   const debian = existsSync(DEBIAN_ROOT);
-  if (!debian) {
+  if (!isDebianPgConfig(dirs)) {
     try {
       const { stdout } = await run('pg_config', ['--bindir'], { timeout: PROBE_TIMEOUT_MS });
       if (stdout.trim()) dirs.push(stdout.trim());
@@ -93,6 +93,20 @@ export function toolVersion(dir: string, tool: string): Promise<PgBinDir | undef
       return undefined;
     }
   });
+}
+
+/** Whether the pg_config found first on PATH is Debian's, which only ever names a /usr/lib/postgresql/<N>/bin folder. */
+function isDebianPgConfig(pathDirs: string[]): boolean {
+  const found = pathDirs.map((dir) => join(dir, 'pg_config')).find((path) => existsSync(path));
+  if (!found) return false;
+  try {
+    const real = realpathSync(found);
+    if (real.startsWith(`${DEBIAN_ROOT}/`) || real.startsWith('/usr/share/postgresql-common/')) return true;
+    const head = readFileSync(real).subarray(0, 4096).toString('latin1');
+    return head.startsWith('#!') && head.includes(DEBIAN_ROOT);
+  } catch {
+    return false;
+  }
 }
 
 /**

@@ -97,6 +97,7 @@ export async function runDoctor(context: DoctorContext, options: DoctorOptions =
   });
   try {
     const checks = (options.checks ?? doctorChecks).filter((check) => check.enabled?.(input) ?? true);
+    for (const check of checks) check.prepare?.(input);
     const results = await Promise.all(
       checks.map(async (check): Promise<CheckResult> => {
         const outcome = await runOne(check, input, checkTimeoutMs);

@@ -64,12 +64,13 @@ export interface DoctorCheck {
    * How the check relates to the connection. 'needs': it runs once connected,
    * and fails as "skipped: no connection" when that failed. 'reports': it runs
    * once the attempt to connect has ended, whatever the outcome, and reports
-   * on it. 'none': it runs at once; one that also uses the database (to
-   * overlap other work with connecting) says itself when there is none.
+   * on it. 'none': it does not use the database.
    */
   connection: 'needs' | 'reports' | 'none';
   /** Whether the check applies to this run at all (health-url only with --health-url). */
   enabled?: (input: DoctorInput) => boolean;
+  /** Starts work that needs no connection (looking for programs), called before the connection is awaited; run takes it up. */
+  prepare?: (input: DoctorInput) => void;
   run(input: DoctorInput): Promise<CheckOutcome>;
 }
 

@@ -30,32 +30,42 @@ export interface RestoreRun {
   env: Record<string, string | undefined>;
   archive: string;
   jobs?: number;
+  /** Connections the server, the database and the role still allow; bounds the default jobs. */
+  freeConnections?: number;
   /** Leave ownership and grants out: for a scratch copy that only has to hold the data. */
   dataOnlyOwnership?: boolean;
   signal?: AbortSignal;
 }
 
+/** At most this many pg_restore jobs when none are asked for. */
+export const MAX_DEFAULT_RESTORE_JOBS = 4;
+
 /**
  * pg_restore's jobs when none are asked for: one per core of this machine,
- * at most 4. Each job is a server session loading a table or building an
- * index; both archive formats astra writes can be restored in parallel.
+ * at most 4, and no more than the connections the server, the database and
+ * the role still allow (`freeConnections`, counted before the restore starts,
+ * less one kept for astra's own checks). Each job is a server session
+ * loading a table or building an index.
  */
-export function defaultRestoreJobs(): number {
-  return Math.max(1, Math.min(4, availableParallelism()));
+export function defaultRestoreJobs(freeConnections = Number.POSITIVE_INFINITY): number {
+  return Math.max(1, Math.min(MAX_DEFAULT_RESTORE_JOBS, availableParallelism(), freeConnections - 1));
 }
 
-/** Memory each restore session may use to build an index (the server's default, 64MB, sorts a large one on disk). */
-export const RESTORE_MAINTENANCE_WORK_MEM = '256MB';
+/** Memory for index builds shared by all the restore's sessions (the server's default, 64MB, sorts a large index on disk). */
+export const RESTORE_MAINTENANCE_WORK_MEM_MB = 256;
 
 /**
- * The sessions pg_restore opens build indexes with more memory, and commit
- * without waiting for each commit to reach the disk: the copy is checked and
- * only then swapped in by a commit of astra's own, which waits for the WAL up
- * to it, so nothing of the copy is used before it is durable. Settings the
- * operator put in PGOPTIONS come after these, so theirs win.
+ * The sessions pg_restore opens share RESTORE_MAINTENANCE_WORK_MEM_MB for
+ * index builds (never less than the server's default of 64MB each), and
+ * commit without waiting for each commit to reach the disk: the copy is
+ * checked and only then swapped in by a commit of astra's own, made with
+ * synchronous_commit on, which waits for the WAL up to it, so nothing of
+ * the copy is used before it is durable. Settings the operator put in
+ * PGOPTIONS come after these, so theirs win.
  */
-export function restoreSessionOptions(given: string | undefined): string {
-  return [`-c maintenance_work_mem=${RESTORE_MAINTENANCE_WORK_MEM}`, '-c synchronous_commit=off', ...(given?.trim() ? [given.trim()] : [])].join(' ');
+export function restoreSessionOptions(given: string | undefined, jobs = 1): string {
+  const memory = Math.max(64, Math.floor(RESTORE_MAINTENANCE_WORK_MEM_MB / Math.max(1, jobs)));
+  return [`-c maintenance_work_mem=${memory}MB`, '-c synchronous_commit=off', ...(given?.trim() ? [given.trim()] : [])].join(' ');
 }
 
 /**
@@ -65,18 +75,26 @@ export function restoreSessionOptions(given: string | undefined): string {
  */
 export async function restoreArchive(run: RestoreRun): Promise<void> {
   const args = ['--dbname=', '--no-password', '--exit-on-error'];
-  const jobs = run.jobs ?? defaultRestoreJobs();
+  const jobs = run.jobs ?? defaultRestoreJobs(run.freeConnections);
   if (jobs > 1) args.push(`--jobs=${jobs}`);
   if (run.dataOnlyOwnership) args.push('--no-owner', '--no-privileges');
   args.push(run.archive);
   const result = await execa(run.tool, args, {
-    env: { ...run.env, PGOPTIONS: restoreSessionOptions(run.env.PGOPTIONS ?? process.env.PGOPTIONS) },
+    env: { ...run.env, PGOPTIONS: restoreSessionOptions(run.env.PGOPTIONS ?? process.env.PGOPTIONS, jobs) },
     reject: false,
     stdin: 'ignore',
     ...(run.signal ? { cancelSignal: run.signal } : {}),
   });
   if (result.isCanceled) throw operationError('pg_restore was stopped before it finished.', 'Run the command again.');
-  if (result.exitCode !== 0) throw operationError(`pg_restore failed: ${problemsOf(result.stderr)}`, 'Fix the cause above and run the command again.');
+  if (result.exitCode !== 0) {
+    const crowded = /too many connections|remaining connection slots are reserved/i.test(result.stderr);
+    throw operationError(
+      `pg_restore failed: ${problemsOf(result.stderr)}`,
+      crowded
+        ? `The server ran out of connections for pg_restore's ${jobs} job(s): run the command again with --jobs 1, or when fewer sessions are open.`
+        : 'Fix the cause above and run the command again.',
+    );
+  }
 }
 
 export interface InPlaceRestoreRun {

@@ -1,5 +1,6 @@
 import { posix } from 'node:path';
 import * as z from '../zod.js';
+import { inEnglish } from '../zod.js';
 import { fieldError, fieldPath, mappingError } from '../schema-messages.js';
 import { SEED_MODES } from '../seed/catalog.js';
 
@@ -213,7 +214,7 @@ function urlFormProblem(url: string, kind: 'postgres' | 'clickhouse'): string | 
 
 /** One sentence per problem, each starting with the key, e.g. `databases[1].name names "tenant" a second time`. */
 export function projectIssues(data: unknown): { ok: true; project: ProjectFile } | { ok: false; issues: string[] } {
-  const result = projectSchema.safeParse(data);
+  const result = projectSchema.safeParse(data, inEnglish);
   if (result.success) return { ok: true, project: result.data };
   return { ok: false, issues: result.error.issues.map((issue) => `${issue.path.length ? fieldPath(issue.path) : 'the file'} ${issue.message}`) };
 }

@@ -1,5 +1,6 @@
 import semver from 'semver';
 import * as z from '../zod.js';
+import { inEnglish } from '../zod.js';
 import { parseMigrationFileName } from '../migrations/discover.js';
 import { fieldError, fieldPath, mappingError } from '../schema-messages.js';
 
@@ -137,7 +138,7 @@ export function formatIssue(issue: { path: readonly PropertyKey[]; message: stri
 
 /** Validates parsed front matter; returns the metadata or the list of problems. */
 export function validateReleaseMetadata(data: unknown): { ok: true; metadata: ReleaseMetadata } | { ok: false; issues: MetadataIssue[] } {
-  const result = releaseMetadataSchema.safeParse(data);
+  const result = releaseMetadataSchema.safeParse(data, inEnglish);
   if (result.success) return { ok: true, metadata: result.data };
   return { ok: false, issues: result.error.issues.map(formatIssue) };
 }

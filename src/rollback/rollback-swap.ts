@@ -141,6 +141,8 @@ export async function rollbackBySwap(context: Context, target: ConnectionTarget,
       stopIfInterrupted();
       try {
         await admin.transaction(async () => {
+          // pg_restore committed asynchronously; this commit, waited for, makes the copy durable before it is used.
+          await admin.query('SET LOCAL synchronous_commit = on');
           await admin.query(`ALTER DATABASE ${quoteIdent(database)} RENAME TO ${quoteIdent(names.kept)}`);
           await admin.query(`ALTER DATABASE ${quoteIdent(names.restore)} RENAME TO ${quoteIdent(database)}`);
           if (recorded.blocked) await admin.query(`ALTER DATABASE ${quoteIdent(names.kept)} ALLOW_CONNECTIONS true`);

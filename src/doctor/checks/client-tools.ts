@@ -1,19 +1,30 @@
 import { AstraError, errorMessage } from '../../errors.js';
-import { searchClientTool, usableClientTool, type ClientTool } from '../../pgtools/client-tools.js';
+import { searchClientTool, usableClientTool, type ClientTool, type ClientToolSearch } from '../../pgtools/client-tools.js';
 import type { CheckOutcome, DoctorCheck, DoctorInput } from '../types.js';
 
 const TOOLS = ['pg_dump', 'pg_restore'] as const;
 
-async function run(input: DoctorInput): Promise<CheckOutcome> {
-  // The programs are looked for while the connection is being opened: neither waits on the other.
+/**
+ * The searches of one doctor run, started by `prepare` before the connection
+ * is open (neither waits on the other) and taken by `run`. Keyed by the run's
+ * target, which every copy of the run's input shares; removed once taken, so
+ * that a long-lived process (serve) searches again next time.
+ */
+const started = new WeakMap<DoctorInput['target'], Promise<ClientToolSearch[]>>();
+
+function prepare(input: DoctorInput): void {
+  if (started.has(input.target)) return;
   const searches = Promise.all(TOOLS.map((tool) => searchClientTool(tool, input.pgBinDir)));
-  let db;
-  try {
-    db = await input.database();
-  } catch {
-    await searches.catch(() => {});
-    return { status: 'fail', detail: 'skipped: no connection', fix: 'Fix the connection first (see the connection check).' };
-  }
+  // Taken by run; a failure is reported there, never as an unhandled rejection.
+  searches.catch(() => {});
+  started.set(input.target, searches);
+}
+
+async function run(input: DoctorInput): Promise<CheckOutcome> {
+  prepare(input);
+  const searches = started.get(input.target)!;
+  started.delete(input.target);
+  const db = await input.database();
   const { rows } = await db.query<{ num: string }>("SELECT current_setting('server_version_num') AS num");
   const serverMajor = Math.floor(Number(rows[0]?.num) / 10_000);
   const found: ClientTool[] = [];
@@ -42,7 +53,7 @@ export const clientTools: DoctorCheck = {
   id: 'client-tools',
   title: 'pg_dump and pg_restore',
   area: 'tools',
-  // It looks for the programs before the connection is open, and says itself when there is none.
-  connection: 'none',
+  connection: 'needs',
+  prepare,
   run,
 };
