@@ -19,7 +19,8 @@ export function serverConfig(database = 'postgres'): pg.ClientConfig {
   return { host: server.host, port: server.port, user: server.user, password: server.password, database };
 }
 
-async function admin<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
+/** Runs `work` on a session of the test server's superuser, closed afterwards. */
+export async function admin<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client(serverConfig());
   await client.connect();
   try {

@@ -3,9 +3,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { cliWith, fixturesDir } from '../helpers/cli.js';
-import { serverConfig } from '../helpers/database.js';
+import { admin, serverConfig } from '../helpers/database.js';
 import { parseJson, type BackupCreateReport } from '../helpers/reports.js';
 
 // A role that may open three sessions, as hosted databases often give an
@@ -17,16 +16,6 @@ const database = `${role}_db`;
 const fixture = join(fixturesDir, 'backup-releases');
 let backupDir: string;
 
-async function asAdmin(sql: string): Promise<void> {
-  const client = new pg.Client(serverConfig());
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
-
 const { run } = cliWith(() => {
   const server = serverConfig();
   return {
@@ -37,20 +26,16 @@ const { run } = cliWith(() => {
 
 beforeAll(async () => {
   backupDir = mkdtempSync(join(tmpdir(), 'astra-connlimit-'));
-  await asAdmin(`CREATE ROLE ${role} LOGIN CREATEDB CONNECTION LIMIT 3 PASSWORD '${password}'`);
-  await asAdmin(`CREATE DATABASE ${database} OWNER ${role}`);
+  await admin((client) => client.query(`CREATE ROLE ${role} LOGIN CREATEDB CONNECTION LIMIT 3 PASSWORD '${password}'`));
+  await admin((client) => client.query(`CREATE DATABASE ${database} OWNER ${role}`));
 });
 
 afterAll(async () => {
-  const client = new pg.Client(serverConfig());
-  await client.connect();
-  try {
+  await admin(async (client) => {
     const { rows } = await client.query<{ datname: string }>('SELECT datname FROM pg_database WHERE starts_with(datname, $1)', [database]);
     for (const row of rows) await client.query(`DROP DATABASE IF EXISTS "${row.datname}" WITH (FORCE)`);
     await client.query(`DROP ROLE IF EXISTS ${role}`);
-  } finally {
-    await client.end();
-  }
+  });
   rmSync(backupDir, { recursive: true, force: true });
 });
 

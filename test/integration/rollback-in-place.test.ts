@@ -4,10 +4,9 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { inject } from 'vitest';
 import { astra, cliWith, fixturesDir, waitForStderr } from '../helpers/cli.js';
-import { createTestDatabase, ledgerVersions, serverConfig, sessionRunning, tableNames, type TestDatabase } from '../helpers/database.js';
+import { admin, createTestDatabase, ledgerVersions, sessionRunning, tableNames, type TestDatabase } from '../helpers/database.js';
 import { parseJson, readJson, type BackupCreateReport, type BackupListReport, type BackupManifest } from '../helpers/reports.js';
 
 const fixture = join(fixturesDir, 'backup-releases');
@@ -17,13 +16,7 @@ let role: string;
 let roleUrl: string;
 
 async function asSuperuser(sql: string): Promise<void> {
-  const admin = new pg.Client(serverConfig());
-  await admin.connect();
-  try {
-    await admin.query(sql);
-  } finally {
-    await admin.end();
-  }
+  await admin((client) => client.query(sql));
 }
 
 const { run, start } = cliWith(() => ({
