@@ -38,3 +38,16 @@ export function fieldPath(path: readonly PropertyKey[]): string {
     return text === '' ? String(key) : `${text}.${String(key)}`;
   }, '');
 }
+
+/** Each string of `values` that repeats an earlier one: where it is, and where it first was. Values that are not strings are left to their own checks. */
+export function repeats(values: readonly unknown[]): { index: number; earlier: number; value: string }[] {
+  const first = new Map<string, number>();
+  const found: { index: number; earlier: number; value: string }[] = [];
+  values.forEach((value, index) => {
+    if (typeof value !== 'string') return;
+    const earlier = first.get(value);
+    if (earlier === undefined) first.set(value, index);
+    else found.push({ index, earlier, value });
+  });
+  return found;
+}

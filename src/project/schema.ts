@@ -1,7 +1,7 @@
 import { posix } from 'node:path';
 import * as z from '../zod.js';
 import { inEnglish } from '../zod.js';
-import { fieldError, fieldPath, mappingError } from '../schema-messages.js';
+import { fieldError, fieldPath, mappingError, repeats } from '../schema-messages.js';
 import { SEED_MODES } from '../seed/catalog.js';
 
 /**
@@ -138,14 +138,9 @@ export const projectSchema = z
   .check(
     z.superRefine((project, context) => {
       overlappingRanges(project.databases, context);
-      const seen = new Map<string, number>();
-      project.databases.forEach((database, index) => {
-        if (typeof database?.name !== 'string') return;
-        const earlier = seen.get(database.name);
-        if (earlier === undefined) seen.set(database.name, index);
-        else
-          context.addIssue({ code: 'custom', path: ['databases', index, 'name'], message: `names "${database.name}" a second time (databases[${earlier}])` });
-      });
+      for (const { index, earlier, value } of repeats(project.databases.map((database) => database?.name))) {
+        context.addIssue({ code: 'custom', path: ['databases', index, 'name'], message: `names "${value}" a second time (databases[${earlier}])` });
+      }
     }),
   );
 

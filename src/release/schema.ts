@@ -2,7 +2,7 @@ import semver from 'semver';
 import * as z from '../zod.js';
 import { inEnglish } from '../zod.js';
 import { parseMigrationFileName } from '../migrations/discover.js';
-import { fieldError, fieldPath, mappingError } from '../schema-messages.js';
+import { fieldError, fieldPath, mappingError, repeats } from '../schema-messages.js';
 
 /**
  * The front matter of `release-notes/<version>.md`, described field by field in
@@ -98,18 +98,13 @@ export const releaseMetadataSchema = z
           message: `must be a version earlier than ${release.version} (found ${release.upgrade_from})`,
         });
       }
-      const firstIndex = new Map<string, number>();
-      release.migrations.forEach((migration, index) => {
-        if (typeof migration?.file !== 'string') return;
-        const earlier = firstIndex.get(migration.file);
-        if (earlier === undefined) firstIndex.set(migration.file, index);
-        else
-          context.addIssue({
-            code: 'custom',
-            path: ['migrations', index, 'file'],
-            message: `names ${migration.file} a second time (it is already migrations[${earlier}])`,
-          });
-      });
+      for (const { index, earlier, value } of repeats(release.migrations.map((migration) => migration?.file))) {
+        context.addIssue({
+          code: 'custom',
+          path: ['migrations', index, 'file'],
+          message: `names ${value} a second time (it is already migrations[${earlier}])`,
+        });
+      }
       const breaking = release.migrations.findIndex((migration) => migration?.safety === 'breaking');
       if (breaking >= 0 && release.stop_application === false) {
         context.addIssue({
