@@ -1,7 +1,7 @@
 import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { findClientTool } from '../dist/pgtools/client-tools.js';
-import { libpqEnv, withClient } from './lib/cluster.js';
+import { createDatabase, dropDatabase, libpqEnv, withClient } from './lib/cluster.js';
 import { childEnv, runAstra, runMeasured } from './lib/measure.js';
 import { formatBytes, formatCount, formatKb, formatMs, formatRatio, jsonRatio, ratio, section } from './lib/report.js';
 
@@ -74,16 +74,15 @@ async function measureVerify(bench, { tools, env, dir, backupDir, id, archive })
 async function measureRestore(bench, { tools, dir, backupDir, id, archive }) {
   const { cluster, database } = bench;
   const scratch = `${database}_restore_baseline`;
-  const admin = (sql) => withClient(cluster, 'postgres', (client) => client.query(sql));
-  await admin(`DROP DATABASE IF EXISTS ${scratch}`);
-  await admin(`CREATE DATABASE ${scratch}`);
+  await dropDatabase(cluster, scratch);
+  await createDatabase(cluster, scratch);
   bench.progress('  pg_restore (one job) into a new database');
   const baseline = await runMeasured(tools.pgRestore, ['--dbname=', '--no-password', '--exit-on-error', archive], { env: childEnv(libpqEnv(cluster, scratch)), cwd: dir });
-  await admin(`DROP DATABASE ${scratch}`);
+  await dropDatabase(cluster, scratch);
   bench.progress(`  astra rollback --backup ${id}`);
   const rollback = await runAstra(['--backup-dir', backupDir, 'rollback', '--backup', id, '--yes'], { databaseUrl: bench.url, cwd: dir });
   const { rows } = await withClient(cluster, 'postgres', (client) => client.query("SELECT datname FROM pg_database WHERE datname LIKE $1", [`${database}__pre_rollback_%`]));
-  for (const row of rows) await admin(`DROP DATABASE "${row.datname}"`);
+  for (const row of rows) await dropDatabase(cluster, row.datname);
   // The restored copy has no statistics and no frozen rows: put back what the load gave, for the benchmarks after this one.
   await withClient(cluster, database, (client) => client.query('VACUUM (FREEZE, ANALYZE)'));
   return [

@@ -9,7 +9,7 @@ import { performance } from 'node:perf_hooks';
 import { execa } from 'execa';
 import { findPgBinDir } from '../dist/cluster/binaries.js';
 import { findClientTool } from '../dist/pgtools/client-tools.js';
-import { createDatabase, libpqEnv, withClient } from './lib/cluster.js';
+import { createDatabase, dropDatabase, libpqEnv, withClient } from './lib/cluster.js';
 import { childEnv, runAstra, runMeasured } from './lib/measure.js';
 import { formatCount, formatMs, formatRatio, jsonRatio, ratio, section } from './lib/report.js';
 import { quantile } from './lib/stats.js';
@@ -139,7 +139,7 @@ export async function measureOnlineDdl(bench, rows) {
   // astra takes a backup first and runs doctor last: a wider window.
   const astra = await phase('astra upgrade --yes', Math.max(90, window * 6), () => runAstra([...astraArgs, 'upgrade', '--to', '0.2.0', '--yes'], { databaseUrl: url, cwd: dir }));
   astra.maxLatencyRatio = ratio(astra.maxLatencyMs, naive.maxLatencyMs);
-  await withClient(cluster, 'postgres', (client) => client.query(`DROP DATABASE ${DATABASE}`));
+  await dropDatabase(cluster, DATABASE);
   rmSync(dir, { recursive: true, force: true });
   return { rows, rate: RATE, clients: CLIENTS, aloneMs: alone.wallMs, naive, astra };
 }

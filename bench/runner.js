@@ -5,7 +5,7 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { findClientTool } from '../dist/pgtools/client-tools.js';
-import { createDatabase, libpqEnv, withClient } from './lib/cluster.js';
+import { createDatabase, dropDatabase, libpqEnv } from './lib/cluster.js';
 import { astraBin, childEnv, repoRoot, runMeasured } from './lib/measure.js';
 import { formatCount, formatKb, formatMs, formatRatio, jsonRatio, ratio, section } from './lib/report.js';
 import { quantile } from './lib/stats.js';
@@ -46,10 +46,6 @@ function writeFolders(dir, count) {
   const psqlFile = join(dir, 'all.sql');
   writeFileSync(psqlFile, `${all.join('\n')}\n`);
   return { ...folders, psqlFile };
-}
-
-async function dropDatabase(cluster, database) {
-  await withClient(cluster, 'postgres', (client) => client.query(`DROP DATABASE IF EXISTS "${database}"`));
 }
 
 export async function measureRunner(bench) {

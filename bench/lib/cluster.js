@@ -80,6 +80,10 @@ export async function createDatabase(cluster, database) {
   await withClient(cluster, 'postgres', (client) => client.query(`CREATE DATABASE ${pg.escapeIdentifier(database)}`));
 }
 
+export async function dropDatabase(cluster, database) {
+  await withClient(cluster, 'postgres', (client) => client.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(database)}`));
+}
+
 /**
  * The libpq environment for pg_dump and pg_restore run directly: the
  * password travels here, never in their arguments.
