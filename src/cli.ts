@@ -1,4 +1,5 @@
 import { setFlagsFromString } from 'node:v8';
+import type { MigrationVersion } from './migration-version.js';
 import { Command, CommanderError } from 'commander';
 import { AstraError, EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, errorMessage } from './errors.js';
 import { createContext, type Action, type GlobalOptions, type ProjectAction, type Wrap } from './commands/context.js';
@@ -167,7 +168,7 @@ function report(error: unknown, globals: GlobalOptions): number {
 }
 
 /** What became of the database, when the error says (`database`, `schemaVersion`): for scripts reading --json. */
-function outcomeOf(error: AstraError | undefined): { database?: string; schemaVersion?: number | null } {
+function outcomeOf(error: AstraError | undefined): { database?: string; schemaVersion?: MigrationVersion | null } {
   return {
     ...(error?.database !== undefined ? { database: error.database } : {}),
     ...(error?.schemaVersion !== undefined ? { schemaVersion: error.schemaVersion } : {}),

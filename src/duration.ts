@@ -1,4 +1,5 @@
 import { inputError } from './errors.js';
+import { parseVersion, type MigrationVersion } from './migration-version.js';
 
 /** Reads "500ms", "3s", "10m" or a bare number of milliseconds. */
 export function parseDuration(text: string, flag: string): number {
@@ -18,6 +19,14 @@ export function parseCount(text: string, flag: string): number {
 export function parseVersionNumber(text: string, what: string): number {
   if (!/^\d+$/.test(text.trim())) throw inputError(`${what} "${text}" is not a migration version.`, 'Give the number of a migration, e.g. 12.');
   return Number(text);
+}
+
+/** A PostgreSQL migration version given on the command line: a whole number, or dotted (Flyway's 1.1). */
+export function parseMigrationVersion(text: string, what: string): MigrationVersion {
+  const version = parseVersion(text.trim());
+  if (version === undefined)
+    throw inputError(`${what} "${text}" is not a migration version.`, 'Give the version of a migration, e.g. 12 (or 1.1 in a Flyway folder).');
+  return version;
 }
 
 export function formatMs(ms: number): string {

@@ -1,3 +1,5 @@
+import type { MigrationVersion } from './migration-version.js';
+
 /** Exit codes of the command-line contract. */
 export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;
@@ -36,7 +38,7 @@ export interface AstraErrorOptions {
    * is at, when the error knows it. Named so rather than `version`, which
    * subclasses use for other things (MigrationFailedError: the migration's).
    */
-  schemaVersion?: number | null;
+  schemaVersion?: MigrationVersion | null;
 }
 
 /**
@@ -54,7 +56,7 @@ export class AstraError extends Error {
   /** What became of the database, when the error says; absent when it makes no claim (see DatabaseOutcome). */
   readonly database: DatabaseOutcome | undefined;
   /** The schema version the database is at, when known (null: no migration applied). */
-  readonly schemaVersion: number | null | undefined;
+  readonly schemaVersion: MigrationVersion | null | undefined;
 
   constructor(message: string, options: AstraErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });

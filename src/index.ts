@@ -24,6 +24,7 @@ import { awaitDatabase } from './engine/wait-for-database.js';
 import { inputError } from './errors.js';
 import { lockSettings } from './defaults.js';
 import { migrateUp, type UpResult } from './migrations/runner.js';
+import type { MigrationVersion } from './migration-version.js';
 import { statusReport, type StatusReport } from './migrations/status.js';
 import { createUpgradePorts } from './upgrade/default-ports.js';
 import { planUpgradeRun, runUpgrade, type UpgradeOptions, type UpgradeReport } from './upgrade/run.js';
@@ -36,6 +37,7 @@ export type { StatusReport } from './migrations/status.js';
 /** One migration of a status report. */
 export type StatusEntry = StatusReport['migrations'][number];
 export type { MigrationState } from './migrations/plan.js';
+export { compareVersions, type MigrationVersion } from './migration-version.js';
 export type { UpgradeReport } from './upgrade/run.js';
 export type { UpgradePlan } from './upgrade/plan.js';
 export type { ChecklistItem } from './upgrade/checks.js';
@@ -68,8 +70,8 @@ async function awaitDatabaseIfAsked(context: Context, options: LockOptions): Pro
 }
 
 export interface MigrateOptions extends AstraOptions, LockOptions {
-  /** Stop after this migration version. */
-  to?: number;
+  /** Stop after this migration version: a whole number, or a dotted one (Flyway's "1.1") as text. */
+  to?: MigrationVersion;
   /** Say what would be applied; change nothing. */
   dryRun?: boolean;
   /** Let a sync seed catalog (a project's) delete the rows it no longer lists. */

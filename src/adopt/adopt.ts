@@ -1,11 +1,13 @@
 import { createBackup } from '../backup/create.js';
+import type { MigrationVersion } from '../migration-version.js';
 import { findForeignLedgers, readForeignLedger, type ForeignTool } from '../db/foreign-ledgers.js';
 import { Ledger } from '../db/ledger.js';
 import type { Context } from '../engine/context.js';
 import { withDatabase, withRunLock } from '../engine/run-lock.js';
 import { inputError, operationError } from '../errors.js';
-import { loadMigrations } from '../migrations/load.js';
-import { mapForeignLedger } from './map.js';
+import { loadMigrations, readRepeatableFiles } from '../migrations/load.js';
+import { RepeatableLedger } from '../db/repeatable-ledger.js';
+import { mapForeignLedger, mapForeignRepeatables } from './map.js';
 
 export interface AdoptOptions {
   from: ForeignTool;
@@ -23,9 +25,11 @@ export interface AdoptReport {
   /** The other tool's ledger, left as it was. */
   table: string;
   dryRun: boolean;
-  adopted: { version: number; file: string; appliedAt: string | null }[];
+  adopted: { version: MigrationVersion; file: string; appliedAt: string | null }[];
   /** Files the other tool had not applied: the next `migrate up` applies them. */
   pending: string[];
+  /** Repeatable migrations (Flyway's R__) the tool applied; `changed`: the file changed since, so the next migrate up runs it again. */
+  repeatables?: { file: string; changed: boolean }[];
   backup: { id: string } | null;
 }
 
@@ -42,6 +46,7 @@ export interface AdoptReport {
 export async function adoptDatabase(context: Context, options: AdoptOptions): Promise<AdoptReport> {
   const { from } = options;
   const migrations = await loadMigrations(context.migrationsDir, context.versions);
+  const repeatableFiles = readRepeatableFiles(context.migrationsDir);
   return withDatabase(context, (db) =>
     withRunLock(context, db, options.lockWaitMs, async () => {
       const label = db.target.label;
@@ -71,7 +76,8 @@ export async function adoptDatabase(context: Context, options: AdoptOptions): Pr
       const ledger = found[0]!;
       const reading = await readForeignLedger(db, ledger);
       const mapping = mapForeignLedger(reading, migrations, context.versions);
-      const problems = [...reading.problems, ...mapping.problems];
+      const repeatables = mapForeignRepeatables(reading, repeatableFiles);
+      const problems = [...reading.problems, ...mapping.problems, ...repeatables.problems];
       if (problems.length > 0) {
         throw operationError(
           `${from}'s ledger ${ledger.shown} cannot be adopted: ${problems.join('; ')}; nothing was changed.`,
@@ -80,6 +86,9 @@ export async function adoptDatabase(context: Context, options: AdoptOptions): Pr
       }
       context.log.info(`${from} applied ${mapping.adopted.length} migration(s) to ${label} (its ledger: ${ledger.shown}):`);
       for (const migration of mapping.adopted) context.log.info(`  ${migration.file}`);
+      for (const repeatable of repeatables.adopted) {
+        context.log.info(`  ${repeatable.file} (repeatable${repeatable.changed ? `; changed since ${from} applied it: astra migrate up runs it again` : ''})`);
+      }
       if (mapping.pending.length > 0) context.log.info(`Not applied yet (astra migrate up applies them next): ${mapping.pending.join(', ')}`);
       const report: AdoptReport = {
         database: label,
@@ -92,13 +101,15 @@ export async function adoptDatabase(context: Context, options: AdoptOptions): Pr
           appliedAt: migration.appliedAt?.toISOString() ?? null,
         })),
         pending: mapping.pending,
+        ...(repeatables.adopted.length > 0 ? { repeatables: repeatables.adopted.map(({ file, changed }) => ({ file, changed })) } : {}),
         backup: null,
       };
       if (options.dryRun) {
         context.log.info('Dry run: nothing was changed.');
         return report;
       }
-      const question = `Record these ${mapping.adopted.length} migration(s) as applied in astra's ledger of ${label}?`;
+      const also = repeatables.adopted.length > 0 ? ` and ${repeatables.adopted.length} repeatable migration(s)` : '';
+      const question = `Record these ${mapping.adopted.length} migration(s)${also} as applied in astra's ledger of ${label}?`;
       if (!context.yes) {
         if (!context.confirm)
           throw inputError(
@@ -114,8 +125,10 @@ export async function adoptDatabase(context: Context, options: AdoptOptions): Pr
       await db.transaction(async () => {
         const ours = await Ledger.open(db, { create: true });
         await ours.recordAdopted(mapping.adopted, from);
+        const recorded = await RepeatableLedger.open(db, ours);
+        for (const repeatable of repeatables.adopted) await recorded.recordApplied({ ...repeatable, durationMs: 0, adoptedFrom: from });
       });
-      context.log.info(`Adopted ${mapping.adopted.length} migration(s) from ${from}; its ledger ${ledger.shown} is left as it was.`);
+      context.log.info(`Adopted ${mapping.adopted.length} migration(s)${also} from ${from}; its ledger ${ledger.shown} is left as it was.`);
       return report;
     }),
   );

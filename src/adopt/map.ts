@@ -1,11 +1,12 @@
 import { recordVersion, type ForeignReading } from '../db/foreign-ledgers.js';
 import type { Migration } from '../migrations/load.js';
 import { inRange, type VersionRange } from '../migrations/discover.js';
+import { byVersion, compareVersions, maxVersion, type MigrationVersion } from '../migration-version.js';
 import { flywayChecksum } from './flyway-checksum.js';
 
 /** One migration the other tool applied, matched with its file. */
 export interface AdoptedMigration {
-  version: number;
+  version: MigrationVersion;
   name: string;
   file: string;
   checksum: string;
@@ -29,19 +30,20 @@ export interface AdoptionMapping {
  */
 export function mapForeignLedger(reading: ForeignReading, migrations: Migration[], versions?: VersionRange): AdoptionMapping {
   const problems: string[] = [];
-  const byVersion = new Map(migrations.map((migration) => [migration.version, migration]));
+  const fileByVersion = new Map(migrations.map((migration) => [migration.version, migration]));
   const byName = new Map(migrations.map((migration) => [migration.file.replace(/\.sql$/, '').replace(/\.up$/, ''), migration]));
-  const applied = new Map<number, { migration: Migration; appliedAt: Date | undefined }>();
+  const applied = new Map<MigrationVersion, { migration: Migration; appliedAt: Date | undefined }>();
   if (reading.upTo !== undefined && (!versions || inRange(reading.upTo, versions))) {
     // golang-migrate records where the database stands: every file up to it is applied.
-    for (const migration of migrations) if (migration.version <= reading.upTo) applied.set(migration.version, { migration, appliedAt: undefined });
-    if (reading.upTo > 0 && !byVersion.has(reading.upTo)) problems.push(`${reading.tool} is at version ${reading.upTo}, and no file has that version`);
+    const upTo = reading.upTo;
+    for (const migration of migrations) if (compareVersions(migration.version, upTo) <= 0) applied.set(migration.version, { migration, appliedAt: undefined });
+    if (upTo !== 0 && !fileByVersion.has(upTo)) problems.push(`${reading.tool} is at version ${upTo}, and no file has that version`);
   }
   for (const record of reading.applied) {
     // A table shared by the databases of a project (AtlasAI's control and tenant ranges): the other ranges' rows are theirs.
     const number = recordVersion(record);
     if (versions && number !== undefined && !inRange(number, versions)) continue;
-    const migration = record.name !== undefined ? byName.get(record.name) : byVersion.get(record.version!);
+    const migration = record.name !== undefined ? byName.get(record.name) : fileByVersion.get(record.version!);
     if (!migration) {
       problems.push(`${reading.tool} applied ${record.name ?? `version ${record.version}`}, and no file of the folder is that migration`);
       continue;
@@ -54,14 +56,58 @@ export function mapForeignLedger(reading: ForeignReading, migrations: Migration[
     }
     applied.set(migration.version, { migration, appliedAt: record.appliedAt });
   }
-  const newest = Math.max(0, ...applied.keys());
-  const skipped = migrations.filter((migration) => migration.version < newest && !applied.has(migration.version));
+  const newest = maxVersion([...applied.keys()]) ?? 0;
+  const skipped = migrations.filter((migration) => compareVersions(migration.version, newest) < 0 && !applied.has(migration.version));
   for (const migration of skipped) problems.push(`${migration.file} is not applied, yet later files are (astra applies in order)`);
   return {
     adopted: [...applied.values()]
-      .sort((a, b) => a.migration.version - b.migration.version)
-      .map(({ migration, appliedAt }) => ({ version: migration.version, name: migration.name, file: migration.file, checksum: migration.checksum, appliedAt })),
-    pending: migrations.filter((migration) => !applied.has(migration.version) && migration.version > newest).map((migration) => migration.file),
+      .map(({ migration, appliedAt }) => ({ version: migration.version, name: migration.name, file: migration.file, checksum: migration.checksum, appliedAt }))
+      .sort(byVersion),
+    pending: migrations
+      .filter((migration) => !applied.has(migration.version) && compareVersions(migration.version, newest) > 0)
+      .map((migration) => migration.file),
     problems,
   };
+}
+
+/** A repeatable migration another tool (Flyway) applied, matched with its R__ file. */
+export interface AdoptedRepeatable {
+  name: string;
+  file: string;
+  /** What astra records: the file's checksum when the tool applied the file as it is, else a mark no file matches. */
+  checksum: string;
+  appliedAt: Date;
+  /** The file changed since the tool last applied it: the next `migrate up` runs it again, as the tool would. */
+  changed: boolean;
+}
+
+/**
+ * Matches the repeatable migrations Flyway applied with the folder's R__
+ * files, by file name. One whose file changed since is adopted as changed
+ * (astra runs it again next), since that is what Flyway would do; one
+ * without a file is a problem.
+ */
+export function mapForeignRepeatables(
+  reading: ForeignReading,
+  files: { name: string; file: string; sql: string; checksum: string }[],
+): { adopted: AdoptedRepeatable[]; problems: string[] } {
+  const byFile = new Map(files.map((file) => [file.file, file]));
+  const adopted: AdoptedRepeatable[] = [];
+  const problems: string[] = [];
+  for (const record of reading.repeatables) {
+    const file = byFile.get(record.file);
+    if (!file) {
+      problems.push(`${reading.tool} applied the repeatable migration ${record.file}, and the folder has no such file`);
+      continue;
+    }
+    const same = record.checksum !== null && record.checksum === flywayChecksum(file.sql);
+    adopted.push({
+      name: file.name,
+      file: file.file,
+      checksum: same ? file.checksum : `${reading.tool}:${record.checksum ?? 'none'}`,
+      appliedAt: record.appliedAt,
+      changed: !same,
+    });
+  }
+  return { adopted, problems };
 }

@@ -1,4 +1,5 @@
 import { chmod, mkdir, open, readdir, rename, rm } from 'node:fs/promises';
+import type { MigrationVersion } from '../migration-version.js';
 import { join } from 'node:path';
 import type { Context } from '../engine/context.js';
 import { Database } from '../db/database.js';
@@ -279,6 +280,6 @@ async function makeDurable(path: string, format: BackupFormat): Promise<void> {
 }
 
 /** Said when a backup is taken, and again when it is restored: it holds a database in the middle of a migration. */
-export function unfinishedWarning(id: string, versions: number[]): string {
+export function unfinishedWarning(id: string, versions: MigrationVersion[]): string {
   return `Backup ${id} was taken while migration(s) ${versions.join(', ')} were unfinished (dirty): it holds the database in the middle of ${versions.length === 1 ? 'it' : 'them'}, and the ledger it restores says so.`;
 }

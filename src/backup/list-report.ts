@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import type { MigrationVersion } from '../migration-version.js';
 import type { Context } from '../engine/context.js';
 import { inputError } from '../errors.js';
 import { listBackups } from './folder.js';
@@ -9,7 +10,7 @@ export interface BackupListEntry {
   id: string;
   createdAt: string;
   database: BackupManifest['database'];
-  schemaVersion: number | null;
+  schemaVersion: MigrationVersion | null;
   appVersion: string;
   format: BackupFormat;
   archive: string;
@@ -18,7 +19,7 @@ export interface BackupListEntry {
   verified: boolean | null;
   verification: BackupManifest['verification'] | null;
   /** Migrations that were unfinished (dirty) when it was taken. */
-  unfinishedMigrations?: number[];
+  unfinishedMigrations?: MigrationVersion[];
   fromVersion?: string;
   toVersion?: string;
 }

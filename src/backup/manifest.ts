@@ -14,8 +14,13 @@ import {
   string,
   type infer as Infer,
   inEnglish,
+  union,
 } from '../zod.js';
 import { isBackupId } from './backup-id.js';
+import { parseVersion } from '../migration-version.js';
+
+/** A migration version: a whole number, or a dotted one (Flyway's 1.1) as its canonical text. */
+const migrationVersion = union([int(), string().check(refine((text) => typeof parseVersion(text) === 'string' && parseVersion(text) === text))]);
 
 /** The two pg_dump archive formats astra writes. */
 export const BACKUP_FORMATS = ['custom', 'directory'] as const;
@@ -54,10 +59,10 @@ export const manifestSchema = looseObject({
   pgDumpVersion: string(),
   appVersion: string(),
   /** Highest version in the ledger that is not dirty; null when no migration is applied. */
-  schemaVersion: nullable(int()),
-  appliedMigrations: array(int()),
+  schemaVersion: nullable(migrationVersion),
+  appliedMigrations: array(migrationVersion),
   /** Migrations that were unfinished (dirty) when the backup was taken; absent when none was. */
-  unfinishedMigrations: optional(array(int())),
+  unfinishedMigrations: optional(array(migrationVersion)),
   format: oneOf(BACKUP_FORMATS),
   /** The archive's name in the backup folder: `<id>.dump` (custom) or `<id>.dir` (directory). */
   archive: string(),

@@ -1,4 +1,5 @@
 import type { ConnectionTarget } from '../db/connection.js';
+import { compareVersions } from '../migration-version.js';
 import { Database } from '../db/database.js';
 import type { BackupManifest } from './manifest.js';
 import { countListedRows, rowCountDifferences } from './row-counts.js';
@@ -21,7 +22,7 @@ export async function restoredDifferences(
     const differences = rowCountDifferences(manifest.tables, await countListedRows(db, manifest.tables));
     if (!options.ledger) return differences;
     const state = await schemaState(db);
-    const recorded = [...manifest.appliedMigrations].sort((a, b) => a - b).join(',');
+    const recorded = [...manifest.appliedMigrations].sort(compareVersions).join(',');
     if (state.appliedMigrations.join(',') !== recorded) {
       differences.push(
         manifest.schemaVersion === null

@@ -1,12 +1,13 @@
 import type { Database } from '../db/database.js';
+import { maxVersion, type MigrationVersion } from '../migration-version.js';
 import { Ledger } from '../db/ledger.js';
 
 export interface SchemaState {
   /** Highest version in the ledger that is not dirty; null when none is applied. */
-  schemaVersion: number | null;
-  appliedMigrations: number[];
+  schemaVersion: MigrationVersion | null;
+  appliedMigrations: MigrationVersion[];
   /** Migrations started and not finished (dirty) when the snapshot was taken: the archive holds them half done. */
-  unfinishedMigrations: number[];
+  unfinishedMigrations: MigrationVersion[];
 }
 
 /** What astra's ledger says is applied, read with `db`'s current snapshot. */
@@ -15,7 +16,7 @@ export async function schemaState(db: Database): Promise<SchemaState> {
   const rows = await ledger.rows();
   const applied = rows.filter((row) => !row.dirty).map((row) => row.version);
   const unfinishedMigrations = rows.filter((row) => row.dirty).map((row) => row.version);
-  return { schemaVersion: applied.length > 0 ? Math.max(...applied) : null, appliedMigrations: applied, unfinishedMigrations };
+  return { schemaVersion: maxVersion(applied) ?? null, appliedMigrations: applied, unfinishedMigrations };
 }
 
 /**

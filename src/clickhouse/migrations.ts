@@ -1,11 +1,15 @@
 import { join } from 'node:path';
 import { inputError } from '../errors.js';
 import { listMigrations, readSql, sha256, type VersionRange } from '../migrations/load.js';
-import type { DiscoveredMigration } from '../migrations/discover.js';
+import { discoverRepeatables, type DiscoveredMigration } from '../migrations/discover.js';
+import { readdirSync } from 'node:fs';
+import { isWholeVersion } from '../migration-version.js';
 import { splitStatements, UnclosedSqlError, type Statement } from './statements.js';
 
 /** A ClickHouse migration file, read and cut into statements. */
 export interface ClickhouseMigration extends DiscoveredMigration {
+  /** Whole numbers only: the ClickHouse ledger keeps versions as UInt64. */
+  version: number;
   path: string;
   /** Over the file's bytes: an applied migration whose file changed is drift. */
   checksum: string;
@@ -40,10 +44,23 @@ export function prefixChecksum(statements: Statement[], count: number): string {
  * Any unreadable file stops everything before the database is touched.
  */
 export function loadClickhouseMigrations(folder: string, versions?: VersionRange): ClickhouseMigration[] {
+  if (discoverRepeatables(readdirSync(folder)).length > 0) {
+    throw inputError(
+      `The ClickHouse migrations folder ${folder} has repeatable (R__) migrations; astra runs those on PostgreSQL only.`,
+      'Move them to a numbered migration; nothing was applied.',
+    );
+  }
   return listMigrations(folder, versions).map((migration) => {
+    const version = migration.version;
+    if (!isWholeVersion(version)) {
+      throw inputError(
+        `The ClickHouse migration ${migration.file} has the dotted version ${version}; ClickHouse migrations are numbered with whole numbers.`,
+        'Rename it with a whole number above the last one; nothing was applied.',
+      );
+    }
     const path = join(folder, migration.file);
     const { bytes, sql } = readSql(path);
-    return { ...migration, path, checksum: sha256(bytes), statements: statementsOf(path, sql) };
+    return { ...migration, version, path, checksum: sha256(bytes), statements: statementsOf(path, sql) };
   });
 }
 

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { lockSettings } from '../defaults.js';
-import { parseCount, parseDuration, parseVersionNumber } from '../duration.js';
+import { parseCount, parseDuration, parseMigrationVersion } from '../duration.js';
 import type { Context, Wrap } from './context.js';
 import type { RunOptions } from '../migrations/runner.js';
 
@@ -57,7 +57,7 @@ export function registerMigrate(program: Command, run: Wrap): void {
     .action(
       run(async (context, flags) => {
         const options = flags as LockFlags & { to?: string; dryRun?: boolean; waitForDb?: string; allowBreaking?: boolean };
-        const to = options.to !== undefined ? { to: parseVersionNumber(options.to, '--to') } : {};
+        const to = options.to !== undefined ? { to: parseMigrationVersion(options.to, '--to') } : {};
         const settings = { ...runOptions(options), ...to, dryRun: options.dryRun === true, allowBreaking: options.allowBreaking === true };
         await waitForDb(context, options.waitForDb);
         return (await runner()).migrateUp(context, settings);
@@ -70,14 +70,14 @@ export function registerMigrate(program: Command, run: Wrap): void {
   );
   withLockFlags(migrate.command('goto').description('migrate up or down to exactly version V').argument('<version>')).action(
     run(async (context, version, flags) =>
-      (await down()).migrateGoto(context, { ...runOptions(flags as LockFlags), version: parseVersionNumber(String(version), 'goto') }),
+      (await down()).migrateGoto(context, { ...runOptions(flags as LockFlags), version: parseMigrationVersion(String(version), 'goto') }),
     ),
   );
   withLockFlags(
     migrate.command('force').description('record the database as being at version V and clear the dirty flag, running no migration').argument('<version>'),
   ).action(
     run(async (context, version, flags) =>
-      (await down()).migrateForce(context, { ...runOptions(flags as LockFlags), version: parseVersionNumber(String(version), 'force') }),
+      (await down()).migrateForce(context, { ...runOptions(flags as LockFlags), version: parseMigrationVersion(String(version), 'force') }),
     ),
   );
   migrate

@@ -19,7 +19,7 @@ function printStatus(context: Context, report: StatusReport): void {
   log.info(`Database at  ${report.databaseVersion ?? (report.schemaVersion === null ? 'nothing yet (empty)' : 'no complete release')}`);
   log.info(`Schema       ${report.schemaVersion === null ? 'empty (no migration applied)' : `migration ${report.schemaVersion}`}`);
   log.info(`Migrations   ${report.migrationsDir}: ${report.applied} applied, ${report.pending} pending${report.dirty ? `, ${report.dirty} dirty` : ''}`);
-  if (statuses.length === 0) return;
+  if (statuses.length === 0 && !report.repeatables) return;
   log.info('');
   const rows = statuses.map((entry) => [
     String(entry.version),
@@ -28,5 +28,12 @@ function printStatus(context: Context, report: StatusReport): void {
     entry.appliedAt ? entry.appliedAt.replace('T', ' ').slice(0, 19) : '',
     entry.state === 'dirty' && entry.failedStatement ? `stopped at: ${oneLine(entry.failedStatement, 60)}` : '',
   ]);
-  log.info(renderTable(['VERSION', 'NAME', 'STATE', 'APPLIED AT (UTC)', ''], rows));
+  const repeatables = (report.repeatables ?? []).map((entry) => [
+    'R',
+    entry.name,
+    entry.state === 'changed' ? 'changed (runs again)' : entry.state,
+    entry.appliedAt ? entry.appliedAt.replace('T', ' ').slice(0, 19) : '',
+    '',
+  ]);
+  log.info(renderTable(['VERSION', 'NAME', 'STATE', 'APPLIED AT (UTC)', ''], [...rows, ...repeatables]));
 }

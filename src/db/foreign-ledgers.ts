@@ -1,4 +1,6 @@
+import { basename } from 'node:path';
 import type { Database } from './database.js';
+import { parseVersion, type MigrationVersion } from '../migration-version.js';
 import { quoteIdent } from './quote.js';
 import { errorMessage, operationError } from '../errors.js';
 
@@ -112,7 +114,7 @@ export async function findForeignLedgers(db: Database, table?: string, exclude: 
 /** One migration another tool recorded as applied. */
 export interface ForeignRecord {
   /** The version, for tools that record one. */
-  version?: number;
+  version?: MigrationVersion;
   /** The file name without extension, for tools that record it (node-pg-migrate). */
   name?: string;
   appliedAt?: Date;
@@ -123,7 +125,7 @@ export interface ForeignRecord {
 }
 
 /** The version of a record: its own, or the number a recorded file name begins with (node-pg-migrate, file-name tables). */
-export function recordVersion(record: ForeignRecord): number | undefined {
+export function recordVersion(record: ForeignRecord): MigrationVersion | undefined {
   if (record.version !== undefined) return record.version;
   const digits = /^\d+/.exec(record.name ?? '')?.[0];
   return digits !== undefined && Number.isSafeInteger(Number(digits)) ? Number(digits) : undefined;
@@ -137,15 +139,17 @@ export interface ForeignReading {
   /** For messages. */
   shown: string;
   applied: ForeignRecord[];
-  /** For golang-migrate, which records only where the database stands: every file up to this version is applied. */
-  upTo?: number;
+  /** For golang-migrate, which records only where the database stands: every file up to this version is applied (Flyway's baseline too). */
+  upTo?: MigrationVersion;
+  /** Flyway's repeatable migrations, each as last applied: its script (file name), description and checksum. */
+  repeatables: { file: string; name: string; checksum: number | null; appliedAt: Date }[];
   problems: string[];
 }
 
 /** Reads the ledger `ledger` as its tool wrote it. */
 export async function readForeignLedger(db: Database, ledger: ForeignLedger): Promise<ForeignReading> {
   const { tool, table, shown } = ledger;
-  const reading: ForeignReading = { tool, table, shown, applied: [], problems: [] };
+  const reading: ForeignReading = { tool, table, shown, applied: [], repeatables: [], problems: [] };
   switch (tool) {
     case 'golang-migrate': {
       const { rows } = await db.query<{ version: string; dirty: boolean }>(`SELECT version::text AS version, dirty FROM ${table} ORDER BY version DESC`);
@@ -194,6 +198,7 @@ export async function readForeignLedger(db: Database, ledger: ForeignLedger): Pr
 
 interface FlywayRow {
   version: string | null;
+  description: string;
   type: string;
   script: string;
   checksum: number | null;
@@ -204,12 +209,16 @@ interface FlywayRow {
 /**
  * Flyway's history, in the order it was installed: versioned scripts apply
  * their version, undo scripts and deletions take it back, a baseline stands
- * for every version up to it. A failed row, a repeatable migration or a
- * version that is not a whole number stops the adoption.
+ * for every version up to it. Versions are compared as Flyway does (1.9 <
+ * 1.10, 1.0 = 1). A repeatable migration (no version) is kept as last
+ * applied. A failed row stops the adoption.
  */
 async function readFlyway(db: Database, reading: ForeignReading): Promise<ForeignReading> {
-  const { rows } = await db.query<FlywayRow>(`SELECT version, type, script, checksum, installed_on, success FROM ${reading.table} ORDER BY installed_rank`);
-  const applied = new Map<number, ForeignRecord>();
+  const { rows } = await db.query<FlywayRow>(
+    `SELECT version, description, type, script, checksum, installed_on, success FROM ${reading.table} ORDER BY installed_rank`,
+  );
+  const applied = new Map<MigrationVersion, ForeignRecord>();
+  const repeatables = new Map<string, ForeignReading['repeatables'][number]>();
   for (const row of rows) {
     if (row.type === 'SCHEMA') continue;
     const label = `${row.script}${row.version ? ` (version ${row.version})` : ''}`;
@@ -217,15 +226,15 @@ async function readFlyway(db: Database, reading: ForeignReading): Promise<Foreig
       reading.problems.push(`Flyway recorded ${label} as failed: repair the database by hand, then run flyway repair`);
       continue;
     }
-    if (/REPEATABLE/.test(row.type)) {
-      reading.problems.push(`Flyway applied the repeatable migration ${row.script}, which astra does not run`);
+    if (row.version === null) {
+      // A repeatable migration (Flyway records none with a version): its newest row is what the database holds.
+      if (row.type === 'DELETE') repeatables.delete(row.script);
+      else repeatables.set(row.script, { file: basename(row.script), name: row.description, checksum: row.checksum, appliedAt: row.installed_on });
       continue;
     }
-    const version = row.version !== null && /^\d+$/.test(row.version) ? Number(row.version) : undefined;
-    if (version === undefined || !Number.isSafeInteger(version)) {
-      reading.problems.push(
-        `Flyway's version ${row.version ?? '(none)'} of ${row.script} is not a whole number, and astra numbers migrations with whole numbers`,
-      );
+    const version = parseVersion(row.version);
+    if (version === undefined) {
+      reading.problems.push(`Flyway's version ${row.version} of ${row.script} is not a version astra can read (digits in parts joined by dots)`);
       continue;
     }
     if (row.type === 'BASELINE') reading.upTo = version;
@@ -233,6 +242,7 @@ async function readFlyway(db: Database, reading: ForeignReading): Promise<Foreig
     else applied.set(version, { version, appliedAt: row.installed_on, script: row.script, ...(row.checksum !== null ? { checksum: row.checksum } : {}) });
   }
   reading.applied = [...applied.values()];
+  reading.repeatables = [...repeatables.values()];
   return reading;
 }
 

@@ -2,13 +2,14 @@ import { astraVersion } from '../version.js';
 import type { Database } from './database.js';
 import { quoteIdent, quoteLiteral } from './quote.js';
 import { operationError } from '../errors.js';
+import { compareVersions, fromLedgerKey, ledgerKey, type MigrationVersion } from '../migration-version.js';
 
 /** Name of astra's ledger table: in the schema first on the search path, or where a project file puts it. */
 export const LEDGER_TABLE = 'astra_migrations';
 
 /** What the ledger records of one migration. */
 export interface LedgerRow {
-  version: number;
+  version: MigrationVersion;
   name: string;
   checksum: string;
   appliedAt: Date;
@@ -42,7 +43,8 @@ interface RawRow {
 export class Ledger {
   private constructor(
     private readonly db: Database,
-    private readonly qualifiedName: string,
+    /** The table, as SQL (schema-qualified, quoted where needed). */
+    readonly qualifiedName: string,
     readonly exists: boolean,
   ) {}
 
@@ -133,7 +135,7 @@ export class Ledger {
       ? await this.db.query<RawRow>(`SELECT * FROM ${this.qualifiedName} WHERE version BETWEEN $1 AND $2 ORDER BY version`, [range.from, range.to])
       : await this.db.query<RawRow>(`SELECT * FROM ${this.qualifiedName} ORDER BY version`);
     return rows.map((row) => ({
-      version: Number(row.version),
+      version: fromLedgerKey(row.version),
       name: row.name,
       checksum: row.checksum,
       appliedAt: row.applied_at,
@@ -146,14 +148,14 @@ export class Ledger {
     }));
   }
 
-  /** Records a finished migration (or replaces an unfinished record of it). */
   /**
    * Records a migration as applied. `before`, SQL without parameters run just
    * ahead of the write, goes with it in one round trip (the values are then
    * written as literals: a simple query takes no parameters).
    */
-  async recordApplied(entry: { version: number; name: string; checksum: string; durationMs: number }, before?: string): Promise<void> {
-    const values = [entry.version, entry.name, entry.checksum, Math.round(entry.durationMs), astraVersion];
+  async recordApplied(entry: { version: MigrationVersion; name: string; checksum: string; durationMs: number }, before?: string): Promise<void> {
+    await this.holdVersion(entry.version);
+    const values = [ledgerKey(entry.version), entry.name, entry.checksum, Math.round(entry.durationMs), astraVersion];
     const write = (list: string) => `INSERT INTO ${this.qualifiedName} (version, name, checksum, duration_ms, astra_version, dirty)
        VALUES (${list}, false)
        ON CONFLICT (version) DO UPDATE SET name = EXCLUDED.name, checksum = EXCLUDED.checksum, applied_at = now(),
@@ -164,26 +166,28 @@ export class Ledger {
       return;
     }
     const literals = values.map((value) => (typeof value === 'number' ? String(value) : quoteLiteral(value))).join(', ');
+    // A dotted version's key is a decimal: written as a literal it is still compared as the number it is.
     await this.db.query(`${before}; ${write(literals)}`);
   }
 
   /** Records a migration as started and unfinished, before a statement that runs outside a transaction. */
-  async recordStarted(entry: { version: number; name: string; checksum: string }, nextStatement: number): Promise<void> {
+  async recordStarted(entry: { version: MigrationVersion; name: string; checksum: string }, nextStatement: number): Promise<void> {
+    await this.holdVersion(entry.version);
     await this.db.query(
       `INSERT INTO ${this.qualifiedName} (version, name, checksum, astra_version, dirty, next_statement)
        VALUES ($1, $2, $3, $4, true, $5)
        ON CONFLICT (version) DO UPDATE SET dirty = true, next_statement = EXCLUDED.next_statement, failed_statement = NULL, error = NULL`,
-      [entry.version, entry.name, entry.checksum, astraVersion, nextStatement],
+      [ledgerKey(entry.version), entry.name, entry.checksum, astraVersion, nextStatement],
     );
   }
 
-  async recordProgress(version: number, nextStatement: number): Promise<void> {
-    await this.db.query(`UPDATE ${this.qualifiedName} SET next_statement = $2 WHERE version = $1`, [version, nextStatement]);
+  async recordProgress(version: MigrationVersion, nextStatement: number): Promise<void> {
+    await this.db.query(`UPDATE ${this.qualifiedName} SET next_statement = $2 WHERE version = $1`, [ledgerKey(version), nextStatement]);
   }
 
-  async recordFailure(version: number, failure: { nextStatement: number | null; statement: string; error: string }): Promise<void> {
+  async recordFailure(version: MigrationVersion, failure: { nextStatement: number | null; statement: string; error: string }): Promise<void> {
     await this.db.query(`UPDATE ${this.qualifiedName} SET dirty = true, next_statement = $2, failed_statement = $3, error = $4 WHERE version = $1`, [
-      version,
+      ledgerKey(version),
       failure.nextStatement,
       failure.statement,
       failure.error,
@@ -195,36 +199,57 @@ export class Ledger {
    * with that tool's name in `adopted_from`, with the time the tool recorded
    * when it recorded one. Call in a transaction.
    */
-  async recordAdopted(entries: { version: number; name: string; checksum: string; appliedAt: Date | undefined }[], tool: string): Promise<void> {
+  async recordAdopted(entries: { version: MigrationVersion; name: string; checksum: string; appliedAt: Date | undefined }[], tool: string): Promise<void> {
     // A ledger created by an astra older than adoption lacks the column.
     await this.db.query(`ALTER TABLE ${this.qualifiedName} ADD COLUMN IF NOT EXISTS adopted_from text`);
     for (const entry of entries) {
+      await this.holdVersion(entry.version);
       await this.db.query(
         `INSERT INTO ${this.qualifiedName} (version, name, checksum, applied_at, duration_ms, astra_version, dirty, adopted_from)
          VALUES ($1, $2, $3, coalesce($4, now()), 0, $5, false, $6)`,
-        [entry.version, entry.name, entry.checksum, entry.appliedAt ?? null, astraVersion, tool],
+        [ledgerKey(entry.version), entry.name, entry.checksum, entry.appliedAt ?? null, astraVersion, tool],
       );
     }
   }
 
-  async remove(version: number): Promise<void> {
-    await this.db.query(`DELETE FROM ${this.qualifiedName} WHERE version = $1`, [version]);
+  async remove(version: MigrationVersion): Promise<void> {
+    await this.db.query(`DELETE FROM ${this.qualifiedName} WHERE version = $1`, [ledgerKey(version)]);
   }
 
+  /**
+   * Makes the version column able to hold `version`: a ledger is created with
+   * a bigint column, which holds every whole number; the first dotted version
+   * (Flyway's 1.1) turns it into numeric, the same numbers and the decimals
+   * ledgerKey writes. Called in the transaction that records the version.
+   */
+  private async holdVersion(version: MigrationVersion): Promise<void> {
+    if (typeof version === 'number' || this.holdsDotted) return;
+    const { rows } = await this.db.query<{ type: string }>(
+      `SELECT format_type(atttypid, atttypmod) AS type FROM pg_attribute WHERE attrelid = $1::regclass AND attname = 'version'`,
+      [this.qualifiedName],
+    );
+    if (rows[0]?.type !== 'numeric') await this.db.query(`ALTER TABLE ${this.qualifiedName} ALTER COLUMN version TYPE numeric`);
+    this.holdsDotted = true;
+  }
+
+  private holdsDotted = false;
+
   /** `force`: forget versions above `version` and clear every dirty flag (of this database's range, in a shared ledger). */
-  async forceTo(version: number, known: { version: number; name: string; checksum: string }[]): Promise<void> {
+  async forceTo(version: MigrationVersion, known: { version: MigrationVersion; name: string; checksum: string }[]): Promise<void> {
     const range = this.db.target.placement?.versions ?? { from: 0, to: Number.MAX_SAFE_INTEGER };
-    await this.db.query(`DELETE FROM ${this.qualifiedName} WHERE version > $1 AND version <= $2`, [version, range.to]);
+    await this.holdVersion(version);
+    await this.db.query(`DELETE FROM ${this.qualifiedName} WHERE version > $1 AND version <= $2`, [ledgerKey(version), range.to]);
     await this.db.query(
       `UPDATE ${this.qualifiedName} SET dirty = false, next_statement = NULL, failed_statement = NULL, error = NULL WHERE dirty AND version BETWEEN $1 AND $2`,
       [range.from, range.to],
     );
     for (const migration of known) {
-      if (migration.version > version) continue;
+      if (compareVersions(migration.version, version) > 0) continue;
+      await this.holdVersion(migration.version);
       await this.db.query(
         `INSERT INTO ${this.qualifiedName} (version, name, checksum, duration_ms, astra_version, dirty)
          VALUES ($1, $2, $3, 0, $4, false) ON CONFLICT (version) DO NOTHING`,
-        [migration.version, migration.name, migration.checksum, astraVersion],
+        [ledgerKey(migration.version), migration.name, migration.checksum, astraVersion],
       );
     }
   }

@@ -1,4 +1,5 @@
 import type { Statement } from '../migrations/parse.js';
+import type { MigrationVersion } from '../migration-version.js';
 
 /**
  * What the applied migrations left in the database, as far as their parse
@@ -9,7 +10,7 @@ import type { Statement } from '../migrations/parse.js';
 
 /** The migration statement that made an object. */
 export interface Origin {
-  version: number;
+  version: MigrationVersion;
   file: string;
   statement: string;
 }
@@ -46,7 +47,7 @@ export interface ExpectedSchema {
 
 /** A migration's statements that ran. */
 export interface AppliedStatements {
-  version: number;
+  version: MigrationVersion;
   file: string;
   statements: Statement[];
 }

@@ -1,4 +1,5 @@
 import * as DEFAULTS from '../defaults.js';
+import type { MigrationVersion } from '../migration-version.js';
 import { AstraError, EXIT_FAILED, errorMessage } from '../errors.js';
 import { isPgError, LOCK_NOT_AVAILABLE, type Database } from '../db/database.js';
 import { OTHER_ADVISORY_LOCKS, releaseAdvisoryLocksExceptRunLock } from '../db/advisory-lock.js';
@@ -33,9 +34,14 @@ export interface RunnerEvents {
   indexFoundBuilt?(migration: Migration, index: string): void;
 }
 
+/** "Migration 3 (003_x.sql)", or for a repeatable one, which has no version, "The repeatable migration R__views.sql". */
+function named(migration: Migration): string {
+  return migration.repeatable ? `The repeatable migration ${migration.file}` : `Migration ${migration.version} (${migration.file})`;
+}
+
 /** A migration failed; says what stands now. */
 export class MigrationFailedError extends AstraError {
-  readonly version: number;
+  readonly version: MigrationVersion;
   readonly statement: Statement;
   /** What failed, without what it left behind: for callers that say that themselves. */
   readonly summary: string;
@@ -49,7 +55,7 @@ export class MigrationFailedError extends AstraError {
       : undoing
         ? `Its transaction was rolled back: none of its changes were kept, and migration ${migration.version} is still recorded as applied.`
         : 'Its transaction was rolled back: none of its changes were kept and it is not recorded as applied.';
-    super(`Migration ${migration.version} (${migration.file}) failed at ${where} (${oneLine(statement.text, 80)}): ${errorMessage(cause)}. ${state}`, {
+    super(`${named(migration)} failed at ${where} (${oneLine(statement.text, 80)}): ${errorMessage(cause)}. ${state}`, {
       exitCode: EXIT_FAILED,
       cause,
       fix: recordedDirty
@@ -74,7 +80,7 @@ export class MigrationFailedError extends AstraError {
  */
 function ledgerBrokenError(migration: Migration, cause: unknown): AstraError {
   return new AstraError(
-    `Migration ${migration.version} (${migration.file}) left astra's ledger unwritable (${errorMessage(cause)}). Its transaction was rolled back: none of its changes were kept and it is not recorded as applied.`,
+    `${named(migration)} left astra's ledger unwritable (${errorMessage(cause)}). Its transaction was rolled back: none of its changes were kept and it is not recorded as applied.`,
     {
       exitCode: EXIT_FAILED,
       cause,
@@ -231,6 +237,28 @@ export class MigrationRunner {
     await this.resetSession();
     const durationMs = performance.now() - started;
     this.events.migrationApplied?.(view, durationMs);
+    return durationMs;
+  }
+
+  /**
+   * Applies a repeatable migration (Flyway's R__), given as a Migration view
+   * of it: its statements and `record` (the write that keeps its checksum,
+   * after `before`, SQL to send with it) in one transaction.
+   */
+  async applyRepeatable(migration: Migration, record: (before: string, durationMs: number) => Promise<void>): Promise<number> {
+    const started = performance.now();
+    this.events.migrationStarted?.(migration);
+    await this.withLockRetries(migration, migration.statements, () =>
+      this.db.transaction(async () => {
+        for (const statement of migration.statements) await this.run(migration, statement, false);
+        await record(this.asLoginRole(), performance.now() - started).catch((error: unknown) => {
+          throw ledgerBrokenError(migration, error);
+        });
+      }),
+    );
+    await this.resetSession();
+    const durationMs = performance.now() - started;
+    this.events.migrationApplied?.(migration, durationMs);
     return durationMs;
   }
 

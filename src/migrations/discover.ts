@@ -1,4 +1,5 @@
 import { inputError } from '../errors.js';
+import { byVersion, compareVersions, isWholeVersion, parseVersion, type MigrationVersion } from '../migration-version.js';
 
 /** The naming schemes of the seeds, told apart so that `create` can follow a folder's own. */
 export type NamingStyle =
@@ -15,7 +16,7 @@ export type NamingStyle =
 
 export interface MigrationFileName {
   file: string;
-  version: number;
+  version: MigrationVersion;
   /** The digits as written, to keep their zero padding. */
   digits: string;
   name: string;
@@ -24,7 +25,7 @@ export interface MigrationFileName {
 }
 
 export interface DiscoveredMigration {
-  version: number;
+  version: MigrationVersion;
   name: string;
   /** File name (not path) of the up migration. */
   file: string;
@@ -44,9 +45,9 @@ export function parseMigrationFileName(file: string): MigrationFileName | undefi
   const flyway = FLYWAY_PATTERN.exec(file);
   if (flyway) {
     const [, prefix, digits = '', description = ''] = flyway;
-    // Only whole-number versions: astra's ledger numbers migrations with integers (a dotted version is refused by discoverMigrations).
-    if (!/^\d+$/.test(digits) || !Number.isSafeInteger(Number(digits))) return undefined;
-    return { file, version: Number(digits), digits, name: description, direction: prefix === 'U' ? 'down' : 'up', style: 'flyway' };
+    const version = parseVersion(digits);
+    if (version === undefined) return undefined;
+    return { file, version, digits, name: description, direction: prefix === 'U' ? 'down' : 'up', style: 'flyway' };
   }
   const match = FILE_PATTERN.exec(file);
   if (!match) return undefined;
@@ -63,8 +64,27 @@ export interface VersionRange {
   to: number;
 }
 
-export function inRange(version: number, versions: VersionRange | undefined): boolean {
-  return versions === undefined || (version >= versions.from && version <= versions.to);
+export function inRange(version: MigrationVersion, versions: VersionRange | undefined): boolean {
+  return versions === undefined || (compareVersions(version, versions.from) >= 0 && compareVersions(version, versions.to) <= 0);
+}
+
+/** A Flyway repeatable migration, `R__<description>.sql`: no version; run after the versioned ones, again whenever it changes. */
+export interface DiscoveredRepeatable {
+  /** The description, which identifies it (Flyway's own key for it too). */
+  name: string;
+  file: string;
+}
+
+const REPEATABLE_PATTERN = /^R__(.+)\.sql$/;
+
+/** The repeatable migrations of a folder, in the order they run: by description, as Flyway orders them. */
+export function discoverRepeatables(fileNames: string[]): DiscoveredRepeatable[] {
+  return fileNames
+    .flatMap((file) => {
+      const match = REPEATABLE_PATTERN.exec(file);
+      return match ? [{ name: match[1]!, file }] : [];
+    })
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
 /**
@@ -75,10 +95,11 @@ export function inRange(version: number, versions: VersionRange | undefined): bo
  */
 export function discoverMigrations(fileNames: string[], folder: string): DiscoveredMigration[] {
   const problems: string[] = [];
-  const ups = new Map<number, MigrationFileName>();
-  const downs = new Map<number, MigrationFileName>();
+  const ups = new Map<MigrationVersion, MigrationFileName>();
+  const downs = new Map<MigrationVersion, MigrationFileName>();
+  const repeatables = discoverRepeatables(fileNames);
   for (const file of [...fileNames].sort()) {
-    if (!file.endsWith('.sql')) continue;
+    if (!file.endsWith('.sql') || REPEATABLE_PATTERN.test(file)) continue;
     const parsed = parseMigrationFileName(file);
     const digits = /^(\d+)(?:[-_.])/.exec(file)?.[1];
     if (!parsed && digits && !Number.isSafeInteger(Number(digits))) {
@@ -89,19 +110,23 @@ export function discoverMigrations(fileNames: string[], folder: string): Discove
       problems.push(unreadableName(file));
       continue;
     }
-    const byVersion = parsed.direction === 'up' ? ups : downs;
-    const existing = byVersion.get(parsed.version);
+    const byDirection = parsed.direction === 'up' ? ups : downs;
+    const existing = byDirection.get(parsed.version);
     if (existing) {
       problems.push(`${existing.file} and ${file} both have version ${parsed.version}`);
       continue;
     }
-    byVersion.set(parsed.version, parsed);
+    byDirection.set(parsed.version, parsed);
   }
   for (const [version, down] of downs) {
     if (!ups.has(version)) problems.push(`${down.file}: a down migration without its up migration (no ${version} ${down.style === 'flyway' ? 'V' : '.up.sql'} file)`);
   }
   const mixed = mixedConventions([...ups.values(), ...downs.values()]);
   if (mixed) problems.push(mixed);
+  const notFlyway = [...ups.values()].find((file) => file.style !== 'flyway');
+  if (repeatables.length > 0 && notFlyway) {
+    problems.push(`${repeatables[0]!.file} is a Flyway repeatable migration, and ${notFlyway.file} follows another naming convention (one folder, one convention)`);
+  }
   if (problems.length > 0) {
     throw inputError(
       `The migrations folder ${folder} has ${problems.length === 1 ? 'a problem' : `${problems.length} problems`}: ${problems.join('; ')}.`,
@@ -109,7 +134,7 @@ export function discoverMigrations(fileNames: string[], folder: string): Discove
     );
   }
   return [...ups.values()]
-    .sort((a, b) => a.version - b.version)
+    .sort(byVersion)
     .map((up) => {
       const down = downs.get(up.version);
       return { version: up.version, name: up.name, file: up.file, style: up.style, digits: up.digits, ...(down ? { downFile: down.file } : {}) };
@@ -118,9 +143,8 @@ export function discoverMigrations(fileNames: string[], folder: string): Discove
 
 /** Why a .sql file is not a migration astra can read, with the schemes it reads. */
 function unreadableName(file: string): string {
-  if (/^R__.+\.sql$/.test(file)) return `${file}: repeatable Flyway migrations (R__) are not run by astra`;
   const flyway = FLYWAY_PATTERN.exec(file);
-  if (flyway) return `${file}: Flyway's version ${flyway[2]} is not a whole number, and astra numbers migrations with whole numbers`;
+  if (flyway) return `${file}: the version ${flyway[2]} has a part too long (the first at most ${Number.MAX_SAFE_INTEGER}, the others at most 20 digits)`;
   return `${file}: the name follows no migration naming scheme (NNN-name.sql, NNNNNN_name.up.sql, NNNN_name.sql, NNN.sql, V<N>__name.sql)`;
 }
 
@@ -129,7 +153,7 @@ const CONVENTION: Record<NamingStyle, string> = { dash: 'dash', plain: 'plain', 
 
 /** A folder is written in one tool's naming convention; two files that disagree are named. */
 function mixedConventions(files: MigrationFileName[]): string | undefined {
-  const sorted = [...files].sort((a, b) => a.version - b.version || a.file.localeCompare(b.file));
+  const sorted = [...files].sort((a, b) => compareVersions(a.version, b.version) || a.file.localeCompare(b.file));
   const first = sorted[0];
   const other = first && sorted.find((file) => CONVENTION[file.style] !== CONVENTION[first.style]);
   return other ? `${first.file} and ${other.file} follow different naming conventions (one folder, one convention)` : undefined;
@@ -167,11 +191,14 @@ export function nextMigrationFiles(existing: DiscoveredMigration[], rawName: str
     const first = String(versions?.from ?? 1).padStart(6, '0');
     return { up: `${first}_${name}.up.sql`, down: `${first}_${name}.down.sql` };
   }
-  const version = inside.length === 0 ? versions!.from : last.version + 1;
+  // After a dotted version (Flyway's 1.1), the next whole one (2): a dotted version is a choice only its author makes.
+  const lastWhole = isWholeVersion(last.version) ? last.version : Number(String(last.version).split('.')[0]);
+  const version = inside.length === 0 ? versions!.from : lastWhole + 1;
   if (versions && version > versions.to) {
     throw inputError(`The range ${versions.from}–${versions.to} of this database is full: ${versions.to} is taken.`, 'Widen versions in the project file.');
   }
-  const digits = isTimestamp(last.digits) ? nextTimestamp(last.version) : String(version).padStart(last.digits.length, '0');
+  const padding = /^\d+$/.test(last.digits) ? last.digits.length : 0;
+  const digits = isTimestamp(last.digits) ? nextTimestamp(lastWhole) : String(version).padStart(padding, '0');
   switch (last.style) {
     case 'number':
       return { up: `${digits}.sql` };

@@ -1,4 +1,5 @@
 import type { Database } from '../db/database.js';
+import { compareVersions, type MigrationVersion } from '../migration-version.js';
 import { versionList } from '../ui/format.js';
 import { Ledger, type LedgerRow } from '../db/ledger.js';
 import { inputError, operationError } from '../errors.js';
@@ -28,7 +29,7 @@ async function revertSelected(
   const rows = await ledger.rows();
   // Refuses on drift, unknown versions and dirty state, as `up` does.
   planUp(migrations, rows);
-  const chosen = select(rows).sort((a, b) => b.version - a.version);
+  const chosen = select(rows).sort((a, b) => compareVersions(b.version, a.version));
   const work: { migration: Migration; down: Statement[] }[] = [];
   for (const row of chosen) {
     const migration = byVersion.get(row.version);
@@ -57,7 +58,7 @@ export async function migrateDown(context: Context, options: RunOptions & { coun
   const migrations = await loadMigrations(context.migrationsDir, context.versions);
   const undone = await withDatabase(context, (db) =>
     withRunLock(context, db, options.lockWaitMs, () =>
-      revertSelected(context, db, migrations, options, (rows) => [...rows].sort((a, b) => b.version - a.version).slice(0, options.count)),
+      revertSelected(context, db, migrations, options, (rows) => [...rows].sort((a, b) => compareVersions(b.version, a.version)).slice(0, options.count)),
     ),
   );
   return { undone };
@@ -68,12 +69,12 @@ export async function migrateDown(context: Context, options: RunOptions & { coun
  * applied, both under one hold of the run lock, so that no other run comes
  * between the two.
  */
-export async function migrateGoto(context: Context, options: RunOptions & { version: number }): Promise<{ undone: AppliedEntry[]; applied: AppliedEntry[] }> {
+export async function migrateGoto(context: Context, options: RunOptions & { version: MigrationVersion }): Promise<{ undone: AppliedEntry[]; applied: AppliedEntry[] }> {
   const migrations = await loadMigrations(context.migrationsDir, context.versions);
   checkTargetVersion(migrations, options.version, 'goto');
   return withDatabase(context, (db) =>
     withRunLock(context, db, options.lockWaitMs, async () => {
-      const undone = await revertSelected(context, db, migrations, options, (rows) => rows.filter((row) => row.version > options.version));
+      const undone = await revertSelected(context, db, migrations, options, (rows) => rows.filter((row) => compareVersions(row.version, options.version) > 0));
       const { applied } = options.version === 0 ? { applied: [] } : await applyPending(context, db, migrations, { ...options, to: options.version });
       if (applied.length > 0) context.log.info(`Applied ${applied.length} migration(s): ${versionList(applied.map((entry) => entry.version))}`);
       if (undone.length === 0 && applied.length === 0) context.log.info(`${db.target.label} is already at version ${options.version}.`);
@@ -87,7 +88,7 @@ export async function migrateGoto(context: Context, options: RunOptions & { vers
  * stands at V (every migration up to V applied, none above), clear the dirty
  * flag, and run no SQL of the migrations.
  */
-export async function migrateForce(context: Context, options: RunOptions & { version: number }): Promise<{ version: number }> {
+export async function migrateForce(context: Context, options: RunOptions & { version: MigrationVersion }): Promise<{ version: MigrationVersion }> {
   const migrations = await loadMigrations(context.migrationsDir, context.versions);
   checkTargetVersion(migrations, options.version, 'force');
   await withDatabase(context, (db) =>

@@ -1,4 +1,5 @@
 import { existingTables } from '../db/activity.js';
+import type { MigrationVersion } from '../migration-version.js';
 import { DEFAULT_TABLES, findForeignLedgers, readForeignLedger, recordVersion, type ForeignLedger } from '../db/foreign-ledgers.js';
 import type { Database } from '../db/database.js';
 import { quoteIdent } from '../db/quote.js';
@@ -64,10 +65,11 @@ export async function foreignManager(db: Database, migrations: Migration[]): Pro
     const reading = await readForeignLedger(db, ledger);
     // A table shared by a project's databases: only this database's range counts.
     const range = db.target.placement?.versions;
-    const inOurRange = (version: number | undefined) => !range || version === undefined || inRange(version, range);
+    const inOurRange = (version: MigrationVersion | undefined) => !range || version === undefined || inRange(version, range);
     const ours = reading.applied.filter((record) => inOurRange(recordVersion(record)));
-    const upTo = reading.upTo !== undefined && reading.upTo > 0 && inOurRange(reading.upTo) ? reading.upTo : 0;
-    const applied = ours.length + upTo;
+    // golang-migrate records only where it stands: at version N, N files are applied (a dotted baseline counts one).
+    const upTo = reading.upTo !== undefined && reading.upTo !== 0 && inOurRange(reading.upTo) ? reading.upTo : 0;
+    const applied = ours.length + (typeof upTo === 'number' ? upTo : 1) + reading.repeatables.length;
     if (applied > 0 || reading.problems.length > 0) return { ledger, applied };
   }
   return undefined;

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { inputError } from '../errors.js';
-import { discoverMigrations, inRange, type DiscoveredMigration, type VersionRange } from './discover.js';
+import { discoverMigrations, discoverRepeatables, inRange, type DiscoveredMigration, type VersionRange } from './discover.js';
 
 export type { VersionRange } from './discover.js';
 import { loadParser, parseStatements, type Statement } from './parse.js';
@@ -21,6 +21,8 @@ export interface Migration extends DiscoveredMigration {
   /** sha256 of the file's bytes, hex. */
   checksum: string;
   statements: Statement[];
+  /** A view of a repeatable migration (R__), for the runner's messages: it has no version. */
+  repeatable?: true;
 }
 
 export function sha256(text: string | Buffer): string {
@@ -159,4 +161,47 @@ export async function loadDownStatements(folder: string, migration: DiscoveredMi
     );
   }
   return rewriteForConcurrency(parseStatements(readSql(join(folder, migration.downFile)).sql, migration.downFile));
+}
+
+/** A repeatable migration (Flyway's `R__<description>.sql`), read and parsed. */
+export interface Repeatable {
+  /** The description: what identifies it in the ledger. */
+  name: string;
+  file: string;
+  path: string;
+  sql: string;
+  checksum: string;
+  statements: Statement[];
+}
+
+/** The repeatable migrations of a folder, read but not parsed (status needs only their checksums), in the order they run. */
+export function readRepeatableFiles(folder: string): Omit<Repeatable, 'statements'>[] {
+  return discoverRepeatables(readFolder(folder)).map(({ name, file }) => {
+    const path = join(folder, file);
+    const { bytes, sql } = readSql(path);
+    return { name, file, path, sql, checksum: sha256(bytes) };
+  });
+}
+
+/**
+ * Reads and parses the repeatable migrations of a folder. Each runs whole in
+ * one transaction, as written (no statement moved out of it): a statement
+ * that cannot run in a transaction (CREATE INDEX CONCURRENTLY, VACUUM) is
+ * refused, since a repeatable migration has no version to resume at.
+ */
+export async function loadRepeatables(folder: string): Promise<Repeatable[]> {
+  const files = readRepeatableFiles(folder);
+  if (files.length === 0) return [];
+  await loadParser();
+  return files.map((file) => {
+    const statements = parseStatements(file.sql, file.file);
+    const outside = statements.find((statement) => statement.outsideTransaction);
+    if (outside) {
+      throw inputError(
+        `The repeatable migration ${file.file} has a statement that cannot run in a transaction (line ${outside.line}: ${outside.outsideTransaction}); a repeatable migration runs whole in one.`,
+        'Move that statement to a versioned migration (V<N>__…), where astra runs it outside the transaction and can resume after it.',
+      );
+    }
+    return { ...file, statements };
+  });
 }

@@ -1,6 +1,7 @@
 import { inputError, operationError } from '../errors.js';
 import type { LedgerRow } from '../db/ledger.js';
 import type { DiscoveredMigration } from './discover.js';
+import { byVersion, compareVersions, type MigrationVersion } from '../migration-version.js';
 
 interface Checksummed extends DiscoveredMigration {
   checksum: string;
@@ -9,7 +10,7 @@ interface Checksummed extends DiscoveredMigration {
 export type MigrationState = 'applied' | 'pending' | 'dirty' | 'changed' | 'no file';
 
 export interface MigrationStatus {
-  version: number;
+  version: MigrationVersion;
   name: string;
   file: string | null;
   state: MigrationState;
@@ -51,7 +52,7 @@ export function migrationStatuses(migrations: Checksummed[], ledger: LedgerRow[]
       error: row.error,
     });
   }
-  return statuses.sort((a, b) => a.version - b.version);
+  return statuses.sort(byVersion);
 }
 
 /**
@@ -72,10 +73,10 @@ export function refuseLedgerHoles(statuses: MigrationStatus[]): void {
 }
 
 /** The migrations not recorded while a later one is, with the last version recorded; undefined when there is no hole. */
-export function ledgerHoles(statuses: MigrationStatus[]): { holes: MigrationStatus[]; last: number } | undefined {
+export function ledgerHoles(statuses: MigrationStatus[]): { holes: MigrationStatus[]; last: MigrationVersion } | undefined {
   const last = statuses.filter((status) => status.state !== 'pending').at(-1)?.version;
   if (last === undefined) return undefined;
-  const holes = statuses.filter((status) => status.state === 'pending' && status.version < last);
+  const holes = statuses.filter((status) => status.state === 'pending' && compareVersions(status.version, last) < 0);
   return holes.length > 0 ? { holes, last } : undefined;
 }
 
@@ -85,7 +86,7 @@ export function wasInterrupted(row: LedgerRow): boolean {
 }
 
 /** Checks a target version given on the command line: 0 or a version with a file. */
-export function checkTargetVersion(migrations: DiscoveredMigration[], target: number, flag: string): void {
+export function checkTargetVersion(migrations: DiscoveredMigration[], target: MigrationVersion, flag: string): void {
   if (target === 0 || migrations.some((migration) => migration.version === target)) return;
   const last = migrations.at(-1);
   throw inputError(
@@ -98,7 +99,7 @@ export interface UpPlan<M extends Checksummed> {
   /** Migrations to apply, in order. */
   pending: M[];
   /** Versions already applied, left alone. */
-  skipped: number[];
+  skipped: MigrationVersion[];
   /** A dirty migration to finish first, from `fromStatement`. */
   resume?: { migration: M; fromStatement: number; row: LedgerRow };
 }
@@ -108,7 +109,7 @@ export interface UpPlan<M extends Checksummed> {
  * changed after it was applied, a version applied that has no file (the
  * database is newer than this code), or a dirty migration that cannot resume.
  */
-export function planUp<M extends Checksummed>(migrations: M[], ledger: LedgerRow[], target?: number): UpPlan<M> {
+export function planUp<M extends Checksummed>(migrations: M[], ledger: LedgerRow[], target?: MigrationVersion): UpPlan<M> {
   const statuses = migrationStatuses(migrations, ledger);
 
   const missing = statuses.filter((status) => status.state === 'no file');
@@ -128,14 +129,14 @@ export function planUp<M extends Checksummed>(migrations: M[], ledger: LedgerRow
 
   refuseLedgerHoles(statuses);
 
-  const byVersion = new Map(migrations.map((migration) => [migration.version, migration]));
+  const migrationByVersion = new Map(migrations.map((migration) => [migration.version, migration]));
   const rowByVersion = new Map(ledger.map((row) => [row.version, row]));
   const dirty = statuses.filter((status) => status.state === 'dirty');
   let resume: UpPlan<M>['resume'];
   if (dirty.length > 0) {
     const first = dirty[0]!;
     const row = rowByVersion.get(first.version)!;
-    const migration = byVersion.get(first.version)!;
+    const migration = migrationByVersion.get(first.version)!;
     if (dirty.length > 1 || row.nextStatement === null || row.checksum !== migration.checksum) {
       const why = row.checksum !== migration.checksum ? ' and its file changed since' : row.nextStatement === null ? ' by a failed down migration' : '';
       throw operationError(
@@ -146,14 +147,13 @@ export function planUp<M extends Checksummed>(migrations: M[], ledger: LedgerRow
     resume = { migration, fromStatement: row.nextStatement, row };
   }
 
-  const limit = target ?? Number.POSITIVE_INFINITY;
-  const pending = migrations.filter((migration) => !rowByVersion.has(migration.version) && migration.version <= limit);
+  const pending = migrations.filter((migration) => !rowByVersion.has(migration.version) && (target === undefined || compareVersions(migration.version, target) <= 0));
   const skipped = statuses.filter((status) => status.state === 'applied').map((status) => status.version);
   return resume ? { pending, skipped, resume } : { pending, skipped };
 }
 
-export function previousVersion(migrations: DiscoveredMigration[], version: number): number {
-  const earlier = migrations.filter((migration) => migration.version < version);
+export function previousVersion(migrations: DiscoveredMigration[], version: MigrationVersion): MigrationVersion {
+  const earlier = migrations.filter((migration) => compareVersions(migration.version, version) < 0);
   return earlier.at(-1)?.version ?? 0;
 }
 

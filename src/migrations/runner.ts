@@ -1,4 +1,5 @@
 import type { Database } from '../db/database.js';
+import { type MigrationVersion, compareVersions } from '../migration-version.js';
 import { versionList } from '../ui/format.js';
 import { Ledger } from '../db/ledger.js';
 import { refuseFalseFreshStart } from './fresh.js';
@@ -7,7 +8,9 @@ import { whileWatching } from '../engine/interrupt.js';
 import { withDatabase, withRunLock } from '../engine/run-lock.js';
 import { AstraError, EXIT_FAILED } from '../errors.js';
 import { DEFAULT_LOCK_POLICY, MigrationRunner, type LockPolicy, type RunnerEvents } from './apply.js';
-import { loadMigrations, type Migration } from './load.js';
+import { loadMigrations, loadRepeatables, type Migration, type Repeatable } from './load.js';
+import { RepeatableLedger } from '../db/repeatable-ledger.js';
+import { inputError } from '../errors.js';
 import { checkTargetVersion, planUp, wasInterrupted, type UpPlan } from './plan.js';
 import { migrationLabel, runnerEventsFor } from './report.js';
 import { DEFAULT_LOCK_WAIT_MS } from '../defaults.js';
@@ -30,7 +33,7 @@ export { DEFAULT_LOCK_WAIT_MS };
 export const DEFAULT_RUN_OPTIONS: RunOptions = { lockWaitMs: DEFAULT_LOCK_WAIT_MS, lockPolicy: DEFAULT_LOCK_POLICY };
 
 export interface AppliedEntry {
-  version: number;
+  version: MigrationVersion;
   name: string;
   file: string;
   durationMs: number;
@@ -38,10 +41,14 @@ export interface AppliedEntry {
 
 export interface UpResult {
   applied: AppliedEntry[];
-  skipped: number[];
-  wouldApply: number[];
+  skipped: MigrationVersion[];
+  wouldApply: MigrationVersion[];
   /** What the seed catalogs did after the migrations (or would do, in a dry run); absent when the database declares none. */
   seeds?: CatalogReport[];
+  /** Repeatable migrations (R__ files) applied after the versioned ones, because they are new or changed; absent when the folder has none. */
+  repeatablesApplied?: string[];
+  /** In a dry run: the repeatable migrations that would be applied. */
+  repeatablesWouldApply?: string[];
 }
 
 /** One migration to run: a pending one from its start, or an unfinished one from the statement it stopped at. */
@@ -81,7 +88,7 @@ const entry = (migration: Migration, durationMs: number): AppliedEntry => ({
 });
 
 /** Step "load": the migrations folder, read and parsed, and the target checked against it. */
-export async function loadStep(context: Pick<Context, 'migrationsDir' | 'versions'>, to: number | undefined): Promise<Migration[]> {
+export async function loadStep(context: Pick<Context, 'migrationsDir' | 'versions'>, to: MigrationVersion | undefined): Promise<Migration[]> {
   const migrations = await loadMigrations(context.migrationsDir, context.versions);
   if (to !== undefined) checkTargetVersion(migrations, to, '--to');
   return migrations;
@@ -97,7 +104,7 @@ export async function ensureLedgerStep(db: Database): Promise<Ledger> {
  * hole in the ledger, an unfinished migration that cannot resume, or an
  * empty ledger on a database that already has the migrations' tables.
  */
-export async function planStep(db: Database, ledger: Ledger, migrations: Migration[], to?: number): Promise<UpPlan<Migration>> {
+export async function planStep(db: Database, ledger: Ledger, migrations: Migration[], to?: MigrationVersion): Promise<UpPlan<Migration>> {
   const rows = await ledger.rows();
   const plan = planUp(migrations, rows, to);
   if (plan.pending.length > 0) await refuseFalseFreshStart(db, migrations, rows);
@@ -141,7 +148,7 @@ export async function applyStep(
  * Applies the pending migrations (up to `options.to`) on `db`, whose caller
  * holds astra's run lock: check drift and plan → ensure ledger → apply.
  */
-export async function applyPending(context: Context, db: Database, migrations: Migration[], options: RunOptions & { to?: number }): Promise<UpResult> {
+export async function applyPending(context: Context, db: Database, migrations: Migration[], options: RunOptions & { to?: MigrationVersion }): Promise<UpResult> {
   const { log } = context;
   // Planned before the ledger is created: a refusal leaves the database as it was.
   const found = await Ledger.open(db, { create: false });
@@ -164,8 +171,71 @@ export async function applyPending(context: Context, db: Database, migrations: M
   return { applied, skipped: plan.skipped, wouldApply: [] };
 }
 
+/**
+ * The repeatable migrations (Flyway's R__) of the folder. A folder shared by
+ * a project's databases, each with its range of versions, cannot say whose a
+ * repeatable migration is: refused there.
+ */
+export async function loadRepeatablesStep(context: Pick<Context, 'migrationsDir' | 'versions'>): Promise<Repeatable[]> {
+  const repeatables = await loadRepeatables(context.migrationsDir);
+  if (repeatables.length > 0 && context.versions) {
+    throw inputError(
+      `The migrations folder ${context.migrationsDir} is shared by version ranges, and its repeatable migration ${repeatables[0]!.file} belongs to no range.`,
+      'Give this database a migrations folder of its own in the project file; nothing was applied.',
+    );
+  }
+  return repeatables;
+}
+
+/** The repeatable migrations new or changed since they were last applied (their checksum differs from the one recorded). */
+export async function changedRepeatables(db: Database, ledger: Ledger, repeatables: Repeatable[]): Promise<Repeatable[]> {
+  if (repeatables.length === 0) return [];
+  const recorded = new Map((await (await RepeatableLedger.open(db, ledger)).rows()).map((row) => [row.name, row.checksum]));
+  return repeatables.filter((repeatable) => recorded.get(repeatable.name) !== repeatable.checksum);
+}
+
+/** The runner's view of a repeatable migration: a migration with no version, named by its file. */
+function repeatableView(repeatable: Repeatable): Migration {
+  return { ...repeatable, version: 0, digits: 'R', style: 'flyway', repeatable: true };
+}
+
+/**
+ * Step "repeatables": after the versioned migrations, each repeatable one
+ * that is new or changed runs in its own transaction, with the row that
+ * records its checksum; in description order, as Flyway runs them.
+ */
+export async function applyRepeatablesStep(
+  context: Context,
+  db: Database,
+  repeatables: Repeatable[],
+  options: { lockPolicy: LockPolicy; signal?: AbortSignal | undefined },
+): Promise<string[]> {
+  if (repeatables.length === 0) return [];
+  const ledger = await Ledger.open(db, { create: true });
+  const changed = await changedRepeatables(db, ledger, repeatables);
+  if (changed.length === 0) return [];
+  const record = await RepeatableLedger.open(db, ledger);
+  const runner = new MigrationRunner(db, ledger, options.lockPolicy, runnerEventsFor(context.log));
+  await runner.prepareSession();
+  const applied: string[] = [];
+  for (const [index, repeatable] of changed.entries()) {
+    if (options.signal?.aborted) {
+      throw new AstraError(
+        `Stopped at a safe point as asked: ${applied.length > 0 ? `repeatable migration(s) ${applied.join(', ')} were applied` : 'every versioned migration was applied'}; ${changed.length - index} repeatable migration(s) were not run.`,
+        { exitCode: EXIT_FAILED, fix: 'Run astra migrate up again to apply the rest.', database: 'changed' },
+      );
+    }
+    await runner.applyRepeatable(repeatableView(repeatable), (before, durationMs) =>
+      record.recordApplied({ name: repeatable.name, file: repeatable.file, checksum: repeatable.checksum, durationMs }, before),
+    );
+    applied.push(repeatable.file);
+  }
+  context.log.info(`Applied ${applied.length} repeatable migration(s): ${applied.join(', ')}`);
+  return applied;
+}
+
 /** What a dry run would apply, read without the lock and without creating the ledger. */
-async function dryRun(context: Context, db: Database, migrations: Migration[], to: number | undefined): Promise<UpResult> {
+async function dryRun(context: Context, db: Database, migrations: Migration[], to: MigrationVersion | undefined): Promise<UpResult> {
   const { log } = context;
   const ledger = await Ledger.open(db, { create: false });
   const plan = await planStep(db, ledger, migrations, to);
@@ -181,12 +251,15 @@ async function dryRun(context: Context, db: Database, migrations: Migration[], t
 }
 
 /** `astra migrate up [--to N] [--dry-run]` and the library's `migrate()`: load → lock → ensure ledger → plan → apply → seed catalogs → unlock. */
-export async function migrateUp(context: Context, options: RunOptions & { to?: number; dryRun?: boolean; allowBreaking?: boolean }): Promise<UpResult> {
+export async function migrateUp(context: Context, options: RunOptions & { to?: MigrationVersion; dryRun?: boolean; allowBreaking?: boolean }): Promise<UpResult> {
   const migrations = await loadStep(context, options.to);
   const { log } = context;
   // Catalogs go with the whole set of migrations: a run that stops (--to) before the last one leaves them for later.
   const newest = migrations.at(-1)?.version;
-  const catalogs = options.to === undefined || newest === undefined || options.to >= newest ? (context.seeds ?? []) : [];
+  const toTheEnd = options.to === undefined || newest === undefined || compareVersions(options.to, newest) >= 0;
+  const catalogs = toTheEnd ? (context.seeds ?? []) : [];
+  // Repeatable migrations run after the last versioned one: a run that stops before it leaves them for later, as catalogs.
+  const repeatables = toTheEnd ? await loadRepeatablesStep(context) : [];
   const seeding = catalogs.length > 0 ? await import('../seed/run.js') : undefined;
   // A catalog that is not even valid JSON stops the run before anything changes.
   if (seeding) for (const catalog of catalogs) seeding.loadCatalog(catalog);
@@ -204,6 +277,12 @@ export async function migrateUp(context: Context, options: RunOptions & { to?: n
       );
       logSkipped(context, result);
       // Catalogs are compared with the tables as the migrations leave them: with some pending, that is after the run.
+      if (repeatables.length > 0) {
+        const ledger = await Ledger.open(db, { create: false });
+        const changed = (await changedRepeatables(db, ledger, repeatables)).map((repeatable) => repeatable.file);
+        for (const file of changed) log.info(`  would apply the repeatable migration ${file}`);
+        result.repeatablesWouldApply = changed;
+      }
       if (seeding && result.wouldApply.length > 0) {
         log.info(`Seed catalogs (${catalogs.length}) are applied after the migrations; see them with astra seed --dry-run once these are applied.`);
         return result;
@@ -218,19 +297,29 @@ export async function migrateUp(context: Context, options: RunOptions & { to?: n
           : 'No migrations to apply: the database is up to date.',
       );
       logSkipped(context, result);
+      if (repeatables.length > 0) {
+        result.repeatablesApplied = await whileWatching(
+          context.signal,
+          (line) => log.warn(line),
+          (watch) => applyRepeatablesStep(context, db, repeatables, { lockPolicy: options.lockPolicy, signal: watch.signal }),
+          { announce: (signal) => `Interrupted (${signal}): stopping at the next safe point (after the current repeatable migration)…` },
+        ).catch((error: unknown) => {
+          throw afterMigrationsFailure(error, result, 'the repeatable migrations');
+        });
+      }
       try {
         return { ...result, ...(await seed(db)) };
       } catch (error) {
-        throw seedFailure(error, result);
+        throw afterMigrationsFailure(error, result, 'the catalogs');
       }
     });
   });
 }
 
-/** A catalog that failed after the migrations were applied: the error says they were, and --json keeps what was applied. */
-function seedFailure(error: unknown, result: UpResult): unknown {
+/** A catalog or repeatable migration that failed after the migrations were applied: the error says they were, and --json keeps what was applied. */
+function afterMigrationsFailure(error: unknown, result: UpResult, rest: string): unknown {
   if (!(error instanceof AstraError) || result.applied.length === 0) return error;
-  return new AstraError(`${error.message} The migrations were applied (${result.applied.map((applied) => applied.file).join(', ')}); only the catalogs were not.`, {
+  return new AstraError(`${error.message} The migrations were applied (${result.applied.map((applied) => applied.file).join(', ')}); only ${rest} were not.`, {
     ...(error.fix !== undefined ? { fix: error.fix } : {}),
     exitCode: error.exitCode,
     cause: error,

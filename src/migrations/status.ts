@@ -1,11 +1,13 @@
 import { existsSync } from 'node:fs';
+import type { MigrationVersion } from '../migration-version.js';
 import { Ledger } from '../db/ledger.js';
 import type { Context } from '../engine/context.js';
 import { withDatabase } from '../engine/run-lock.js';
 import { loadReleaseNotes } from '../release/notes.js';
 import { databaseVersion } from '../release/versions.js';
 import { astraVersion } from '../version.js';
-import { readMigrationFiles } from './load.js';
+import { readMigrationFiles, readRepeatableFiles } from './load.js';
+import { RepeatableLedger, type RepeatableRow } from '../db/repeatable-ledger.js';
 import { migrationStatuses, type MigrationStatus } from './plan.js';
 
 export interface StatusReport {
@@ -14,20 +16,29 @@ export interface StatusReport {
   /** The highest release whose migrations are all applied; null when none is, or without release notes. */
   databaseVersion: string | null;
   /** Highest applied migration version, or null when none is. */
-  schemaVersion: number | null;
+  schemaVersion: MigrationVersion | null;
   migrationsDir: string;
   applied: number;
   pending: number;
   dirty: number;
   migrations: (Omit<MigrationStatus, 'appliedAt'> & { appliedAt: string | null })[];
+  /**
+   * Repeatable migrations (Flyway's R__ files), by description: `applied` as
+   * the file is, `changed` (applied, then the file changed: the next
+   * `migrate up` runs it again) or `pending`; absent when the folder has none
+   * and none is recorded.
+   */
+  repeatables?: { name: string; file: string; state: 'applied' | 'changed' | 'pending' | 'no file'; appliedAt: string | null }[];
 }
 
 /** `astra status` and the library's `status()`: application version, database version, applied and pending migrations. Changes nothing. */
 export async function statusReport(context: Context): Promise<StatusReport> {
   const migrations = readMigrationFiles(context.migrationsDir, context.versions);
-  const { statuses, label } = await withDatabase(context, async (db) => {
+  const repeatables = readRepeatableFiles(context.migrationsDir);
+  const { statuses, label, recorded: repeatableRows } = await withDatabase(context, async (db) => {
     const ledger = await Ledger.open(db, { create: false });
-    return { statuses: migrationStatuses(migrations, await ledger.rows()), label: db.target.label };
+    const statuses = migrationStatuses(migrations, await ledger.rows());
+    return { statuses, label: db.target.label, recorded: await (await RepeatableLedger.open(db, ledger)).rows() };
   });
   // Without a release notes folder there is no release to name; invalid notes are an input error.
   const releases = existsSync(context.releaseNotesDir) ? await loadReleaseNotes(context.releaseNotesDir, context.versions) : [];
@@ -45,6 +56,23 @@ export async function statusReport(context: Context): Promise<StatusReport> {
     dirty: count('dirty'),
     migrations: statuses.map((entry) => ({ ...entry, appliedAt: entry.appliedAt ? entry.appliedAt.toISOString() : null })),
   };
+  if (repeatables.length > 0 || repeatableRows.length > 0) report.repeatables = repeatableStatuses(repeatables, repeatableRows);
   return report;
+}
+
+function repeatableStatuses(files: { name: string; file: string; checksum: string }[], rows: RepeatableRow[]): NonNullable<StatusReport['repeatables']> {
+  const byName = new Map(rows.map((row) => [row.name, row]));
+  const statuses: NonNullable<StatusReport['repeatables']> = files.map((file) => {
+    const row = byName.get(file.name);
+    return {
+      name: file.name,
+      file: file.file,
+      state: !row ? 'pending' : row.checksum === file.checksum ? 'applied' : 'changed',
+      appliedAt: row ? row.appliedAt.toISOString() : null,
+    };
+  });
+  const known = new Set(files.map((file) => file.name));
+  for (const row of rows) if (!known.has(row.name)) statuses.push({ name: row.name, file: row.file, state: 'no file', appliedAt: row.appliedAt.toISOString() });
+  return statuses;
 }
 

@@ -1,11 +1,12 @@
 import semver from 'semver';
+import { type MigrationVersion, compareVersions } from '../migration-version.js';
 import { inputError } from '../errors.js';
 import { parseMigrationFileName } from '../migrations/discover.js';
 import type { VersionedRelease } from '../release/versions.js';
 import type { BackupManifest } from '../backup/manifest.js';
 
 /** The migration versions a database at release `version` has applied: those of every release up to it. */
-export function migrationVersionsOfRelease(releases: readonly VersionedRelease[], version: string): number[] {
+export function migrationVersionsOfRelease(releases: readonly VersionedRelease[], version: string): MigrationVersion[] {
   if (!releases.some((release) => release.metadata.version === version)) {
     const known =
       releases
@@ -17,13 +18,13 @@ export function migrationVersionsOfRelease(releases: readonly VersionedRelease[]
   const versions = releases
     .filter((release) => semver.lte(release.metadata.version, version))
     .flatMap((release) => release.metadata.migrations.map((migration) => parseMigrationFileName(migration.file)?.version))
-    .filter((number): number is number => number !== undefined);
-  return [...new Set(versions)].sort((a, b) => a - b);
+    .filter((number): number is MigrationVersion => number !== undefined);
+  return [...new Set(versions)].sort(compareVersions);
 }
 
 /** Whether a backup holds exactly the migrations `versions`: it was taken of a database at that release. */
-export function backupHoldsMigrations(manifest: Pick<BackupManifest, 'appliedMigrations'>, versions: readonly number[]): boolean {
-  const applied = [...new Set(manifest.appliedMigrations)].sort((a, b) => a - b);
+export function backupHoldsMigrations(manifest: Pick<BackupManifest, 'appliedMigrations'>, versions: readonly MigrationVersion[]): boolean {
+  const applied = [...new Set(manifest.appliedMigrations)].sort(compareVersions);
   return applied.length === versions.length && applied.every((version, index) => version === versions[index]);
 }
 

@@ -1,4 +1,5 @@
 import type { Context } from '../engine/context.js';
+import type { MigrationVersion } from '../migration-version.js';
 import { withRunLock } from '../engine/run-lock.js';
 import type { ConnectionTarget } from '../db/connection.js';
 import { Database } from '../db/database.js';
@@ -61,8 +62,8 @@ export interface RollbackResult {
   keptDatabase: string | null;
   /** The backup taken just before an in-place restore. */
   safetyBackupId: string | null;
-  schemaVersion: number | null;
-  appliedMigrations: number[];
+  schemaVersion: MigrationVersion | null;
+  appliedMigrations: MigrationVersion[];
 }
 
 /** The context with its informational log lines sent to `onProgress` (warnings and errors stay on the log). */

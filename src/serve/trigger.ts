@@ -1,4 +1,5 @@
 import { migrate, MigrationsStoppedError, plan, type UpgradeReport, type UpResult } from '../index.js';
+import type { MigrationVersion } from '../index.js';
 import type { ServedDatabase } from './databases.js';
 import type { ServeMetrics } from './metrics.js';
 import { errorBody, failureEntry, type Reply } from './replies.js';
@@ -59,7 +60,7 @@ function refusalOf(report: UpgradeReport): { reason: string; fix?: string } | un
 }
 
 /** The migrations to apply: those of the plan, and no further (a file that no release names is not the trigger's to run). */
-function lastPlanned(report: UpgradeReport): number | undefined {
+function lastPlanned(report: UpgradeReport): MigrationVersion | undefined {
   return report.plan.pending.at(-1)?.version;
 }
 

@@ -1,3 +1,5 @@
+import type { MigrationVersion } from '../migration-version.js';
+
 /** 1536 → "1.5 KB". */
 export function formatBytes(bytes: number): string {
   const units = ['B', 'KB', 'MB', 'GB', 'TB'];
@@ -12,13 +14,19 @@ export function formatBytes(bytes: number): string {
 
 /**
  * Versions as a person reads a long list: runs of consecutive numbers as
- * ranges, "1-300" rather than three hundred numbers; "1-3, 7, 9-10".
+ * ranges, "1-300" rather than three hundred numbers; "1-3, 7, 9-10". Dotted
+ * versions (Flyway's 1.1) stand alone: "1, 1.1, 2-4".
  */
-export function versionList(versions: readonly number[]): string {
+export function versionList(versions: readonly MigrationVersion[]): string {
   const parts: string[] = [];
   for (let i = 0; i < versions.length;) {
     let j = i;
-    while (j + 1 < versions.length && versions[j + 1] === versions[j]! + 1) j++;
+    for (;;) {
+      const here = versions[j]!;
+      const next = versions[j + 1];
+      if (typeof here !== 'number' || typeof next !== 'number' || next !== here + 1) break;
+      j++;
+    }
     parts.push(j - i >= 2 ? `${versions[i]}-${versions[j]}` : versions.slice(i, j + 1).join(', '));
     i = j + 1;
   }

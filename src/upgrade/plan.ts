@@ -1,4 +1,5 @@
 import semver from 'semver';
+import { type MigrationVersion, byVersion } from '../migration-version.js';
 import type { LedgerRow } from '../db/ledger.js';
 import { inputError, operationError } from '../errors.js';
 import type { Migration } from '../migrations/load.js';
@@ -8,7 +9,7 @@ import { databaseVersion, releasesBetween, requiredStops, unknownMigrations } fr
 import { tablesTouched } from './tables.js';
 
 export interface PlannedMigration {
-  version: number;
+  version: MigrationVersion;
   file: string;
   name: string;
   release: string;
@@ -184,7 +185,7 @@ export function planUpgrade(input: PlanInput): UpgradePlan {
         };
       }),
   }));
-  const pending = plannedReleases.flatMap((release) => release.migrations).sort((a, b) => a.version - b.version);
+  const pending = plannedReleases.flatMap((release) => release.migrations).sort(byVersion);
   const breaking = pending.filter((migration) => migration.safety === 'breaking');
   return {
     from,

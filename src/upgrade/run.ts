@@ -1,4 +1,5 @@
 import { tableSizes } from '../db/activity.js';
+import type { MigrationVersion } from '../migration-version.js';
 import { Ledger, type LedgerRow } from '../db/ledger.js';
 import { concurrentIndexName } from '../migrations/apply.js';
 import { refuseFalseFreshStart } from '../migrations/fresh.js';
@@ -34,7 +35,7 @@ export interface UpgradeReport {
   plan: UpgradePlan;
   checklist: ChecklistItem[];
   backup: { id: string; createdAt: string } | null;
-  applied: { version: number; file: string; durationMs: number }[];
+  applied: { version: MigrationVersion; file: string; durationMs: number }[];
   /** What the seed catalogs did (a dry run: would do); absent when the database declares none. */
   seeds?: CatalogReport[] | null;
   doctor: DoctorReport | null;

@@ -1,4 +1,5 @@
 import type { Database } from '../db/database.js';
+import type { MigrationVersion } from '../migration-version.js';
 import { AstraError, EXIT_BAD_INPUT } from '../errors.js';
 import type { ReleaseNotes } from '../release/notes.js';
 import type { CatalogReport } from '../seed/run.js';
@@ -24,7 +25,7 @@ export async function seedPreview(db: Database, catalogs: SeedCatalog[], pending
 }
 
 /** Whether every migration of the folder is applied once the upgrade is done: the catalogs are written for that schema. */
-export function seedsApply(migrations: { version: number }[], rows: { version: number }[], plan: Pick<UpgradePlan, 'pending'>): boolean {
+export function seedsApply(migrations: { version: MigrationVersion }[], rows: { version: MigrationVersion }[], plan: Pick<UpgradePlan, 'pending'>): boolean {
   const done = new Set([...rows.map((row) => row.version), ...plan.pending.map((migration) => migration.version)]);
   return migrations.every((migration) => done.has(migration.version));
 }

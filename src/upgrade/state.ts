@@ -1,4 +1,5 @@
 import type { LedgerRow } from '../db/ledger.js';
+import type { MigrationVersion } from '../migration-version.js';
 import type { LockPolicy } from '../migrations/apply.js';
 import type { Migration } from '../migrations/load.js';
 import type { ReleaseNotes } from '../release/notes.js';
@@ -31,7 +32,7 @@ export interface Prepared {
   items: ChecklistItem[];
   render: RenderInput;
   /** A migration astra was stopped in with nothing failed, which the upgrade finishes first. */
-  resume?: { file: string; version: number; fromStatement: number };
+  resume?: { file: string; version: MigrationVersion; fromStatement: number };
   /** What the seed catalogs would change, read before the upgrade (absent: none declared, or judged after the migrations). */
   seeds?: CatalogReport[];
   /** The upgrade takes the database to its last migration, so the seed catalogs are applied after it. */
@@ -42,7 +43,7 @@ export interface Prepared {
 export interface RunState {
   stage: 'preflight' | 'backup' | 'apply' | 'seed' | 'doctor' | 'done';
   backup: { id: string; createdAt: string } | null;
-  applied: { version: number; file: string; durationMs: number }[];
+  applied: { version: MigrationVersion; file: string; durationMs: number }[];
   /** What the seed catalogs did after the migrations. */
   seeds?: CatalogReport[];
   durations: Record<string, number>;

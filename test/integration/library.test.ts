@@ -40,7 +40,7 @@ describe('migrate() on start-up, from replicas that start together', () => {
     for (const replica of replicas) expect(replica.exitCode, replica.stderr).toBe(0);
     // The library writes nothing of its own: stdout holds only what the script printed.
     const results = replicas.map((replica) => JSON.parse(replica.stdout) as astra.UpResult);
-    const appliedVersions = results.flatMap((result) => result.applied.map((entry) => entry.version)).sort((a, b) => a - b);
+    const appliedVersions = results.flatMap((result) => result.applied.map((entry) => entry.version)).sort(astra.compareVersions);
     const files = (await import('node:fs')).readdirSync(shippedMigrations).filter((file) => file.endsWith('.sql'));
     expect(appliedVersions).toHaveLength(files.length);
     expect(new Set(appliedVersions).size).toBe(files.length);

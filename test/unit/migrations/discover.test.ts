@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { discoverMigrations, nextMigrationFiles, parseMigrationFileName } from '../../../src/migrations/discover.js';
+import { discoverMigrations, discoverRepeatables, nextMigrationFiles, parseMigrationFileName } from '../../../src/migrations/discover.js';
 
 describe('parseMigrationFileName', () => {
   it.each([
@@ -12,7 +12,7 @@ describe('parseMigrationFileName', () => {
     expect(parseMigrationFileName(file)).toMatchObject(expected);
   });
 
-  it.each(['add_users.sql', '001-.sql', 'V1.1__flyway.sql', 'R__views.sql', '001-users.txt', '99999999999999999999_huge.sql'])('refuses %s', (file) => {
+  it.each(['add_users.sql', '001-.sql', 'R__views.sql', 'V1.123456789012345678901__too_long.sql', '001-users.txt', '99999999999999999999_huge.sql'])('refuses %s', (file) => {
     expect(parseMigrationFileName(file)).toBeUndefined();
   });
 });
@@ -78,16 +78,27 @@ describe('Flyway names', () => {
     expect(nextMigrationFiles(found, 'add bio')).toEqual({ up: 'V3__add_bio.sql', down: 'U3__add_bio.sql' });
   });
 
-  it('refuses dotted versions and repeatable migrations, saying why, and a folder mixing Flyway with another convention', () => {
+  it('orders dotted versions part by part as numbers, keeps repeatable migrations apart, and reads 2_1 as 2.1', () => {
+    const names = ['V1.10__d.sql', 'V2__e.sql', 'V1__a.sql', 'V1.9__c.sql', 'V1.1__b.sql', 'V2_1__f.sql', 'R__views.sql'];
+    expect(discoverMigrations(names, 'm').map((migration) => migration.version)).toEqual([1, '1.1', '1.9', '1.10', 2, '2.1']);
+    expect(discoverRepeatables(names)).toEqual([{ name: 'views', file: 'R__views.sql' }]);
+  });
+
+  it('refuses two files of one version (1.0 is 1), a part too long, and repeatable migrations beside another convention', () => {
     let message = '';
     try {
-      discoverMigrations(['V1__a.sql', 'V1.1__b.sql', 'R__views.sql', '002_c.sql'], 'm');
+      discoverMigrations(['V1__a.sql', 'V1.0__b.sql', 'V2.123456789012345678901__c.sql', 'R__views.sql', '002_c.sql'], 'm');
     } catch (error) {
       message = (error as Error).message;
     }
-    expect(message).toContain("V1.1__b.sql: Flyway's version 1.1 is not a whole number");
-    expect(message).toContain('R__views.sql: repeatable Flyway migrations (R__) are not run by astra');
-    expect(message).toContain('V1__a.sql and 002_c.sql follow different naming conventions');
+    expect(message).toContain('V1.0__b.sql and V1__a.sql both have version 1');
+    expect(message).toContain('V2.123456789012345678901__c.sql: the version 2.123456789012345678901 has a part too long');
+    expect(message).toContain('V1.0__b.sql and 002_c.sql follow different naming conventions');
+    expect(message).toContain('R__views.sql is a Flyway repeatable migration, and 002_c.sql follows another naming convention');
+  });
+
+  it('creates the next whole version after a dotted one', () => {
+    expect(nextMigrationFiles(discoverMigrations(['V1__a.sql', 'V1.1__b.sql'], 'm'), 'add bio')).toEqual({ up: 'V2__add_bio.sql' });
   });
 });
 
