@@ -38,7 +38,7 @@ const run = (dir: string, args: string[], database = db) => astra([...args, '--m
 
 /** The application's schema (columns, indexes, functions), ledgers left out: equal means the same database. */
 async function schemaOf(database: TestDatabase): Promise<string[]> {
-  const ledgers = "('astra_migrations', 'schema_migrations', 'pgmigrations', 'goose_db_version', 'flyway_schema_history')";
+  const ledgers = "('astra_migrations', 'astra_migrations_repeatable', 'schema_migrations', 'pgmigrations', 'goose_db_version', 'flyway_schema_history')";
   const rows = await database.query<{ line: string }>(
     `SELECT table_name || '.' || column_name || ' ' || data_type || ' ' || is_nullable AS line FROM information_schema.columns
       WHERE table_schema = 'public' AND table_name NOT IN ${ledgers}
@@ -137,6 +137,129 @@ async function flywayMigrated(dir: string): Promise<void> {
     );
   }
 }
+
+/**
+ * Applies `scripts` as Flyway would and writes its history rows: the version as written in the
+ * name (null for a repeatable), the description with underscores as spaces, type SQL, the CRC-32.
+ */
+async function flywayApplied(dir: string, scripts: string[]): Promise<void> {
+  await db.query(`CREATE TABLE IF NOT EXISTS "public"."flyway_schema_history" (
+    "installed_rank" INT NOT NULL PRIMARY KEY, "version" VARCHAR(50), "description" VARCHAR(200) NOT NULL, "type" VARCHAR(20) NOT NULL,
+    "script" VARCHAR(1000) NOT NULL, "checksum" INTEGER, "installed_by" VARCHAR(100) NOT NULL,
+    "installed_on" TIMESTAMP NOT NULL DEFAULT now(), "execution_time" INTEGER NOT NULL, "success" BOOLEAN NOT NULL)`);
+  for (const script of scripts) {
+    const text = readFileSync(join(dir, script), 'utf8');
+    await db.query(text);
+    const [, version = null, description = ''] = /^(?:V([\d._]+)|R)__(.+)\.sql$/.exec(script)!;
+    await db.query(
+      `INSERT INTO flyway_schema_history (installed_rank, version, description, type, script, checksum, installed_by, execution_time, success)
+       VALUES ((SELECT coalesce(max(installed_rank), 0) + 1 FROM flyway_schema_history), $1, $2, 'SQL', $3, $4, 'flyway', 3, true)`,
+      [version?.replace(/_/g, '.') ?? null, description.replace(/_/g, ' '), script, crc32(text.split('\n').join('')) | 0],
+    );
+  }
+}
+
+describe('Flyway dotted versions and repeatable migrations', () => {
+  const ledgerKeys = async () => (await db.query<{ version: string }>('SELECT version::text AS version FROM astra_migrations ORDER BY version')).map((row) => row.version);
+
+  it('applies versions part by part (1.9 before 1.10), the repeatable after them, and again only when its file changes', async () => {
+    const dir = fixture('flyway-dotted');
+    const first = await run(dir, ['migrate', 'up', '--to', '1.9', '--json']);
+    expect(first.exitCode, first.stderr).toBe(0);
+    const firstReport = parseJson<{ applied: { version: number | string; file: string }[]; repeatablesApplied?: string[] }>(first.stdout);
+    expect(firstReport.applied.map((entry) => entry.version)).toEqual([1, '1.1', '1.9']);
+    // Stopped before the last versioned migration: the repeatable waits for it.
+    expect(firstReport.repeatablesApplied).toBeUndefined();
+    expect(await db.query('SELECT 1 FROM pg_views WHERE viewname = $1', ['user_names'])).toEqual([]);
+
+    const rest = await run(dir, ['migrate', 'up', '--json']);
+    expect(rest.exitCode, rest.stderr).toBe(0);
+    const restReport = parseJson<{ applied: { file: string }[]; repeatablesApplied: string[] }>(rest.stdout);
+    expect(restReport.applied.map((entry) => entry.file)).toEqual(['V1.10__add_bio.sql', 'V2_1__create_posts.sql']);
+    expect(restReport.repeatablesApplied).toEqual(['R__user_names.sql']);
+    expect(await ledgerKeys()).toEqual(['1', '1.00000000000000000001', '1.00000000000000000009', '1.00000000000000000010', '2.00000000000000000001']);
+
+    const again = await run(dir, ['migrate', 'up', '--json']);
+    expect(parseJson<{ applied: unknown[]; repeatablesApplied: string[] }>(again.stdout)).toMatchObject({ applied: [], repeatablesApplied: [] });
+
+    writeFileSync(join(dir, 'R__user_names.sql'), 'CREATE OR REPLACE VIEW user_names AS SELECT id, name, email FROM users;\n');
+    const status = await run(dir, ['status', '--json']);
+    const report = parseJson<{ schemaVersion: string; migrations: { version: number | string }[]; repeatables: { file: string; state: string }[] }>(status.stdout);
+    expect(report.schemaVersion).toBe('2.1');
+    expect(report.migrations.map((entry) => entry.version)).toEqual([1, '1.1', '1.9', '1.10', '2.1']);
+    expect(report.repeatables).toEqual([expect.objectContaining({ file: 'R__user_names.sql', state: 'changed' })]);
+    const changed = await run(dir, ['migrate', 'up', '--json']);
+    expect(parseJson<{ applied: unknown[]; repeatablesApplied: string[] }>(changed.stdout)).toMatchObject({ applied: [], repeatablesApplied: ['R__user_names.sql'] });
+    expect(await schemaOf(db)).toContain('user_names.email text YES');
+
+    const goto = await run(dir, ['migrate', 'force', '1.9.0']);
+    expect(goto.exitCode, goto.stderr).toBe(0);
+    expect(await ledgerKeys()).toHaveLength(3);
+    const unknown = await run(dir, ['migrate', 'up', '--to', '1.5']);
+    expect(unknown.exitCode).toBe(2);
+    expect(unknown.stderr).toContain('--to 1.5: no migration has version 1.5');
+  });
+
+  it('refuses a failing repeatable migration whole, recording nothing of it', async () => {
+    const dir = fixture('flyway-dotted');
+    writeFileSync(join(dir, 'R__user_names.sql'), 'CREATE OR REPLACE VIEW user_names AS SELECT id, name FROM users;\nSELECT no_such_column FROM users;\n');
+    const up = await run(dir, ['migrate', 'up']);
+    expect(up.exitCode).toBe(1);
+    expect(up.stderr).toContain('The repeatable migration R__user_names.sql failed at statement 2 of 2');
+    expect(await db.query('SELECT 1 FROM pg_views WHERE viewname = $1', ['user_names'])).toEqual([]);
+    // The table that records repeatables is created with the first one recorded, in its transaction: rolled back with it.
+    expect(await db.query("SELECT to_regclass('astra_migrations_repeatable') AS found")).toEqual([{ found: null }]);
+    expect(await ledgerKeys()).toHaveLength(5);
+  });
+
+  it('takes over a database Flyway migrated with dotted versions and a repeatable migration, then goes on', async () => {
+    const dir = fixture('flyway-dotted');
+    await flywayApplied(dir, ['V1__create_users.sql', 'V1.1__add_email.sql', 'V1.9__add_age.sql', 'R__user_names.sql']);
+    const refused = await run(dir, ['migrate', 'up']);
+    expect(refused.exitCode).toBe(1);
+    expect(refused.stderr).toContain('astra adopt --from flyway');
+
+    const adopted = await run(dir, ['adopt', '--from', 'flyway', '--yes', '--no-backup', '--json']);
+    expect(adopted.exitCode, adopted.stderr).toBe(0);
+    const report = parseJson<{ adopted: { version: number | string }[]; pending: string[]; repeatables: { file: string; changed: boolean }[] }>(adopted.stdout);
+    expect(report.adopted.map((entry) => entry.version)).toEqual([1, '1.1', '1.9']);
+    expect(report.pending).toEqual(['V1.10__add_bio.sql', 'V2_1__create_posts.sql']);
+    expect(report.repeatables).toEqual([{ file: 'R__user_names.sql', changed: false }]);
+    expect(await db.query('SELECT adopted_from FROM astra_migrations_repeatable')).toEqual([{ adopted_from: 'flyway' }]);
+
+    const next = await run(dir, ['migrate', 'up', '--json']);
+    expect(next.exitCode, next.stderr).toBe(0);
+    const applied = parseJson<{ applied: { file: string }[]; repeatablesApplied: string[] }>(next.stdout);
+    expect(applied.applied.map((entry) => entry.file)).toEqual(['V1.10__add_bio.sql', 'V2_1__create_posts.sql']);
+    // Flyway applied the repeatable as the file is: it is not run again.
+    expect(applied.repeatablesApplied).toEqual([]);
+    const fresh = await run(dir, ['migrate', 'up'], empty);
+    expect(fresh.exitCode, fresh.stderr).toBe(0);
+    expect(await schemaOf(db)).toEqual(await schemaOf(empty));
+  });
+
+  it('adopts a repeatable migration whose file changed since Flyway applied it as changed, and runs it again next', async () => {
+    const dir = fixture('flyway-dotted');
+    await flywayApplied(dir, ['V1__create_users.sql', 'V1.1__add_email.sql', 'R__user_names.sql']);
+    writeFileSync(join(dir, 'R__user_names.sql'), 'CREATE OR REPLACE VIEW user_names AS SELECT id, name, email FROM users;\n');
+    const adopted = await run(dir, ['adopt', '--from', 'flyway', '--yes', '--no-backup', '--json']);
+    expect(adopted.exitCode, adopted.stderr).toBe(0);
+    expect(parseJson<{ repeatables: unknown[] }>(adopted.stdout).repeatables).toEqual([{ file: 'R__user_names.sql', changed: true }]);
+    const next = await run(dir, ['migrate', 'up', '--json']);
+    expect(parseJson<{ repeatablesApplied: string[] }>(next.stdout).repeatablesApplied).toEqual(['R__user_names.sql']);
+    expect(await schemaOf(db)).toContain('user_names.email text YES');
+  });
+
+  it('refuses a repeatable migration Flyway applied whose file is gone, changing nothing', async () => {
+    const dir = fixture('flyway-dotted');
+    await flywayApplied(dir, ['V1__create_users.sql', 'R__user_names.sql']);
+    rmSync(join(dir, 'R__user_names.sql'));
+    const adopted = await run(dir, ['adopt', '--from', 'flyway', '--yes', '--no-backup']);
+    expect(adopted.exitCode).toBe(1);
+    expect(adopted.stderr).toContain('flyway applied the repeatable migration R__user_names.sql, and the folder has no such file');
+    expect(await ledgerVersions(db)).toEqual([]);
+  });
+});
 
 describe('files in other tools’ formats', () => {
   it('runs only the up part of a dbmate file, and migrate down runs its down part', async () => {
