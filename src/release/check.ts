@@ -1,5 +1,6 @@
 import semver from 'semver';
 import { parseMigrationFileName } from '../migrations/discover.js';
+import { compareVersions, type MigrationVersion } from '../migration-version.js';
 import { sortReleases, versionOfFileName, type ReleaseNotes } from './notes.js';
 import { validateReleaseMetadata } from './schema.js';
 import { inputError, type AstraError } from '../errors.js';
@@ -148,22 +149,22 @@ function checkOwnership(releases: readonly ReleaseNotes[], migrationFileNames: r
 
 function checkOrder(releases: readonly ReleaseNotes[]): BundleProblem[] {
   const problems: BundleProblem[] = [];
-  let highest: { number: number; file: string; version: string } | undefined;
+  let highest: { number: MigrationVersion; file: string; version: string } | undefined;
   for (const release of releases) {
     const numbered = release.metadata.migrations
       .map((migration) => ({ file: migration.file, number: parseMigrationFileName(migration.file)?.version }))
-      .filter((entry): entry is { file: string; number: number } => entry.number !== undefined);
+      .filter((entry): entry is { file: string; number: MigrationVersion } => entry.number !== undefined);
     if (numbered.length === 0) continue;
-    const lowest = numbered.reduce((a, b) => (b.number < a.number ? b : a));
-    if (highest && lowest.number <= highest.number && semver.gt(release.metadata.version, highest.version)) {
+    const lowest = numbered.reduce((a, b) => (compareVersions(b.number, a.number) < 0 ? b : a));
+    if (highest && compareVersions(lowest.number, highest.number) <= 0 && semver.gt(release.metadata.version, highest.version)) {
       problems.push({
         file: release.file,
         field: 'migrations',
         message: `${release.metadata.version} holds ${lowest.file}, but the earlier release ${highest.version} already holds ${highest.file}: each release must hold only migrations numbered above those of earlier releases`,
       });
     }
-    const top = numbered.reduce((a, b) => (b.number > a.number ? b : a));
-    if (!highest || top.number > highest.number) highest = { number: top.number, file: top.file, version: release.metadata.version };
+    const top = numbered.reduce((a, b) => (compareVersions(b.number, a.number) > 0 ? b : a));
+    if (!highest || compareVersions(top.number, highest.number) > 0) highest = { number: top.number, file: top.file, version: release.metadata.version };
   }
   return problems;
 }
