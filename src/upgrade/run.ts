@@ -1,4 +1,5 @@
 import { tableSizes } from '../db/activity.js';
+import { loadRepeatablesStep } from '../migrations/runner.js';
 import type { MigrationVersion } from '../migration-version.js';
 import { Ledger, type LedgerRow } from '../db/ledger.js';
 import { concurrentIndexName } from '../migrations/apply.js';
@@ -38,6 +39,8 @@ export interface UpgradeReport {
   applied: { version: MigrationVersion; file: string; durationMs: number }[];
   /** What the seed catalogs did (a dry run: would do); absent when the database declares none. */
   seeds?: CatalogReport[] | null;
+  /** Repeatable migrations (R__ files) run after the migrations, new or changed; absent when the folder has none. */
+  repeatablesApplied?: string[];
   doctor: DoctorReport | null;
   rollbackCommand: string;
   durations: Record<string, number>;
@@ -128,7 +131,9 @@ export async function prepareUpgrade(context: Context, options: UpgradeOptions, 
       path: options.dryRun,
     });
     // Catalogs are written for the schema the whole folder leaves: an upgrade that stops at an earlier release leaves them for later.
-    const catalogs = seedsApply(migrations, rows, planned) ? (context.seeds ?? []) : [];
+    const toTheEnd = seedsApply(migrations, rows, planned);
+    const catalogs = toTheEnd ? (context.seeds ?? []) : [];
+    const repeatables = toTheEnd ? await loadRepeatablesStep(context) : [];
     const seeds = catalogs.length > 0 ? await seedPreview(db, catalogs, planned.pending.length) : undefined;
     const plan = catalogs.length > 0 ? { ...planned, catalogDeletions: catalogDeletions(seeds) } : planned;
     const resumeStatement = resume ? migrations.find((migration) => migration.version === resume.version)?.statements[resume.fromStatement] : undefined;
@@ -165,6 +170,7 @@ export async function prepareUpgrade(context: Context, options: UpgradeOptions, 
       ...(resume ? { resume } : {}),
       ...(seeds ? { seeds } : {}),
       ...(catalogs.length > 0 ? { seedsApply: true } : {}),
+      ...(repeatables.length > 0 ? { repeatables } : {}),
     };
   });
 }
@@ -213,6 +219,7 @@ export function upgradeReport(prepared: Prepared, options: Pick<UpgradeOptions, 
     applied: state?.applied ?? [],
     // Applied: what the catalogs did; a dry run: what they would do, as read before it.
     ...(prepared.seeds || state?.seeds ? { seeds: (options.dryRun ? prepared.seeds : state?.seeds) ?? null } : {}),
+    ...(state?.repeatablesApplied ? { repeatablesApplied: state.repeatablesApplied } : {}),
     doctor,
     rollbackCommand: rollbackCommandFor(plan, state?.backup?.id),
     durations: Object.fromEntries(Object.entries(state?.durations ?? {}).map(([stage, ms]) => [stage, Math.round(ms)])),

@@ -1,5 +1,6 @@
 import { operationError } from '../errors.js';
-import { applyStep, ensureLedgerStep } from '../migrations/runner.js';
+import { applyRepeatablesStep, applyStep, ensureLedgerStep } from '../migrations/runner.js';
+import type { Repeatable } from '../migrations/load.js';
 import { planUp, wasInterrupted } from '../migrations/plan.js';
 import { formatMs } from '../duration.js';
 import { runSteps, type Step } from '../ui/progress.js';
@@ -107,6 +108,7 @@ export async function applyStages(
           return `Applied ${state.applied.length} migration(s) (${formatMs(state.durations.apply ?? 0)})`;
         },
       },
+      ...(prepared.repeatables ? [repeatablesStep(context, db, prepared.repeatables, options, state)] : []),
       ...(prepared.seedsApply ? [seedStep(context, db, prepared, options, state)] : []),
     ],
     // With --json, stdout carries the report: no task list is drawn. The
@@ -116,6 +118,19 @@ export async function applyStages(
       : { mode: context.progress === 'auto' ? 'auto' : 'silent' },
   );
   return true;
+}
+
+/** After the migrations: the repeatable migrations (R__) that are new or changed, each in its own transaction. */
+function repeatablesStep(context: Context, db: Database, repeatables: Repeatable[], options: UpgradeOptions, state: RunState): Step {
+  return {
+    title: 'Repeatable migrations',
+    keepOutput: true,
+    run: async (report) => {
+      const log = { ...context.log, info: (line: string) => report(line), warn: (line: string) => context.log.warn(line) };
+      state.repeatablesApplied = await applyRepeatablesStep({ ...context, log }, db, repeatables, { lockPolicy: options.lockPolicy });
+      return `Repeatable migrations: ${state.repeatablesApplied.length} of ${repeatables.length} new or changed, applied`;
+    },
+  };
 }
 
 /**

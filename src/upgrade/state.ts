@@ -1,4 +1,5 @@
 import type { LedgerRow } from '../db/ledger.js';
+import type { Repeatable } from '../migrations/load.js';
 import type { MigrationVersion } from '../migration-version.js';
 import type { LockPolicy } from '../migrations/apply.js';
 import type { Migration } from '../migrations/load.js';
@@ -37,6 +38,8 @@ export interface Prepared {
   seeds?: CatalogReport[];
   /** The upgrade takes the database to its last migration, so the seed catalogs are applied after it. */
   seedsApply?: boolean;
+  /** Repeatable migrations (R__) of the folder, run after the last migration; absent when the upgrade stops before it or there are none. */
+  repeatables?: Repeatable[];
 }
 
 /** What an upgrade run recorded; rollback decisions are made from this alone. */
@@ -46,6 +49,8 @@ export interface RunState {
   applied: { version: MigrationVersion; file: string; durationMs: number }[];
   /** What the seed catalogs did after the migrations. */
   seeds?: CatalogReport[];
+  /** The repeatable migrations run after the migrations (new or changed ones). */
+  repeatablesApplied?: string[];
   durations: Record<string, number>;
   interrupted: boolean;
 }

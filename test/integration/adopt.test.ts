@@ -1,4 +1,4 @@
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
@@ -160,7 +160,8 @@ async function flywayApplied(dir: string, scripts: string[]): Promise<void> {
 }
 
 describe('Flyway dotted versions and repeatable migrations', () => {
-  const ledgerKeys = async () => (await db.query<{ version: string }>('SELECT version::text AS version FROM astra_migrations ORDER BY version')).map((row) => row.version);
+  const ledgerKeys = async () =>
+    (await db.query<{ version: string }>('SELECT version::text AS version FROM astra_migrations ORDER BY version')).map((row) => row.version);
 
   it('applies versions part by part (1.9 before 1.10), the repeatable after them, and again only when its file changes', async () => {
     const dir = fixture('flyway-dotted');
@@ -184,12 +185,17 @@ describe('Flyway dotted versions and repeatable migrations', () => {
 
     writeFileSync(join(dir, 'R__user_names.sql'), 'CREATE OR REPLACE VIEW user_names AS SELECT id, name, email FROM users;\n');
     const status = await run(dir, ['status', '--json']);
-    const report = parseJson<{ schemaVersion: string; migrations: { version: number | string }[]; repeatables: { file: string; state: string }[] }>(status.stdout);
+    const report = parseJson<{ schemaVersion: string; migrations: { version: number | string }[]; repeatables: { file: string; state: string }[] }>(
+      status.stdout,
+    );
     expect(report.schemaVersion).toBe('2.1');
     expect(report.migrations.map((entry) => entry.version)).toEqual([1, '1.1', '1.9', '1.10', '2.1']);
     expect(report.repeatables).toEqual([expect.objectContaining({ file: 'R__user_names.sql', state: 'changed' })]);
     const changed = await run(dir, ['migrate', 'up', '--json']);
-    expect(parseJson<{ applied: unknown[]; repeatablesApplied: string[] }>(changed.stdout)).toMatchObject({ applied: [], repeatablesApplied: ['R__user_names.sql'] });
+    expect(parseJson<{ applied: unknown[]; repeatablesApplied: string[] }>(changed.stdout)).toMatchObject({
+      applied: [],
+      repeatablesApplied: ['R__user_names.sql'],
+    });
     expect(await schemaOf(db)).toContain('user_names.email text YES');
 
     const goto = await run(dir, ['migrate', 'force', '1.9.0']);
@@ -198,6 +204,25 @@ describe('Flyway dotted versions and repeatable migrations', () => {
     const unknown = await run(dir, ['migrate', 'up', '--to', '1.5']);
     expect(unknown.exitCode).toBe(2);
     expect(unknown.stderr).toContain('--to 1.5: no migration has version 1.5');
+  });
+
+  it('upgrades through release notes that name dotted versions, running the repeatable after the last migration', async () => {
+    const dir = fixture('flyway-dotted');
+    const notes = join(dir, 'release-notes');
+    const backups = join(dir, 'backups');
+    mkdirSync(notes);
+    const files = ['V1__create_users.sql', 'V1.1__add_email.sql', 'V1.9__add_age.sql', 'V1.10__add_bio.sql', 'V2_1__create_posts.sql'];
+    writeFileSync(
+      join(notes, '0.1.0.md'),
+      `---\nversion: 0.1.0\ndate: 2026-01-12\nstop_application: false\nmigrations:\n${files.map((file) => `  - file: ${file}\n    safety: safe\n`).join('')}---\n\n# 0.1.0\n`,
+    );
+    const upgraded = await run(dir, ['--release-notes-dir', notes, '--backup-dir', backups, 'upgrade', '--yes', '--json']);
+    expect(upgraded.exitCode, upgraded.stderr).toBe(0);
+    const report = parseJson<{ to: string; applied: { version: number | string }[]; repeatablesApplied: string[] }>(upgraded.stdout);
+    expect(report.to).toBe('0.1.0');
+    expect(report.applied.map((entry) => entry.version)).toEqual([1, '1.1', '1.9', '1.10', '2.1']);
+    expect(report.repeatablesApplied).toEqual(['R__user_names.sql']);
+    expect(await schemaOf(db)).toContain('user_names.name text YES');
   });
 
   it('refuses a failing repeatable migration whole, recording nothing of it', async () => {
