@@ -204,7 +204,10 @@ export class LocalCluster {
     }
     const state = this.state();
     // The port chosen last time may have been taken since: pick another then.
+    // Taken by this cluster's own server, started by another run a moment
+    // ago (its postmaster.pid is written before it listens), it is not.
     if (!(await portIsFree(state.port))) {
+      if ((await this.isRunning()) && (await this.acceptsConnectionsWithin(60_000))) return;
       state.port = await freePort();
       this.writeState(state);
     }
@@ -217,10 +220,29 @@ export class LocalCluster {
     if (result.exitCode !== 0) {
       // Two runs starting at once on first use: the other one's pg_ctl won
       // (this one found its postmaster.pid). Its server is coming up; wait
-      // for it to accept connections rather than fail.
-      if ((await this.isRunning()) && (await this.acceptsConnectionsWithin(60_000))) return;
+      // for it to accept connections rather than fail. It listens on the port
+      // its postmaster.pid names: this run may have taken that port for busy
+      // (the other server had it) and chosen another, which nothing serves.
+      if (await this.isRunning()) {
+        const port = this.runningPort();
+        if (port !== undefined && port !== state.port) {
+          state.port = port;
+          this.writeState(state);
+        }
+        if (await this.acceptsConnectionsWithin(60_000)) return;
+      }
       const tail = existsSync(logFile) ? readFileSync(logFile, 'utf8').split('\n').slice(-15).join('\n') : '';
       throw new Error(`pg_ctl could not start the cluster in ${this.dataDir}: ${result.stderr || result.stdout}\n${tail}`);
+    }
+  }
+
+  /** The port the running server listens on: the fourth line of its postmaster.pid. */
+  private runningPort(): number | undefined {
+    try {
+      const port = Number(readFileSync(join(this.dataDir, 'postmaster.pid'), 'utf8').split('\n')[3]);
+      return Number.isInteger(port) && port > 0 ? port : undefined;
+    } catch {
+      return undefined;
     }
   }
 
