@@ -5,7 +5,8 @@ import { Ledger, type LedgerRow } from '../db/ledger.js';
 import { formatMs } from '../duration.js';
 import { operationError } from '../errors.js';
 import { foreignManager, type ForeignManager } from '../migrations/fresh.js';
-import { loadMigrations, type Migration, type VersionRange } from '../migrations/load.js';
+import { loadMigrations, readRepeatableFiles, type Migration, type VersionRange } from '../migrations/load.js';
+import { RepeatableLedger } from '../db/repeatable-ledger.js';
 import type { ConnectionFacts, DoctorDatabase, DoctorInput } from './types.js';
 import type { SeedCatalog } from '../seed/catalog.js';
 
@@ -115,6 +116,14 @@ export function createDoctorInput(context: DoctorContext, options: InputOptions)
     const { serial } = await connected();
     return serial(async (db) => (await Ledger.open(db, { create: false })).rows());
   });
+  const changedRepeatables = once(async (): Promise<string[]> => {
+    const files = readRepeatableFiles(context.migrationsDir);
+    if (files.length === 0) return [];
+    const { serial } = await connected();
+    const recorded = await serial(async (db) => (await RepeatableLedger.open(db, await Ledger.open(db, { create: false }))).rows());
+    const checksums = new Map(recorded.map((row) => [row.name, row.checksum]));
+    return files.filter((file) => checksums.get(file.name) !== file.checksum).map((file) => file.file);
+  });
   const foreignManagerOnce = once(async (): Promise<ForeignManager | undefined> => {
     const [{ serial }, known] = await Promise.all([connected(), migrations()]);
     return serial((db) => foreignManager(db, known));
@@ -125,6 +134,7 @@ export function createDoctorInput(context: DoctorContext, options: InputOptions)
     connectionFacts: async () => (await connected()).facts,
     migrations,
     ledgerRows,
+    changedRepeatables,
     foreignManager: foreignManagerOnce,
     migrationsDir: context.migrationsDir,
     backupDir: context.backupDir,

@@ -40,6 +40,8 @@ export interface DoctorInput {
   migrations(): Promise<Migration[]>;
   /** astra's ledger of the database; empty when it has none. */
   ledgerRows(): Promise<LedgerRow[]>;
+  /** The folder's repeatable migrations (R__) that are new or changed since last applied: the next migrate up runs them; absent: not looked for. */
+  changedRepeatables?(): Promise<string[]>;
   /** The other migration tool that migrated the database and astra has not adopted from, if any; absent: not looked for. */
   foreignManager?(): Promise<ForeignManager | undefined>;
   migrationsDir: string;

@@ -40,7 +40,7 @@ function dirtyFinding(status: MigrationStatus, row: LedgerRow | undefined, migra
 }
 
 /** Decides on the ledger against the package's migrations. */
-export function judgeMigrations(migrations: Migration[], rows: LedgerRow[]): CheckOutcome {
+export function judgeMigrations(migrations: Migration[], rows: LedgerRow[], changedRepeatables: string[] = []): CheckOutcome {
   const statuses = migrationStatuses(migrations, rows);
   const rowByVersion = new Map(rows.map((row) => [row.version, row]));
   const of = (state: MigrationStatus['state']) => statuses.filter((status) => status.state === state);
@@ -81,6 +81,13 @@ export function judgeMigrations(migrations: Migration[], rows: LedgerRow[]): Che
       fix: 'Apply them with astra upgrade (backup first) or astra migrate up.',
     });
   }
+  if (changedRepeatables.length > 0) {
+    findings.push({
+      status: 'warn',
+      detail: `repeatable migration(s) new or changed since last applied: ${changedRepeatables.join(', ')}`,
+      fix: 'astra migrate up (or astra upgrade) runs them after the versioned migrations.',
+    });
+  }
 
   if (findings.length === 0) {
     const applied = of('applied');
@@ -111,7 +118,7 @@ async function run(input: DoctorInput): Promise<CheckOutcome> {
     const managed = await input.foreignManager?.();
     if (managed) return foreignManaged(managed.ledger);
   }
-  return judgeMigrations(migrations, rows);
+  return judgeMigrations(migrations, rows, (await input.changedRepeatables?.()) ?? []);
 }
 
 export const migrations: DoctorCheck = {
