@@ -1,4 +1,5 @@
 import { parseSync } from 'libpg-query';
+import { createdObject } from './objects.js';
 import { parseStatements, type Statement } from '../migrations/parse.js';
 import { readAllowComments, type AllowComment } from './allow.js';
 import { planConcurrency, type ConcurrencyDecision } from './concurrency.js';
@@ -147,6 +148,8 @@ class MigrationRun {
   readonly findings: { finding: Finding; block?: Statement }[] = [];
   readonly statements: Omit<StatementAnalysis, 'verdict'>[] = [];
   private readonly created = new Set<string>();
+  /** Views, functions, types... created by the statements so far, as `kind:name`. */
+  private readonly createdObjects = new Set<string>();
   private readonly earlier: Statement[] = [];
 
   constructor(
@@ -167,6 +170,7 @@ class MigrationRun {
       schema: this.options.schema,
       options: this.options,
       isNew: (table) => this.created.has(table),
+      isNewObject: (kind, name) => this.createdObjects.has(`${kind}:${name}`),
       rows: (table) => this.database?.tables.get(table)?.rows,
       earlier: [...this.earlier],
       wrappedInTransaction: this.wrapped,
@@ -215,6 +219,8 @@ class MigrationRun {
 
   private noteCreated(statement: Statement): void {
     const { kind, node } = statement;
+    const object = createdObject(kind, node);
+    if (object) this.createdObjects.add(`${object.kind}:${object.name}`);
     if (kind === 'CreateStmt' || kind === 'CreateTableAsStmt') {
       const table = relationName(node.relation) ?? relationName(nodeOf(node.into, 'IntoClause')?.rel ?? (node.into as { rel?: unknown } | undefined)?.rel);
       if (table) this.created.add(table);

@@ -71,6 +71,23 @@ export function statementEffects(kind: string, node: Node, options: EffectOption
       for (const relation of list(node.relations)) effects.add(relationName(relation), mode, 'LOCK TABLE');
       break;
     }
+    case 'RefreshMatViewStmt': {
+      // CONCURRENTLY: EXCLUSIVE, which reads pass (nothing writes to a materialized view but its refresh).
+      const view = relationName(node.relation);
+      if (node.concurrent === true) effects.add(view, 'EXCLUSIVE', 'REFRESH MATERIALIZED VIEW CONCURRENTLY');
+      else effects.add(view, 'ACCESS EXCLUSIVE', 'REFRESH MATERIALIZED VIEW', { rewrite: true });
+      break;
+    }
+    case 'AlterObjectSchemaStmt':
+      if (
+        node.objectType === 'OBJECT_TABLE' ||
+        node.objectType === 'OBJECT_VIEW' ||
+        node.objectType === 'OBJECT_MATVIEW' ||
+        node.objectType === 'OBJECT_SEQUENCE'
+      ) {
+        effects.add(relationName(node.relation), 'ACCESS EXCLUSIVE', 'SET SCHEMA');
+      }
+      break;
     case 'CommentStmt':
       commentEffects(node, effects);
       break;

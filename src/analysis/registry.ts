@@ -4,7 +4,12 @@ import { columnTypeRewrite } from './rules/column-type-rewrite.js';
 import { concurrentlyInTransaction } from './rules/concurrently-in-transaction.js';
 import { constraintWithoutNotValid } from './rules/constraint-without-not-valid.js';
 import { dropColumn } from './rules/drop-column.js';
+import { dropObject } from './rules/drop-object.js';
 import { dropTable } from './rules/drop-table.js';
+import { moveObject } from './rules/move-object.js';
+import { refreshMaterializedView } from './rules/refresh-materialized-view.js';
+import { renameObject } from './rules/rename-object.js';
+import { revokePrivilege } from './rules/revoke-privilege.js';
 import { dynamicSql } from './rules/dynamic-sql.js';
 import { indexNotConcurrent } from './rules/index-not-concurrent.js';
 import { missingExistenceGuard } from './rules/missing-existence-guard.js';
@@ -31,6 +36,11 @@ export const RULES: readonly Rule[] = [
   dropColumn,
   renameTable,
   renameColumn,
+  dropObject,
+  renameObject,
+  moveObject,
+  revokePrivilege,
+  refreshMaterializedView,
   truncate,
   clusterVacuumFull,
   wholeTableDml,

@@ -4,6 +4,7 @@ import type { EffectOptions, LockEffect } from './effect-list.js';
 import type { OpaqueSql } from './embedded.js';
 import type { Blocks, LockMode } from './locks.js';
 import type { SchemaModel } from './schema.js';
+import type { ObjectKind } from './objects.js';
 
 export type Verdict = 'safe' | 'breaking';
 
@@ -52,6 +53,8 @@ export interface RuleContext {
   options: EffectOptions;
   /** Created earlier in this migration: nobody uses it yet. */
   isNew(table: string): boolean;
+  /** An object other than a table (a view, function, type...) created earlier in this migration: nobody uses it yet. */
+  isNewObject(kind: ObjectKind, name: string): boolean;
   /** Estimated rows, when lint has a database. */
   rows(table: string): number | undefined;
   /** The statements of this migration that run before this one (DO block contents included). */

@@ -1,0 +1,81 @@
+import { list, nameParts, nodeOf, qualifiedName, relationName, stringOf, type Node } from './tree.js';
+
+/**
+ * Objects other than tables that running code names: a query selects from a
+ * view, calls a function, casts to a type, takes nextval of a sequence. The
+ * rules on dropping, renaming and moving objects speak of these by kind.
+ */
+export type ObjectKind = 'view' | 'materialized view' | 'function' | 'procedure' | 'aggregate' | 'type' | 'domain' | 'sequence' | 'schema';
+
+/** The parser's object types (DropStmt removeType, RenameStmt renameType, AlterObjectSchemaStmt objectType) that are such objects. */
+export const OBJECT_KINDS: Readonly<Record<string, ObjectKind>> = {
+  OBJECT_VIEW: 'view',
+  OBJECT_MATVIEW: 'materialized view',
+  OBJECT_FUNCTION: 'function',
+  OBJECT_PROCEDURE: 'procedure',
+  OBJECT_ROUTINE: 'function',
+  OBJECT_AGGREGATE: 'aggregate',
+  OBJECT_TYPE: 'type',
+  OBJECT_DOMAIN: 'domain',
+  OBJECT_SEQUENCE: 'sequence',
+  OBJECT_SCHEMA: 'schema',
+};
+
+/**
+ * The name of an object as a DROP, RENAME or SET SCHEMA writes it, as astra
+ * compares names (`schema.name`, or `name` in public): a qualified name
+ * (List), a function's name with its arguments (ObjectWithArgs), a type's
+ * (TypeName), a schema's (String) or a relation's (RangeVar).
+ */
+export function objectName(value: unknown): string | undefined {
+  const names = nodeOf(value, 'List')?.items ?? nodeOf(value, 'ObjectWithArgs')?.objname ?? nodeOf(value, 'TypeName')?.names;
+  if (names !== undefined) {
+    const parts = nameParts(names);
+    return parts.length > 0 ? qualifiedName(parts) : undefined;
+  }
+  return stringOf(value) ?? relationName(value);
+}
+
+/**
+ * The object a statement creates, when it surely creates it (CREATE OR
+ * REPLACE may replace one the application uses, so it does not count).
+ */
+export function createdObject(kind: string, node: Node): { kind: ObjectKind; name: string } | undefined {
+  const named = (objectKind: ObjectKind, name: string | undefined) => (name ? { kind: objectKind, name } : undefined);
+  switch (kind) {
+    case 'ViewStmt':
+      return node.replace === true ? undefined : named('view', relationName(node.view));
+    case 'CreateTableAsStmt':
+      return node.objtype === 'OBJECT_MATVIEW'
+        ? named('materialized view', relationName(nodeOf(node.into, 'IntoClause')?.rel ?? (node.into as Node | undefined)?.rel))
+        : undefined;
+    case 'CreateFunctionStmt': {
+      if (node.replace === true) return undefined;
+      const parts = nameParts(node.funcname);
+      return named(node.is_procedure === true ? 'procedure' : 'function', parts.length > 0 ? qualifiedName(parts) : undefined);
+    }
+    case 'CreateEnumStmt':
+    case 'CreateRangeStmt':
+      return named('type', qualifiedName(nameParts(node.typeName)));
+    case 'CompositeTypeStmt':
+      return named('type', relationName(node.typevar));
+    case 'CreateDomainStmt':
+      return named('domain', qualifiedName(nameParts(node.domainname)));
+    case 'CreateSeqStmt':
+      return named('sequence', relationName(node.sequence));
+    case 'CreateSchemaStmt':
+      return named('schema', typeof node.schemaname === 'string' ? node.schemaname : undefined);
+    default:
+      return undefined;
+  }
+}
+
+/** The objects a DROP names, with their kind; empty for a DROP of something else (a table, an index...). */
+export function droppedObjects(node: Node): { kind: ObjectKind; name: string }[] {
+  const kind = OBJECT_KINDS[String(node.removeType)];
+  if (!kind) return [];
+  return list(node.objects).flatMap((object) => {
+    const name = objectName(object);
+    return name ? [{ kind, name }] : [];
+  });
+}
