@@ -4,6 +4,7 @@ import { AstraError, EXIT_FAILED, errorMessage } from '../errors.js';
 import { isPgError, LOCK_NOT_AVAILABLE, type Database } from '../db/database.js';
 import { OTHER_ADVISORY_LOCKS, releaseAdvisoryLocksExceptRunLock } from '../db/advisory-lock.js';
 import type { Ledger } from '../db/ledger.js';
+import { indexStatementFor, partitionIndexName } from './partitioned-index.js';
 import { quoteIdent } from '../db/quote.js';
 import type { Migration } from './load.js';
 import type { Statement } from './parse.js';
@@ -279,7 +280,11 @@ export class MigrationRunner {
     for (const group of statementGroups(remaining)) {
       const first = group[0]!;
       const next = first.index + group.length;
-      if (first.outsideTransaction && first.writtenAs && (await this.onPartitionedRelation(first))) {
+      if (first.outsideTransaction && (await this.buildsOnPartitionedTable(first))) {
+        // PostgreSQL cannot index a partitioned table CONCURRENTLY: ON ONLY, each partition CONCURRENTLY, ATTACH.
+        await this.buildPartitionedIndex(migration, first);
+        await this.recordAsLoginRole(() => this.ledger.recordProgress(migration.version, next));
+      } else if (first.outsideTransaction && first.writtenAs && (await this.onPartitionedRelation(first))) {
         // PostgreSQL cannot index a partitioned table CONCURRENTLY: run it as the file wrote it.
         await this.withLockRetries(migration, group, () =>
           this.db.transaction(async () => {
@@ -360,6 +365,88 @@ export class MigrationRunner {
     }
   }
 
+  /**
+   * Whether `statement` builds a named index CONCURRENTLY on a partitioned
+   * table whose partitions can all be indexed (no foreign table among them):
+   * what buildPartitionedIndex does without blocking writes.
+   */
+  private async buildsOnPartitionedTable(statement: Statement): Promise<boolean> {
+    if (statement.kind !== 'IndexStmt' || statement.node.concurrent !== true || typeof statement.node.idxname !== 'string') return false;
+    const table = relationSql(statement.node.relation);
+    if (!table) return false;
+    const { rows } = await this.db.query<{ online: boolean }>(
+      `SELECT c.relkind = 'p' AND NOT EXISTS (SELECT 1 FROM pg_partition_tree(c.oid) t JOIN pg_class p ON p.oid = t.relid WHERE p.relkind = 'f') AS online
+         FROM pg_class c WHERE c.oid = to_regclass($1)`,
+      [table],
+    );
+    return rows[0]?.online === true;
+  }
+
+  /**
+   * Builds `statement`'s index on a partitioned table without blocking
+   * writes (see partitioned-index.ts): the parent's index ON ONLY, each
+   * partition's CONCURRENTLY, each attached. Steps already done (a run cut
+   * off part way) are not done again; an INVALID partition index left by a
+   * failed build is dropped and built again.
+   */
+  private async buildPartitionedIndex(migration: Migration, statement: Statement): Promise<void> {
+    const { rows } = await this.db.query<{ oid: number; schema: string; name: string }>(
+      `SELECT c.oid::int8 AS oid, n.nspname AS schema, c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = to_regclass($1)`,
+      [relationSql(statement.node.relation)],
+    );
+    const table = rows[0]!;
+    const step = async (sql: string, reason: string): Promise<void> => {
+      // Not marked concurrent: a failure must not drop the parent's index, INVALID by design until the end.
+      const shown: Statement = { ...statement, text: sql, node: { ...statement.node, concurrent: false }, outsideTransaction: reason };
+      this.events.statementOutside?.(migration, shown);
+      await this.withLockRetries(migration, [shown], () => this.run(migration, shown, true));
+    };
+    const indexState = async (qualified: string) =>
+      (
+        await this.db.query<{ valid: boolean; parent: string | null }>(
+          `SELECT i.indisvalid AS valid, (SELECT inhparent::regclass::text FROM pg_inherits WHERE inhrelid = i.indexrelid) AS parent
+             FROM pg_index i WHERE i.indexrelid = to_regclass($1)`,
+          [qualified],
+        )
+      ).rows[0];
+    /** The index `index` on the partitioned table `of`, and on every partition below it; returns its qualified name. */
+    const build = async (of: { oid: number; schema: string; name: string }, index: string): Promise<string> => {
+      const qualifiedTable = `${quoteIdent(of.schema)}.${quoteIdent(of.name)}`;
+      const qualifiedIndex = `${quoteIdent(of.schema)}.${quoteIdent(index)}`;
+      const existing = await indexState(qualifiedIndex);
+      if (existing?.valid) return qualifiedIndex;
+      if (!existing) await step(indexStatementFor(statement, { index, table: qualifiedTable, only: true }), `the index of partitioned ${of.name} alone (ON ONLY), valid once each partition has its own`);
+      const { rows: partitions } = await this.db.query<{ oid: number; schema: string; name: string; kind: string }>(
+        `SELECT c.oid::int8 AS oid, n.nspname AS schema, c.relname AS name, c.relkind::text AS kind
+           FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+          WHERE i.inhparent = $1 ORDER BY c.relname`,
+        [of.oid],
+      );
+      for (const partition of partitions) {
+        const name = partitionIndexName(index, of.name, partition.name);
+        let child = `${quoteIdent(partition.schema)}.${quoteIdent(name)}`;
+        if (partition.kind === 'p') {
+          child = await build(partition, name);
+        } else {
+          const state = await indexState(child);
+          if (state && !state.valid) {
+            await step(`DROP INDEX CONCURRENTLY IF EXISTS ${child}`, 'an INVALID index left by a failed build, dropped to build it again');
+            this.events.invalidIndexDropped?.(migration, `${partition.schema}.${name}`);
+          }
+          if (!state?.valid) {
+            await step(
+              indexStatementFor(statement, { index: name, table: `${quoteIdent(partition.schema)}.${quoteIdent(partition.name)}`, concurrently: true }),
+              `partition ${partition.name}'s index, CONCURRENTLY,`,
+            );
+          }
+        }
+        if ((await indexState(child))?.parent === null) await step(`ALTER INDEX ${qualifiedIndex} ATTACH PARTITION ${child}`, `attaching partition ${partition.name}'s index`);
+      }
+      return qualifiedIndex;
+    };
+    await build(table, String(statement.node.idxname));
+  }
+
   /** Whether a rewritten index statement works on a partitioned table or index. */
   private async onPartitionedRelation(statement: Statement): Promise<boolean> {
     let name: string | undefined;
@@ -422,6 +509,13 @@ class StatementError extends Error {
   ) {
     super(errorMessage(cause));
   }
+}
+
+/** A RangeVar as SQL: `"schema"."name"` or `"name"`; undefined without one. */
+function relationSql(value: unknown): string | undefined {
+  const relation = value as { relname?: string; schemaname?: string } | undefined;
+  if (!relation?.relname) return undefined;
+  return relation.schemaname ? `${quoteIdent(relation.schemaname)}.${quoteIdent(relation.relname)}` : quoteIdent(relation.relname);
 }
 
 /** The name of the index a CREATE INDEX CONCURRENTLY builds, when it names one. */

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { astra, fixturesDir } from '../helpers/cli.js';
+import { astra, fixturesDir, startAstra } from '../helpers/cli.js';
+import { waitUntil } from '../helpers/wait.js';
 import { createTestDatabase, ledgerVersions, type TestDatabase } from '../helpers/database.js';
 import { parseJson, type StatusReport } from '../helpers/reports.js';
 
@@ -78,17 +79,67 @@ describe('statements that cannot run in a transaction', () => {
     expect(await indexState()).toEqual({ valid: true });
   });
 
-  it('builds indexes on existing tables CONCURRENTLY, except on a partitioned table, which PostgreSQL cannot', async () => {
+  it('builds an index on a partitioned table without blocking writes: ON ONLY, each partition CONCURRENTLY, then ATTACH', async () => {
     const parted = join(fixturesDir, 'partitioned');
     const first = await astra(['--migrations-dir', parted, 'migrate', 'up', '--to', '1'], { env: { DATABASE_URL: db.url } });
     expect(first.exitCode, first.stderr).toBe(0);
+    await db.query("CREATE TABLE events_2027 PARTITION OF events FOR VALUES FROM ('2027-01-01') TO ('2028-01-01')");
+    await db.query("INSERT INTO events SELECT g, '2026-01-01'::timestamptz + g * interval '1 hour' FROM generate_series(1, 10000) g");
+    // A transaction that wrote to a partition (directly: it holds no lock on the parent): the concurrent
+    // build of that partition's index waits for it to end.
+    const holder = await db.connect();
+    await holder.query('BEGIN');
+    await holder.query("INSERT INTO events_2026 VALUES (0, '2026-06-01')");
+    const child = startAstra(['--migrations-dir', parted, 'migrate', 'up', '--lock-timeout', '30s'], { env: { DATABASE_URL: db.url } });
+    const writer = await db.connect();
+    try {
+      await waitUntil(
+        'the concurrent build of a partition index waits for the open transaction',
+        async () => (await db.query("SELECT 1 FROM pg_stat_activity WHERE query LIKE 'CREATE INDEX CONCURRENTLY%' AND wait_event_type = 'Lock'")).length > 0,
+        { ended: child },
+      );
+      // Meanwhile the application writes to the partitioned table; a plain CREATE INDEX on it would hold SHARE on every partition.
+      await writer.query("SET statement_timeout = '2s'");
+      await writer.query("INSERT INTO events VALUES (1, '2027-03-01'), (2, '2026-03-01')");
+    } finally {
+      await holder.query('COMMIT');
+      await holder.end();
+      await writer.end();
+    }
+    const result = await child;
+    expect(result.exitCode, String(result.stderr)).toBe(0);
+    expect(result.stderr).toContain('CREATE INDEX "events_at_idx" ON ONLY "public"."events"');
+    expect(result.stderr).toContain('CREATE INDEX CONCURRENTLY "events_2027_at_idx" ON "public"."events_2027"');
+    expect(result.stderr).toContain('ALTER INDEX "public"."events_at_idx" ATTACH PARTITION "public"."events_2026_at_idx"');
+    expect(result.stderr).toContain('CREATE INDEX CONCURRENTLY outside the transaction: CREATE INDEX CONCURRENTLY IF NOT EXISTS plain_log_at_idx');
+    const indexes = await db.query<{ relname: string; indisvalid: boolean }>(
+      "SELECT c.relname, i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE c.relname LIKE 'events%' ORDER BY 1",
+    );
+    expect(indexes).toEqual([
+      { relname: 'events_2026_at_idx', indisvalid: true },
+      { relname: 'events_2027_at_idx', indisvalid: true },
+      { relname: 'events_at_idx', indisvalid: true },
+    ]);
+  });
+
+  it('finishes an interrupted partitioned index build: an INVALID partition index is built again, attached ones are left alone', async () => {
+    const parted = join(fixturesDir, 'partitioned');
+    expect((await astra(['--migrations-dir', parted, 'migrate', 'up', '--to', '1'], { env: { DATABASE_URL: db.url } })).exitCode).toBe(0);
+    await db.query("CREATE TABLE events_2027 PARTITION OF events FOR VALUES FROM ('2027-01-01') TO ('2028-01-01')");
+    // What a run cut off part way leaves: the parent's index, one partition's attached, another's INVALID.
+    await db.query('CREATE INDEX events_at_idx ON ONLY events (at)');
+    await db.query('CREATE INDEX events_2026_at_idx ON events_2026 (at)');
+    await db.query('ALTER INDEX events_at_idx ATTACH PARTITION events_2026_at_idx');
+    await db.query('CREATE INDEX events_2027_at_idx ON events_2027 (at)');
+    await db.query("UPDATE pg_index SET indisvalid = false WHERE indexrelid = 'events_2027_at_idx'::regclass");
     const result = await astra(['--migrations-dir', parted, 'migrate', 'up'], { env: { DATABASE_URL: db.url } });
     expect(result.exitCode, result.stderr).toBe(0);
-    expect(result.stderr).toContain('CREATE INDEX CONCURRENTLY outside the transaction: CREATE INDEX CONCURRENTLY IF NOT EXISTS plain_log_at_idx');
-    expect(result.stderr).not.toContain('CONCURRENTLY IF NOT EXISTS events_at_idx');
-    const indexes = await db.query<{ relname: string }>(
-      "SELECT c.relname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indisvalid AND c.relname IN ('events_at_idx', 'plain_log_at_idx') ORDER BY 1",
+    expect(result.stderr).toContain('dropped the INVALID index public.events_2027_at_idx');
+    expect(result.stderr).not.toContain('ON ONLY');
+    expect(result.stderr).not.toContain('"events_2026_at_idx" ON');
+    const valid = await db.query<{ relname: string }>(
+      "SELECT c.relname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indisvalid AND c.relname LIKE 'events%' ORDER BY 1",
     );
-    expect(indexes.map((row) => row.relname)).toEqual(['events_at_idx', 'plain_log_at_idx']);
+    expect(valid.map((row) => row.relname)).toEqual(['events_2026_at_idx', 'events_2027_at_idx', 'events_at_idx']);
   });
 });
