@@ -8,6 +8,7 @@ import { inputError, operationError } from '../errors.js';
 import { loadMigrations, readRepeatableFiles } from '../migrations/load.js';
 import { RepeatableLedger } from '../db/repeatable-ledger.js';
 import { mapForeignLedger, mapForeignRepeatables } from './map.js';
+import { refuseRangedRepeatables } from '../migrations/runner.js';
 
 export interface AdoptOptions {
   from: ForeignTool;
@@ -47,6 +48,7 @@ export async function adoptDatabase(context: Context, options: AdoptOptions): Pr
   const { from } = options;
   const migrations = await loadMigrations(context.migrationsDir, context.versions);
   const repeatableFiles = readRepeatableFiles(context.migrationsDir);
+  refuseRangedRepeatables(context, repeatableFiles);
   return withDatabase(context, (db) =>
     withRunLock(context, db, options.lockWaitMs, async () => {
       const label = db.target.label;

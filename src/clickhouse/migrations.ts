@@ -44,13 +44,13 @@ export function prefixChecksum(statements: Statement[], count: number): string {
  * Any unreadable file stops everything before the database is touched.
  */
 export function loadClickhouseMigrations(folder: string, versions?: VersionRange): ClickhouseMigration[] {
-  if (discoverRepeatables(readdirSync(folder)).length > 0) {
-    throw inputError(
-      `The ClickHouse migrations folder ${folder} has repeatable (R__) migrations; astra runs those on PostgreSQL only.`,
-      'Move them to a numbered migration; nothing was applied.',
-    );
+  // Listed first: a folder that cannot be read is an input error that says so.
+  const listed = listMigrations(folder, versions);
+  const repeatable = discoverRepeatables(readdirSync(folder))[0];
+  if (repeatable) {
+    throw inputError(`The ClickHouse migration ${repeatable.file} is a repeatable (R__) migration; astra runs those on PostgreSQL only.`, 'Make it a numbered migration; nothing was applied.');
   }
-  return listMigrations(folder, versions).map((migration) => {
+  return listed.map((migration) => {
     const version = migration.version;
     if (!isWholeVersion(version)) {
       throw inputError(

@@ -205,16 +205,18 @@ export class LocalCluster {
     const state = this.state();
     // The port chosen last time may have been taken since: pick another then.
     // Taken by this cluster's own server, started by another run a moment
-    // ago (its postmaster.pid is written before it listens), it is not.
-    if (!(await portIsFree(state.port))) {
+    // ago (its postmaster.pid is written before it listens), it is not. A new
+    // port is written down only once this run's server listens on it: a run
+    // that loses the race to start the server leaves no port of its own.
+    let port = state.port;
+    if (!(await portIsFree(port))) {
       if ((await this.isRunning()) && (await this.acceptsConnectionsWithin(60_000))) return;
-      state.port = await freePort();
-      this.writeState(state);
+      port = await freePort();
     }
     const logFile = join(this.dataDir, 'server.log');
     const result = await this.runServerTool(
       join(state.binDir, 'pg_ctl'),
-      ['start', '-D', this.dataDir, '-l', logFile, '-w', '-t', '60', '-o', `-p ${state.port}`],
+      ['start', '-D', this.dataDir, '-l', logFile, '-w', '-t', '60', '-o', `-p ${port}`],
       { reject: false },
     );
     if (result.exitCode !== 0) {
@@ -224,16 +226,14 @@ export class LocalCluster {
       // its postmaster.pid names: this run may have taken that port for busy
       // (the other server had it) and chosen another, which nothing serves.
       if (await this.isRunning()) {
-        const port = this.runningPort();
-        if (port !== undefined && port !== state.port) {
-          state.port = port;
-          this.writeState(state);
-        }
+        const listening = this.runningPort();
+        if (listening !== undefined && listening !== this.state().port) this.writeState({ ...this.state(), port: listening });
         if (await this.acceptsConnectionsWithin(60_000)) return;
       }
       const tail = existsSync(logFile) ? readFileSync(logFile, 'utf8').split('\n').slice(-15).join('\n') : '';
       throw new Error(`pg_ctl could not start the cluster in ${this.dataDir}: ${result.stderr || result.stdout}\n${tail}`);
     }
+    if (port !== state.port) this.writeState({ ...state, port });
   }
 
   /** The port the running server listens on: the fourth line of its postmaster.pid. */

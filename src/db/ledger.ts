@@ -217,11 +217,18 @@ export class Ledger {
   }
 
   /**
-   * Makes the version column able to hold `version`: a ledger is created with
-   * a bigint column, which holds every whole number; the first dotted version
-   * (Flyway's 1.1) turns it into numeric, the same numbers and the decimals
-   * ledgerKey writes. Called in the transaction that records the version.
+   * Makes the version column able to hold every one of `versions`: a ledger
+   * is created with a bigint column, which holds every whole number; the
+   * first dotted version (Flyway's 1.1) turns it into numeric, the same
+   * numbers and the decimals ledgerKey writes. The runner calls it before the
+   * first migration, in a transaction of its own as the role that logged in
+   * (a migration's SET ROLE must not decide who may alter the ledger); the
+   * writes below call it too, for adopt and force.
    */
+  async holdVersions(versions: readonly MigrationVersion[]): Promise<void> {
+    for (const version of versions) await this.holdVersion(version);
+  }
+
   private async holdVersion(version: MigrationVersion): Promise<void> {
     if (typeof version === 'number' || this.holdsDotted) return;
     const { rows } = await this.db.query<{ type: string }>(

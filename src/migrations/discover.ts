@@ -84,7 +84,11 @@ export function discoverRepeatables(fileNames: string[]): DiscoveredRepeatable[]
       const match = REPEATABLE_PATTERN.exec(file);
       return match ? [{ name: match[1]!, file }] : [];
     })
-    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    .sort((a, b) => {
+      // Flyway orders them by description, which is the name with underscores read as spaces.
+      const [x, y] = [a.name.replace(/_/g, ' '), b.name.replace(/_/g, ' ')];
+      return x < y ? -1 : x > y ? 1 : 0;
+    });
 }
 
 /**

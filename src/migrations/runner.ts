@@ -132,6 +132,8 @@ export async function applyStep(
   work: Work[],
   options: { lockPolicy: LockPolicy; events?: RunnerEvents; signal?: AbortSignal | undefined; onApplied?: (entry: AppliedEntry) => void },
 ): Promise<AppliedEntry[]> {
+  // Before the first migration, as the role that logged in: a ledger about to record a dotted version takes it first.
+  await ledger.holdVersions(work.map((item) => item.migration.version));
   const runner = new MigrationRunner(db, ledger, options.lockPolicy, options.events ?? {});
   await runner.prepareSession();
   const applied: AppliedEntry[] = [];
@@ -172,19 +174,24 @@ export async function applyPending(context: Context, db: Database, migrations: M
 }
 
 /**
- * The repeatable migrations (Flyway's R__) of the folder. A folder shared by
- * a project's databases, each with its range of versions, cannot say whose a
- * repeatable migration is: refused there.
+ * The repeatable migrations (Flyway's R__) of the folder. A database that
+ * takes a range of versions of its folder (a project's, where databases
+ * share one) cannot say that a repeatable migration, which has no version,
+ * is its own: refused there.
  */
 export async function loadRepeatablesStep(context: Pick<Context, 'migrationsDir' | 'versions'>): Promise<Repeatable[]> {
   const repeatables = await loadRepeatables(context.migrationsDir);
-  if (repeatables.length > 0 && context.versions) {
-    throw inputError(
-      `The migrations folder ${context.migrationsDir} is shared by version ranges, and its repeatable migration ${repeatables[0]!.file} belongs to no range.`,
-      'Give this database a migrations folder of its own in the project file; nothing was applied.',
-    );
-  }
+  refuseRangedRepeatables(context, repeatables);
   return repeatables;
+}
+
+export function refuseRangedRepeatables(context: Pick<Context, 'migrationsDir' | 'versions'>, repeatables: { file: string }[]): void {
+  const [first] = repeatables;
+  if (!first || !context.versions) return;
+  throw inputError(
+    `This database takes the versions ${context.versions.from}–${context.versions.to} of ${context.migrationsDir}, and the repeatable migration ${first.file} there has no version to say it is this database's; nothing was applied.`,
+    'Give the database a migrations folder of its own without versions in the project file, or make the repeatable migration a numbered one.',
+  );
 }
 
 /** The repeatable migrations new or changed since they were last applied (their checksum differs from the one recorded). */
@@ -208,7 +215,7 @@ export async function applyRepeatablesStep(
   context: Context,
   db: Database,
   repeatables: Repeatable[],
-  options: { lockPolicy: LockPolicy; signal?: AbortSignal | undefined },
+  options: { lockPolicy: LockPolicy; signal?: AbortSignal | undefined; onApplied?: (file: string) => void },
 ): Promise<string[]> {
   if (repeatables.length === 0) return [];
   const ledger = await Ledger.open(db, { create: true });
@@ -229,6 +236,7 @@ export async function applyRepeatablesStep(
       record.recordApplied({ name: repeatable.name, file: repeatable.file, checksum: repeatable.checksum, durationMs }, before),
     );
     applied.push(repeatable.file);
+    options.onApplied?.(repeatable.file);
   }
   context.log.info(`Applied ${applied.length} repeatable migration(s): ${applied.join(', ')}`);
   return applied;
@@ -298,28 +306,48 @@ export async function migrateUp(context: Context, options: RunOptions & { to?: M
       );
       logSkipped(context, result);
       if (repeatables.length > 0) {
-        result.repeatablesApplied = await whileWatching(
+        const applied: string[] = [];
+        result.repeatablesApplied = applied;
+        await whileWatching(
           context.signal,
           (line) => log.warn(line),
-          (watch) => applyRepeatablesStep(context, db, repeatables, { lockPolicy: options.lockPolicy, signal: watch.signal }),
+          (watch) => applyRepeatablesStep(context, db, repeatables, { lockPolicy: options.lockPolicy, signal: watch.signal, onApplied: (file) => applied.push(file) }),
           { announce: (signal) => `Interrupted (${signal}): stopping at the next safe point (after the current repeatable migration)…` },
         ).catch((error: unknown) => {
-          throw afterMigrationsFailure(error, result, 'the repeatable migrations');
+          throw repeatableFailure(error, result);
         });
       }
       try {
         return { ...result, ...(await seed(db)) };
       } catch (error) {
-        throw afterMigrationsFailure(error, result, 'the catalogs');
+        throw seedFailure(error, result);
       }
     });
   });
 }
 
-/** A catalog or repeatable migration that failed after the migrations were applied: the error says they were, and --json keeps what was applied. */
-function afterMigrationsFailure(error: unknown, result: UpResult, rest: string): unknown {
-  if (!(error instanceof AstraError) || result.applied.length === 0) return error;
-  return new AstraError(`${error.message} The migrations were applied (${result.applied.map((applied) => applied.file).join(', ')}); only ${rest} were not.`, {
+/**
+ * A repeatable migration that failed after others (versioned or repeatable)
+ * were applied in this run: the error names what was kept, says the database
+ * changed, and --json keeps what was applied.
+ */
+function repeatableFailure(error: unknown, result: UpResult): unknown {
+  const kept = [...result.applied.map((applied) => applied.file), ...(result.repeatablesApplied ?? [])];
+  if (!(error instanceof AstraError) || kept.length === 0) return error;
+  return new AstraError(`${error.message} Applied before it in this run, and kept: ${kept.join(', ')}.`, {
+    ...(error.fix !== undefined ? { fix: error.fix } : {}),
+    exitCode: error.exitCode,
+    cause: error,
+    database: 'changed',
+    result,
+  });
+}
+
+/** A catalog that failed after the migrations were applied: the error says they were, and --json keeps what was applied. */
+function seedFailure(error: unknown, result: UpResult): unknown {
+  const kept = [...result.applied.map((applied) => applied.file), ...(result.repeatablesApplied ?? [])];
+  if (!(error instanceof AstraError) || kept.length === 0) return error;
+  return new AstraError(`${error.message} The migrations were applied (${kept.join(', ')}); only the catalogs were not.`, {
     ...(error.fix !== undefined ? { fix: error.fix } : {}),
     exitCode: error.exitCode,
     cause: error,

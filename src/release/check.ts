@@ -19,9 +19,13 @@ export function formatProblem(problem: BundleProblem): string {
   return `${problem.file}: ${problem.message}`;
 }
 
-/** Up migrations only: a `.down.sql` belongs with its up file, not to a release. */
+/**
+ * Up migrations only: a `.down.sql` (or Flyway `U…__` file) belongs with its
+ * up file, not to a release, and a repeatable migration (`R__`) runs after
+ * every release's migrations, in none of them.
+ */
 function isUpMigration(name: string): boolean {
-  return name.endsWith('.sql') && !name.endsWith('.down.sql');
+  return parseMigrationFileName(name)?.direction === 'up';
 }
 
 /**

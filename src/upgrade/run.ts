@@ -1,5 +1,5 @@
 import { tableSizes } from '../db/activity.js';
-import { loadRepeatablesStep } from '../migrations/runner.js';
+import { changedRepeatables, loadRepeatablesStep } from '../migrations/runner.js';
 import type { MigrationVersion } from '../migration-version.js';
 import { Ledger, type LedgerRow } from '../db/ledger.js';
 import { concurrentIndexName } from '../migrations/apply.js';
@@ -41,6 +41,8 @@ export interface UpgradeReport {
   seeds?: CatalogReport[] | null;
   /** Repeatable migrations (R__ files) run after the migrations, new or changed; absent when the folder has none. */
   repeatablesApplied?: string[];
+  /** In a dry run: the repeatable migrations the upgrade would run after the migrations. */
+  repeatablesWouldApply?: string[];
   doctor: DoctorReport | null;
   rollbackCommand: string;
   durations: Record<string, number>;
@@ -134,6 +136,7 @@ export async function prepareUpgrade(context: Context, options: UpgradeOptions, 
     const toTheEnd = seedsApply(migrations, rows, planned);
     const catalogs = toTheEnd ? (context.seeds ?? []) : [];
     const repeatables = toTheEnd ? await loadRepeatablesStep(context) : [];
+    const repeatablesChanged = (await changedRepeatables(db, ledger, repeatables)).map((repeatable) => repeatable.file);
     const seeds = catalogs.length > 0 ? await seedPreview(db, catalogs, planned.pending.length) : undefined;
     const plan = catalogs.length > 0 ? { ...planned, catalogDeletions: catalogDeletions(seeds) } : planned;
     const resumeStatement = resume ? migrations.find((migration) => migration.version === resume.version)?.statements[resume.fromStatement] : undefined;
@@ -170,7 +173,7 @@ export async function prepareUpgrade(context: Context, options: UpgradeOptions, 
       ...(resume ? { resume } : {}),
       ...(seeds ? { seeds } : {}),
       ...(catalogs.length > 0 ? { seedsApply: true } : {}),
-      ...(repeatables.length > 0 ? { repeatables } : {}),
+      ...(repeatables.length > 0 ? { repeatables, repeatablesChanged } : {}),
     };
   });
 }
@@ -220,6 +223,7 @@ export function upgradeReport(prepared: Prepared, options: Pick<UpgradeOptions, 
     // Applied: what the catalogs did; a dry run: what they would do, as read before it.
     ...(prepared.seeds || state?.seeds ? { seeds: (options.dryRun ? prepared.seeds : state?.seeds) ?? null } : {}),
     ...(state?.repeatablesApplied ? { repeatablesApplied: state.repeatablesApplied } : {}),
+    ...(options.dryRun && prepared.repeatablesChanged ? { repeatablesWouldApply: prepared.repeatablesChanged } : {}),
     doctor,
     rollbackCommand: rollbackCommandFor(plan, state?.backup?.id),
     durations: Object.fromEntries(Object.entries(state?.durations ?? {}).map(([stage, ms]) => [stage, Math.round(ms)])),
@@ -296,7 +300,11 @@ export async function runUpgrade(context: Context, options: UpgradeOptions, port
   if (context.progress !== 'quiet' && !options.consented) context.log.info(renderPlanText(prepared.render));
 
   const failures = failed(items);
-  if (plan.pending.length === 0) {
+  const repeatablesToRun = prepared.repeatablesChanged ?? [];
+  if (repeatablesToRun.length > 0 && context.progress !== 'quiet' && !options.consented) {
+    context.log.info(`Repeatable migrations to apply after the migrations: ${repeatablesToRun.join(', ')}`);
+  }
+  if (plan.pending.length === 0 && repeatablesToRun.length === 0) {
     context.log.info(`The database is already at ${plan.to}; nothing to do.`);
     const differing = (prepared.seeds ?? []).filter((catalog) => catalog.added + catalog.changed + catalog.deleted > 0);
     if (differing.length > 0) {

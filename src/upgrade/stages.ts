@@ -51,7 +51,7 @@ export async function applyStages(
     target: plan.to,
   });
   const pending = current.pending;
-  if (pending.length === 0) return false;
+  if (pending.length === 0 && (prepared.repeatablesChanged ?? []).length === 0) return false;
   if (current.from !== plan.from) {
     throw operationError(
       `The database moved from ${plan.from ?? 'empty'} to ${current.from ?? 'empty'} while this upgrade waited for the lock, so its plan no longer holds; nothing was changed.`,
@@ -127,8 +127,10 @@ function repeatablesStep(context: Context, db: Database, repeatables: Repeatable
     keepOutput: true,
     run: async (report) => {
       const log = { ...context.log, info: (line: string) => report(line), warn: (line: string) => context.log.warn(line) };
-      state.repeatablesApplied = await applyRepeatablesStep({ ...context, log }, db, repeatables, { lockPolicy: options.lockPolicy });
-      return `Repeatable migrations: ${state.repeatablesApplied.length} of ${repeatables.length} new or changed, applied`;
+      const applied: string[] = [];
+      state.repeatablesApplied = applied;
+      await applyRepeatablesStep({ ...context, log }, db, repeatables, { lockPolicy: options.lockPolicy, onApplied: (file) => applied.push(file) });
+      return `Repeatable migrations: ${applied.length} of ${repeatables.length} new or changed, applied`;
     },
   };
 }

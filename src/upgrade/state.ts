@@ -40,6 +40,8 @@ export interface Prepared {
   seedsApply?: boolean;
   /** Repeatable migrations (R__) of the folder, run after the last migration; absent when the upgrade stops before it or there are none. */
   repeatables?: Repeatable[];
+  /** Those of them new or changed since last applied, when the plan was made: what the upgrade runs. */
+  repeatablesChanged?: string[];
 }
 
 /** What an upgrade run recorded; rollback decisions are made from this alone. */

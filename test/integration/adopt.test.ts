@@ -227,6 +227,49 @@ describe('Flyway dotted versions and repeatable migrations', () => {
     expect(report.applied.map((entry) => entry.version)).toEqual([1, '1.1', '1.9', '1.10', '2.1']);
     expect(report.repeatablesApplied).toEqual(['R__user_names.sql']);
     expect(await schemaOf(db)).toContain('user_names.name text YES');
+    // The release notes name no repeatable migration, and lint takes the folder as it is.
+    const lint = await run(dir, ['--release-notes-dir', notes, 'lint']);
+    expect(lint.exitCode, lint.stderr).toBe(0);
+
+    // A new release that only changes the repeatable migration: the upgrade runs it, after a backup.
+    writeFileSync(join(dir, 'R__user_names.sql'), 'CREATE OR REPLACE VIEW user_names AS SELECT id, name, email FROM users;\n');
+    const planned = await run(dir, ['--release-notes-dir', notes, '--backup-dir', backups, 'upgrade', '--dry-run', '--json']);
+    expect(parseJson<{ repeatablesWouldApply: string[] }>(planned.stdout).repeatablesWouldApply).toEqual(['R__user_names.sql']);
+    const again = await run(dir, ['--release-notes-dir', notes, '--backup-dir', backups, 'upgrade', '--yes', '--json']);
+    expect(again.exitCode, again.stderr).toBe(0);
+    const second = parseJson<{ applied: unknown[]; repeatablesApplied: string[]; backup: { id: string } | null }>(again.stdout);
+    expect(second).toMatchObject({ applied: [], repeatablesApplied: ['R__user_names.sql'] });
+    expect(second.backup).not.toBeNull();
+    expect(await schemaOf(db)).toContain('user_names.email text YES');
+  });
+
+  it('records a dotted version whose migration switches role, the ledger taking dotted versions before the migration runs', async () => {
+    const dir = fixture('flyway-dotted');
+    await db.query('CREATE ROLE flyway_app_owner');
+    try {
+      await db.query('GRANT CREATE ON SCHEMA public TO flyway_app_owner');
+      writeFileSync(join(dir, 'V1.2__owned_table.sql'), 'SET ROLE flyway_app_owner;\nCREATE TABLE owned (id int);\n');
+      const up = await run(dir, ['migrate', 'up', '--json']);
+      expect(up.exitCode, up.stderr).toBe(0);
+      expect(await ledgerKeys()).toContain('1.00000000000000000002');
+      expect(await db.query("SELECT tableowner FROM pg_tables WHERE tablename = 'owned'")).toEqual([{ tableowner: 'flyway_app_owner' }]);
+    } finally {
+      await db.query('DROP TABLE IF EXISTS owned');
+      await db.query('REVOKE ALL ON SCHEMA public FROM flyway_app_owner');
+      await db.query('DROP ROLE flyway_app_owner');
+    }
+  });
+
+  it('says which repeatable migrations a failure leaves applied, and that the database changed', async () => {
+    const dir = fixture('flyway-dotted');
+    writeFileSync(join(dir, 'R__zz_broken.sql'), 'SELECT no_such_column FROM users;\n');
+    const up = await run(dir, ['migrate', 'up', '--json']);
+    expect(up.exitCode).toBe(1);
+    const error = parseJson<{ ok: boolean; error: { message: string; database: string } }>(up.stdout).error;
+    expect(error.message).toContain('The repeatable migration R__zz_broken.sql failed');
+    expect(error.message).toContain('Applied before it in this run, and kept: V1__create_users.sql');
+    expect(error.message).toContain('R__user_names.sql');
+    expect(error.database).toBe('changed');
   });
 
   it('refuses a failing repeatable migration whole, recording nothing of it', async () => {
