@@ -48,7 +48,10 @@ export function loadClickhouseMigrations(folder: string, versions?: VersionRange
   const listed = listMigrations(folder, versions);
   const repeatable = discoverRepeatables(readdirSync(folder))[0];
   if (repeatable) {
-    throw inputError(`The ClickHouse migration ${repeatable.file} is a repeatable (R__) migration; astra runs those on PostgreSQL only.`, 'Make it a numbered migration; nothing was applied.');
+    throw inputError(
+      `The ClickHouse migration ${repeatable.file} is a repeatable (R__) migration; astra runs those on PostgreSQL only.`,
+      'Make it a numbered migration; nothing was applied.',
+    );
   }
   return listed.map((migration) => {
     const version = migration.version;

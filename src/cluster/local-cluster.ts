@@ -214,11 +214,9 @@ export class LocalCluster {
       port = await freePort();
     }
     const logFile = join(this.dataDir, 'server.log');
-    const result = await this.runServerTool(
-      join(state.binDir, 'pg_ctl'),
-      ['start', '-D', this.dataDir, '-l', logFile, '-w', '-t', '60', '-o', `-p ${port}`],
-      { reject: false },
-    );
+    const result = await this.runServerTool(join(state.binDir, 'pg_ctl'), ['start', '-D', this.dataDir, '-l', logFile, '-w', '-t', '60', '-o', `-p ${port}`], {
+      reject: false,
+    });
     if (result.exitCode !== 0) {
       // Two runs starting at once on first use: the other one's pg_ctl won
       // (this one found its postmaster.pid). Its server is coming up; wait

@@ -27,7 +27,11 @@ export async function recover(
   const cause = error;
   /** The database as the failure left it: changed once a migration was applied, else as the failure says (unknown if it does not). */
   const leftByFailure: DatabaseOutcome =
-    state.applied.length > 0 || (state.repeatablesApplied ?? []).length > 0 ? 'changed' : cause instanceof MigrationFailedError && cause.leftNothing ? 'unchanged' : (databaseOutcomeOf(cause) ?? 'unknown');
+    state.applied.length > 0 || (state.repeatablesApplied ?? []).length > 0
+      ? 'changed'
+      : cause instanceof MigrationFailedError && cause.leftNothing
+        ? 'unchanged'
+        : (databaseOutcomeOf(cause) ?? 'unknown');
   const lastApplied = state.applied.at(-1);
   const atLastApplied = lastApplied ? { schemaVersion: lastApplied.version } : {};
   const appliedText = state.applied.length ? `migration(s) ${state.applied.map((entry) => entry.version).join(', ')} were applied` : 'no migration was applied';
