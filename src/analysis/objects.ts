@@ -38,9 +38,12 @@ export function objectName(value: unknown): string | undefined {
 
 /**
  * The object a statement creates, when it surely creates it (CREATE OR
- * REPLACE may replace one the application uses, so it does not count).
+ * REPLACE and IF NOT EXISTS may meet one the application uses, so they do
+ * not count).
  */
 export function createdObject(kind: string, node: Node): { kind: ObjectKind; name: string } | undefined {
+  // IF NOT EXISTS may find the application's own object there: not new then.
+  if (node.if_not_exists === true) return undefined;
   const named = (objectKind: ObjectKind, name: string | undefined) => (name ? { kind: objectKind, name } : undefined);
   switch (kind) {
     case 'ViewStmt':

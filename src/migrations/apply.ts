@@ -1,10 +1,10 @@
 import * as DEFAULTS from '../defaults.js';
 import type { MigrationVersion } from '../migration-version.js';
-import { AstraError, EXIT_FAILED, errorMessage } from '../errors.js';
+import { AstraError, EXIT_FAILED, errorMessage, operationError } from '../errors.js';
 import { isPgError, LOCK_NOT_AVAILABLE, type Database } from '../db/database.js';
 import { OTHER_ADVISORY_LOCKS, releaseAdvisoryLocksExceptRunLock } from '../db/advisory-lock.js';
 import type { Ledger } from '../db/ledger.js';
-import { indexStatementFor, partitionIndexName } from './partitioned-index.js';
+import { indexStatementFor, numberedName, partitionIndexName } from './partitioned-index.js';
 import { quoteIdent } from '../db/quote.js';
 import type { Migration } from './load.js';
 import type { Statement } from './parse.js';
@@ -372,6 +372,8 @@ export class MigrationRunner {
    */
   private async buildsOnPartitionedTable(statement: Statement): Promise<boolean> {
     if (statement.kind !== 'IndexStmt' || statement.node.concurrent !== true || typeof statement.node.idxname !== 'string') return false;
+    // ON ONLY written by the migration itself: its author builds the partitions' indexes, as the statement says.
+    if ((statement.node.relation as { inh?: boolean } | undefined)?.inh === false) return false;
     const table = relationSql(statement.node.relation);
     if (!table) return false;
     const { rows } = await this.db.query<{ online: boolean }>(
@@ -390,61 +392,98 @@ export class MigrationRunner {
    * failed build is dropped and built again.
    */
   private async buildPartitionedIndex(migration: Migration, statement: Statement): Promise<void> {
-    const { rows } = await this.db.query<{ oid: number; schema: string; name: string }>(
-      `SELECT c.oid::int8 AS oid, n.nspname AS schema, c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = to_regclass($1)`,
+    const { rows } = await this.db.query<{ oid: string; schema: string; name: string }>(
+      `SELECT c.oid::int8::text AS oid, n.nspname AS schema, c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = to_regclass($1)`,
       [relationSql(statement.node.relation)],
     );
     const table = rows[0]!;
-    const step = async (sql: string, reason: string): Promise<void> => {
-      // Not marked concurrent: a failure must not drop the parent's index, INVALID by design until the end.
-      const shown: Statement = { ...statement, text: sql, node: { ...statement.node, concurrent: false }, outsideTransaction: reason };
+    /** One step outside a transaction, under lock_timeout with retries. `node` is what a failure cleans up after (an INVALID concurrent build). */
+    const step = async (sql: string, reason: string, node: Record<string, unknown> = { ...statement.node, concurrent: false }): Promise<void> => {
+      const shown: Statement = { ...statement, text: sql, node, outsideTransaction: reason };
       this.events.statementOutside?.(migration, shown);
       await this.withLockRetries(migration, [shown], () => this.run(migration, shown, true));
     };
-    const indexState = async (qualified: string) =>
+    const indexNamed = async (qualified: string) =>
       (
-        await this.db.query<{ valid: boolean; parent: string | null }>(
-          `SELECT i.indisvalid AS valid, (SELECT inhparent::regclass::text FROM pg_inherits WHERE inhrelid = i.indexrelid) AS parent
+        await this.db.query<{ valid: boolean; table: string; parent: string | null }>(
+          `SELECT i.indisvalid AS valid, i.indrelid::int8::text AS table, (SELECT inhparent::regclass::text FROM pg_inherits WHERE inhrelid = i.indexrelid) AS parent
              FROM pg_index i WHERE i.indexrelid = to_regclass($1)`,
           [qualified],
         )
       ).rows[0];
+    /** The index of `partition` attached to `parentIndex`, if one is. */
+    const attachedOf = async (parentIndex: string, partition: string) =>
+      (
+        await this.db.query<{ name: string; valid: boolean }>(
+          `SELECT c.relname AS name, i.indisvalid AS valid FROM pg_inherits h JOIN pg_index i ON i.indexrelid = h.inhrelid JOIN pg_class c ON c.oid = i.indexrelid
+            WHERE h.inhparent = to_regclass($1) AND i.indrelid = $2::int8::oid`,
+          [parentIndex, partition],
+        )
+      ).rows[0];
     /** The index `index` on the partitioned table `of`, and on every partition below it; returns its qualified name. */
-    const build = async (of: { oid: number; schema: string; name: string }, index: string): Promise<string> => {
+    const build = async (of: { oid: string; schema: string; name: string }, index: string): Promise<string> => {
       const qualifiedTable = `${quoteIdent(of.schema)}.${quoteIdent(of.name)}`;
       const qualifiedIndex = `${quoteIdent(of.schema)}.${quoteIdent(index)}`;
-      const existing = await indexState(qualifiedIndex);
+      const existing = await indexNamed(qualifiedIndex);
+      if (existing && existing.table !== of.oid) {
+        throw operationError(
+          `Migration ${migration.version} (${migration.file}): an index named ${of.schema}.${index} already exists on another table, so the index on ${of.name} cannot take that name; nothing of it was built.`,
+          'Give the index another name in the migration (it has not been applied), then run again.',
+        );
+      }
       if (existing?.valid) return qualifiedIndex;
       if (!existing) await step(indexStatementFor(statement, { index, table: qualifiedTable, only: true }), `the index of partitioned ${of.name} alone (ON ONLY), valid once each partition has its own`);
-      const { rows: partitions } = await this.db.query<{ oid: number; schema: string; name: string; kind: string }>(
-        `SELECT c.oid::int8 AS oid, n.nspname AS schema, c.relname AS name, c.relkind::text AS kind
+      const { rows: partitions } = await this.db.query<{ oid: string; schema: string; name: string; kind: string }>(
+        `SELECT c.oid::int8::text AS oid, n.nspname AS schema, c.relname AS name, c.relkind::text AS kind
            FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-          WHERE i.inhparent = $1 ORDER BY c.relname`,
+          WHERE i.inhparent = $1::int8::oid ORDER BY c.relname`,
         [of.oid],
       );
       for (const partition of partitions) {
-        const name = partitionIndexName(index, of.name, partition.name);
-        let child = `${quoteIdent(partition.schema)}.${quoteIdent(name)}`;
+        const attached = await attachedOf(qualifiedIndex, partition.oid);
+        if (attached?.valid) continue;
+        if (attached) {
+          // A sub-partitioned partition whose own partitions are not all indexed yet.
+          await build(partition, attached.name);
+          continue;
+        }
+        // A name of its own: the derived one, numbered when another table's index or another parent's has it.
+        let name = partitionIndexName(index, of.name, partition.name);
+        for (let n = 1; ; n++) {
+          const found = await indexNamed(`${quoteIdent(partition.schema)}.${quoteIdent(name)}`);
+          if (!found || (found.table === partition.oid && found.parent === null)) break;
+          name = numberedName(partitionIndexName(index, of.name, partition.name), n);
+        }
+        const child = `${quoteIdent(partition.schema)}.${quoteIdent(name)}`;
         if (partition.kind === 'p') {
-          child = await build(partition, name);
+          await build(partition, name);
         } else {
-          const state = await indexState(child);
+          const state = await indexNamed(child);
           if (state && !state.valid) {
             await step(`DROP INDEX CONCURRENTLY IF EXISTS ${child}`, 'an INVALID index left by a failed build, dropped to build it again');
             this.events.invalidIndexDropped?.(migration, `${partition.schema}.${name}`);
           }
           if (!state?.valid) {
+            // Marked as the concurrent build it is: a failure or a lock timeout drops the INVALID index it leaves, before a retry.
+            const node = { ...statement.node, concurrent: true, idxname: name, relation: { relname: partition.name, schemaname: partition.schema } };
             await step(
               indexStatementFor(statement, { index: name, table: `${quoteIdent(partition.schema)}.${quoteIdent(partition.name)}`, concurrently: true }),
               `partition ${partition.name}'s index, CONCURRENTLY,`,
+              node,
             );
           }
         }
-        if ((await indexState(child))?.parent === null) await step(`ALTER INDEX ${qualifiedIndex} ATTACH PARTITION ${child}`, `attaching partition ${partition.name}'s index`);
+        await step(`ALTER INDEX ${qualifiedIndex} ATTACH PARTITION ${child}`, `attaching partition ${partition.name}'s index`);
       }
       return qualifiedIndex;
     };
-    await build(table, String(statement.node.idxname));
+    const built = await build(table, String(statement.node.idxname));
+    if (!(await indexNamed(built))?.valid) {
+      throw operationError(
+        `Migration ${migration.version} (${migration.file}): the index ${built} on partitioned ${table.name} is still INVALID after every partition's index was attached; it was left as it is.`,
+        `Look at its partitions' indexes (\\d+ ${table.name} in psql), then run astra migrate up again: it finishes what is missing.`,
+      );
+    }
   }
 
   /** Whether a rewritten index statement works on a partitioned table or index. */

@@ -64,3 +64,10 @@ export function indexStatementFor(statement: Statement, target: { index: string;
   const unique = statement.node.unique === true ? 'UNIQUE ' : '';
   return `CREATE ${unique}INDEX ${target.concurrently ? 'CONCURRENTLY ' : ''}${quoteIdent(target.index)} ON ${target.only ? 'ONLY ' : ''}${target.table} ${rest}`;
 }
+
+/** `name` with the number `n` at its end, cut to fit PostgreSQL's 63 bytes: events_2026_at_idx1. */
+export function numberedName(name: string, n: number): string {
+  let cut = name;
+  while (Buffer.byteLength(`${cut}${n}`) > MAX_IDENTIFIER_BYTES) cut = cut.slice(0, -1);
+  return `${cut}${n}`;
+}

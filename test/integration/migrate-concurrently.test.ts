@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { astra, fixturesDir, startAstra } from '../helpers/cli.js';
+import { rmSync, writeFileSync } from 'node:fs';
+import { astra, copyFixture, fixturesDir, startAstra } from '../helpers/cli.js';
 import { waitUntil } from '../helpers/wait.js';
 import { createTestDatabase, ledgerVersions, type TestDatabase } from '../helpers/database.js';
 import { parseJson, type StatusReport } from '../helpers/reports.js';
@@ -120,6 +121,27 @@ describe('statements that cannot run in a transaction', () => {
       { relname: 'events_2027_at_idx', indisvalid: true },
       { relname: 'events_at_idx', indisvalid: true },
     ]);
+  });
+
+  it('gives partition indexes whose derived names clash names of their own, and leaves no parent index INVALID', async () => {
+    const parted = copyFixture('partitioned');
+    try {
+      writeFileSync(join(parted, '003-clash.sql'), 'CREATE INDEX events_x_idx ON events (at);\nCREATE INDEX x_idx ON events (id);\n');
+      expect((await astra(['--migrations-dir', parted, 'migrate', 'up', '--to', '1'], { env: { DATABASE_URL: db.url } })).exitCode).toBe(0);
+      const result = await astra(['--migrations-dir', parted, 'migrate', 'up'], { env: { DATABASE_URL: db.url } });
+      expect(result.exitCode, result.stderr).toBe(0);
+      const indexes = await db.query<{ parent: string; child: string; valid: boolean }>(
+        `SELECT h.inhparent::regclass::text AS parent, h.inhrelid::regclass::text AS child, i.indisvalid AS valid
+           FROM pg_inherits h JOIN pg_index i ON i.indexrelid = h.inhparent
+          WHERE h.inhparent::regclass::text IN ('events_x_idx', 'x_idx') ORDER BY 1`,
+      );
+      expect(indexes).toEqual([
+        { parent: 'events_x_idx', child: 'events_2026_x_idx', valid: true },
+        { parent: 'x_idx', child: 'events_2026_x_idx1', valid: true },
+      ]);
+    } finally {
+      rmSync(parted, { recursive: true, force: true });
+    }
   });
 
   it('finishes an interrupted partitioned index build: an INVALID partition index is built again, attached ones are left alone', async () => {

@@ -1,4 +1,3 @@
-import { blockingHit } from '../rule-kit.js';
 import { relationName } from '../tree.js';
 import type { Rule } from '../types.js';
 
@@ -11,11 +10,24 @@ export const refreshMaterializedView: Rule = {
     if (kind !== 'RefreshMatViewStmt' || node.concurrent === true) return [];
     const view = relationName(node.relation);
     if (!view || context.isNewObject('materialized view', view) || context.isNew(view)) return [];
-    return blockingHit(
-      context,
-      view,
-      `REFRESH MATERIALIZED VIEW ${view} runs its query again and replaces its contents while holding ACCESS EXCLUSIVE: every read of ${view} waits until it ends.`,
-      `REFRESH MATERIALIZED VIEW CONCURRENTLY ${view} lets reads go on (it needs a unique index on the view covering all rows, without a WHERE clause; it cannot run on a view never populated).`,
-    );
+    if (node.skipData === true) {
+      return [
+        {
+          table: view,
+          verdict: 'breaking',
+          message: `REFRESH MATERIALIZED VIEW ${view} WITH NO DATA empties it: every read of ${view} fails ("has not been populated") until it is refreshed again.`,
+          fix: `Leave ${view} populated; if it must go, stop reading it in a release first, then drop it in a later one marked breaking.`,
+        },
+      ];
+    }
+    // How long the refresh holds the lock depends on the view's query, which lint cannot time: always reported.
+    return [
+      {
+        table: view,
+        verdict: 'breaking',
+        message: `REFRESH MATERIALIZED VIEW ${view} runs its query again and replaces its contents while holding ACCESS EXCLUSIVE: every read of ${view} waits until it ends.`,
+        fix: `REFRESH MATERIALIZED VIEW CONCURRENTLY ${view} lets reads go on (it needs a unique index on the view covering all rows, without a WHERE clause; it cannot run on a view never populated).`,
+      },
+    ];
   },
 };

@@ -1,4 +1,35 @@
-import type { Rule } from '../types.js';
+import { objectName } from '../objects.js';
+import { list, nodeOf, relationName } from '../tree.js';
+import type { Rule, RuleContext } from '../types.js';
+
+/** Every object the REVOKE names was created earlier in this migration: no running version has used it. */
+function onNewObjectsOnly(context: RuleContext): boolean {
+  const { node } = context.statement;
+  if (node.targtype !== 'ACL_TARGET_OBJECT') return false;
+  const objects = list(node.objects);
+  return (
+    objects.length > 0 &&
+    objects.every((object) => {
+      const table = nodeOf(object, 'RangeVar') ? relationName(object) : undefined;
+      if (table) return context.isNew(table);
+      const name = objectName(object);
+      if (!name) return false;
+      const kinds =
+        node.objtype === 'OBJECT_FUNCTION' || node.objtype === 'OBJECT_ROUTINE'
+          ? (['function', 'procedure'] as const)
+          : node.objtype === 'OBJECT_PROCEDURE'
+            ? (['procedure'] as const)
+            : node.objtype === 'OBJECT_SEQUENCE'
+              ? (['sequence'] as const)
+              : node.objtype === 'OBJECT_SCHEMA'
+                ? (['schema'] as const)
+                : node.objtype === 'OBJECT_TYPE' || node.objtype === 'OBJECT_DOMAIN'
+                  ? (['type', 'domain'] as const)
+                  : [];
+      return kinds.some((kind) => context.isNewObject(kind, name));
+    })
+  );
+}
 
 /** REVOKE of a privilege or of a role's membership. */
 export const revokePrivilege: Rule = {
@@ -6,7 +37,8 @@ export const revokePrivilege: Rule = {
   title: 'REVOKE of a privilege the running application may rely on',
   run(context) {
     const { kind, node } = context.statement;
-    if (kind === 'GrantStmt' && node.is_grant !== true) {
+    // REVOKE GRANT OPTION FOR takes away only the right to grant it on.
+    if (kind === 'GrantStmt' && node.is_grant !== true && node.grant_option !== true && !onNewObjectsOnly(context)) {
       return [
         {
           verdict: 'breaking',
@@ -16,7 +48,9 @@ export const revokePrivilege: Rule = {
         },
       ];
     }
-    if (kind === 'GrantRoleStmt' && node.is_grant !== true) {
+    // REVOKE ADMIN OPTION FOR takes away only the right to grant the role on.
+    const adminOnly = list(node.opt).some((option) => nodeOf(option, 'DefElem')?.defname === 'admin');
+    if (kind === 'GrantRoleStmt' && node.is_grant !== true && !adminOnly) {
       return [
         {
           verdict: 'breaking',

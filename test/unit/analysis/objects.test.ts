@@ -34,6 +34,10 @@ describe('objects other than tables', () => {
       analyzeSql('CREATE FUNCTION f() RETURNS int LANGUAGE sql AS $$ SELECT 1 $$;\nDROP FUNCTION f();').findings.filter((f) => f.rule === 'drop-object'),
     ).toEqual([]);
     expect(analyzeSql('CREATE OR REPLACE VIEW v AS SELECT 1;\nDROP VIEW v;').findings.filter((f) => f.rule === 'drop-object')).toHaveLength(1);
+    // IF NOT EXISTS may have found the application's own schema there.
+    expect(analyzeSql('CREATE SCHEMA IF NOT EXISTS reporting;\nDROP SCHEMA reporting CASCADE;').findings.filter((f) => f.rule === 'drop-object')).toHaveLength(
+      1,
+    );
     // Created by an earlier migration: the running application may use it.
     expect(analyzeSql('DROP VIEW v;', ['CREATE VIEW v AS SELECT 1;']).findings.filter((f) => f.rule === 'drop-object')).toHaveLength(1);
   });
