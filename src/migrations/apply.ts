@@ -490,8 +490,7 @@ export class MigrationRunner {
   private async onPartitionedRelation(statement: Statement): Promise<boolean> {
     let name: string | undefined;
     if (statement.kind === 'IndexStmt' || statement.kind === 'ReindexStmt') {
-      const relation = statement.node.relation as { relname?: string; schemaname?: string } | undefined;
-      if (relation?.relname) name = relation.schemaname ? `${quoteIdent(relation.schemaname)}.${quoteIdent(relation.relname)}` : quoteIdent(relation.relname);
+      name = relationSql(statement.node.relation);
     } else if (statement.kind === 'DropStmt') {
       const items = ((statement.node.objects as { List?: { items?: { String?: { sval?: string } }[] } }[] | undefined)?.[0]?.List?.items ?? []).map((item) => item.String?.sval ?? '');
       if (items.length > 0) name = items.map(quoteIdent).join('.');
@@ -512,9 +511,8 @@ export class MigrationRunner {
   /** Whether the index a CREATE INDEX CONCURRENTLY makes exists on the statement's table, and is valid. */
   private async indexBuilt(statement: Statement): Promise<boolean> {
     const target = concurrentIndexName(statement);
-    const relation = statement.node.relation as { relname?: string; schemaname?: string } | undefined;
-    if (!target || !relation?.relname) return false;
-    const table = relation.schemaname ? `${quoteIdent(relation.schemaname)}.${quoteIdent(relation.relname)}` : quoteIdent(relation.relname);
+    const table = relationSql(statement.node.relation);
+    if (!target || !table) return false;
     const { rows } = await this.db.query<{ valid: boolean }>(
       `SELECT i.indisvalid AS valid
          FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace
