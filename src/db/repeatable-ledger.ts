@@ -41,6 +41,13 @@ export class RepeatableLedger {
     return new RepeatableLedger(db, row?.name, row?.found !== null && row?.found !== undefined);
   }
 
+  /** Of `files`, those new or changed since last applied: their checksum differs from the one recorded (or none is). */
+  async changed<File extends { name: string; checksum: string }>(files: File[]): Promise<File[]> {
+    if (files.length === 0) return [];
+    const recorded = new Map((await this.rows()).map((row) => [row.name, row.checksum]));
+    return files.filter((file) => recorded.get(file.name) !== file.checksum);
+  }
+
   async rows(): Promise<RepeatableRow[]> {
     if (!this.exists || !this.qualifiedName) return [];
     const { rows } = await this.db.query<{ name: string; file: string; checksum: string; applied_at: Date; duration_ms: number; adopted_from: string | null }>(

@@ -120,9 +120,8 @@ export function createDoctorInput(context: DoctorContext, options: InputOptions)
     const files = readRepeatableFiles(context.migrationsDir);
     if (files.length === 0) return [];
     const { serial } = await connected();
-    const recorded = await serial(async (db) => (await RepeatableLedger.open(db, await Ledger.open(db, { create: false }))).rows());
-    const checksums = new Map(recorded.map((row) => [row.name, row.checksum]));
-    return files.filter((file) => checksums.get(file.name) !== file.checksum).map((file) => file.file);
+    const changed = await serial(async (db) => (await RepeatableLedger.open(db, await Ledger.open(db, { create: false }))).changed(files));
+    return changed.map((file) => file.file);
   });
   const foreignManagerOnce = once(async (): Promise<ForeignManager | undefined> => {
     const [{ serial }, known] = await Promise.all([connected(), migrations()]);

@@ -197,8 +197,7 @@ export function refuseRangedRepeatables(context: Pick<Context, 'migrationsDir' |
 /** The repeatable migrations new or changed since they were last applied (their checksum differs from the one recorded). */
 export async function changedRepeatables(db: Database, ledger: Ledger, repeatables: Repeatable[]): Promise<Repeatable[]> {
   if (repeatables.length === 0) return [];
-  const recorded = new Map((await (await RepeatableLedger.open(db, ledger)).rows()).map((row) => [row.name, row.checksum]));
-  return repeatables.filter((repeatable) => recorded.get(repeatable.name) !== repeatable.checksum);
+  return (await RepeatableLedger.open(db, ledger)).changed(repeatables);
 }
 
 /** The runner's view of a repeatable migration: a migration with no version, named by its file. */
@@ -219,9 +218,9 @@ export async function applyRepeatablesStep(
 ): Promise<string[]> {
   if (repeatables.length === 0) return [];
   const ledger = await Ledger.open(db, { create: true });
-  const changed = await changedRepeatables(db, ledger, repeatables);
-  if (changed.length === 0) return [];
   const record = await RepeatableLedger.open(db, ledger);
+  const changed = await record.changed(repeatables);
+  if (changed.length === 0) return [];
   const runner = new MigrationRunner(db, ledger, options.lockPolicy, runnerEventsFor(context.log));
   await runner.prepareSession();
   const applied: string[] = [];
