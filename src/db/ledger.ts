@@ -154,20 +154,34 @@ export class Ledger {
    * written as literals: a simple query takes no parameters).
    */
   async recordApplied(entry: { version: MigrationVersion; name: string; checksum: string; durationMs: number }, before?: string): Promise<void> {
+    const write = await this.appliedSql(entry);
+    await this.db.query(before === undefined ? write : `${before}; ${write}`);
+  }
+
+  /**
+   * The statement that records a migration as applied, its values written
+   * as literals, for a caller that sends it with other statements in one
+   * round trip (a simple query takes no parameters). Without `durationMs`,
+   * the server measures it: from the arrival of the message the migration's
+   * statements came in (statement_timestamp()) to this write.
+   */
+  async appliedSql(entry: { version: MigrationVersion; name: string; checksum: string; durationMs?: number }): Promise<string> {
     await this.holdVersion(entry.version);
-    const values = [ledgerKey(entry.version), entry.name, entry.checksum, Math.round(entry.durationMs), astraVersion];
-    const write = (list: string) => `INSERT INTO ${this.qualifiedName} (version, name, checksum, duration_ms, astra_version, dirty)
-       VALUES (${list}, false)
+    // A dotted version's key is a decimal: written as a literal it is still compared as the number it is.
+    const literals = [ledgerKey(entry.version), entry.name, entry.checksum, entry.durationMs, astraVersion]
+      .map((value) =>
+        value === undefined
+          ? 'round(extract(epoch FROM clock_timestamp() - statement_timestamp()) * 1000)::integer'
+          : typeof value === 'number'
+            ? String(Math.round(value))
+            : quoteLiteral(value),
+      )
+      .join(', ');
+    return `INSERT INTO ${this.qualifiedName} (version, name, checksum, duration_ms, astra_version, dirty)
+       VALUES (${literals}, false)
        ON CONFLICT (version) DO UPDATE SET name = EXCLUDED.name, checksum = EXCLUDED.checksum, applied_at = now(),
          duration_ms = EXCLUDED.duration_ms, astra_version = EXCLUDED.astra_version, dirty = false,
          next_statement = NULL, failed_statement = NULL, error = NULL`;
-    if (before === undefined) {
-      await this.db.query(write('$1, $2, $3, $4, $5'), values);
-      return;
-    }
-    const literals = values.map((value) => (typeof value === 'number' ? String(value) : quoteLiteral(value))).join(', ');
-    // A dotted version's key is a decimal: written as a literal it is still compared as the number it is.
-    await this.db.query(`${before}; ${write(literals)}`);
   }
 
   /** Records a migration as started and unfinished, before a statement that runs outside a transaction. */

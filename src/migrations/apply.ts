@@ -1,7 +1,7 @@
 import * as DEFAULTS from '../defaults.js';
 import type { MigrationVersion } from '../migration-version.js';
 import { AstraError, EXIT_FAILED, errorMessage, operationError } from '../errors.js';
-import { isPgError, LOCK_NOT_AVAILABLE, type Database } from '../db/database.js';
+import { isPgError, LOCK_NOT_AVAILABLE, ScriptError, type Database } from '../db/database.js';
 import { OTHER_ADVISORY_LOCKS, releaseAdvisoryLocksExceptRunLock } from '../db/advisory-lock.js';
 import type { Ledger } from '../db/ledger.js';
 import { indexStatementFor, numberedName, partitionIndexName } from './partitioned-index.js';
@@ -50,7 +50,10 @@ export class MigrationFailedError extends AstraError {
   readonly leftNothing: boolean;
 
   constructor(migration: Migration, statement: Statement, cause: unknown, recordedDirty: boolean, resumable = true, undoing = false) {
-    const where = `statement ${statement.index + 1} of ${migration.statements.length}, line ${statement.line}`;
+    const where =
+      statement.index >= migration.statements.length
+        ? 'its COMMIT, where deferred constraints are checked'
+        : `statement ${statement.index + 1} of ${migration.statements.length}, line ${statement.line}`;
     const state = recordedDirty
       ? 'It is recorded as unfinished (dirty) at that statement; the statements before it are kept.'
       : undoing
@@ -142,19 +145,26 @@ export class MigrationRunner {
    * migrations, round trips to the server are most of astra's own time.
    */
   private async resetSession(): Promise<void> {
-    const results = (await this.db.query(
-      [
-        'SET SESSION AUTHORIZATION DEFAULT',
-        'RESET ROLE',
-        'RESET ALL',
-        'DEALLOCATE ALL',
-        'CLOSE ALL',
-        'DISCARD TEMP',
-        `SELECT set_config('lock_timeout', '${Math.trunc(this.policy.lockTimeoutMs)}ms', false)`,
-        `SELECT current_user::text AS role, session_user::text AS session, ${OTHER_ADVISORY_LOCKS} AS other_locks`,
-      ].join('; '),
-    )) as unknown as { rows: { role: string; session: string; other_locks: boolean }[] }[];
-    const session = results.at(-1)?.rows[0];
+    await this.afterReset(await this.db.script(this.resetStatements()));
+  }
+
+  /** resetSession's statements; the last reads the clean session's roles and whether it holds other advisory locks. */
+  private resetStatements(): string[] {
+    return [
+      'SET SESSION AUTHORIZATION DEFAULT',
+      'RESET ROLE',
+      'RESET ALL',
+      'DEALLOCATE ALL',
+      'CLOSE ALL',
+      'DISCARD TEMP',
+      `SELECT set_config('lock_timeout', '${Math.trunc(this.policy.lockTimeoutMs)}ms', false)`,
+      `SELECT current_user::text AS role, session_user::text AS session, ${OTHER_ADVISORY_LOCKS} AS other_locks`,
+    ];
+  }
+
+  /** Takes what the reset read (the results of a script that ends with resetStatements()). */
+  private async afterReset(results: { rows: unknown[] }[]): Promise<void> {
+    const session = results.at(-1)?.rows[0] as { role: string; session: string; other_locks: boolean } | undefined;
     if (session) this.login = { role: session.role, session: session.session };
     if (session?.other_locks !== false) await releaseAdvisoryLocksExceptRunLock(this.db);
   }
@@ -168,7 +178,11 @@ export class MigrationRunner {
    * with its ledger write in one round trip.
    */
   private asLoginRole(): string {
-    return ['SET LOCAL SESSION AUTHORIZATION DEFAULT', ...(this.login ? [`SET LOCAL ROLE ${quoteIdent(this.login.role)}`] : [])].join('; ');
+    return this.asLoginRoleStatements().join('; ');
+  }
+
+  private asLoginRoleStatements(): string[] {
+    return ['SET LOCAL SESSION AUTHORIZATION DEFAULT', ...(this.login ? [`SET LOCAL ROLE ${quoteIdent(this.login.role)}`] : [])];
   }
 
   /** A ledger write between a migration's steps, in a transaction of its own as the role that logged in. */
@@ -189,11 +203,11 @@ export class MigrationRunner {
     this.events.migrationStarted?.(migration, fromStatement > 0 ? fromStatement : undefined);
     const needsOutside = migration.statements.some((statement) => statement.outsideTransaction);
     if (!needsOutside && fromStatement === 0 && !resuming) {
-      await this.applyInOneTransaction(migration, started);
+      await this.applyInOneTransaction(migration);
     } else {
       await this.applyInSteps(migration, fromStatement, started, resuming, interrupted);
+      await this.resetSession();
     }
-    await this.resetSession();
     const durationMs = performance.now() - started;
     this.events.migrationApplied?.(migration, durationMs);
     return durationMs;
@@ -263,14 +277,32 @@ export class MigrationRunner {
     return durationMs;
   }
 
-  private async applyInOneTransaction(migration: Migration, started: number): Promise<void> {
+  /**
+   * A migration whose statements all run in a transaction, in one round trip
+   * with its ledger row and the session's reset after it: BEGIN, its
+   * statements, the ledger write as the login role, COMMIT, the reset. The
+   * server stops at the first statement that fails; which one it was decides
+   * what is said, as if each had been sent alone.
+   */
+  private async applyInOneTransaction(migration: Migration): Promise<void> {
     await this.withLockRetries(migration, migration.statements, async () => {
-      await this.db.transaction(async () => {
-        for (const statement of migration.statements) await this.run(migration, statement, false);
-        await this.ledger.recordApplied({ ...migration, durationMs: performance.now() - started }, this.asLoginRole()).catch((error: unknown) => {
-          throw ledgerBrokenError(migration, error);
-        });
-      });
+      const statements = migration.statements.map((statement) => statement.text);
+      const ledger = [...this.asLoginRoleStatements(), await this.ledger.appliedSql(migration)];
+      const commit = 1 + statements.length + ledger.length;
+      const script = ['BEGIN', ...statements, ...ledger, 'COMMIT', ...this.resetStatements()];
+      let results: { rows: unknown[] }[];
+      try {
+        results = await this.db.script(script);
+      } catch (error) {
+        if (!(error instanceof ScriptError)) throw error;
+        if (error.index > commit) throw error.cause; // committed: the reset after it failed
+        await this.db.query('ROLLBACK').catch(() => {});
+        if (error.index === 0) throw error.cause;
+        if (error.index === commit) throw new StatementError(commitOf(migration), error.cause, false);
+        if (error.index > statements.length) throw ledgerBrokenError(migration, error.cause);
+        throw new StatementError(migration.statements[error.index - 1]!, error.cause, false);
+      }
+      await this.afterReset(results);
     });
   }
 
@@ -546,6 +578,12 @@ class StatementError extends Error {
   ) {
     super(errorMessage(cause));
   }
+}
+
+/** The COMMIT that ends a migration's transaction, as a statement after its last, for what is said when it fails. */
+function commitOf(migration: Migration): Statement {
+  const last = migration.statements.at(-1);
+  return { index: migration.statements.length, text: 'COMMIT', line: last?.line ?? 1, kind: 'TransactionStmt', node: { kind: 'TRANS_STMT_COMMIT' } };
 }
 
 /** A RangeVar as SQL: `"schema"."name"` or `"name"`; undefined without one. */

@@ -1,0 +1,78 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { astra } from '../helpers/cli.js';
+import { createTestDatabase, ledgerVersions, tableNames, type TestDatabase } from '../helpers/database.js';
+
+/**
+ * A migration that runs in one transaction reaches the server in one message
+ * with its ledger row: which statement failed is still told exactly, as if
+ * each had been sent alone, and what it did is rolled back.
+ */
+let db: TestDatabase;
+beforeEach(async () => {
+  db = await createTestDatabase();
+});
+afterEach(async () => {
+  await db.drop();
+});
+
+function folder(files: Record<string, string>): string {
+  const dir = mkdtempSync(join(tmpdir(), 'astra-statements-'));
+  for (const [name, sql] of Object.entries(files)) writeFileSync(join(dir, name), sql);
+  return dir;
+}
+
+const up = (dir: string) => astra(['--migrations-dir', dir, 'migrate', 'up'], { env: { DATABASE_URL: db.url } });
+
+describe('which statement of a migration failed', () => {
+  it('a run-time error without a position (division by zero) names the statement, its line, and keeps nothing of the migration', async () => {
+    const dir = folder({
+      '001_base.sql': 'CREATE TABLE base (id int);\n',
+      '002_bad.sql': 'CREATE TABLE made (id int);\nINSERT INTO made VALUES (1);\nSELECT 1 / 0;\nCREATE TABLE after_it (id int);\n',
+    });
+    const result = await up(dir);
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toContain('Migration 2 (002_bad.sql) failed at statement 3 of 4, line 3');
+    expect(result.stderr).toContain('division by zero');
+    expect(result.stderr).toContain('none of its changes were kept');
+    expect(await ledgerVersions(db)).toEqual([1]);
+    expect(await tableNames(db)).toEqual(['astra_migrations', 'base']);
+  });
+
+  it('an error the server finds parsing (syntax newer than the server) names the statement that has it, though none ran', async () => {
+    const version = Number((await db.query<{ v: string }>("SELECT current_setting('server_version_num') AS v"))[0]!.v);
+    // JSON_TABLE came with PostgreSQL 17: an older server rejects the whole message before running any of it.
+    const newer = version >= 170000 ? 'SELECT * FROM no_such_table_anywhere' : "SELECT * FROM JSON_TABLE('[1]'::jsonb, '$[*]' COLUMNS (a int PATH '$'))";
+    const dir = folder({ '001_newer.sql': `CREATE TABLE first_one (id int);\nCREATE TABLE second_one (id int);\n${newer};\n` });
+    const result = await up(dir);
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toContain('Migration 1 (001_newer.sql) failed at statement 3 of 3, line 3');
+    expect(await tableNames(db)).toEqual(['astra_migrations']);
+  });
+
+  it('a statement that ends in a -- comment does not swallow the next one', async () => {
+    const dir = folder({ '001_comments.sql': 'CREATE TABLE one (id int) -- the first\n;\nCREATE TABLE two (id int); -- the second\n' });
+    const result = await up(dir);
+    expect(result.exitCode).toBe(0);
+    expect(await tableNames(db)).toEqual(['astra_migrations', 'one', 'two']);
+    const [row] = await db.query<{ duration_ms: number }>('SELECT duration_ms FROM astra_migrations WHERE version = 1');
+    expect(row?.duration_ms).toBeGreaterThanOrEqual(0);
+  });
+
+  it('a deferred constraint that fails at COMMIT leaves the migration unrecorded and its table absent', async () => {
+    const dir = folder({
+      '001_parent.sql': 'CREATE TABLE parent (id int PRIMARY KEY);\n',
+      '002_child.sql': 'CREATE TABLE child (parent_id int REFERENCES parent (id) DEFERRABLE INITIALLY DEFERRED);\nINSERT INTO child VALUES (42);\n',
+    });
+    const result = await up(dir);
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toContain('Migration 2 (002_child.sql) failed at its COMMIT, where deferred constraints are checked (COMMIT)');
+    expect(result.stderr).toContain('violates foreign key constraint');
+    expect(result.stderr).toContain('none of its changes were kept');
+    expect(result.stderr).not.toContain('Unexpected error');
+    expect(await ledgerVersions(db)).toEqual([1]);
+    expect(await tableNames(db)).toEqual(['astra_migrations', 'parent']);
+  });
+});
