@@ -1,4 +1,4 @@
-import { scanSync } from 'libpg-query';
+import { parser } from '../sql-parser.js';
 
 /** `-- astra:allow <rule-id> <reason>`: a person's acknowledgement of one finding. */
 export interface AllowComment {
@@ -25,9 +25,9 @@ const MARKER = 'astra:allow';
  */
 export function readAllowComments(sql: string, file: string, knownRules: ReadonlySet<string>, firstLine = 1): AllowComments {
   const result: AllowComments = { byStatementLine: new Map(), problems: [] };
-  let tokens: ReturnType<typeof scanSync>['tokens'];
+  let tokens: ReturnType<ReturnType<typeof parser>['scanSync']>['tokens'];
   try {
-    tokens = scanSync(sql).tokens;
+    tokens = parser().scanSync(sql).tokens;
   } catch {
     return result;
   }

@@ -1,4 +1,4 @@
-import { parseSync } from 'libpg-query';
+import { parser } from '../sql-parser.js';
 import { createdObject } from './objects.js';
 import { parseStatements, type Statement } from '../migrations/parse.js';
 import { readAllowComments, type AllowComment } from './allow.js';
@@ -254,7 +254,7 @@ function writtenOutsideTransaction(source: MigrationSource): Map<number, string>
 /** The file begins with BEGIN (or START TRANSACTION) and ends with COMMIT, as written. */
 export function isWrappedInTransaction(sql: string): boolean {
   try {
-    const statements = parseSync(sql).stmts ?? [];
+    const statements = parser().parseSync(sql).stmts ?? [];
     const kindOf = (index: number) => nodeOf(statements.at(index)?.stmt, 'TransactionStmt')?.kind;
     const first = kindOf(0);
     return statements.length >= 2 && (first === 'TRANS_STMT_BEGIN' || first === 'TRANS_STMT_START') && kindOf(-1) === 'TRANS_STMT_COMMIT';

@@ -1,4 +1,4 @@
-import { scanSync } from 'libpg-query';
+import { parser } from '../sql-parser.js';
 import { outsideTransactionReason, type Statement } from '../migrations/parse.js';
 import { readDoBlock } from './embedded.js';
 import { indexName } from './schema.js';
@@ -203,7 +203,7 @@ function concurrentForm(statement: Statement): Statement {
 export function insertAfterKeyword(sql: string, keywords: string[], word: string): string {
   const bytes = Buffer.from(sql, 'utf8');
   let depth = 0;
-  for (const token of scanSync(sql).tokens) {
+  for (const token of parser().scanSync(sql).tokens) {
     if (token.text === '(') depth++;
     else if (token.text === ')') depth--;
     else if (depth === 0 && token.keywordName !== 'NO_KEYWORD' && keywords.includes(token.text.toUpperCase())) {

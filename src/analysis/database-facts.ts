@@ -1,4 +1,4 @@
-import { parseSync } from 'libpg-query';
+import { parser } from '../sql-parser.js';
 import type { Database } from '../db/database.js';
 import { quoteIdent } from '../db/quote.js';
 import type { Statement } from '../migrations/parse.js';
@@ -73,7 +73,7 @@ async function readColumns(db: Database, oids: number[], byOid: Map<number, stri
 /** A type as format_type prints it (`character varying(20)`) → ColumnType, through the parser. */
 function parsedType(formatted: string): ColumnType | undefined {
   try {
-    const select = nodeOf(parseSync(`SELECT NULL::${formatted}`).stmts?.[0]?.stmt, 'SelectStmt');
+    const select = nodeOf(parser().parseSync(`SELECT NULL::${formatted}`).stmts?.[0]?.stmt, 'SelectStmt');
     const target = nodeOf((select?.targetList as unknown[] | undefined)?.[0], 'ResTarget');
     return columnTypeOf(nodeOf(target?.val, 'TypeCast')?.typeName as Node | undefined);
   } catch {
@@ -90,7 +90,7 @@ async function readNotNullChecks(db: Database, oids: number[], byOid: Map<number
   for (const row of rows) {
     let column: string | undefined;
     try {
-      const select = nodeOf(parseSync(`SELECT ${row.expression}`).stmts?.[0]?.stmt, 'SelectStmt');
+      const select = nodeOf(parser().parseSync(`SELECT ${row.expression}`).stmts?.[0]?.stmt, 'SelectStmt');
       column = notNullCheckColumn(nodeOf((select?.targetList as unknown[] | undefined)?.[0], 'ResTarget')?.val);
     } catch {
       column = undefined;

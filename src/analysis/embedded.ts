@@ -1,4 +1,4 @@
-import { parsePlPgSQLSync, parseSync, scanSync } from 'libpg-query';
+import { parser } from '../sql-parser.js';
 import type { Statement } from '../migrations/parse.js';
 import { list, nodeOf, stringOf, unwrap, type Node } from './tree.js';
 
@@ -34,7 +34,7 @@ export function readDoBlock(statement: Statement): DoBlockContents {
 
   let tree: unknown;
   try {
-    tree = parsePlPgSQLSync(statement.text);
+    tree = parser().parsePlPgSQLSync(statement.text);
   } catch (error) {
     return { statements: [], opaque: [{ ...whole, why: `the PL/pgSQL body does not parse: ${(error as Error).message}` }] };
   }
@@ -88,7 +88,7 @@ function stringConstant(value: unknown): string | undefined {
 /** The value of an expression that is one string constant, e.g. `'CREATE INDEX ...'`; undefined otherwise. */
 export function constantString(expression: string): string | undefined {
   try {
-    const select = nodeOf(parseSync(`SELECT ${expression}`).stmts?.[0]?.stmt, 'SelectStmt');
+    const select = nodeOf(parser().parseSync(`SELECT ${expression}`).stmts?.[0]?.stmt, 'SelectStmt');
     const targets = list(select?.targetList);
     if (targets.length !== 1 || list(select?.fromClause).length > 0) return undefined;
     return stringConstant(nodeOf(targets[0], 'ResTarget')?.val);
@@ -106,7 +106,7 @@ export function constantString(expression: string): string | undefined {
 export function formatTemplate(expression: string): string | undefined {
   let call: Node | undefined;
   try {
-    const select = nodeOf(parseSync(`SELECT ${expression}`).stmts?.[0]?.stmt, 'SelectStmt');
+    const select = nodeOf(parser().parseSync(`SELECT ${expression}`).stmts?.[0]?.stmt, 'SelectStmt');
     const targets = list(select?.targetList);
     call = targets.length === 1 ? nodeOf(nodeOf(targets[0], 'ResTarget')?.val, 'FuncCall') : undefined;
   } catch {
@@ -140,7 +140,7 @@ export function formatTemplate(expression: string): string | undefined {
 }
 
 function embeddedStatements(sql: string, line: number, parent: Statement): Statement[] {
-  const tree = parseSync(sql);
+  const tree = parser().parseSync(sql);
   const bytes = Buffer.from(sql, 'utf8');
   return (tree.stmts ?? []).map((raw) => {
     const start = raw.stmt_location ?? 0;
@@ -162,7 +162,9 @@ export function doBlockBody(statement: Statement): { text: string; firstLine: nu
 /** Lines between the start of a DO statement and the first line of its body (the line of its opening quote). */
 function bodyLineOffset(text: string): number {
   try {
-    const body = scanSync(text).tokens.find((token) => token.tokenName === 'SCONST');
+    const body = parser()
+      .scanSync(text)
+      .tokens.find((token) => token.tokenName === 'SCONST');
     if (!body) return 0;
     const before = Buffer.from(text, 'utf8').subarray(0, body.start).toString('utf8');
     return before.split('\n').length - 1;

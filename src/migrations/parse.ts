@@ -1,4 +1,5 @@
-import { loadModule, parseSync, type SqlError } from 'libpg-query';
+import type { SqlError } from 'libpg-query';
+import { parser } from '../sql-parser.js';
 import { inputError } from '../errors.js';
 
 /** One top-level SQL statement of a migration, as the PostgreSQL parser sees it. */
@@ -22,13 +23,8 @@ export interface Statement {
   writtenAs?: string;
 }
 
-let loaded: Promise<void> | undefined;
-
 /** The parser is WebAssembly: it must be loaded once before the first parse. */
-export function loadParser(): Promise<void> {
-  loaded ??= loadModule();
-  return loaded;
-}
+export { loadParser } from '../sql-parser.js';
 
 /**
  * Splits migration SQL into statements with the real PostgreSQL parser.
@@ -36,9 +32,9 @@ export function loadParser(): Promise<void> {
  * Call loadParser() first.
  */
 export function parseStatements(sql: string, file: string): Statement[] {
-  let tree: ReturnType<typeof parseSync>;
+  let tree: ReturnType<ReturnType<typeof parser>['parseSync']>;
   try {
-    tree = parseSync(sql);
+    tree = parser().parseSync(sql);
   } catch (error) {
     const details = (error as SqlError).sqlDetails;
     const line = details ? lineAt(Buffer.from(sql), Math.max(0, details.cursorPosition)) : undefined;

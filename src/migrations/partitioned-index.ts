@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { scanSync } from 'libpg-query';
+import { parser } from '../sql-parser.js';
 import { quoteIdent } from '../db/quote.js';
 import type { Statement } from './parse.js';
 
@@ -44,7 +44,7 @@ export function partitionIndexName(parentIndex: string, parentTable: string, par
 export function indexStatementFor(statement: Statement, target: { index: string; table: string; only?: boolean; concurrently?: boolean }): string {
   const sql = statement.writtenAs ?? statement.text;
   const bytes = Buffer.from(sql, 'utf8');
-  const tokens = scanSync(sql).tokens;
+  const tokens = parser().scanSync(sql).tokens;
   let depth = 0;
   let onAt = -1;
   for (const [index, token] of tokens.entries()) {

@@ -1,0 +1,24 @@
+import type * as LibPgQuery from 'libpg-query';
+
+/**
+ * The PostgreSQL parser (libpg-query), loaded on first need: its JavaScript
+ * and WebAssembly are about 15 ms of start-up that commands which read no
+ * SQL (status, backup, rollback) do not pay. Await loadParser() once, then
+ * call parser() synchronously.
+ */
+let loaded: Promise<void> | undefined;
+let module: typeof LibPgQuery | undefined;
+
+export function loadParser(): Promise<void> {
+  loaded ??= import('libpg-query').then(async (imported) => {
+    await imported.loadModule();
+    module = imported;
+  });
+  return loaded;
+}
+
+/** The loaded parser; loadParser() must have been awaited before. */
+export function parser(): typeof LibPgQuery {
+  if (!module) throw new Error('the SQL parser was used before loadParser() finished');
+  return module;
+}
