@@ -84,6 +84,7 @@ function seededSchema(database: DatabaseFacts | undefined): SchemaModel {
       ...facts,
       columns: new Map([...facts.columns].map(([column, info]) => [column, { ...info }])),
       checkedNotNull: new Map(facts.checkedNotNull),
+      ...(facts.partitions ? { partitions: [...facts.partitions] } : {}),
     });
   }
   for (const [name, facts] of database?.indexes ?? []) schema.indexes.set(name, { ...facts });
@@ -205,10 +206,10 @@ class MigrationRun {
       rule: rule.id,
       file: this.file,
       line: statement.line,
-      statement: statement.text,
+      statement: hit.statement ?? statement.text,
       table: hit.table ?? effect?.table ?? null,
-      lock: effect?.lock ?? null,
-      blocks: blocksOf(effect?.lock ?? null),
+      lock: hit.lock ?? effect?.lock ?? null,
+      blocks: blocksOf(hit.lock ?? effect?.lock ?? null),
       rewrite: effect?.rewrite ?? false,
       scan: effect?.scan ?? false,
       verdict: hit.verdict,

@@ -20,7 +20,7 @@ export interface DatabaseFacts {
 }
 
 const USER_RELATIONS = `
-  SELECT c.oid, n.nspname AS schema, c.relname AS name, c.reltuples::float8 AS estimate
+  SELECT c.oid, n.nspname AS schema, c.relname AS name, c.reltuples::float8 AS estimate, c.relkind::text AS kind
     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
    WHERE c.relkind IN ('r', 'p') AND n.nspname <> 'information_schema' AND n.nspname NOT LIKE 'pg\\_%'`;
 
@@ -34,16 +34,27 @@ const USER_RELATIONS = `
 export async function readDatabaseFacts(db: Database, statements: Statement[]): Promise<DatabaseFacts> {
   const mentioned = mentionedNames(statements);
   const serverMajor = Math.floor((await db.serverVersionNum()) / 10000);
-  const { rows: relations } = await db.query<{ oid: number; schema: string; name: string; estimate: number }>(USER_RELATIONS);
+  const { rows: relations } = await db.query<{ oid: number; schema: string; name: string; estimate: number; kind: string }>(USER_RELATIONS);
   const wanted = relations.filter((relation) => mentioned.has(relation.name));
   const byOid = new Map(wanted.map((relation) => [relation.oid, qualifiedName([relation.schema, relation.name])]));
   const tables = new Map<string, TableFacts>();
   for (const relation of wanted) {
     // -1 (never analysed, PostgreSQL 14+) or 0 (perhaps never analysed, before 14): count, stopping early.
     const rows = relation.estimate > 0 ? Math.round(relation.estimate) : await boundedCount(db, relation.schema, relation.name);
-    tables.set(qualifiedName([relation.schema, relation.name]), { columns: new Map(), checkedNotNull: new Map(), rows });
+    tables.set(qualifiedName([relation.schema, relation.name]), {
+      columns: new Map(),
+      checkedNotNull: new Map(),
+      rows,
+      ...(relation.kind === 'p' ? { partitions: [] } : {}),
+    });
   }
   const oids = [...byOid.keys()];
+  await readPartitions(
+    db,
+    wanted.filter((relation) => relation.kind === 'p').map((relation) => relation.oid),
+    byOid,
+    tables,
+  );
   await readColumns(db, oids, byOid, tables);
   await readNotNullChecks(db, oids, byOid, tables);
   return { serverMajor, tables, indexes: await readIndexes(db, oids, byOid), volatility: await readVolatility(db, calledFunctions(statements)) };
@@ -54,6 +65,18 @@ async function boundedCount(db: Database, schema: string, name: string): Promise
     `SELECT count(*) AS n FROM (SELECT 1 FROM ${quoteIdent(schema)}.${quoteIdent(name)} LIMIT ${SMALL_TABLE_ROWS + 1}) AS sample`,
   );
   return Number(rows[0]?.n ?? 0);
+}
+
+/** The partitions of the partitioned tables among `oids`, as the runner finds them when it builds an index on one. */
+async function readPartitions(db: Database, oids: number[], byOid: Map<number, string>, tables: Map<string, TableFacts>): Promise<void> {
+  if (oids.length === 0) return;
+  const { rows } = await db.query<{ parent: number; schema: string; name: string }>(
+    `SELECT i.inhparent AS parent, n.nspname AS schema, c.relname AS name
+       FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE i.inhparent = ANY($1::oid[]) ORDER BY c.relname`,
+    [oids],
+  );
+  for (const row of rows) tables.get(byOid.get(row.parent)!)?.partitions?.push(qualifiedName([row.schema, row.name]));
 }
 
 async function readColumns(db: Database, oids: number[], byOid: Map<number, string>, tables: Map<string, TableFacts>): Promise<void> {

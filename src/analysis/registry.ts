@@ -7,6 +7,8 @@ import { dropColumn } from './rules/drop-column.js';
 import { dropObject } from './rules/drop-object.js';
 import { dropTable } from './rules/drop-table.js';
 import { moveObject } from './rules/move-object.js';
+import { partitionedIndex } from './rules/partitioned-index.js';
+import { partitionedIndexUnnamed } from './rules/partitioned-index-unnamed.js';
 import { refreshMaterializedView } from './rules/refresh-materialized-view.js';
 import { renameObject } from './rules/rename-object.js';
 import { revokePrivilege } from './rules/revoke-privilege.js';
@@ -41,6 +43,8 @@ export const RULES: readonly Rule[] = [
   moveObject,
   revokePrivilege,
   refreshMaterializedView,
+  partitionedIndex,
+  partitionedIndexUnnamed,
   truncate,
   clusterVacuumFull,
   wholeTableDml,

@@ -1,4 +1,8 @@
 import type { LintFinding, LintOutcome } from './outcome.js';
+import { RULES } from './registry.js';
+
+/** Rules whose findings are advice: they never fail lint. */
+const ADVICE = new Set(RULES.filter((rule) => rule.advice).map((rule) => rule.id));
 
 function oneLine(text: string, max: number): string {
   const flat = text.replace(/\s+/g, ' ').trim();
@@ -14,7 +18,7 @@ function statusLabel(finding: LintFinding): string {
     case 'allowed':
       return `breaking, allowed: ${finding.allowed}`;
     case 'ok':
-      return finding.rule === 'missing-existence-guard' ? 'advice' : 'safe';
+      return ADVICE.has(finding.rule) ? 'advice' : 'safe';
   }
 }
 

@@ -19,6 +19,8 @@ export interface TableFacts {
   checkedNotNull: Map<string, { column: string; validated: boolean }>;
   /** Estimated rows, when lint has a database to ask. */
   rows?: number;
+  /** A partitioned table (PARTITION BY): its partitions as known (qualified names). Undefined for a plain table. */
+  partitions?: string[];
 }
 
 /**
@@ -85,6 +87,12 @@ export class SchemaModel {
     if (!name) return;
     this.tables.delete(name);
     const table = this.ensureTable(name);
+    if (node.partspec) table.partitions = [];
+    if (node.partbound) {
+      const parent = relationName(list(node.inhRelations)[0]);
+      const partitions = parent ? this.tables.get(parent)?.partitions : undefined;
+      if (partitions && !partitions.includes(name)) partitions.push(name);
+    }
     for (const element of list(node.tableElts)) {
       const column = nodeOf(element, 'ColumnDef');
       if (column && typeof column.colname === 'string') {

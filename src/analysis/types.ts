@@ -37,6 +37,10 @@ export interface Finding {
 /** What a rule returns: the finding without what the analysis fills in. */
 export interface RuleHit {
   table?: string;
+  /** The lock the statement takes as the runner runs it, when the rule knows better than its effects. */
+  lock?: LockMode;
+  /** The statement as the runner runs it, when the rule knows better than the analysis (shown instead of its text). */
+  statement?: string;
   verdict: Verdict;
   message: string;
   fix: string;

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { astra, copyFixture, fixturesDir } from '../helpers/cli.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
@@ -131,5 +132,57 @@ describe('astra lint with a database', () => {
     const result = await astra(['lint', fixture('lint-breaking')], { env: { DATABASE_URL: db.url } });
     expect(result.exitCode).toBe(1);
     expect(result.stdout).toContain('002-require-email.sql:4  set-not-null  [breaking]');
+  });
+});
+
+describe('astra lint on a partitioned table says what the runner runs', () => {
+  let db: TestDatabase;
+  beforeEach(async () => {
+    db = await createTestDatabase();
+    await db.query(`CREATE TABLE events (id bigint, at date NOT NULL, kind text) PARTITION BY RANGE (at);
+      CREATE TABLE events_2026 PARTITION OF events FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');
+      CREATE TABLE events_2027 PARTITION OF events FOR VALUES FROM ('2027-01-01') TO ('2028-01-01');
+      INSERT INTO events SELECT g, DATE '2026-06-01' + (g % 400), 'k' || g FROM generate_series(1, 2000) AS g`);
+  });
+  afterEach(async () => {
+    await db.drop();
+  });
+
+  it('a named index: with the database, the partitions and their index names, as the runner then builds them; without, "depends on the table"', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'astra-lint-partitioned-'));
+    writeFileSync(join(dir, '001_events_at.sql'), 'CREATE INDEX events_at_idx ON events (at);\n');
+    const withDb = await astra(['lint', dir, '--json'], { env: { DATABASE_URL: db.url } });
+    expect(withDb.exitCode, withDb.stderr).toBe(0);
+    const finding = parseJson<LintReport>(withDb.stdout).findings.find((candidate) => candidate.rule === 'partitioned-index');
+    expect(finding?.message).toContain(
+      'events is partitioned: PostgreSQL cannot build events_at_idx CONCURRENTLY, so astra builds events_at_idx ON ONLY events',
+    );
+    expect(finding?.message).toContain('Partitions: events_2026 (events_2026_at_idx), events_2027 (events_2027_at_idx).');
+
+    const without = await astra(['lint', dir], { env: { DATABASE_URL: '' } });
+    expect(without.exitCode, without.stderr).toBe(0);
+    expect(without.stdout).toContain('Depends on the table: if events is partitioned');
+
+    const applied = await astra(['--migrations-dir', dir, 'migrate', 'up'], { env: { DATABASE_URL: db.url } });
+    expect(applied.exitCode, applied.stderr).toBe(0);
+    const indexes = await db.query<{ name: string; valid: boolean }>(
+      `SELECT c.relname AS name, i.indisvalid AS valid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+        WHERE i.indrelid IN ('events'::regclass, 'events_2026'::regclass, 'events_2027'::regclass) ORDER BY 1`,
+    );
+    expect(indexes).toEqual([
+      { name: 'events_2026_at_idx', valid: true },
+      { name: 'events_2027_at_idx', valid: true },
+      { name: 'events_at_idx', valid: true },
+    ]);
+  });
+
+  it('an unnamed index fails lint with the database: the runner builds it as written, blocking writes', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'astra-lint-partitioned-'));
+    writeFileSync(join(dir, '001_events_kind.sql'), 'CREATE INDEX ON events (kind);\n');
+    const result = await astra(['lint', dir], { env: { DATABASE_URL: db.url } });
+    expect(result.exitCode).toBe(1);
+    expect(result.stdout).toContain('001_events_kind.sql:1  partitioned-index-unnamed  [breaking]');
+    expect(result.stdout).toContain('lock: SHARE on events (blocks writes');
+    expect(result.stdout).toContain('Name the index');
   });
 });

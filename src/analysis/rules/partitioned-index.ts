@@ -1,0 +1,66 @@
+import { partitionIndexName } from '../../migrations/partitioned-index.js';
+import { relationName } from '../tree.js';
+import type { Rule, RuleContext } from '../types.js';
+
+/**
+ * The index build of `context` that runs CONCURRENTLY (as written, or as
+ * astra's runner rewrites it) on a table that exists before the migration:
+ * the table and the index's name (undefined when the statement names none).
+ */
+export function concurrentBuild(
+  context: RuleContext,
+): { table: string; index: string | undefined; partitions: string[] | undefined; known: boolean } | undefined {
+  const { kind, node } = context.statement;
+  if (kind !== 'IndexStmt' || node.concurrent !== true || context.inDoBlock) return undefined;
+  const table = relationName(node.relation);
+  if (!table || context.isNew(table)) return undefined;
+  const facts = context.schema.table(table);
+  return { table, index: typeof node.idxname === 'string' ? node.idxname : undefined, partitions: facts?.partitions, known: facts !== undefined };
+}
+
+const PLAN = (table: string, index: string) =>
+  `astra builds ${index} ON ONLY ${table} (invalid at first; a moment of SHARE lock on ${table}), then each partition's index CONCURRENTLY, then attaches each to ${index}, which becomes valid: writes go on during the builds`;
+
+/**
+ * A CONCURRENTLY index build on a partitioned table, or on a table lint cannot
+ * tell is partitioned: PostgreSQL cannot build such an index CONCURRENTLY,
+ * and astra's runner builds it partition by partition. Says what runs.
+ */
+export const partitionedIndex: Rule = {
+  id: 'partitioned-index',
+  title: 'Index on a partitioned table: built partition by partition',
+  advice: true,
+  run(context) {
+    const build = concurrentBuild(context);
+    if (!build) return [];
+    const { table, index, partitions, known } = build;
+    if (known && partitions === undefined) return [];
+    if (!known) {
+      return [
+        {
+          table,
+          verdict: 'safe',
+          message: index
+            ? `Depends on the table: if ${table} is partitioned, PostgreSQL cannot build ${index} CONCURRENTLY and ${PLAN(table, index)}; if it is a plain table, the build runs CONCURRENTLY as shown.`
+            : `Depends on the table: if ${table} is partitioned, PostgreSQL cannot build this unnamed index CONCURRENTLY and astra runs it as written, holding a SHARE lock on ${table} and every partition: writes wait for the whole build.`,
+          fix: index
+            ? `Nothing to change. To know which, run lint with the database (DATABASE_URL or --with-database).`
+            : `Name the index (CREATE INDEX <name> ON ${table} ...): on a partitioned table astra then builds it partition by partition without blocking writes. Or run lint with the database to know whether ${table} is partitioned.`,
+        },
+      ];
+    }
+    if (!index) return []; // partitioned-index-unnamed reports it
+    const steps =
+      partitions!.length > 0
+        ? ` Partitions: ${partitions!.map((partition) => `${partition} (${partitionIndexName(index, table, partition)})`).join(', ')}.`
+        : '';
+    return [
+      {
+        table,
+        verdict: 'safe',
+        message: `${table} is partitioned: PostgreSQL cannot build ${index} CONCURRENTLY, so ${PLAN(table, index)}.${steps}`,
+        fix: 'Nothing to change: this is how astra builds an index on a partitioned table without blocking writes. A run cut off part way finishes the build the next time.',
+      },
+    ];
+  },
+};
