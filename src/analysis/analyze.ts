@@ -3,6 +3,7 @@ import { createdObject } from './objects.js';
 import { parseStatements, type Statement } from '../migrations/parse.js';
 import { readAllowComments, type AllowComment } from './allow.js';
 import { planConcurrency, type ConcurrencyDecision } from './concurrency.js';
+import { runnerChange, type RunnerChange } from './runner-plan.js';
 import type { DatabaseFacts } from './database-facts.js';
 import type { EffectOptions, LockEffect } from './effect-list.js';
 import { statementEffects } from './effects.js';
@@ -58,6 +59,8 @@ export interface MigrationAnalysis {
   verdict: Verdict;
   /** Malformed `-- astra:allow` comments: input errors. */
   problems: string[];
+  /** Statements the runner does not run as written, or not where written: what it runs instead. */
+  runs: RunnerChange[];
 }
 
 const DEFAULT_SERVER_MAJOR = 16;
@@ -128,6 +131,7 @@ function analyzeOne(source: MigrationSource, effectOptions: EffectOptions, optio
     findings,
     verdict: findings.some(breaking) ? 'breaking' : 'safe',
     problems: allows.problems,
+    runs: run.changes,
   };
 }
 
@@ -148,6 +152,7 @@ interface StatementExtras {
 class MigrationRun {
   readonly findings: { finding: Finding; block?: Statement }[] = [];
   readonly statements: Omit<StatementAnalysis, 'verdict'>[] = [];
+  readonly changes: RunnerChange[] = [];
   private readonly created = new Set<string>();
   /** Views, functions, types... created by the statements so far, as `kind:name`. */
   private readonly createdObjects = new Set<string>();
@@ -195,6 +200,10 @@ class MigrationRun {
       movedOutside: extras.concurrency?.moved === true,
       effects: effects.map((effect) => ({ ...effect, newTable: this.created.has(effect.table) })),
     });
+    if (!extras.inDoBlock) {
+      const change = runnerChange(statement, extras.concurrency, this.options.schema, (table) => this.created.has(table));
+      if (change) this.changes.push(change);
+    }
     this.options.schema.apply(statement.kind, statement.node);
     this.noteCreated(statement);
     this.earlier.push(statement);

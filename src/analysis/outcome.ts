@@ -1,6 +1,7 @@
 import type { MigrationAnalysis } from './analyze.js';
 import { labelOf, labelViolations, type LabelledRelease, type LabelViolation } from './labels.js';
 import type { Finding } from './types.js';
+import type { RunnerChange } from './runner-plan.js';
 
 /**
  * What a finding means for lint's exit code:
@@ -24,6 +25,8 @@ export interface LintOutcome {
   /** Migrations labelled safe that the analysis finds breaking. */
   labelViolations: LabelViolation[];
   failing: number;
+  /** Statements the runner does not run as written, or not where written, with what it runs instead. */
+  runs: (RunnerChange & { file: string })[];
 }
 
 /**
@@ -51,5 +54,6 @@ export function lintOutcome(analysis: readonly MigrationAnalysis[], releasesFor:
     findings,
     labelViolations: violations,
     failing: findings.filter((finding) => finding.status === 'failing').length,
+    runs: analysis.flatMap((migration) => migration.runs.map((change) => ({ file: migration.file, ...change }))),
   };
 }

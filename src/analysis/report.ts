@@ -42,6 +42,14 @@ export function renderLintReport(outcome: LintOutcome): string {
     lines.push('');
   }
   for (const violation of outcome.labelViolations) lines.push(`label: ${violation.message}`, '');
+  if (outcome.runs.length > 0) {
+    lines.push('How astra runs the statements it does not run as written:');
+    for (const change of outcome.runs) {
+      lines.push(`${change.file}:${change.line}  ${oneLine(change.written, 100)}`, `  runs ${change.where}:`);
+      for (const sql of change.runs) lines.push(`    ${oneLine(sql, 120)}`);
+    }
+    lines.push('');
+  }
   lines.push(summary(outcome));
   return lines.join('\n');
 }

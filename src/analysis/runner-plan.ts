@@ -1,0 +1,86 @@
+import { quoteIdent } from '../db/quote.js';
+import type { Statement } from '../migrations/parse.js';
+import { indexStatementFor, partitionIndexName } from '../migrations/partitioned-index.js';
+import type { ConcurrencyDecision } from './concurrency.js';
+import type { SchemaModel } from './schema.js';
+import { relationName } from './tree.js';
+
+/**
+ * A statement that astra's runner does not run as the file writes it, or not
+ * where the file puts it: what it runs instead, in order, and where. lint
+ * shows these with or without a finding, so that what it prints is what runs.
+ */
+export interface RunnerChange {
+  /** Line of the statement in the file. */
+  line: number;
+  /** The statement as the file writes it. */
+  written: string;
+  /** What the runner sends instead, in order. */
+  runs: string[];
+  where: string;
+}
+
+const AFTER_OTHERS = "outside the transaction, after the migration's other statements";
+
+/** `schema.name` of a lint table key (public tables are keyed by name alone). */
+function parts(key: string): { schema: string; name: string } {
+  const dot = key.indexOf('.');
+  return dot < 0 ? { schema: 'public', name: key } : { schema: key.slice(0, dot), name: key.slice(dot + 1) };
+}
+
+const sql = (key: string) => {
+  const { schema, name } = parts(key);
+  return `${quoteIdent(schema)}.${quoteIdent(name)}`;
+};
+
+/**
+ * What the runner does with `statement` (as it will run, after the
+ * concurrency plan), given the schema as the statements before it leave it;
+ * undefined when it runs as written, where written.
+ */
+export function runnerChange(
+  statement: Statement,
+  decision: ConcurrencyDecision | undefined,
+  schema: SchemaModel,
+  isNew: (table: string) => boolean,
+): RunnerChange | undefined {
+  // Rewritten by the concurrency plan (here, or when the migrations were loaded): moved after the others.
+  const moved = decision?.moved === true || statement.writtenAs !== undefined;
+  const written = decision?.statement.text ?? statement.writtenAs ?? statement.text;
+  const { node } = statement;
+  if (statement.kind === 'IndexStmt' && node.concurrent === true && statement.outsideTransaction !== undefined) {
+    const table = relationName(node.relation);
+    const partitions = table && !isNew(table) ? schema.table(table)?.partitions : undefined;
+    if (table && partitions) {
+      const index = node.idxname;
+      if (typeof index !== 'string') {
+        // Unnamed: run as the file wrote it (written CONCURRENTLY, PostgreSQL refuses it: partitioned-index-unnamed says so).
+        return statement.writtenAs
+          ? {
+              line: statement.line,
+              written,
+              runs: [statement.writtenAs],
+              where:
+                "after the migration's other statements, as written, in a transaction of its own (an unnamed index on a partitioned table cannot be built partition by partition)",
+            }
+          : undefined;
+      }
+      const parent = parts(table);
+      const qualifiedIndex = `${quoteIdent(parent.schema)}.${quoteIdent(index)}`;
+      const runs = [indexStatementFor(statement, { index, table: sql(table), only: true })];
+      for (const partition of [...partitions].sort((a, b) => (parts(a).name < parts(b).name ? -1 : 1))) {
+        const child = parts(partition);
+        const name = partitionIndexName(index, parent.name, child.name);
+        runs.push(indexStatementFor(statement, { index: name, table: sql(partition), concurrently: true }));
+        runs.push(`ALTER INDEX ${qualifiedIndex} ATTACH PARTITION ${quoteIdent(child.schema)}.${quoteIdent(name)}`);
+      }
+      return {
+        line: statement.line,
+        written,
+        runs,
+        where: `${moved ? AFTER_OTHERS : 'outside the transaction'}, partition by partition (${table} is partitioned)`,
+      };
+    }
+  }
+  return moved ? { line: statement.line, written, runs: [statement.text], where: AFTER_OTHERS } : undefined;
+}
