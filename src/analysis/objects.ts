@@ -5,7 +5,20 @@ import { list, nameParts, nodeOf, qualifiedName, relationName, stringOf, type No
  * view, calls a function, casts to a type, takes nextval of a sequence. The
  * rules on dropping, renaming and moving objects speak of these by kind.
  */
-export type ObjectKind = 'view' | 'materialized view' | 'function' | 'procedure' | 'aggregate' | 'type' | 'domain' | 'sequence' | 'schema';
+export type ObjectKind =
+  | 'view'
+  | 'materialized view'
+  | 'function'
+  | 'procedure'
+  | 'aggregate'
+  | 'type'
+  | 'domain'
+  | 'sequence'
+  | 'schema'
+  | 'extension'
+  | 'publication'
+  | 'policy'
+  | 'trigger';
 
 /** The parser's object types (DropStmt removeType, RenameStmt renameType, AlterObjectSchemaStmt objectType) that are such objects. */
 export const OBJECT_KINDS: Readonly<Record<string, ObjectKind>> = {
@@ -20,6 +33,25 @@ export const OBJECT_KINDS: Readonly<Record<string, ObjectKind>> = {
   OBJECT_SEQUENCE: 'sequence',
   OBJECT_SCHEMA: 'schema',
 };
+
+/**
+ * Objects whose DROP takes away what the running application relies on,
+ * without its queries naming them: an extension's functions and types, the
+ * changes a publication sends, the rows a policy lets roles see, what a
+ * trigger does on each write. Renaming them breaks nothing.
+ */
+const DROPPED_KINDS: Readonly<Record<string, ObjectKind>> = {
+  OBJECT_EXTENSION: 'extension',
+  OBJECT_PUBLICATION: 'publication',
+  OBJECT_POLICY: 'policy',
+  OBJECT_TRIGGER: 'trigger',
+};
+
+/** A policy's or trigger's name as written with its table (`[schema,] table, name`): `name on table`. */
+function onTable(names: unknown): string | undefined {
+  const parts = nameParts(names);
+  return parts.length >= 2 ? `${parts.at(-1)} on ${qualifiedName(parts.slice(0, -1))}` : undefined;
+}
 
 /**
  * The name of an object as a DROP, RENAME or SET SCHEMA writes it, as astra
@@ -68,6 +100,16 @@ export function createdObject(kind: string, node: Node): { kind: ObjectKind; nam
       return named('sequence', relationName(node.sequence));
     case 'CreateSchemaStmt':
       return named('schema', typeof node.schemaname === 'string' ? node.schemaname : undefined);
+    case 'CreateExtensionStmt':
+      return named('extension', typeof node.extname === 'string' ? node.extname : undefined);
+    case 'CreatePublicationStmt':
+      return named('publication', typeof node.pubname === 'string' ? node.pubname : undefined);
+    case 'CreatePolicyStmt':
+      return named('policy', typeof node.policy_name === 'string' ? `${node.policy_name} on ${relationName(node.table)}` : undefined);
+    case 'CreateTrigStmt':
+      return node.replace === true
+        ? undefined
+        : named('trigger', typeof node.trigname === 'string' ? `${node.trigname} on ${relationName(node.relation)}` : undefined);
     default:
       return undefined;
   }
@@ -75,10 +117,10 @@ export function createdObject(kind: string, node: Node): { kind: ObjectKind; nam
 
 /** The objects a DROP names, with their kind; empty for a DROP of something else (a table, an index...). */
 export function droppedObjects(node: Node): { kind: ObjectKind; name: string }[] {
-  const kind = OBJECT_KINDS[String(node.removeType)];
+  const kind = OBJECT_KINDS[String(node.removeType)] ?? DROPPED_KINDS[String(node.removeType)];
   if (!kind) return [];
   return list(node.objects).flatMap((object) => {
-    const name = objectName(object);
+    const name = kind === 'policy' || kind === 'trigger' ? onTable(nodeOf(object, 'List')?.items) : objectName(object);
     return name ? [{ kind, name }] : [];
   });
 }

@@ -7,6 +7,7 @@ import { dropColumn } from './rules/drop-column.js';
 import { dropObject } from './rules/drop-object.js';
 import { dropTable } from './rules/drop-table.js';
 import { moveObject } from './rules/move-object.js';
+import { detachPartition } from './rules/detach-partition.js';
 import { partitionedIndex } from './rules/partitioned-index.js';
 import { partitionedIndexUnnamed } from './rules/partitioned-index-unnamed.js';
 import { refreshMaterializedView } from './rules/refresh-materialized-view.js';
@@ -43,6 +44,7 @@ export const RULES: readonly Rule[] = [
   moveObject,
   revokePrivilege,
   refreshMaterializedView,
+  detachPartition,
   partitionedIndex,
   partitionedIndexUnnamed,
   truncate,

@@ -91,6 +91,11 @@ export function outsideTransactionReason(kind: string, node: Record<string, unkn
     }
     case 'VacuumStmt':
       return node.is_vacuumcmd ? 'VACUUM' : undefined;
+    case 'AlterTableStmt': {
+      const commands = (node.cmds as { AlterTableCmd?: { subtype?: string; def?: { PartitionCmd?: { concurrent?: boolean } } } }[] | undefined) ?? [];
+      const detach = commands.some((command) => command.AlterTableCmd?.subtype === 'AT_DetachPartition' && command.AlterTableCmd.def?.PartitionCmd?.concurrent === true);
+      return detach ? 'ALTER TABLE ... DETACH PARTITION ... CONCURRENTLY' : undefined;
+    }
     case 'CreatedbStmt':
       return 'CREATE DATABASE';
     case 'DropdbStmt':

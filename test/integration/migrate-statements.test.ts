@@ -26,7 +26,7 @@ function folder(files: Record<string, string>): string {
 
 const up = (dir: string) => astra(['--migrations-dir', dir, 'migrate', 'up'], { env: { DATABASE_URL: db.url } });
 
-describe('which statement of a migration failed', () => {
+describe('a migration sent in one message, and statements that go outside it', () => {
   it('a run-time error without a position (division by zero) names the statement, its line, and keeps nothing of the migration', async () => {
     const dir = folder({
       '001_base.sql': 'CREATE TABLE base (id int);\n',
@@ -74,5 +74,17 @@ describe('which statement of a migration failed', () => {
     expect(result.stderr).not.toContain('Unexpected error');
     expect(await ledgerVersions(db)).toEqual([1]);
     expect(await tableNames(db)).toEqual(['astra_migrations', 'parent']);
+  });
+
+  it("DETACH PARTITION CONCURRENTLY, which cannot run in a transaction block, runs outside the migration's transaction", async () => {
+    await db.query(`CREATE TABLE events (id bigint, at date NOT NULL) PARTITION BY RANGE (at);
+      CREATE TABLE events_2026 PARTITION OF events FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');
+      INSERT INTO events VALUES (1, '2026-03-01')`);
+    const dir = folder({ '001_detach.sql': 'CREATE TABLE archive_note (id int);\nALTER TABLE events DETACH PARTITION events_2026 CONCURRENTLY;\n' });
+    const result = await up(dir);
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(await db.query('SELECT count(*)::int AS n FROM events')).toEqual([{ n: 0 }]);
+    expect(await db.query('SELECT count(*)::int AS n FROM events_2026')).toEqual([{ n: 1 }]);
+    expect(await ledgerVersions(db)).toEqual([1]);
   });
 });

@@ -1,7 +1,16 @@
-import { droppedObjects } from '../objects.js';
+import { droppedObjects, type ObjectKind } from '../objects.js';
 import type { Rule } from '../types.js';
 
-/** DROP of a view, materialized view, function, procedure, type, domain, sequence or schema that exists before the migration. */
+/** What goes wrong for the running application, for the kinds its queries do not name. */
+const CONSEQUENCE: Partial<Record<ObjectKind, string>> = {
+  extension:
+    'the functions, types and operators it provides go with it, and queries of the running application (the version before this upgrade) that use them fail',
+  publication: 'subscribers that replicate from it stop receiving changes (their subscription fails)',
+  policy: 'with row-level security on, the rows it let roles read or write are refused to them',
+  trigger: 'what it did on every write (defaults, audit rows, checks the application relies on) stops being done',
+};
+
+/** DROP of a view, materialized view, function, procedure, type, domain, sequence, schema, extension, publication, policy or trigger that exists before the migration. */
 export const dropObject: Rule = {
   id: 'drop-object',
   title: 'DROP of an object (view, function, type, sequence, schema...) the running application may use',
@@ -15,7 +24,7 @@ export const dropObject: Rule = {
       return [
         {
           verdict: 'breaking' as const,
-          message: `DROP ${objectKind.toUpperCase()} removes ${what}${cascade}: queries of the running application (the version before this upgrade) that use it fail from the moment it commits.`,
+          message: `DROP ${objectKind.toUpperCase()} removes ${what}${cascade}: ${CONSEQUENCE[objectKind] ?? 'queries of the running application (the version before this upgrade) that use it fail'} from the moment it commits.`,
           fix: `Stop using the ${objectKind} in a release first; drop it in a later release, once no version that uses it can be running, and mark that migration breaking (or acknowledge it with -- astra:allow drop-object <reason>).`,
         },
       ];
