@@ -1,5 +1,5 @@
 import { parser } from '../sql-parser.js';
-import { createdObject } from './objects.js';
+import { createdObject, objectName, OBJECT_KINDS } from './objects.js';
 import { parseStatements, type Statement } from '../migrations/parse.js';
 import { readAllowComments, type AllowComment } from './allow.js';
 import { planConcurrency, type ConcurrencyDecision } from './concurrency.js';
@@ -11,7 +11,7 @@ import { doBlockBody, readDoBlock, type OpaqueSql } from './embedded.js';
 import { blocksOf } from './locks.js';
 import { FALLBACK_RULE, RULE_IDS, RULES } from './registry.js';
 import { indexName, SchemaModel } from './schema.js';
-import { nodeOf, relationName } from './tree.js';
+import { nodeOf, qualifiedName, relationName, type Node } from './tree.js';
 import type { Finding, Rule, RuleContext, RuleHit, Verdict } from './types.js';
 import { BUILT_IN_VOLATILITY } from './volatility.js';
 
@@ -240,7 +240,25 @@ class MigrationRun {
     } else if (kind === 'IndexStmt') {
       const table = relationName(node.relation);
       if (table) this.created.add(indexName(table, node));
+    } else if (kind === 'RenameStmt' || kind === 'AlterObjectSchemaStmt') {
+      this.noteMoved(kind, node);
     }
+  }
+
+  /** A table or object this migration created, renamed or moved to another schema, is still new under its new name. */
+  private noteMoved(kind: string, node: Node): void {
+    const type = String(kind === 'RenameStmt' ? node.renameType : node.objectType);
+    const old = relationName(node.relation) ?? objectName(node.object);
+    if (!old || (kind === 'RenameStmt' && (typeof node.newname !== 'string' || node.subname !== undefined))) return;
+    const oldSchema = old.includes('.') ? old.slice(0, old.indexOf('.')) : 'public';
+    const bare = old.slice(old.lastIndexOf('.') + 1);
+    const renamed = kind === 'RenameStmt' ? qualifiedName([oldSchema, String(node.newname)]) : qualifiedName([String(node.newschema), bare]);
+    if (type === 'OBJECT_TABLE') {
+      if (this.created.has(old)) this.created.add(renamed);
+      return;
+    }
+    const objectKind = OBJECT_KINDS[type];
+    if (objectKind && this.createdObjects.has(`${objectKind}:${old}`)) this.createdObjects.add(`${objectKind}:${renamed}`);
   }
 }
 

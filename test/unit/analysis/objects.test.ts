@@ -48,3 +48,23 @@ describe('objects other than tables', () => {
     expect(concurrent?.effects).toEqual([expect.objectContaining({ table: 'counts', lock: 'EXCLUSIVE', rewrite: false, scan: false })]);
   });
 });
+
+describe('objects this migration created stay new under another name', () => {
+  it('after RENAME or SET SCHEMA, dropping them passes; an object of an earlier migration renamed here does not', () => {
+    const findings = (sql: string, earlier: string[] = []) =>
+      analyzeSql(sql, earlier)
+        .findings.filter((finding) => ['drop-object', 'drop-table', 'rename-object', 'move-object'].includes(finding.rule))
+        .map((finding) => [finding.rule, finding.line]);
+    expect(findings('CREATE VIEW v AS SELECT 1;\nALTER VIEW v RENAME TO w;\nDROP VIEW w;')).toEqual([]);
+    expect(
+      findings(
+        'CREATE SCHEMA archive;\nCREATE FUNCTION f() RETURNS int LANGUAGE sql AS $$ SELECT 1 $$;\nALTER FUNCTION f() SET SCHEMA archive;\nDROP FUNCTION archive.f();',
+      ),
+    ).toEqual([]);
+    expect(findings('CREATE TABLE t (id int);\nALTER TABLE t RENAME TO u;\nDROP TABLE u;')).toEqual([]);
+    expect(findings('ALTER VIEW v RENAME TO w;\nDROP VIEW w;', ['CREATE VIEW v AS SELECT 1;'])).toEqual([
+      ['rename-object', 1],
+      ['drop-object', 2],
+    ]);
+  });
+});
