@@ -74,13 +74,28 @@ export class Database {
   }
 
   /**
-   * Runs `statements` one after another in one round trip (one simple-query
-   * message: the server runs each as if sent alone, and stops at the first
-   * that fails). Resolves with each statement's result; rejects with a
-   * ScriptError naming the statement that failed. Between small migrations,
-   * round trips are most of astra's own time.
+   * Runs `statements` in order and stops at the first that fails: in one
+   * round trip (one simple-query message) when `oneMessage`, else one message
+   * each. Between small migrations, round trips are most of astra's own time.
+   * In one message, statements outside a BEGIN ... COMMIT of the list share an
+   * implicit transaction, and the server reads the whole text before running
+   * any of it (a SET standard_conforming_strings in it does not change how
+   * the rest is read). Resolves with each statement's result; rejects with a
+   * ScriptError that says which statement failed, and whether the server said
+   * so or the connection was lost (then what was sent may or may not have run).
    */
-  async script(statements: readonly string[]): Promise<pg.QueryResult[]> {
+  async script(statements: readonly string[], oneMessage = true): Promise<pg.QueryResult[]> {
+    if (!oneMessage) {
+      const results: pg.QueryResult[] = [];
+      for (const [index, statement] of statements.entries()) {
+        try {
+          results.push(...(await this.script([statement])));
+        } catch (error) {
+          throw error instanceof ScriptError ? new ScriptError(index, error.cause, error.fromServer) : error;
+        }
+      }
+      return results;
+    }
     // A statement may end in a -- comment: the separator goes on a line of its own.
     const text = statements.join('\n;\n');
     const query = new CountingQuery(text);
@@ -119,17 +134,23 @@ export class Database {
   }
 }
 
-/** A failure in Database.script: `index` is the statement that failed, `cause` the server's error about it. */
+/**
+ * A failure in Database.script: `index` is the statement that failed, `cause`
+ * the error. `fromServer`: the server reported it, and every statement before
+ * `index` ran; otherwise the connection was lost, and `index` is only the
+ * first statement whose end was not seen (later ones may have run too).
+ */
 export class ScriptError extends Error {
   constructor(
     readonly index: number,
     override readonly cause: unknown,
+    readonly fromServer: boolean,
   ) {
     super(cause instanceof Error ? cause.message : String(cause));
   }
 }
 
-/** pg's query, counting the statements of a simple-query message the server finished. */
+/** pg's query, counting the statements of a simple-query message whose end (CommandComplete) has been received. */
 class CountingQuery extends pg.Query {
   completed = 0;
   /** Called once, with the error or the results (pg's Query calls it). */
@@ -151,26 +172,35 @@ class CountingQuery extends pg.Query {
 }
 
 /**
- * Which statement of a script failed: the one the error's position points
- * into when it has one (an error the server found parsing the message, before
- * any statement ran), else the one after those that completed. The position
- * is made relative to that statement, as if it had been sent alone.
+ * Which statement of a script failed. The server sends an error after the
+ * ends of the statements before it, so their count says which one, except
+ * for an error found reading the whole text before any statement ran: its
+ * position then points into the statement. The position is made relative to
+ * that statement, as if it had been sent alone. A lost connection gives the
+ * first statement whose end was not received.
  */
 function scriptError(statements: readonly string[], completed: number, error: unknown): ScriptError {
+  const fromServer = typeof (error as { severity?: unknown }).severity === 'string';
+  if (!fromServer) return new ScriptError(Math.min(completed, statements.length - 1), error, false);
   const position = isPgError(error) && error.position ? Number(error.position) : undefined;
-  if (position !== undefined && Number.isInteger(position)) {
+  if (completed === 0 && position !== undefined && Number.isInteger(position)) {
     // The server counts characters (code points) from 1; the separator is three.
     let start = 1;
     for (const [index, statement] of statements.entries()) {
       const length = [...statement].length;
       if (position < start + length + 3 || index === statements.length - 1) {
         (error as PgError).position = String(Math.max(1, position - start + 1));
-        return new ScriptError(index, error);
+        return new ScriptError(index, error, true);
       }
       start += length + 3;
     }
   }
-  return new ScriptError(Math.min(completed, statements.length - 1), error);
+  if (position !== undefined && completed < statements.length) {
+    // The position was counted in the whole text: make it the failing statement's own.
+    const before = statements.slice(0, completed).reduce((sum, statement) => sum + [...statement].length + 3, 0);
+    if (Number(position) > before) (error as PgError).position = String(Number(position) - before);
+  }
+  return new ScriptError(Math.min(completed, statements.length - 1), error, true);
 }
 
 /**

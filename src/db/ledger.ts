@@ -36,6 +36,11 @@ interface RawRow {
   error: string | null;
 }
 
+/** What a migration recorded again as applied sets in its ledger row. */
+const APPLIED_UPDATE = `name = EXCLUDED.name, checksum = EXCLUDED.checksum, applied_at = now(),
+         duration_ms = EXCLUDED.duration_ms, astra_version = EXCLUDED.astra_version, dirty = false,
+         next_statement = NULL, failed_statement = NULL, error = NULL`;
+
 /**
  * astra's record of applied migrations. Every write that marks a migration
  * applied happens in the transaction that applied it.
@@ -154,8 +159,17 @@ export class Ledger {
    * written as literals: a simple query takes no parameters).
    */
   async recordApplied(entry: { version: MigrationVersion; name: string; checksum: string; durationMs: number }, before?: string): Promise<void> {
-    const write = await this.appliedSql(entry);
-    await this.db.query(before === undefined ? write : `${before}; ${write}`);
+    if (before !== undefined) {
+      await this.db.query(`${before}; ${await this.appliedSql(entry)}`);
+      return;
+    }
+    await this.holdVersion(entry.version);
+    await this.db.query(
+      `INSERT INTO ${this.qualifiedName} (version, name, checksum, duration_ms, astra_version, dirty)
+       VALUES ($1, $2, $3, $4, $5, false)
+       ON CONFLICT (version) DO UPDATE SET ${APPLIED_UPDATE}`,
+      [ledgerKey(entry.version), entry.name, entry.checksum, Math.round(entry.durationMs), astraVersion],
+    );
   }
 
   /**
@@ -179,9 +193,7 @@ export class Ledger {
       .join(', ');
     return `INSERT INTO ${this.qualifiedName} (version, name, checksum, duration_ms, astra_version, dirty)
        VALUES (${literals}, false)
-       ON CONFLICT (version) DO UPDATE SET name = EXCLUDED.name, checksum = EXCLUDED.checksum, applied_at = now(),
-         duration_ms = EXCLUDED.duration_ms, astra_version = EXCLUDED.astra_version, dirty = false,
-         next_statement = NULL, failed_statement = NULL, error = NULL`;
+       ON CONFLICT (version) DO UPDATE SET ${APPLIED_UPDATE}`;
   }
 
   /** Records a migration as started and unfinished, before a statement that runs outside a transaction. */

@@ -78,6 +78,22 @@ export class MigrationFailedError extends AstraError {
 }
 
 /**
+ * The connection was lost while a migration, its ledger row and its COMMIT
+ * were on their way: the server may have committed them or not.
+ */
+function connectionLostError(migration: Migration, cause: unknown): AstraError {
+  return new AstraError(
+    `The connection to the server was lost while migration ${migration.version} (${migration.file}) was being applied (${errorMessage(cause)}): whether its transaction committed is not known.`,
+    {
+      exitCode: EXIT_FAILED,
+      cause,
+      database: 'unknown',
+      fix: `Run astra status once the server can be reached: it says whether migration ${migration.version} is applied. Then run astra migrate up again; it applies what is not.`,
+    },
+  );
+}
+
+/**
  * The ledger could not be written after a migration's statements ran in its
  * transaction: the migration dropped, moved or locked astra's ledger, or took
  * away the right to write it. The transaction is rolled back with it.
@@ -128,10 +144,25 @@ export class MigrationRunner {
   /** The role and session user of a clean session (the ledger is written as that role), known once prepareSession ran. */
   private login: { role: string; session: string } | undefined;
 
+  /**
+   * Whether a migration's statements may go in one message. Not on a server
+   * older than 13 (a statement_timeout would count the whole message), nor
+   * with standard_conforming_strings off (the separators between statements
+   * would then be read differently than the parser read the file).
+   */
+  private oneMessage = true;
+
   async prepareSession(): Promise<void> {
     await this.db.query("SELECT set_config('lock_timeout', $1, false)", [`${this.policy.lockTimeoutMs}ms`]);
-    const { rows } = await this.db.query<{ role: string; session: string }>('SELECT current_user::text AS role, session_user::text AS session');
-    this.login = rows[0];
+    const { rows } = await this.db.query<{ role: string; session: string; one_message: boolean }>(
+      `SELECT current_user::text AS role, session_user::text AS session,
+              current_setting('server_version_num')::int >= 130000 AND current_setting('standard_conforming_strings') = 'on' AS one_message`,
+    );
+    const row = rows[0];
+    if (row) {
+      this.login = { role: row.role, session: row.session };
+      this.oneMessage = row.one_message;
+    }
   }
 
   /**
@@ -290,13 +321,17 @@ export class MigrationRunner {
       const ledger = [...this.asLoginRoleStatements(), await this.ledger.appliedSql(migration)];
       const commit = 1 + statements.length + ledger.length;
       const script = ['BEGIN', ...statements, ...ledger, 'COMMIT', ...this.resetStatements()];
+      // A migration that changes how the server reads SQL text changes it for the statements after it: sent one by one.
+      const changesReading = migration.statements.some((statement) => statement.kind === 'VariableSetStmt' && statement.node.name === 'standard_conforming_strings');
       let results: { rows: unknown[] }[];
       try {
-        results = await this.db.script(script);
+        results = await this.db.script(script, this.oneMessage && !changesReading);
       } catch (error) {
         if (!(error instanceof ScriptError)) throw error;
-        if (error.index > commit) throw error.cause; // committed: the reset after it failed
+        // Harmless when the transaction is over; needed when it failed part way.
         await this.db.query('ROLLBACK').catch(() => {});
+        if (error.index > commit) throw error.cause; // committed: the reset after it failed
+        if (!error.fromServer) throw connectionLostError(migration, error.cause);
         if (error.index === 0) throw error.cause;
         if (error.index === commit) throw new StatementError(commitOf(migration), error.cause, false);
         if (error.index > statements.length) throw ledgerBrokenError(migration, error.cause);
@@ -328,6 +363,10 @@ export class MigrationRunner {
       } else if (first.outsideTransaction && resuming && interrupted && first.index === fromStatement && (await this.indexBuilt(first))) {
         // Cut off while it built the index, the session went on and finished it: the statement is done.
         this.events.indexFoundBuilt?.(migration, concurrentIndexName(first)!.name);
+        await this.recordAsLoginRole(() => this.ledger.recordProgress(migration.version, next));
+      } else if (first.outsideTransaction && detachedPartition(first)) {
+        this.events.statementOutside?.(migration, first);
+        await this.detachConcurrently(migration, first, resuming && first.index === fromStatement);
         await this.recordAsLoginRole(() => this.ledger.recordProgress(migration.version, next));
       } else if (first.outsideTransaction) {
         this.events.statementOutside?.(migration, first);
@@ -518,6 +557,30 @@ export class MigrationRunner {
     }
   }
 
+  /**
+   * ALTER TABLE ... DETACH PARTITION ... CONCURRENTLY runs in two
+   * transactions; one cut off in its second (a lock timeout, a kill) leaves
+   * the partition "pending detach", and the statement cannot run again on it:
+   * FINALIZE completes it. Tried again (a retry, a resumed run), a partition
+   * no longer attached is detached already.
+   */
+  private async detachConcurrently(migration: Migration, statement: Statement, resumed: boolean): Promise<void> {
+    const parent = relationSql(statement.node.relation)!;
+    const partition = detachedPartition(statement)!;
+    let again = resumed;
+    await this.withLockRetries(migration, [statement], async () => {
+      const { rows } = await this.db.query<{ pending: boolean }>(
+        'SELECT inhdetachpending AS pending FROM pg_inherits WHERE inhrelid = to_regclass($1) AND inhparent = to_regclass($2)',
+        [partition, parent],
+      );
+      const tried = again;
+      again = true;
+      if (rows.length === 0 && tried) return;
+      const finalize = rows[0]?.pending === true;
+      await this.run(migration, finalize ? { ...statement, text: `ALTER TABLE ${parent} DETACH PARTITION ${partition} FINALIZE` } : statement, true);
+    });
+  }
+
   /** Whether a rewritten index statement works on a partitioned table or index. */
   private async onPartitionedRelation(statement: Statement): Promise<boolean> {
     let name: string | undefined;
@@ -578,6 +641,14 @@ class StatementError extends Error {
   ) {
     super(errorMessage(cause));
   }
+}
+
+/** The partition (as SQL) an ALTER TABLE ... DETACH PARTITION ... CONCURRENTLY detaches; undefined for any other statement. */
+function detachedPartition(statement: Statement): string | undefined {
+  if (statement.kind !== 'AlterTableStmt') return undefined;
+  const commands = (statement.node.cmds as { AlterTableCmd?: { subtype?: string; def?: { PartitionCmd?: { name?: unknown; concurrent?: boolean } } } }[] | undefined) ?? [];
+  const detach = commands.find((command) => command.AlterTableCmd?.subtype === 'AT_DetachPartition' && command.AlterTableCmd.def?.PartitionCmd?.concurrent === true);
+  return relationSql(detach?.AlterTableCmd?.def?.PartitionCmd?.name);
 }
 
 /** The COMMIT that ends a migration's transaction, as a statement after its last, for what is said when it fails. */

@@ -87,4 +87,38 @@ describe('a migration sent in one message, and statements that go outside it', (
     expect(await db.query('SELECT count(*)::int AS n FROM events_2026')).toEqual([{ n: 1 }]);
     expect(await ledgerVersions(db)).toEqual([1]);
   });
+
+  it('a DETACH PARTITION CONCURRENTLY left pending by an earlier cut-off attempt is finished (FINALIZE), not failed', async () => {
+    await db.query(`CREATE TABLE events (id bigint, at date NOT NULL) PARTITION BY RANGE (at);
+      CREATE TABLE events_2026 PARTITION OF events FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');
+      INSERT INTO events VALUES (1, '2026-03-01')`);
+    // A reader of the partition keeps the detach's second transaction waiting until its lock_timeout: the partition stays pending.
+    const reader = await db.connect();
+    const detacher = await db.connect();
+    try {
+      await reader.query('BEGIN');
+      await reader.query('SELECT count(*) FROM events_2026');
+      await detacher.query("SET lock_timeout = '300ms'");
+      await expect(detacher.query('ALTER TABLE events DETACH PARTITION events_2026 CONCURRENTLY')).rejects.toThrow(/lock timeout/);
+      await reader.query('COMMIT');
+    } finally {
+      await reader.end();
+      await detacher.end();
+    }
+    expect(await db.query("SELECT inhdetachpending AS pending FROM pg_inherits WHERE inhrelid = 'events_2026'::regclass")).toEqual([{ pending: true }]);
+
+    const dir = folder({ '001_detach.sql': 'ALTER TABLE events DETACH PARTITION events_2026 CONCURRENTLY;\n' });
+    const result = await up(dir);
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(await db.query("SELECT count(*)::int AS n FROM pg_inherits WHERE inhrelid = 'events_2026'::regclass")).toEqual([{ n: 0 }]);
+    expect(await ledgerVersions(db)).toEqual([1]);
+  });
+
+  it('a migration that sets standard_conforming_strings goes statement by statement, and its failing statement is still named', async () => {
+    const dir = folder({ '001_strings.sql': 'SET standard_conforming_strings = on;\nCREATE TABLE kept_not (id int);\nSELECT 1 / 0;\n' });
+    const result = await up(dir);
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toContain('Migration 1 (001_strings.sql) failed at statement 3 of 3, line 3');
+    expect(await tableNames(db)).toEqual(['astra_migrations']);
+  });
 });
