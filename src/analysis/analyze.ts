@@ -88,6 +88,7 @@ function seededSchema(database: DatabaseFacts | undefined): SchemaModel {
       columns: new Map([...facts.columns].map(([column, info]) => [column, { ...info }])),
       checkedNotNull: new Map(facts.checkedNotNull),
       ...(facts.partitions ? { partitions: [...facts.partitions] } : {}),
+      defined: true,
     });
   }
   for (const [name, facts] of database?.indexes ?? []) schema.indexes.set(name, { ...facts });
@@ -100,9 +101,11 @@ function analyzeOne(source: MigrationSource, effectOptions: EffectOptions, optio
   const allows = readAllowComments(source.sql, source.file, RULE_IDS);
   const run = new MigrationRun(source.file, effectOptions, isWrappedInTransaction(source.sql), options.database, writtenOutsideTransaction(source));
 
-  for (const statement of plan.statements) {
+  const oneTransaction = plan.statements.every((statement) => statement.outsideTransaction === undefined);
+  for (const [position, statement] of plan.statements.entries()) {
     if (statement.kind !== 'DoStmt') {
-      run.statement(statement, { concurrency: decisions.get(statement), inDoBlock: false, opaque: [] });
+      const later = oneTransaction ? plan.statements.slice(position + 1) : [];
+      run.statement(statement, { concurrency: decisions.get(statement), inDoBlock: false, opaque: [], later });
       continue;
     }
     const contents = readDoBlock(statement);
@@ -146,6 +149,8 @@ interface StatementExtras {
   opaque: OpaqueSql[];
   /** For a statement inside a DO block: the block. */
   block?: Statement;
+  /** See RuleContext.laterInSameTransaction. */
+  later?: Statement[];
 }
 
 /** The state of one migration's analysis as its statements go by. */
@@ -179,6 +184,7 @@ class MigrationRun {
       isNewObject: (kind, name) => this.createdObjects.has(`${kind}:${name}`),
       rows: (table) => this.database?.tables.get(table)?.rows,
       earlier: [...this.earlier],
+      laterInSameTransaction: extras.later ?? [],
       wrappedInTransaction: this.wrapped,
       ...(!extras.inDoBlock && this.writtenOutside.has(statement.line) ? { writtenOutsideTransaction: this.writtenOutside.get(statement.line)! } : {}),
       ...(extras.concurrency ? { concurrency: extras.concurrency } : {}),

@@ -67,16 +67,30 @@ async function boundedCount(db: Database, schema: string, name: string): Promise
   return Number(rows[0]?.n ?? 0);
 }
 
-/** The partitions of the partitioned tables among `oids`, as the runner finds them when it builds an index on one. */
+/**
+ * The partitions of the partitioned tables among `oids`, as the runner finds
+ * them when it builds an index on one, and below a partition that is itself
+ * partitioned, its own.
+ */
 async function readPartitions(db: Database, oids: number[], byOid: Map<number, string>, tables: Map<string, TableFacts>): Promise<void> {
-  if (oids.length === 0) return;
-  const { rows } = await db.query<{ parent: number; schema: string; name: string }>(
-    `SELECT i.inhparent AS parent, n.nspname AS schema, c.relname AS name
-       FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-      WHERE i.inhparent = ANY($1::oid[]) ORDER BY c.relname`,
-    [oids],
-  );
-  for (const row of rows) tables.get(byOid.get(row.parent)!)?.partitions?.push(qualifiedName([row.schema, row.name]));
+  for (let parents = oids; parents.length > 0;) {
+    const { rows } = await db.query<{ parent: number; child: number; schema: string; name: string; kind: string }>(
+      `SELECT i.inhparent AS parent, c.oid AS child, n.nspname AS schema, c.relname AS name, c.relkind::text AS kind
+         FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE i.inhparent = ANY($1::oid[]) ORDER BY c.relname`,
+      [parents],
+    );
+    const next: number[] = [];
+    for (const row of rows) {
+      const name = qualifiedName([row.schema, row.name]);
+      tables.get(byOid.get(row.parent)!)?.partitions?.push(name);
+      if (row.kind !== 'p' || byOid.has(row.child)) continue;
+      byOid.set(row.child, name);
+      if (!tables.has(name)) tables.set(name, { columns: new Map(), checkedNotNull: new Map(), partitions: [] });
+      next.push(row.child);
+    }
+    parents = next;
+  }
 }
 
 async function readColumns(db: Database, oids: number[], byOid: Map<number, string>, tables: Map<string, TableFacts>): Promise<void> {

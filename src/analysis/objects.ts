@@ -73,9 +73,10 @@ export function objectName(value: unknown): string | undefined {
  * REPLACE and IF NOT EXISTS may meet one the application uses, so they do
  * not count).
  */
-export function createdObject(kind: string, node: Node): { kind: ObjectKind; name: string } | undefined {
-  // IF NOT EXISTS may find the application's own object there: not new then.
-  if (node.if_not_exists === true) return undefined;
+export function createdObject(kind: string, node: Node, options: { replacing?: boolean } = {}): { kind: ObjectKind; name: string } | undefined {
+  // IF NOT EXISTS may find the application's own object there: not new then. (After a DROP of it, it makes it again.)
+  if (node.if_not_exists === true && options.replacing !== true) return undefined;
+  if (options.replacing === true) node = { ...node, replace: false };
   const named = (objectKind: ObjectKind, name: string | undefined) => (name ? { kind: objectKind, name } : undefined);
   switch (kind) {
     case 'ViewStmt':

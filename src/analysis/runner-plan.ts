@@ -65,15 +65,21 @@ export function runnerChange(
             }
           : undefined;
       }
-      const parent = parts(table);
-      const qualifiedIndex = `${quoteIdent(parent.schema)}.${quoteIdent(index)}`;
-      const runs = [indexStatementFor(statement, { index, table: sql(table), only: true })];
-      for (const partition of [...partitions].sort((a, b) => (parts(a).name < parts(b).name ? -1 : 1))) {
-        const child = parts(partition);
-        const name = partitionIndexName(index, parent.name, child.name);
-        runs.push(indexStatementFor(statement, { index: name, table: sql(partition), concurrently: true }));
-        runs.push(`ALTER INDEX ${qualifiedIndex} ATTACH PARTITION ${quoteIdent(child.schema)}.${quoteIdent(name)}`);
-      }
+      const runs: string[] = [];
+      // As the runner does: the index ON ONLY the table, each partition's (a partitioned one's built the same way), each attached.
+      const build = (of: string, name: string, below: string[]) => {
+        const parent = parts(of);
+        runs.push(indexStatementFor(statement, { index: name, table: sql(of), only: true }));
+        for (const partition of [...below].sort((a, b) => (parts(a).name < parts(b).name ? -1 : 1))) {
+          const child = parts(partition);
+          const childIndex = partitionIndexName(name, parent.name, child.name);
+          const subPartitions = schema.table(partition)?.partitions;
+          if (subPartitions) build(partition, childIndex, subPartitions);
+          else runs.push(indexStatementFor(statement, { index: childIndex, table: sql(partition), concurrently: true }));
+          runs.push(`ALTER INDEX ${quoteIdent(parent.schema)}.${quoteIdent(name)} ATTACH PARTITION ${quoteIdent(child.schema)}.${quoteIdent(childIndex)}`);
+        }
+      };
+      build(table, index, partitions);
       return {
         line: statement.line,
         written,

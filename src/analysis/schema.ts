@@ -19,8 +19,10 @@ export interface TableFacts {
   checkedNotNull: Map<string, { column: string; validated: boolean }>;
   /** Estimated rows, when lint has a database to ask. */
   rows?: number;
-  /** A partitioned table (PARTITION BY): its partitions as known (qualified names). Undefined for a plain table. */
+  /** A partitioned table (PARTITION BY): its partitions as known (qualified names). Undefined for a plain table, or one not known to be partitioned. */
   partitions?: string[];
+  /** Its definition is known (a CREATE TABLE, or the database): whether it is partitioned is then known too. */
+  defined?: boolean;
 }
 
 /**
@@ -85,9 +87,12 @@ export class SchemaModel {
   private createTable(node: Node): void {
     const name = relationName(node.relation);
     if (!name) return;
+    const before = this.tables.get(name);
     this.tables.delete(name);
     const table = this.ensureTable(name);
-    if (node.partspec) table.partitions = [];
+    table.defined = true;
+    // The database may know partitions the files never made (the application's, pg_partman's): they stay.
+    if (node.partspec) table.partitions = [...(before?.partitions ?? [])];
     if (node.partbound) {
       const parent = relationName(list(node.inhRelations)[0]);
       const partitions = parent ? this.tables.get(parent)?.partitions : undefined;
@@ -167,6 +172,14 @@ export class SchemaModel {
         case 'AT_DropColumn':
           if (column) table.columns.delete(column);
           break;
+        case 'AT_AttachPartition':
+        case 'AT_DetachPartition': {
+          // Only a partitioned table takes ATTACH PARTITION: that much is known now.
+          const partition = relationName(nodeOf(command.def, 'PartitionCmd')?.name);
+          const partitions = (table.partitions ??= []).filter((known) => known !== partition);
+          table.partitions = command.subtype === 'AT_AttachPartition' && partition ? [...partitions, partition] : partitions;
+          break;
+        }
         case 'AT_AlterColumnType': {
           const type = columnTypeOf(nodeOf(command.def, 'ColumnDef')?.typeName as Node | undefined);
           const facts = column ? table.columns.get(column) : undefined;

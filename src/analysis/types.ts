@@ -63,6 +63,12 @@ export interface RuleContext {
   rows(table: string): number | undefined;
   /** The statements of this migration that run before this one (DO block contents included). */
   earlier: Statement[];
+  /**
+   * The statements of this migration that run after this one, when all of
+   * them run in its one transaction (what they do then commits together with
+   * this one); empty otherwise.
+   */
+  laterInSameTransaction: Statement[];
   /** The file is wrapped in BEGIN ... COMMIT. */
   wrappedInTransaction: boolean;
   /**

@@ -108,7 +108,22 @@ export interface InPlaceRestoreRun {
   finalCheck?: string;
   /** Aborting it cancels the restore (psql gets SIGINT, which cancels the running statement). */
   signal?: AbortSignal;
+  /**
+   * Ends psql's session from the server's side, for a psql that did not exit
+   * within PSQL_CANCEL_GRACE_MS of its SIGINT; resolves to whether its
+   * transaction was surely rolled back (the session was inside it, not
+   * committing). psql itself is then killed.
+   */
+  endSession?: () => Promise<boolean>;
 }
+
+/**
+ * How long psql has to exit after its SIGINT. psql cancels the running
+ * statement and stops; but a SIGINT that lands while psql is inside the C
+ * library's allocator can leave it waiting on a lock forever (seen with
+ * psql 15), its session idle in the aborted transaction.
+ */
+const PSQL_CANCEL_GRACE_MS = 5_000;
 
 /** How an in-place restore ended, as far as the database is concerned. */
 export type InPlaceOutcome =
@@ -129,6 +144,31 @@ const FINAL_CHECK_PASSED = 'astra: final check passed, committing';
 
 /** What psql (libpq) prints when its first connection fails (PostgreSQL 14+ and older wordings). */
 const NEVER_CONNECTED = /connection to server (at|on) .* failed|could not connect to server/;
+
+/**
+ * Watches a psql that was sent SIGINT: past the grace period, its session is
+ * ended from the server's side and psql killed. `settle` resolves, once psql
+ * has exited, to undefined when that was not needed, else to whether the
+ * transaction was surely rolled back.
+ */
+function stuckAfterCancel(child: { kill(signal: NodeJS.Signals): boolean }, run: InPlaceRestoreRun): { settle(): Promise<boolean | undefined> } {
+  let ending: Promise<boolean> | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  const onAbort = () => {
+    timer = setTimeout(() => {
+      ending = (run.endSession?.() ?? Promise.resolve(false)).catch(() => false).finally(() => child.kill('SIGKILL'));
+    }, PSQL_CANCEL_GRACE_MS);
+  };
+  if (run.signal?.aborted) onAbort();
+  else run.signal?.addEventListener('abort', onAbort, { once: true });
+  return {
+    async settle() {
+      clearTimeout(timer);
+      run.signal?.removeEventListener('abort', onAbort);
+      return ending;
+    },
+  };
+}
 
 /** The exit status of psql run with --single-transaction and ON_ERROR_STOP, as a database state. */
 export function psqlOutcome(exitCode: number | undefined, problem: string): InPlaceOutcome {
@@ -187,7 +227,7 @@ export async function restoreInPlace(run: InPlaceRestoreRun): Promise<InPlaceOut
     // failure between the two is the check's refusal, one after the second
     // is the COMMIT's.
     if (run.finalCheck) args.push(`--command=\\echo ${FINAL_CHECK_REACHED}`, `--command=${run.finalCheck}`, `--command=\\echo ${FINAL_CHECK_PASSED}`);
-    const applied = await execa(run.psql, args, {
+    const child = execa(run.psql, args, {
       env: run.env,
       reject: false,
       stdin: 'ignore',
@@ -198,6 +238,19 @@ export async function restoreInPlace(run: InPlaceRestoreRun): Promise<InPlaceOut
       forceKillAfterDelay: false,
       ...(run.signal ? { cancelSignal: run.signal } : {}),
     });
+    const stuck = stuckAfterCancel(child, run);
+    const applied = await child;
+    const ended = await stuck.settle();
+    if (ended !== undefined) {
+      return ended
+        ? {
+            state: 'unchanged',
+            stage: 'apply',
+            problem: 'psql did not stop after its interrupt: its session was ended, inside the transaction',
+            canceled: true,
+          }
+        : { state: 'unknown', problem: 'psql did not stop after its interrupt, and its session was ended' };
+    }
     const outcome =
       applied.signal && applied.signal !== 'SIGINT'
         ? { state: 'unknown' as const, problem: `psql was killed by ${applied.signal}` }

@@ -121,14 +121,16 @@ export async function rollbackInPlace(
 
     log.info(`Restoring backup ${manifest.id} over ${database} in one transaction…`);
     const { rows } = await db.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+    const applicationName = `astra ${astraVersion} restore`;
     const outcome = await restoreInPlace({
       pgRestore: options.pgRestore.path,
       psql: options.psql.path,
-      env: childEnvironment(db.target.config, `astra ${astraVersion} restore`),
+      env: childEnvironment(db.target.config, applicationName),
       archive,
       prelude: dropStatements(extras),
       finalCheck: noOtherClientsCheck(rows.map((row) => row.pid)),
       signal: interrupts.signal,
+      endSession: () => endRestoreSession(db, database, applicationName),
     });
     throwUnlessCommitted(outcome, { database, backupId: manifest.id, safetyId: safety.id, signal: interrupts.received() });
     if (interrupts.received()) log.warn(`The restore had committed when the interrupt came: ${database} is restored from backup ${manifest.id}.`);
@@ -206,4 +208,21 @@ function throwUnlessCommitted(
     fix: `Nothing was changed: ${database} is as it was; fix the cause above and run the rollback again.`,
     database: 'unchanged',
   });
+}
+
+/**
+ * Ends the restore's psql session, for a psql that did not stop after its
+ * interrupt; resolves to whether its transaction was surely rolled back (the
+ * session was inside it, and not committing).
+ */
+async function endRestoreSession(db: Database, database: string, applicationName: string): Promise<boolean> {
+  const { rows } = await db.query<{ state: string | null; query: string | null; ended: boolean }>(
+    `SELECT state, query, pg_terminate_backend(pid) AS ended FROM pg_stat_activity
+      WHERE datname = $1 AND application_name = $2 AND pid <> pg_backend_pid()`,
+    [database, applicationName],
+  );
+  // Inside the transaction: idle in it, or running one of its statements other than the COMMIT.
+  const inside = (row: { state: string | null; query: string | null }) =>
+    row.state?.startsWith('idle in transaction') === true || (row.state === 'active' && !/^\s*commit\b/i.test(row.query ?? ''));
+  return rows.length > 0 && rows.every((row) => row.ended && inside(row));
 }

@@ -1,3 +1,4 @@
+import { execa } from 'execa';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createHash, randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
@@ -214,6 +215,30 @@ describe('astra rollback by a role that cannot create databases', () => {
     expect(accounts[0]?.newest).toBe('after the backup');
     expect(await ledgerVersions(db)).toEqual([1, 2]);
     expect(await tableNames(db)).toEqual(['accounts', 'astra_migrations', 'notes', 'orders']);
+    expect(await publicMayConnect()).toBe(true);
+  });
+
+  it('a psql that does not stop after the interrupt (held stopped, as a deadlocked one would be) has its session ended and is killed: nothing changed', async () => {
+    expect((await run('migrate', 'up', '--to', '1')).exitCode).toBe(0);
+    await db.query("INSERT INTO accounts (name) SELECT 'bulk account ' || g FROM generate_series(1, 400000) g");
+    expect((await run('backup', 'create')).exitCode).toBe(0);
+    expect((await run('migrate', 'up')).exitCode).toBe(0);
+    const accounts = await db.query('SELECT count(*)::int AS n FROM accounts');
+    const child = start('rollback', '--to', '1.0.0');
+    await sessionRunning(db.name, ' restore', child);
+    const psql = Number((await execa('pgrep', ['-P', String(child.pid), '-x', 'psql'])).stdout.trim());
+    process.kill(psql, 'SIGSTOP');
+    child.kill('SIGINT');
+    const result = await child;
+    expect(result.exitCode).toBe(1);
+    expect(String(result.stderr)).toMatch(
+      new RegExp(
+        `Interrupted \\(SIGINT\\) while backup \\S+ was being restored over ${db.name}: the restore was cancelled and rolled back; ${db.name} is as it was\\.`,
+      ),
+    );
+    expect(() => process.kill(psql, 0)).toThrow();
+    expect(await db.query('SELECT count(*)::int AS n FROM accounts')).toEqual(accounts);
+    expect(await ledgerVersions(db)).toEqual([1, 2]);
     expect(await publicMayConnect()).toBe(true);
   });
 

@@ -1,4 +1,4 @@
-import { droppedObjects, type ObjectKind } from '../objects.js';
+import { createdObject, droppedObjects, type ObjectKind } from '../objects.js';
 import type { Rule } from '../types.js';
 
 /** What goes wrong for the running application, for the kinds its queries do not name. */
@@ -20,6 +20,12 @@ export const dropObject: Rule = {
     const cascade = node.behavior === 'DROP_CASCADE' ? ', and CASCADE drops whatever depends on it with it' : '';
     return droppedObjects(node).flatMap(({ kind: objectKind, name }) => {
       if (context.isNewObject(objectKind, name)) return [];
+      // Dropped and made again in the same transaction (a trigger or policy replaced): nobody sees it missing.
+      const remade = context.laterInSameTransaction.some((later) => {
+        const made = createdObject(later.kind, later.node, { replacing: true });
+        return made?.kind === objectKind && made.name === name;
+      });
+      if (remade) return [];
       const what = objectKind === 'schema' ? `the schema ${name} and everything in it` : `the ${objectKind} ${name}`;
       return [
         {

@@ -19,8 +19,7 @@ export const partitionedIndexUnnamed: Rule = {
       {
         table,
         verdict: 'breaking',
-        lock: 'SHARE',
-        ...(rewritten ? { statement: context.statement.writtenAs! } : {}),
+        ...(rewritten ? { lock: 'SHARE' as const, statement: context.statement.writtenAs! } : {}),
         message: rewritten
           ? `${table} is partitioned and the index has no name: astra cannot build it partition by partition, so it runs as written, holding a SHARE lock on ${table} and every partition while it reads every row: every INSERT, UPDATE and DELETE on ${table} waits until the build ends.`
           : `${table} is partitioned: PostgreSQL refuses CREATE INDEX CONCURRENTLY on it ("cannot create index on partitioned table concurrently"), and without a name astra cannot build it partition by partition.`,

@@ -15,11 +15,19 @@ export function concurrentBuild(
   const table = relationName(node.relation);
   if (!table || context.isNew(table)) return undefined;
   const facts = context.schema.table(table);
-  return { table, index: typeof node.idxname === 'string' ? node.idxname : undefined, partitions: facts?.partitions, known: facts !== undefined };
+  return {
+    table,
+    index: typeof node.idxname === 'string' ? node.idxname : undefined,
+    partitions: facts?.partitions,
+    known: facts?.defined === true || facts?.partitions !== undefined,
+  };
 }
 
 const PLAN = (table: string, index: string) =>
   `astra builds ${index} ON ONLY ${table} (invalid at first; a moment of SHARE lock on ${table}), then each partition's index CONCURRENTLY, then attaches each to ${index}, which becomes valid: writes go on during the builds`;
+
+/** A table's name without its schema. */
+const bare = (name: string) => name.slice(name.lastIndexOf('.') + 1);
 
 /**
  * A CONCURRENTLY index build on a partitioned table, or on a table lint cannot
@@ -52,7 +60,7 @@ export const partitionedIndex: Rule = {
     if (!index) return []; // partitioned-index-unnamed reports it
     const steps =
       partitions!.length > 0
-        ? ` Partitions: ${partitions!.map((partition) => `${partition} (${partitionIndexName(index, table, partition)})`).join(', ')}.`
+        ? ` Partitions: ${partitions!.map((partition) => `${partition} (${partitionIndexName(index, bare(table), bare(partition))})`).join(', ')}.`
         : '';
     return [
       {
