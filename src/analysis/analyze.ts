@@ -101,10 +101,12 @@ function analyzeOne(source: MigrationSource, effectOptions: EffectOptions, optio
   const allows = readAllowComments(source.sql, source.file, RULE_IDS);
   const run = new MigrationRun(source.file, effectOptions, isWrappedInTransaction(source.sql), options.database, writtenOutsideTransaction(source));
 
-  const oneTransaction = plan.statements.every((statement) => statement.outsideTransaction === undefined);
   for (const [position, statement] of plan.statements.entries()) {
     if (statement.kind !== 'DoStmt') {
-      const later = oneTransaction ? plan.statements.slice(position + 1) : [];
+      // The runner runs consecutive statements that can, in one transaction: the rest of this one's.
+      const rest = plan.statements.slice(position + 1);
+      const end = rest.findIndex((later) => later.outsideTransaction !== undefined);
+      const later = statement.outsideTransaction !== undefined ? [] : end < 0 ? rest : rest.slice(0, end);
       run.statement(statement, { concurrency: decisions.get(statement), inDoBlock: false, opaque: [], later });
       continue;
     }
@@ -254,17 +256,23 @@ class MigrationRun {
   /** A table or object this migration created, renamed or moved to another schema, is still new under its new name. */
   private noteMoved(kind: string, node: Node): void {
     const type = String(kind === 'RenameStmt' ? node.renameType : node.objectType);
-    const old = relationName(node.relation) ?? objectName(node.object);
-    if (!old || (kind === 'RenameStmt' && (typeof node.newname !== 'string' || node.subname !== undefined))) return;
+    const schemaRename = kind === 'RenameStmt' && type === 'OBJECT_SCHEMA';
+    const old = schemaRename ? (typeof node.subname === 'string' ? node.subname : undefined) : (relationName(node.relation) ?? objectName(node.object));
+    if (!old || (kind === 'RenameStmt' && (typeof node.newname !== 'string' || (node.subname !== undefined && !schemaRename)))) return;
     const oldSchema = old.includes('.') ? old.slice(0, old.indexOf('.')) : 'public';
     const bare = old.slice(old.lastIndexOf('.') + 1);
-    const renamed = kind === 'RenameStmt' ? qualifiedName([oldSchema, String(node.newname)]) : qualifiedName([String(node.newschema), bare]);
+    const renamed = schemaRename
+      ? String(node.newname)
+      : kind === 'RenameStmt'
+        ? qualifiedName([oldSchema, String(node.newname)])
+        : qualifiedName([String(node.newschema), bare]);
+    // The old name is free again: what takes it later is not this object.
     if (type === 'OBJECT_TABLE') {
-      if (this.created.has(old)) this.created.add(renamed);
+      if (this.created.delete(old)) this.created.add(renamed);
       return;
     }
     const objectKind = OBJECT_KINDS[type];
-    if (objectKind && this.createdObjects.has(`${objectKind}:${old}`)) this.createdObjects.add(`${objectKind}:${renamed}`);
+    if (objectKind && this.createdObjects.delete(`${objectKind}:${old}`)) this.createdObjects.add(`${objectKind}:${renamed}`);
   }
 }
 

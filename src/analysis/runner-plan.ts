@@ -50,7 +50,9 @@ export function runnerChange(
   const { node } = statement;
   if (statement.kind === 'IndexStmt' && node.concurrent === true && statement.outsideTransaction !== undefined) {
     const table = relationName(node.relation);
-    const partitions = table && !isNew(table) ? schema.table(table)?.partitions : undefined;
+    // Partitions known only from an ATTACH PARTITION may not be all of them: no list then.
+    const facts = table && !isNew(table) ? schema.table(table) : undefined;
+    const partitions = facts?.defined === true ? facts.partitions : undefined;
     if (table && partitions) {
       const index = node.idxname;
       if (typeof index !== 'string') {

@@ -64,9 +64,9 @@ export interface RuleContext {
   /** The statements of this migration that run before this one (DO block contents included). */
   earlier: Statement[];
   /**
-   * The statements of this migration that run after this one, when all of
-   * them run in its one transaction (what they do then commits together with
-   * this one); empty otherwise.
+   * The statements of this migration that run after this one in the same
+   * transaction (what they do commits together with it); empty for a
+   * statement that runs outside one.
    */
   laterInSameTransaction: Statement[];
   /** The file is wrapped in BEGIN ... COMMIT. */

@@ -176,8 +176,8 @@ export class Ledger {
    * The statement that records a migration as applied, its values written
    * as literals, for a caller that sends it with other statements in one
    * round trip (a simple query takes no parameters). Without `durationMs`,
-   * the server measures it: from the arrival of the message the migration's
-   * statements came in (statement_timestamp()) to this write.
+   * the server measures it: from the start of the transaction (its BEGIN) to
+   * this write.
    */
   async appliedSql(entry: { version: MigrationVersion; name: string; checksum: string; durationMs?: number }): Promise<string> {
     await this.holdVersion(entry.version);
@@ -185,7 +185,7 @@ export class Ledger {
     const literals = [ledgerKey(entry.version), entry.name, entry.checksum, entry.durationMs, astraVersion]
       .map((value) =>
         value === undefined
-          ? 'round(extract(epoch FROM clock_timestamp() - statement_timestamp()) * 1000)::integer'
+          ? 'round(extract(epoch FROM clock_timestamp() - transaction_timestamp()) * 1000)::integer'
           : typeof value === 'number'
             ? String(Math.round(value))
             : quoteLiteral(value),

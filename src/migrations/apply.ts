@@ -323,15 +323,17 @@ export class MigrationRunner {
       const script = ['BEGIN', ...statements, ...ledger, 'COMMIT', ...this.resetStatements()];
       // A migration that changes how the server reads SQL text changes it for the statements after it: sent one by one.
       const changesReading = migration.statements.some((statement) => statement.kind === 'VariableSetStmt' && statement.node.name === 'standard_conforming_strings');
+      const oneMessage = this.oneMessage && !changesReading;
       let results: { rows: unknown[] }[];
       try {
-        results = await this.db.script(script, this.oneMessage && !changesReading);
+        results = await this.db.script(script, oneMessage);
       } catch (error) {
         if (!(error instanceof ScriptError)) throw error;
         // Harmless when the transaction is over; needed when it failed part way.
         await this.db.query('ROLLBACK').catch(() => {});
         if (error.index > commit) throw error.cause; // committed: the reset after it failed
-        if (!error.fromServer) throw connectionLostError(migration, error.cause);
+        // One message: the COMMIT may have gone with it. One by one: the COMMIT was not sent, so the server rolls back.
+        if (!error.fromServer && (oneMessage || error.index >= commit)) throw connectionLostError(migration, error.cause);
         if (error.index === 0) throw error.cause;
         if (error.index === commit) throw new StatementError(commitOf(migration), error.cause, false);
         if (error.index > statements.length) throw ledgerBrokenError(migration, error.cause);
@@ -569,14 +571,20 @@ export class MigrationRunner {
     const partition = detachedPartition(statement)!;
     let again = resumed;
     await this.withLockRetries(migration, [statement], async () => {
-      const { rows } = await this.db.query<{ pending: boolean }>(
-        'SELECT inhdetachpending AS pending FROM pg_inherits WHERE inhrelid = to_regclass($1) AND inhparent = to_regclass($2)',
-        [partition, parent],
-      );
       const tried = again;
       again = true;
-      if (rows.length === 0 && tried) return;
-      const finalize = rows[0]?.pending === true;
+      // A detach left pending (cut off in its second transaction, perhaps by another run) is finished; tried
+      // before, a partition that exists and is no longer one is detached. (Before PostgreSQL 14 there is no pending.)
+      const state = await this.db
+        .query<{ attached: boolean; pending: boolean | null }>(
+          `SELECT c.relispartition AS attached, (SELECT i.inhdetachpending FROM pg_inherits i WHERE i.inhrelid = c.oid AND i.inhparent = to_regclass($2)) AS pending
+             FROM pg_class c WHERE c.oid = to_regclass($1)`,
+          [partition, parent],
+        )
+        .then((result) => result.rows[0])
+        .catch(() => undefined);
+      if (tried && state && !state.attached) return;
+      const finalize = state?.pending === true;
       await this.run(migration, finalize ? { ...statement, text: `ALTER TABLE ${parent} DETACH PARTITION ${partition} FINALIZE` } : statement, true);
     });
   }

@@ -151,12 +151,19 @@ const NEVER_CONNECTED = /connection to server (at|on) .* failed|could not connec
  * has exited, to undefined when that was not needed, else to whether the
  * transaction was surely rolled back.
  */
-function stuckAfterCancel(child: { kill(signal: NodeJS.Signals): boolean }, run: InPlaceRestoreRun): { settle(): Promise<boolean | undefined> } {
+function stuckAfterCancel(
+  child: { kill(signal: NodeJS.Signals): boolean; exitCode: number | null; signalCode: string | null },
+  run: InPlaceRestoreRun,
+): { settle(): Promise<boolean | undefined> } {
   let ending: Promise<boolean> | undefined;
   let timer: NodeJS.Timeout | undefined;
   const onAbort = () => {
     timer = setTimeout(() => {
-      ending = (run.endSession?.() ?? Promise.resolve(false)).catch(() => false).finally(() => child.kill('SIGKILL'));
+      // Exited meanwhile: its own exit says how it ended.
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      // A server that cannot be reached would hold the session's end too: psql is killed after a bound anyway.
+      const bound = new Promise<boolean>((resolve) => setTimeout(() => resolve(false), PSQL_CANCEL_GRACE_MS).unref());
+      ending = Promise.race([(run.endSession?.() ?? Promise.resolve(false)).catch(() => false), bound]).finally(() => child.kill('SIGKILL'));
     }, PSQL_CANCEL_GRACE_MS);
   };
   if (run.signal?.aborted) onAbort();
@@ -239,8 +246,13 @@ export async function restoreInPlace(run: InPlaceRestoreRun): Promise<InPlaceOut
       ...(run.signal ? { cancelSignal: run.signal } : {}),
     });
     const stuck = stuckAfterCancel(child, run);
-    const applied = await child;
-    const ended = await stuck.settle();
+    let applied: Awaited<typeof child>;
+    let ended: boolean | undefined;
+    try {
+      applied = await child;
+    } finally {
+      ended = await stuck.settle();
+    }
     if (ended !== undefined) {
       return ended
         ? {

@@ -16,6 +16,15 @@ export const detachPartition: Rule = {
       const partitionCmd = nodeOf(command.def, 'PartitionCmd');
       const partition = relationName(partitionCmd?.name) ?? 'the partition';
       const concurrently = partitionCmd?.concurrent === true;
+      if (context.isNew(partition)) return [];
+      // Detached and attached back in the same transaction (a default partition split, a partition swapped): no rows go missing.
+      const attachedBack = context.laterInSameTransaction.some(
+        (later) =>
+          later.kind === 'AlterTableStmt' &&
+          relationName(later.node.relation) === table &&
+          list(later.node.cmds).some((item) => nodeOf(item, 'AlterTableCmd')?.subtype === 'AT_AttachPartition'),
+      );
+      if (attachedBack) return [];
       const lock = concurrently
         ? ''
         : ` Without CONCURRENTLY it also holds ACCESS EXCLUSIVE on ${table}: every query of ${table} waits for it, and it waits for every query of ${table} that is running.`;
@@ -24,7 +33,7 @@ export const detachPartition: Rule = {
           table,
           verdict: 'breaking' as const,
           message: `DETACH PARTITION takes ${partition} and its rows out of ${table}: queries of the running application (the version before this upgrade) stop seeing those rows, and writes of rows in its range fail unless a default partition takes them.${lock}`,
-          fix: `Detach it in a release whose code no longer needs those rows (read them from ${partition} itself, or archive them first), and mark that migration breaking.${concurrently ? '' : ` Write DETACH PARTITION ${partition} CONCURRENTLY (PostgreSQL 14 and later): reads and writes of ${table} go on, and astra runs it outside the migration's transaction.`}`,
+          fix: `Detach it in a release whose code no longer needs those rows (read them from ${partition} itself, or archive them first), and mark that migration breaking.${concurrently ? '' : ` Write DETACH PARTITION ${partition} CONCURRENTLY (PostgreSQL 14 and later; refused when ${table} has a default partition): reads and writes of ${table} go on, and astra runs it outside the migration's transaction.`}`,
         },
       ];
     });

@@ -20,11 +20,16 @@ export const dropObject: Rule = {
     const cascade = node.behavior === 'DROP_CASCADE' ? ', and CASCADE drops whatever depends on it with it' : '';
     return droppedObjects(node).flatMap(({ kind: objectKind, name }) => {
       if (context.isNewObject(objectKind, name)) return [];
-      // Dropped and made again in the same transaction (a trigger or policy replaced): nobody sees it missing.
-      const remade = context.laterInSameTransaction.some((later) => {
-        const made = createdObject(later.kind, later.node, { replacing: true });
-        return made?.kind === objectKind && made.name === name;
-      });
+      // A trigger or policy dropped and made again in the same transaction (replaced): nobody sees it missing.
+      // (A view, type, sequence or schema made again is another object: columns, values and contents may be gone.)
+      const replaceable = objectKind === 'trigger' || objectKind === 'policy';
+      const remade =
+        replaceable &&
+        !cascade &&
+        context.laterInSameTransaction.some((later) => {
+          const made = createdObject(later.kind, later.node, { replacing: true });
+          return made?.kind === objectKind && made.name === name;
+        });
       if (remade) return [];
       const what = objectKind === 'schema' ? `the schema ${name} and everything in it` : `the ${objectKind} ${name}`;
       return [

@@ -18,7 +18,7 @@ describe('indexes on partitioned tables', () => {
       "ALTER TABLE events ATTACH PARTITION events_2030 FOR VALUES FROM ('2030-01-01') TO ('2031-01-01');",
     ]);
     expect(message).toContain('events is partitioned');
-    expect(message).toContain('Partitions: events_2030 (events_2030_at_idx).');
+    expect(message).toContain('Partitions known to lint: events_2030 (events_2030_at_idx); any others are built the same way.');
   });
 
   it("names the partitions' indexes as the runner does, in another schema too", () => {
@@ -67,5 +67,56 @@ describe('an object dropped and made again in the same transaction', () => {
       ),
     ).toEqual([1]);
     expect(dropObject('DROP TRIGGER touch ON users;\nCREATE TRIGGER touch BEFORE UPDATE ON accounts FOR EACH ROW EXECUTE FUNCTION touch();')).toEqual([1]);
+  });
+});
+
+describe('review cases', () => {
+  const rules = (sql: string, rule: string, earlier: string[] = []) =>
+    analyzeSql(sql, earlier)
+      .findings.filter((finding) => finding.rule === rule)
+      .map((finding) => finding.line);
+
+  it('a view, sequence or schema dropped and made again, or a trigger dropped with CASCADE, is still breaking', () => {
+    expect(rules('DROP VIEW v;\nCREATE VIEW v AS SELECT 1 AS id;', 'drop-object')).toEqual([1]);
+    expect(rules('DROP SCHEMA reporting CASCADE;\nCREATE SCHEMA reporting;', 'drop-object')).toEqual([1]);
+    expect(
+      rules('DROP TRIGGER touch ON users CASCADE;\nCREATE TRIGGER touch BEFORE UPDATE ON users FOR EACH ROW EXECUTE FUNCTION touch();', 'drop-object'),
+    ).toEqual([1]);
+  });
+
+  it('a trigger replaced before an index build that runs outside the transaction passes: they commit together', () => {
+    expect(
+      rules(
+        'DROP TRIGGER IF EXISTS touch ON orders;\nCREATE TRIGGER touch BEFORE UPDATE ON orders FOR EACH ROW EXECUTE FUNCTION touch();\nCREATE INDEX orders_x ON orders (x);',
+        'drop-object',
+      ),
+    ).toEqual([]);
+  });
+
+  it('a detach followed by an attach on the same table in the transaction, or of a partition made here, is not reported', () => {
+    expect(
+      rules(
+        "ALTER TABLE events DETACH PARTITION events_default;\nCREATE TABLE events_2030 PARTITION OF events FOR VALUES FROM ('2030-01-01') TO ('2031-01-01');\nALTER TABLE events ATTACH PARTITION events_default DEFAULT;",
+        'detach-partition',
+      ),
+    ).toEqual([]);
+    expect(rules('ALTER TABLE events DETACH PARTITION events_2026;', 'detach-partition')).toEqual([1]);
+  });
+
+  it('partitions known only from an ATTACH are said to be those lint knows, and no run list is made from them', () => {
+    const analysis = analyzeSql(
+      "ALTER TABLE events ATTACH PARTITION events_2027 FOR VALUES FROM ('2027-01-01') TO ('2028-01-01');\nCREATE INDEX events_kind_idx ON events (kind);",
+    );
+    expect(analysis.findings.find((finding) => finding.rule === 'partitioned-index')?.message).toContain('Partitions known to lint: events_2027');
+    expect(analysis.runs.filter((change) => change.written.includes('events_kind_idx'))).toEqual([
+      expect.objectContaining({ runs: ['CREATE INDEX CONCURRENTLY events_kind_idx ON events (kind)'] }),
+    ]);
+  });
+
+  it("a schema created and renamed here is new under its new name; an old table renamed onto a new one's former name is not", () => {
+    expect(rules('CREATE SCHEMA scratch;\nALTER SCHEMA scratch RENAME TO scratch2;\nDROP SCHEMA scratch2;', 'drop-object')).toEqual([]);
+    expect(rules('CREATE TABLE t_tmp (id int);\nALTER TABLE t_tmp RENAME TO t2;\nALTER TABLE t RENAME TO t_tmp;\nDROP TABLE t_tmp;', 'drop-table')).toEqual([
+      4,
+    ]);
   });
 });
