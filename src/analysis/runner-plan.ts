@@ -55,15 +55,16 @@ export function runnerChange(
     const partitions = facts?.defined === true ? facts.partitions : undefined;
     if (table && partitions) {
       const index = node.idxname;
-      if (typeof index !== 'string') {
+      // ON ONLY as the file writes it (its author builds the partitions' indexes) is run as written too.
+      const only = (node.relation as { inh?: boolean } | undefined)?.inh !== true;
+      if (typeof index !== 'string' || only) {
         // Unnamed: run as the file wrote it (written CONCURRENTLY, PostgreSQL refuses it: partitioned-index-unnamed says so).
         return statement.writtenAs
           ? {
               line: statement.line,
               written,
               runs: [statement.writtenAs],
-              where:
-                "after the migration's other statements, as written, in a transaction of its own (an unnamed index on a partitioned table cannot be built partition by partition)",
+              where: `after the migration's other statements, as written, in a transaction of its own (${only ? 'ON ONLY: the index of the partitioned table alone' : 'an unnamed index on a partitioned table cannot be built partition by partition'})`,
             }
           : undefined;
       }

@@ -446,7 +446,8 @@ export class MigrationRunner {
   private async buildsOnPartitionedTable(statement: Statement): Promise<boolean> {
     if (statement.kind !== 'IndexStmt' || statement.node.concurrent !== true || typeof statement.node.idxname !== 'string') return false;
     // ON ONLY written by the migration itself: its author builds the partitions' indexes, as the statement says.
-    if ((statement.node.relation as { inh?: boolean } | undefined)?.inh === false) return false;
+    // (The parser leaves `inh` out when it is false.)
+    if ((statement.node.relation as { inh?: boolean } | undefined)?.inh !== true) return false;
     const table = relationSql(statement.node.relation);
     if (!table) return false;
     const { rows } = await this.db.query<{ online: boolean }>(

@@ -144,6 +144,20 @@ describe('statements that cannot run in a transaction', () => {
     }
   });
 
+  it("runs a migration's own ON ONLY as written: the partitions' indexes are left to the statements that build and attach them", async () => {
+    const dir = copyFixture('partitioned');
+    expect((await astra(['--migrations-dir', dir, 'migrate', 'up', '--to', '1'], { env: { DATABASE_URL: db.url } })).exitCode).toBe(0);
+    rmSync(join(dir, '002-indexes.sql'));
+    writeFileSync(join(dir, '002-at-only.sql'), 'CREATE INDEX events_at_only_idx ON ONLY events (at);\n');
+    const result = await astra(['--migrations-dir', dir, 'migrate', 'up'], { env: { DATABASE_URL: db.url } });
+    expect(result.exitCode, result.stderr).toBe(0);
+    const indexes = await db.query<{ name: string; valid: boolean }>(
+      `SELECT c.relname AS name, i.indisvalid AS valid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE c.relname LIKE '%at_only%' ORDER BY 1`,
+    );
+    // The parent's index alone, invalid until its author attaches the partitions' indexes.
+    expect(indexes).toEqual([{ name: 'events_at_only_idx', valid: false }]);
+  });
+
   it('finishes an interrupted partitioned index build: an INVALID partition index is built again, attached ones are left alone', async () => {
     const parted = join(fixturesDir, 'partitioned');
     expect((await astra(['--migrations-dir', parted, 'migrate', 'up', '--to', '1'], { env: { DATABASE_URL: db.url } })).exitCode).toBe(0);
