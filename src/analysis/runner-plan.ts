@@ -1,6 +1,6 @@
 import { quoteIdent } from '../db/quote.js';
 import type { Statement } from '../migrations/parse.js';
-import { indexStatementFor, partitionIndexName } from '../migrations/partitioned-index.js';
+import { indexStatementFor, partitionIndexName, writtenOnOnly } from '../migrations/partitioned-index.js';
 import type { ConcurrencyDecision } from './concurrency.js';
 import type { SchemaModel } from './schema.js';
 import { relationName } from './tree.js';
@@ -56,7 +56,7 @@ export function runnerChange(
     if (table && partitions) {
       const index = node.idxname;
       // ON ONLY as the file writes it (its author builds the partitions' indexes) is run as written too.
-      const only = (node.relation as { inh?: boolean } | undefined)?.inh !== true;
+      const only = writtenOnOnly(node);
       if (typeof index !== 'string' || only) {
         // Unnamed: run as the file wrote it (written CONCURRENTLY, PostgreSQL refuses it: partitioned-index-unnamed says so).
         return statement.writtenAs

@@ -4,10 +4,10 @@ import { AstraError, EXIT_FAILED, errorMessage, operationError } from '../errors
 import { isPgError, LOCK_NOT_AVAILABLE, ScriptError, type Database } from '../db/database.js';
 import { OTHER_ADVISORY_LOCKS, releaseAdvisoryLocksExceptRunLock } from '../db/advisory-lock.js';
 import type { Ledger } from '../db/ledger.js';
-import { indexStatementFor, numberedName, partitionIndexName } from './partitioned-index.js';
+import { indexStatementFor, numberedName, partitionIndexName, writtenOnOnly } from './partitioned-index.js';
 import { quoteIdent } from '../db/quote.js';
 import type { Migration } from './load.js';
-import type { Statement } from './parse.js';
+import { concurrentDetach, type Statement } from './parse.js';
 import { oneLine } from './plan.js';
 
 export interface LockPolicy {
@@ -446,8 +446,7 @@ export class MigrationRunner {
   private async buildsOnPartitionedTable(statement: Statement): Promise<boolean> {
     if (statement.kind !== 'IndexStmt' || statement.node.concurrent !== true || typeof statement.node.idxname !== 'string') return false;
     // ON ONLY written by the migration itself: its author builds the partitions' indexes, as the statement says.
-    // (The parser leaves `inh` out when it is false.)
-    if ((statement.node.relation as { inh?: boolean } | undefined)?.inh !== true) return false;
+    if (writtenOnOnly(statement.node)) return false;
     const table = relationSql(statement.node.relation);
     if (!table) return false;
     const { rows } = await this.db.query<{ online: boolean }>(
@@ -654,10 +653,7 @@ class StatementError extends Error {
 
 /** The partition (as SQL) an ALTER TABLE ... DETACH PARTITION ... CONCURRENTLY detaches; undefined for any other statement. */
 function detachedPartition(statement: Statement): string | undefined {
-  if (statement.kind !== 'AlterTableStmt') return undefined;
-  const commands = (statement.node.cmds as { AlterTableCmd?: { subtype?: string; def?: { PartitionCmd?: { name?: unknown; concurrent?: boolean } } } }[] | undefined) ?? [];
-  const detach = commands.find((command) => command.AlterTableCmd?.subtype === 'AT_DetachPartition' && command.AlterTableCmd.def?.PartitionCmd?.concurrent === true);
-  return relationSql(detach?.AlterTableCmd?.def?.PartitionCmd?.name);
+  return statement.kind === 'AlterTableStmt' ? relationSql(concurrentDetach(statement.node)) : undefined;
 }
 
 /** The COMMIT that ends a migration's transaction, as a statement after its last, for what is said when it fails. */

@@ -78,6 +78,13 @@ function lineAt(bytes: Buffer, offset: number): number {
 }
 
 /** Statements PostgreSQL refuses inside a transaction block, with the reason shown to people. */
+/** The partition (its RangeVar) an ALTER TABLE ... DETACH PARTITION ... CONCURRENTLY detaches; undefined for any other ALTER TABLE. */
+export function concurrentDetach(node: Record<string, unknown>): { relname?: string; schemaname?: string } | undefined {
+  const commands = (node.cmds as { AlterTableCmd?: { subtype?: string; def?: { PartitionCmd?: { name?: { relname?: string; schemaname?: string }; concurrent?: boolean } } } }[] | undefined) ?? [];
+  const detach = commands.find((command) => command.AlterTableCmd?.subtype === 'AT_DetachPartition' && command.AlterTableCmd.def?.PartitionCmd?.concurrent === true);
+  return detach?.AlterTableCmd?.def?.PartitionCmd?.name;
+}
+
 export function outsideTransactionReason(kind: string, node: Record<string, unknown>): string | undefined {
   switch (kind) {
     case 'IndexStmt':
@@ -91,11 +98,8 @@ export function outsideTransactionReason(kind: string, node: Record<string, unkn
     }
     case 'VacuumStmt':
       return node.is_vacuumcmd ? 'VACUUM' : undefined;
-    case 'AlterTableStmt': {
-      const commands = (node.cmds as { AlterTableCmd?: { subtype?: string; def?: { PartitionCmd?: { concurrent?: boolean } } } }[] | undefined) ?? [];
-      const detach = commands.some((command) => command.AlterTableCmd?.subtype === 'AT_DetachPartition' && command.AlterTableCmd.def?.PartitionCmd?.concurrent === true);
-      return detach ? 'ALTER TABLE ... DETACH PARTITION ... CONCURRENTLY' : undefined;
-    }
+    case 'AlterTableStmt':
+      return concurrentDetach(node) ? 'ALTER TABLE ... DETACH PARTITION ... CONCURRENTLY' : undefined;
     case 'CreatedbStmt':
       return 'CREATE DATABASE';
     case 'DropdbStmt':

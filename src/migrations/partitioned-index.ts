@@ -71,3 +71,8 @@ export function numberedName(name: string, n: number): string {
   while (Buffer.byteLength(`${cut}${n}`) > MAX_IDENTIFIER_BYTES) cut = cut.slice(0, -1);
   return `${cut}${n}`;
 }
+
+/** Whether an index statement writes ON ONLY (libpg-query leaves the RangeVar's `inh` out when it is false). */
+export function writtenOnOnly(node: Record<string, unknown>): boolean {
+  return (node.relation as { inh?: boolean } | undefined)?.inh !== true;
+}

@@ -1,4 +1,4 @@
-import { cpSync, mkdtempSync } from 'node:fs';
+import { cpSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -7,6 +7,13 @@ import { execa, type ResultPromise } from 'execa';
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const astraBin = join(repoRoot, 'bin', 'astra.js');
 export const fixturesDir = join(repoRoot, 'test', 'fixtures');
+
+/** A new temporary folder holding `files` (name → content), e.g. a migrations folder. */
+export function folderOf(files: Record<string, string>, prefix = 'astra-files-'): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  for (const [name, content] of Object.entries(files)) writeFileSync(join(dir, name), content);
+  return dir;
+}
 
 export interface CliResult {
   exitCode: number;

@@ -1,9 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inject } from 'vitest';
-import { astra, fixturesDir } from '../helpers/cli.js';
+import { astra, fixturesDir, folderOf } from '../helpers/cli.js';
 import { createTestDatabase, tableNames, type TestDatabase } from '../helpers/database.js';
 import { freePort } from '../../src/cluster/local-cluster.js';
 import { match } from '../helpers/matchers.js';
@@ -16,11 +14,7 @@ afterEach(async () => {
   await db.drop();
 });
 
-function folder(files: Record<string, string>): string {
-  const dir = mkdtempSync(join(tmpdir(), 'astra-input-'));
-  for (const [name, sql] of Object.entries(files)) writeFileSync(join(dir, name), sql);
-  return dir;
-}
+const folder = (files: Record<string, string>) => folderOf(files, 'astra-input-');
 
 const ok = 'CREATE TABLE ok_table (id int);\n';
 

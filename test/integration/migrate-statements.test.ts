@@ -1,8 +1,5 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { astra } from '../helpers/cli.js';
+import { astra, folderOf } from '../helpers/cli.js';
 import { createTestDatabase, ledgerVersions, tableNames, type TestDatabase } from '../helpers/database.js';
 
 /**
@@ -18,11 +15,7 @@ afterEach(async () => {
   await db.drop();
 });
 
-function folder(files: Record<string, string>): string {
-  const dir = mkdtempSync(join(tmpdir(), 'astra-statements-'));
-  for (const [name, sql] of Object.entries(files)) writeFileSync(join(dir, name), sql);
-  return dir;
-}
+const folder = (files: Record<string, string>) => folderOf(files, 'astra-statements-');
 
 const up = (dir: string) => astra(['--migrations-dir', dir, 'migrate', 'up'], { env: { DATABASE_URL: db.url } });
 

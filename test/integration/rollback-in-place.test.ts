@@ -188,12 +188,22 @@ describe('astra rollback by a role that cannot create databases', () => {
     }
   });
 
-  it('stopped by Ctrl-C while psql restores: the transaction is rolled back, CONNECT granted back, nothing changed', async () => {
+  /** At release 1.0.0, a backup big enough that its restore is still running when a signal comes, then the upgrade past it. */
+  async function bigBackupThenUpgrade(): Promise<void> {
     expect((await run('migrate', 'up', '--to', '1')).exitCode).toBe(0);
-    // A backup big enough that its restore is still running when the signal comes.
     await db.query("INSERT INTO accounts (name) SELECT 'bulk account ' || g FROM generate_series(1, 400000) g");
     expect((await run('backup', 'create')).exitCode).toBe(0);
     expect((await run('migrate', 'up')).exitCode).toBe(0);
+  }
+
+  /** What a rollback stopped by Ctrl-C during its restore says. */
+  const cancelledRestore = () =>
+    new RegExp(
+      `Interrupted \\(SIGINT\\) while backup \\S+ was being restored over ${db.name}: the restore was cancelled and rolled back; ${db.name} is as it was\\.`,
+    );
+
+  it('stopped by Ctrl-C while psql restores: the transaction is rolled back, CONNECT granted back, nothing changed', async () => {
+    await bigBackupThenUpgrade();
     await db.query("INSERT INTO accounts (name) VALUES ('after the backup')");
     // How many accounts there are, and the name of the newest.
     const accountsNow = () =>
@@ -206,11 +216,7 @@ describe('astra rollback by a role that cannot create databases', () => {
     child.kill('SIGINT');
     const result = await child;
     expect(result.exitCode).toBe(1);
-    expect(String(result.stderr)).toMatch(
-      new RegExp(
-        `Interrupted \\(SIGINT\\) while backup \\S+ was being restored over ${db.name}: the restore was cancelled and rolled back; ${db.name} is as it was\\.`,
-      ),
-    );
+    expect(String(result.stderr)).toMatch(cancelledRestore());
     expect(await accountsNow()).toEqual(accounts);
     expect(accounts[0]?.newest).toBe('after the backup');
     expect(await ledgerVersions(db)).toEqual([1, 2]);
@@ -219,10 +225,7 @@ describe('astra rollback by a role that cannot create databases', () => {
   });
 
   it('a psql that does not stop after the interrupt (held stopped, as a deadlocked one would be) has its session ended and is killed: nothing changed', async () => {
-    expect((await run('migrate', 'up', '--to', '1')).exitCode).toBe(0);
-    await db.query("INSERT INTO accounts (name) SELECT 'bulk account ' || g FROM generate_series(1, 400000) g");
-    expect((await run('backup', 'create')).exitCode).toBe(0);
-    expect((await run('migrate', 'up')).exitCode).toBe(0);
+    await bigBackupThenUpgrade();
     const accounts = await db.query('SELECT count(*)::int AS n FROM accounts');
     const child = start('rollback', '--to', '1.0.0');
     await sessionRunning(db.name, ' restore', child);
@@ -231,11 +234,7 @@ describe('astra rollback by a role that cannot create databases', () => {
     child.kill('SIGINT');
     const result = await child;
     expect(result.exitCode).toBe(1);
-    expect(String(result.stderr)).toMatch(
-      new RegExp(
-        `Interrupted \\(SIGINT\\) while backup \\S+ was being restored over ${db.name}: the restore was cancelled and rolled back; ${db.name} is as it was\\.`,
-      ),
-    );
+    expect(String(result.stderr)).toMatch(cancelledRestore());
     expect(() => process.kill(psql, 0)).toThrow();
     expect(await db.query('SELECT count(*)::int AS n FROM accounts')).toEqual(accounts);
     expect(await ledgerVersions(db)).toEqual([1, 2]);

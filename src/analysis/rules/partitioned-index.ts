@@ -1,4 +1,4 @@
-import { partitionIndexName } from '../../migrations/partitioned-index.js';
+import { partitionIndexName, writtenOnOnly } from '../../migrations/partitioned-index.js';
 import { relationName } from '../tree.js';
 import type { Rule, RuleContext } from '../types.js';
 
@@ -14,8 +14,8 @@ export function concurrentBuild(
   if (kind !== 'IndexStmt' || node.concurrent !== true || context.inDoBlock) return undefined;
   const table = relationName(node.relation);
   if (!table || context.isNew(table)) return undefined;
-  // ON ONLY (the parser leaves `inh` out when false): the partitioned table's own index, made at once, run as written.
-  if ((node.relation as { inh?: boolean } | undefined)?.inh !== true) return undefined;
+  // ON ONLY: the partitioned table's own index, made at once, run as written.
+  if (writtenOnOnly(node)) return undefined;
   const facts = context.schema.table(table);
   return {
     table,
