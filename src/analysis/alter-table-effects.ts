@@ -1,4 +1,5 @@
-import { columnTypeOf, isSerialType, typeChangeRewrites } from './column-types.js';
+import { columnTypeOf, isSerialType, isUtcZone, typeChangeRewrites, type TypeChange } from './column-types.js';
+import { defaultPartitionChecked, isRelationKind } from './object-effects.js';
 import type { EffectList, EffectOptions } from './effect-list.js';
 import type { LockMode } from './locks.js';
 import { list, nodeOf, optionNames, relationName, type Node } from './tree.js';
@@ -29,8 +30,10 @@ function commandLock(command: Node): LockMode {
     case 'AT_DisableTrigUser':
       return 'SHARE ROW EXCLUSIVE';
     case 'AT_SetRelOptions':
-    case 'AT_ResetRelOptions':
-      return optionNames(command.def).every((name) => LIGHT_RELOPTIONS.test(name)) ? 'SHARE UPDATE EXCLUSIVE' : 'ACCESS EXCLUSIVE';
+    case 'AT_ResetRelOptions': {
+      const names = optionNames(nodeOf(command.def, 'List')?.items ?? command.def);
+      return names.length > 0 && names.every((name) => LIGHT_RELOPTIONS.test(name)) ? 'SHARE UPDATE EXCLUSIVE' : 'ACCESS EXCLUSIVE';
+    }
     case 'AT_DetachPartition':
       return nodeOf(command.def, 'PartitionCmd')?.concurrent === true ? 'SHARE UPDATE EXCLUSIVE' : 'ACCESS EXCLUSIVE';
     case 'AT_AddConstraint':
@@ -42,13 +45,21 @@ function commandLock(command: Node): LockMode {
 
 /** ALTER TABLE: the strongest lock of its subcommands, and what each one does to the rows. */
 export function alterTableEffects(node: Node, options: EffectOptions, effects: EffectList): void {
-  if (node.objtype !== undefined && node.objtype !== 'OBJECT_TABLE') return;
+  // ALTER TABLE, VIEW, MATERIALIZED VIEW, SEQUENCE, FOREIGN TABLE: the same locks (AlterTableGetLockLevel).
+  if (node.objtype === 'OBJECT_INDEX') return alterIndexEffects(node, options, effects);
+  if (node.objtype !== undefined && !isRelationKind(node.objtype)) return;
   const table = relationName(node.relation);
   if (!table) return;
+  // Without ONLY (the parser leaves inh out when it is false), a partitioned table's subcommands recurse into its partitions.
+  const partitions = (node.relation as Node | undefined)?.inh === true ? options.schema.descendants(table) : [];
   for (const item of list(node.cmds)) {
     const command = nodeOf(item, 'AlterTableCmd');
-    if (command) commandEffects(table, command, options, effects);
+    if (!command) continue;
+    commandEffects(table, command, options, effects);
+    if (command.subtype === 'AT_AttachPartition' || command.subtype === 'AT_DetachPartition') continue;
+    for (const partition of partitions) commandEffects(partition, command, options, effects);
   }
+  if (options.schema.table(table)?.partitions !== undefined) effects.withoutStorage(table);
 }
 
 function commandEffects(table: string, command: Node, options: EffectOptions, effects: EffectList): void {
@@ -57,14 +68,8 @@ function commandEffects(table: string, command: Node, options: EffectOptions, ef
   switch (command.subtype) {
     case 'AT_AddColumn':
       return addColumnEffects(table, nodeOf(command.def, 'ColumnDef'), command.missing_ok === true, options, effects);
-    case 'AT_AlterColumnType': {
-      const definition = nodeOf(command.def, 'ColumnDef');
-      const to = columnTypeOf(definition?.typeName as Node | undefined);
-      const from = column ? options.schema.column(table, column)?.type : undefined;
-      const using = definition?.raw_default !== undefined && !isSameColumn(definition.raw_default, column);
-      const change = to ? typeChangeRewrites(from, to, using || definition?.collClause !== undefined) : { rewrite: true, reason: '' };
-      return effects.add(table, lock, 'ALTER COLUMN TYPE', { rewrite: change.rewrite });
-    }
+    case 'AT_AlterColumnType':
+      return effects.add(table, lock, 'ALTER COLUMN TYPE', { rewrite: columnTypeChange(table, command, options)?.rewrite ?? true });
     case 'AT_SetNotNull': {
       const facts = options.schema.table(table);
       const proven = [...(facts?.checkedNotNull.values() ?? [])].some((check) => check.column === column && check.validated);
@@ -77,19 +82,75 @@ function commandEffects(table: string, command: Node, options: EffectOptions, ef
       return effects.add(table, lock, 'VALIDATE CONSTRAINT', { scan: true });
     case 'AT_SetLogged':
     case 'AT_SetUnLogged':
-    case 'AT_SetTableSpace':
     case 'AT_SetAccessMethod':
       return effects.add(table, lock, subcommandLabel(command), { rewrite: true });
+    case 'AT_SetTableSpace': {
+      // Moving to where it already is copies nothing. Where a table is, lint knows from its CREATE TABLE or the database.
+      const facts = options.schema.table(table);
+      const current = facts?.tablespace ?? (facts?.defined ? 'pg_default' : undefined);
+      return effects.add(table, lock, subcommandLabel(command), { rewrite: current === undefined || current !== column });
+    }
     case 'AT_AttachPartition': {
       effects.add(table, lock, 'ATTACH PARTITION');
+      defaultPartitionChecked(table, options, effects);
       return effects.add(relationName(nodeOf(command.def, 'PartitionCmd')?.name), 'ACCESS EXCLUSIVE', 'ATTACH PARTITION', { scan: true });
     }
     case 'AT_DetachPartition': {
       effects.add(table, lock, 'DETACH PARTITION');
-      return effects.add(relationName(nodeOf(command.def, 'PartitionCmd')?.name), 'ACCESS EXCLUSIVE', 'DETACH PARTITION');
+      return effects.add(relationName(nodeOf(command.def, 'PartitionCmd')?.name), lock, 'DETACH PARTITION');
+    }
+    case 'AT_AddInherit':
+      effects.add(table, lock, 'INHERIT');
+      return effects.add(relationName(command.def), 'SHARE UPDATE EXCLUSIVE', 'INHERIT');
+    case 'AT_DropInherit':
+      // The parent is only looked up, but queries on it read the child, which is locked ACCESS EXCLUSIVE.
+      effects.add(table, lock, 'NO INHERIT');
+      return effects.add(relationName(command.def), 'ACCESS SHARE', 'NO INHERIT', { readsWait: true });
+    case 'AT_DropConstraint': {
+      effects.add(table, lock, subcommandLabel(command));
+      // A foreign key's triggers on the table it references go with it.
+      return effects.add(column ? options.schema.table(table)?.foreignKeys?.get(column) : undefined, 'ACCESS EXCLUSIVE', 'DROP CONSTRAINT (foreign key)');
     }
     default:
       return effects.add(table, lock, subcommandLabel(command));
+  }
+}
+
+/**
+ * What ALTER COLUMN ... TYPE does to the rows; undefined when the new type
+ * cannot be read. A new collation alone changes no stored value (the column's
+ * indexes are rebuilt, the table is not).
+ */
+export function columnTypeChange(table: string, command: Node, options: EffectOptions): TypeChange | undefined {
+  const column = typeof command.name === 'string' ? command.name : undefined;
+  const definition = nodeOf(command.def, 'ColumnDef');
+  const to = columnTypeOf(definition?.typeName as Node | undefined);
+  if (!to) return undefined;
+  const from = column ? options.schema.column(table, column)?.type : undefined;
+  const using = definition?.raw_default !== undefined && !isSameColumn(definition.raw_default, column);
+  return typeChangeRewrites(from, to, using, options.serverMajor >= 12 && isUtcZone(options.timeZone));
+}
+
+/**
+ * ALTER INDEX takes no lock on the table, but SET TABLESPACE and ATTACH
+ * PARTITION lock the index ACCESS EXCLUSIVE, and planning any query on the
+ * table opens its indexes: reads and writes wait. (ALTER INDEX ... SET (...),
+ * RENAME and ALTER COLUMN ... SET STATISTICS stop neither.)
+ */
+function alterIndexEffects(node: Node, options: EffectOptions, effects: EffectList): void {
+  const index = relationName(node.relation);
+  for (const item of list(node.cmds)) {
+    const command = nodeOf(item, 'AlterTableCmd');
+    // The index is copied, entry by entry, while it is locked.
+    if (command?.subtype === 'AT_SetTableSpace') {
+      effects.add(index ? options.schema.indexTable(index) : undefined, null, 'ALTER INDEX SET TABLESPACE', { readsWait: true, scan: true });
+    }
+    if (command?.subtype === 'AT_AttachPartition') {
+      // The partitioned index's table is looked up; the partition's index is locked ACCESS EXCLUSIVE.
+      effects.add(index ? options.schema.indexTable(index) : undefined, 'ACCESS SHARE', 'ALTER INDEX ATTACH PARTITION', { readsWait: true });
+      const partitionIndex = relationName(nodeOf(command.def, 'PartitionCmd')?.name);
+      effects.add(partitionIndex ? options.schema.indexTable(partitionIndex) : undefined, 'ACCESS SHARE', 'ALTER INDEX ATTACH PARTITION', { readsWait: true });
+    }
   }
 }
 

@@ -76,6 +76,7 @@ export function analyzeMigrations(sources: MigrationSource[], options: AnalysisO
     schema,
     serverMajor: options.database?.serverMajor ?? options.serverMajor ?? DEFAULT_SERVER_MAJOR,
     volatility: new Map([...BUILT_IN_VOLATILITY, ...(options.database?.volatility ?? [])]),
+    ...(options.database?.timeZone ? { timeZone: options.database.timeZone } : {}),
   };
   return sources.map((source) => analyzeOne(source, effectOptions, options));
 }
@@ -92,6 +93,7 @@ function seededSchema(database: DatabaseFacts | undefined): SchemaModel {
     });
   }
   for (const [name, facts] of database?.indexes ?? []) schema.indexes.set(name, { ...facts });
+  for (const [view, reads] of database?.viewReads ?? []) schema.viewReads.set(view, [...reads]);
   return schema;
 }
 
@@ -164,15 +166,23 @@ class MigrationRun {
   /** Views, functions, types... created by the statements so far, as `kind:name`. */
   private readonly createdObjects = new Set<string>();
   private readonly earlier: Statement[] = [];
+  /** The session's TimeZone as the statements so far leave it (the runner resets the session between migrations). */
+  private timeZone: string | undefined;
 
   constructor(
     private readonly file: string,
-    private readonly options: EffectOptions,
+    private readonly baseOptions: EffectOptions,
     private readonly wrapped: boolean,
     private readonly database: DatabaseFacts | undefined,
     /** Line → why the statement written there cannot run in a transaction block. */
     private readonly writtenOutside: Map<number, string>,
-  ) {}
+  ) {
+    this.timeZone = baseOptions.timeZone;
+  }
+
+  private get options(): EffectOptions {
+    return this.timeZone === undefined ? this.baseOptions : { ...this.baseOptions, timeZone: this.timeZone };
+  }
 
   statement(statement: Statement, extras: StatementExtras): void {
     const effects = statementEffects(statement.kind, statement.node, this.options);
@@ -213,6 +223,7 @@ class MigrationRun {
       if (change) this.changes.push(change);
     }
     this.options.schema.apply(statement.kind, statement.node);
+    this.noteSetting(statement);
     this.noteCreated(statement);
     this.earlier.push(statement);
   }
@@ -226,13 +237,20 @@ class MigrationRun {
       statement: hit.statement ?? statement.text,
       table: hit.table ?? effect?.table ?? null,
       lock: hit.lock ?? effect?.lock ?? null,
-      blocks: blocksOf(hit.lock ?? effect?.lock ?? null),
+      blocks: hit.lock ? blocksOf(hit.lock) : (effect?.blocks ?? 'none'),
       rewrite: effect?.rewrite ?? false,
       scan: effect?.scan ?? false,
       verdict: hit.verdict,
       message: hit.message,
       fix: hit.fix,
     };
+  }
+
+  /** SET TimeZone / SET TIME ZONE: what later type changes between timestamp and timestamptz do depends on it. */
+  private noteSetting({ kind, node }: Statement): void {
+    if (kind !== 'VariableSetStmt' || node.name !== 'timezone') return;
+    const value = nodeOf((node.args as unknown[] | undefined)?.[0], 'A_Const')?.sval as { sval?: string } | undefined;
+    this.timeZone = node.kind === 'VAR_SET_VALUE' ? value?.sval : this.baseOptions.timeZone;
   }
 
   private noteCreated(statement: Statement): void {

@@ -77,12 +77,21 @@ export interface TypeChange {
 }
 
 /**
+ * TimeZone settings with a zero offset and no daylight saving time: under
+ * them PostgreSQL 12 and later convert timestamp ↔ timestamptz by relabelling.
+ */
+export function isUtcZone(zone: string | undefined): boolean {
+  return zone !== undefined && /^(etc\/)?(utc|uct|gmt|gmt0|gmt[+-]0|universal|zulu|greenwich)$/i.test(zone.trim());
+}
+
+/**
  * Whether ALTER COLUMN ... TYPE rewrites the table, following the server's own
  * test (the conversion must reduce to a relabelling, or to a length check that
  * the new modifier makes unnecessary). `from` undefined: the column's current
- * type is not known, so a rewrite is assumed.
+ * type is not known, so a rewrite is assumed. `utcRelabels`: the session's
+ * TimeZone is UTC on PostgreSQL 12 or later.
  */
-export function typeChangeRewrites(from: ColumnType | undefined, to: ColumnType, hasUsing: boolean): TypeChange {
+export function typeChangeRewrites(from: ColumnType | undefined, to: ColumnType, hasUsing: boolean, utcRelabels = false): TypeChange {
   const target = formatColumnType(to);
   if (hasUsing) return { rewrite: true, reason: `a USING expression recomputes every row as ${target}` };
   if (!from) return { rewrite: true, reason: `the column's current type is not known here, so a rewrite to ${target} is assumed` };
@@ -98,6 +107,10 @@ export function typeChangeRewrites(from: ColumnType | undefined, to: ColumnType,
   }
   if (BINARY_COERCIBLE.has(`${from.name}>${to.name}`) && !from.array && to.typmods.length === 0) {
     return { rewrite: false, reason: `${source} → ${target} only relabels the column` };
+  }
+  const timestamps = [from.name, to.name].sort().join('>') === 'timestamp>timestamptz';
+  if (timestamps && utcRelabels && !from.array && sameTypmods(from.typmods, to.typmods)) {
+    return { rewrite: false, reason: `${source} → ${target} only relabels the column while the session's TimeZone is UTC` };
   }
   return { rewrite: true, reason: `${source} → ${target} converts every value` };
 }

@@ -17,15 +17,25 @@ export interface DatabaseFacts {
   indexes: Map<string, IndexFacts>;
   /** Function name → volatility (the most volatile overload), for the functions the migrations call. */
   volatility: Map<string, Volatility>;
+  /** Materialized view → the relations its query reads, for the materialized views the statements name. */
+  viewReads?: Map<string, string[]>;
+  /** TimeZone of a new session (the runner's), as the server, database and role defaults set it. */
+  timeZone?: string;
 }
 
 const USER_RELATIONS = `
-  SELECT c.oid, n.nspname AS schema, c.relname AS name, c.reltuples::float8 AS estimate, c.relkind::text AS kind
-    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+  SELECT c.oid, n.nspname AS schema, c.relname AS name, c.reltuples::float8 AS estimate, c.relkind::text AS kind,
+         COALESCE(ts.spcname::text, 'pg_default') AS tablespace,
+         array(SELECT ic.relname::text FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid WHERE i.indrelid = c.oid) AS indexes,
+         array(SELECT DISTINCT ty.typname::text FROM pg_attribute a JOIN pg_type ty ON ty.oid = a.atttypid
+                WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped) AS types,
+         array(SELECT r.relname::text FROM pg_constraint f JOIN pg_class r ON r.oid = f.confrelid WHERE f.conrelid = c.oid AND f.contype = 'f') AS referenced,
+         (SELECT i.inhparent::int FROM pg_inherits i WHERE i.inhrelid = c.oid AND c.relispartition) AS partition_of
+    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace LEFT JOIN pg_tablespace ts ON ts.oid = c.reltablespace
    WHERE c.relkind IN ('r', 'p') AND n.nspname <> 'information_schema' AND n.nspname NOT LIKE 'pg\\_%'`;
 
 /**
- * Reads, for the tables the statements mention: columns with their types and
+ * Reads, for the tables the statements mention (by their name or an index's): columns with their types and
  * NOT NULL, validated CHECK (col IS NOT NULL) constraints, indexes, and
  * estimated rows (pg_class.reltuples; for a table never analysed, a count
  * that stops past SMALL_TABLE_ROWS, so it stays cheap on a large table). Also
@@ -34,8 +44,22 @@ const USER_RELATIONS = `
 export async function readDatabaseFacts(db: Database, statements: Statement[]): Promise<DatabaseFacts> {
   const mentioned = mentionedNames(statements);
   const serverMajor = Math.floor((await db.serverVersionNum()) / 10000);
-  const { rows: relations } = await db.query<{ oid: number; schema: string; name: string; estimate: number; kind: string }>(USER_RELATIONS);
-  const wanted = relations.filter((relation) => mentioned.has(relation.name));
+  const { rows: relations } = await db.query<Relation>(USER_RELATIONS);
+  const reach = reachedBeyondNames(statements);
+  // A table is read when a statement names it or one of its indexes (DROP INDEX, REINDEX INDEX, USING INDEX), or reaches it otherwise.
+  const wanted = relations.filter(
+    (relation) =>
+      mentioned.has(relation.name) ||
+      relation.indexes.some((index) => mentioned.has(index)) ||
+      reach.schemas.has(relation.schema) ||
+      relation.types.some((type) => reach.types.has(type)) ||
+      relation.referenced.some((table) => reach.referencedBy.has(table)),
+  );
+  // The partitioned tables above a partition read: dropping or detaching it locks them.
+  for (let index = 0; index < wanted.length; index++) {
+    const parent = relations.find((relation) => relation.oid === wanted[index]!.partition_of);
+    if (parent && !wanted.includes(parent)) wanted.push(parent);
+  }
   const byOid = new Map(wanted.map((relation) => [relation.oid, qualifiedName([relation.schema, relation.name])]));
   const tables = new Map<string, TableFacts>();
   for (const relation of wanted) {
@@ -45,6 +69,7 @@ export async function readDatabaseFacts(db: Database, statements: Statement[]): 
       columns: new Map(),
       checkedNotNull: new Map(),
       rows,
+      tablespace: relation.tablespace,
       ...(relation.kind === 'p' ? { partitions: [] } : {}),
     });
   }
@@ -57,7 +82,99 @@ export async function readDatabaseFacts(db: Database, statements: Statement[]): 
   );
   await readColumns(db, oids, byOid, tables);
   await readNotNullChecks(db, oids, byOid, tables);
-  return { serverMajor, tables, indexes: await readIndexes(db, oids, byOid), volatility: await readVolatility(db, calledFunctions(statements)) };
+  await readForeignKeys(db, oids, byOid, tables);
+  const { rows: zone } = await db.query<{ zone: string }>("SELECT current_setting('TimeZone') AS zone");
+  return {
+    serverMajor,
+    tables,
+    indexes: await readIndexes(db, oids, byOid),
+    volatility: await readVolatility(db, calledFunctions(statements)),
+    viewReads: await readViewReads(db, mentioned),
+    ...(zone[0] ? { timeZone: zone[0].zone } : {}),
+  };
+}
+
+interface Relation {
+  oid: number;
+  schema: string;
+  name: string;
+  estimate: number;
+  kind: string;
+  tablespace: string;
+  indexes: string[];
+  /** The types of its columns, by name. */
+  types: string[];
+  /** The tables its foreign keys reference, by name. */
+  referenced: string[];
+  /** Of a partition: its partitioned table. */
+  partition_of: number | null;
+}
+
+/**
+ * What statements reach without naming the tables: the schemas DROP SCHEMA
+ * ... CASCADE empties, the types whose columns DROP TYPE/DOMAIN ... CASCADE
+ * or ALTER DOMAIN reach, the tables TRUNCATE ... CASCADE follows foreign keys from.
+ */
+function reachedBeyondNames(statements: Statement[]): { schemas: Set<string>; types: Set<string>; referencedBy: Set<string> } {
+  const reach = { schemas: new Set<string>(), types: new Set<string>(), referencedBy: new Set<string>() };
+  for (const statement of withDoBlocks(statements)) {
+    const node = statement.node;
+    const cascade = node.behavior === 'DROP_CASCADE';
+    if (statement.kind === 'DropStmt' && cascade && node.removeType === 'OBJECT_SCHEMA') {
+      for (const object of (node.objects as unknown[] | undefined) ?? []) {
+        const name = nodeOf(object, 'String')?.sval;
+        if (typeof name === 'string') reach.schemas.add(name);
+      }
+    }
+    if (statement.kind === 'DropStmt' && cascade && (node.removeType === 'OBJECT_TYPE' || node.removeType === 'OBJECT_DOMAIN')) {
+      for (const object of (node.objects as unknown[] | undefined) ?? []) {
+        const name = nameParts(nodeOf(object, 'TypeName')?.names).at(-1);
+        if (name) reach.types.add(name);
+      }
+    }
+    if (statement.kind === 'AlterDomainStmt') {
+      const name = nameParts(node.typeName).at(-1);
+      if (name) reach.types.add(name);
+    }
+    if (statement.kind === 'TruncateStmt' && cascade) {
+      for (const relation of (node.relations as unknown[] | undefined) ?? []) {
+        const name = (nodeOf(relation, 'RangeVar') ?? (relation as Node)).relname;
+        if (typeof name === 'string') reach.referencedBy.add(name);
+      }
+    }
+  }
+  return reach;
+}
+
+async function readViewReads(db: Database, mentioned: Set<string>): Promise<Map<string, string[]>> {
+  const { rows } = await db.query<{ view: string; view_schema: string; name: string; schema: string }>(
+    `SELECT DISTINCT v.relname::text AS view, vn.nspname::text AS view_schema, r.relname::text AS name, rn.nspname::text AS schema
+       FROM pg_class v JOIN pg_namespace vn ON vn.oid = v.relnamespace
+       JOIN pg_rewrite w ON w.ev_class = v.oid
+       JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = w.oid AND d.refclassid = 'pg_class'::regclass AND d.refobjid <> v.oid
+       JOIN pg_class r ON r.oid = d.refobjid JOIN pg_namespace rn ON rn.oid = r.relnamespace
+      WHERE v.relkind = 'm' AND v.relname = ANY($1::text[])`,
+    [[...mentioned]],
+  );
+  const reads = new Map<string, string[]>();
+  for (const row of rows) {
+    const view = qualifiedName([row.view_schema, row.view]);
+    reads.set(view, [...(reads.get(view) ?? []), qualifiedName([row.schema, row.name])]);
+  }
+  return reads;
+}
+
+async function readForeignKeys(db: Database, oids: number[], byOid: Map<number, string>, tables: Map<string, TableFacts>): Promise<void> {
+  const { rows } = await db.query<{ relid: number; name: string; schema: string; table: string }>(
+    `SELECT f.conrelid AS relid, f.conname::text AS name, n.nspname::text AS schema, r.relname::text AS table
+       FROM pg_constraint f JOIN pg_class r ON r.oid = f.confrelid JOIN pg_namespace n ON n.oid = r.relnamespace
+      WHERE f.conrelid = ANY($1::oid[]) AND f.contype = 'f'`,
+    [oids],
+  );
+  for (const row of rows) {
+    const facts = tables.get(byOid.get(row.relid) ?? '');
+    if (facts) (facts.foreignKeys ??= new Map()).set(row.name, qualifiedName([row.schema, row.table]));
+  }
 }
 
 async function boundedCount(db: Database, schema: string, name: string): Promise<number> {
@@ -74,8 +191,9 @@ async function boundedCount(db: Database, schema: string, name: string): Promise
  */
 async function readPartitions(db: Database, oids: number[], byOid: Map<number, string>, tables: Map<string, TableFacts>): Promise<void> {
   for (let parents = oids; parents.length > 0;) {
-    const { rows } = await db.query<{ parent: number; child: number; schema: string; name: string; kind: string }>(
-      `SELECT i.inhparent AS parent, c.oid AS child, n.nspname AS schema, c.relname AS name, c.relkind::text AS kind
+    const { rows } = await db.query<{ parent: number; child: number; schema: string; name: string; kind: string; fallback: boolean }>(
+      `SELECT i.inhparent AS parent, c.oid AS child, n.nspname AS schema, c.relname AS name, c.relkind::text AS kind,
+              pg_get_expr(c.relpartbound, c.oid) = 'DEFAULT' AS fallback
          FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_namespace n ON n.oid = c.relnamespace
         WHERE i.inhparent = ANY($1::oid[]) ORDER BY c.relname`,
       [parents],
@@ -83,7 +201,9 @@ async function readPartitions(db: Database, oids: number[], byOid: Map<number, s
     const next: number[] = [];
     for (const row of rows) {
       const name = qualifiedName([row.schema, row.name]);
-      tables.get(byOid.get(row.parent)!)?.partitions?.push(name);
+      const parent = tables.get(byOid.get(row.parent)!);
+      parent?.partitions?.push(name);
+      if (parent && row.fallback) parent.defaultPartition = name;
       if (row.kind !== 'p' || byOid.has(row.child)) continue;
       byOid.set(row.child, name);
       if (!tables.has(name)) tables.set(name, { columns: new Map(), checkedNotNull: new Map(), partitions: [] });
@@ -139,7 +259,7 @@ async function readNotNullChecks(db: Database, oids: number[], byOid: Map<number
 async function readIndexes(db: Database, oids: number[], byOid: Map<number, string>): Promise<Map<string, IndexFacts>> {
   const { rows } = await db.query<{ schema: string; name: string; relid: number; columns: string[] | null }>(
     `SELECT n.nspname AS schema, c.relname AS name, i.indrelid AS relid,
-            array(SELECT a.attname FROM unnest(i.indkey) AS k JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k) AS columns
+            array(SELECT a.attname::text FROM unnest(i.indkey) AS k JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k) AS columns
        FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace
       WHERE i.indrelid = ANY($1::oid[])`,
     [oids],

@@ -1,4 +1,4 @@
-import { strongerLock, type LockMode } from './locks.js';
+import { blocksOf, strongerLock, type Blocks, type LockMode } from './locks.js';
 import type { SchemaModel } from './schema.js';
 import { relationsIn } from './tree.js';
 import type { FunctionVolatility } from './volatility.js';
@@ -6,12 +6,20 @@ import type { FunctionVolatility } from './volatility.js';
 /** What one statement does to one table while its transaction is open. */
 export interface LockEffect {
   table: string;
-  /** The strongest lock the statement takes on the table. */
-  lock: LockMode;
+  /** The strongest lock the statement takes on the table; null when it takes none but locks one of its indexes. */
+  lock: LockMode | null;
   /** The table's storage is written anew (a new relfilenode): every row is copied under the lock. */
   rewrite: boolean;
   /** Every row is read (or checked) while the lock is held, without a rewrite. */
   scan: boolean;
+  /**
+   * What the application waits for while the lock is held: what the table's
+   * lock blocks, or reads too when the statement locks one of its indexes
+   * ACCESS EXCLUSIVE (every query's planner opens all of a table's indexes).
+   */
+  blocks: Blocks;
+  /** The relation is a sequence: its one row is what a rewrite writes, in a moment. */
+  sequence?: true;
   /** What takes the lock, in a few words: "ADD COLUMN", "index build". */
   what: string;
 }
@@ -21,25 +29,50 @@ export interface EffectOptions {
   /** Server major version the migration will run on (defaults to a current one). */
   serverMajor: number;
   volatility: FunctionVolatility;
+  /** The session's TimeZone where the statement runs, when known (the database's default, or a SET earlier in the migration). */
+  timeZone?: string;
 }
 
 /** Builds the list of effects, merging several on one table into the strongest. */
 export class EffectList {
   private readonly byTable = new Map<string, LockEffect>();
 
-  add(table: string | undefined, lock: LockMode, what: string, flags: { rewrite?: boolean; scan?: boolean } = {}): void {
+  /**
+   * `readsWait`: the statement locks ACCESS EXCLUSIVE something every query on
+   * the table opens (one of its indexes, an inheritance child), so reads wait
+   * whatever the table's own lock.
+   */
+  add(
+    table: string | undefined,
+    lock: LockMode | null,
+    what: string,
+    flags: { rewrite?: boolean; scan?: boolean; readsWait?: boolean; sequence?: boolean } = {},
+  ): void {
     if (!table) return;
     const existing = this.byTable.get(table);
     const rewrite = flags.rewrite === true;
     const scan = flags.scan === true && !rewrite;
+    const blocks = flags.readsWait === true ? 'reads+writes' : blocksOf(lock);
     if (!existing) {
-      this.byTable.set(table, { table, lock, rewrite, scan, what });
+      this.byTable.set(table, { table, lock, rewrite, scan, blocks, what, ...(flags.sequence ? { sequence: true as const } : {}) });
       return;
     }
-    existing.lock = strongerLock(existing.lock, lock);
+    existing.lock = existing.lock === null ? lock : lock === null ? existing.lock : strongerLock(existing.lock, lock);
+    existing.blocks = [existing.blocks, blocks, blocksOf(existing.lock)].includes('reads+writes') ? 'reads+writes' : blocksOf(existing.lock);
     existing.rewrite ||= rewrite;
     existing.scan = (existing.scan || scan) && !existing.rewrite;
     if (!existing.what.split(', ').includes(what)) existing.what = `${existing.what}, ${what}`;
+  }
+
+  /** A partitioned table has no storage of its own: what rewrites it rewrites its partitions. */
+  withoutStorage(table: string): void {
+    const existing = this.byTable.get(table);
+    if (existing) existing.rewrite = false;
+  }
+
+  /** The effect on one table, when there is one. */
+  on(table: string): LockEffect | undefined {
+    return this.byTable.get(table);
   }
 
   /** Relations read by a query: ACCESS SHARE. */

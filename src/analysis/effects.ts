@@ -1,6 +1,15 @@
 import { alterTableEffects } from './alter-table-effects.js';
 import { EffectList, type EffectOptions, type LockEffect } from './effect-list.js';
 import { lockModeFromNumber, type LockMode } from './locks.js';
+import {
+  alterDomainEffects,
+  commentEffects,
+  defaultPartitionChecked,
+  dropCascadeEffects,
+  isRelationKind,
+  publicationEffects,
+  sequenceEffects,
+} from './object-effects.js';
 import { list, nameParts, nodeOf, optionNames, qualifiedName, relationName, relationsIn, type Node } from './tree.js';
 
 /**
@@ -14,32 +23,52 @@ export function statementEffects(kind: string, node: Node, options: EffectOption
   const effects = new EffectList();
   switch (kind) {
     case 'CreateStmt':
-      createTableEffects(node, effects);
+      createTableEffects(node, options, effects);
+      break;
+    case 'CreateForeignTableStmt':
+      createTableEffects(nodeOf(node.base, 'CreateStmt') ?? (node.base as Node | undefined) ?? {}, options, effects);
       break;
     case 'CreateTableAsStmt':
       effects.reads(node.query);
       break;
     case 'ViewStmt':
       effects.reads(node.query);
+      if (node.replace === true) effects.add(relationName(node.view), 'ACCESS EXCLUSIVE', 'CREATE OR REPLACE VIEW');
       break;
     case 'IndexStmt': {
       const concurrent = node.concurrent === true;
-      effects.add(relationName(node.relation), concurrent ? 'SHARE UPDATE EXCLUSIVE' : 'SHARE', concurrent ? 'concurrent index build' : 'index build', {
-        scan: true,
-      });
+      const lock = concurrent ? 'SHARE UPDATE EXCLUSIVE' : 'SHARE';
+      const what = concurrent ? 'concurrent index build' : 'index build';
+      const table = relationName(node.relation);
+      effects.add(table, lock, what, { scan: true });
+      // Not ON ONLY (the parser leaves inh out when it is false): each partition's index is built too.
+      if (table && (node.relation as Node | undefined)?.inh === true) {
+        for (const partition of options.schema.descendants(table)) effects.add(partition, lock, what, { scan: true });
+      }
       break;
     }
+    case 'CreateSeqStmt':
+    case 'AlterSeqStmt':
+      sequenceEffects(kind, node, effects);
+      break;
+    case 'AlterDomainStmt':
+      alterDomainEffects(node, options, effects);
+      break;
+    case 'CreatePublicationStmt':
+    case 'AlterPublicationStmt':
+      publicationEffects(node, effects);
+      break;
     case 'AlterTableStmt':
       alterTableEffects(node, options, effects);
       break;
     case 'RenameStmt':
-      renameEffects(node, effects);
+      renameEffects(node, options, effects);
       break;
     case 'DropStmt':
       dropEffects(node, options, effects);
       break;
     case 'TruncateStmt':
-      for (const relation of list(node.relations)) effects.add(relationName(relation), 'ACCESS EXCLUSIVE', 'TRUNCATE', { rewrite: true });
+      truncateEffects(node, options, effects);
       break;
     case 'ClusterStmt':
       effects.add(relationName(node.relation), 'ACCESS EXCLUSIVE', 'CLUSTER', { rewrite: true });
@@ -53,7 +82,15 @@ export function statementEffects(kind: string, node: Node, options: EffectOption
     case 'UpdateStmt':
     case 'DeleteStmt': {
       const target = relationName(node.relation);
-      effects.add(target, 'ROW EXCLUSIVE', kind === 'UpdateStmt' ? 'UPDATE' : 'DELETE', { scan: node.whereClause === undefined });
+      const what = kind === 'UpdateStmt' ? 'UPDATE' : 'DELETE';
+      effects.add(target, 'ROW EXCLUSIVE', what, { scan: node.whereClause === undefined });
+      for (const partition of target ? options.schema.descendants(target) : []) effects.add(partition, 'ROW EXCLUSIVE', what);
+      effects.reads(node, target ? [target] : []);
+      break;
+    }
+    case 'MergeStmt': {
+      const target = relationName(node.relation);
+      effects.add(target, 'ROW EXCLUSIVE', 'MERGE');
       effects.reads(node, target ? [target] : []);
       break;
     }
@@ -64,7 +101,7 @@ export function statementEffects(kind: string, node: Node, options: EffectOption
       break;
     }
     case 'SelectStmt':
-      selectEffects(node, effects);
+      selectEffects(node, options, effects);
       break;
     case 'LockStmt': {
       const mode = lockModeFromNumber(Number(node.mode)) ?? 'ACCESS EXCLUSIVE';
@@ -76,23 +113,19 @@ export function statementEffects(kind: string, node: Node, options: EffectOption
       const view = relationName(node.relation);
       if (node.concurrent === true) effects.add(view, 'EXCLUSIVE', 'REFRESH MATERIALIZED VIEW CONCURRENTLY');
       else effects.add(view, 'ACCESS EXCLUSIVE', 'REFRESH MATERIALIZED VIEW', { rewrite: true });
+      for (const table of view ? (options.schema.viewReads.get(view) ?? []) : []) effects.add(table, 'ACCESS SHARE', 'read by the refresh');
       break;
     }
     case 'AlterObjectSchemaStmt':
-      if (
-        node.objectType === 'OBJECT_TABLE' ||
-        node.objectType === 'OBJECT_VIEW' ||
-        node.objectType === 'OBJECT_MATVIEW' ||
-        node.objectType === 'OBJECT_SEQUENCE'
-      ) {
-        effects.add(relationName(node.relation), 'ACCESS EXCLUSIVE', 'SET SCHEMA');
-      }
+      if (isRelationKind(node.objectType)) effects.add(relationName(node.relation), 'ACCESS EXCLUSIVE', 'SET SCHEMA');
       break;
     case 'CommentStmt':
       commentEffects(node, effects);
       break;
     case 'CreateTrigStmt':
       effects.add(relationName(node.relation), 'SHARE ROW EXCLUSIVE', 'CREATE TRIGGER');
+      // A constraint trigger's FROM table is only looked up.
+      effects.add(relationName(node.constrrel), 'ACCESS SHARE', 'CREATE TRIGGER ... FROM');
       break;
     case 'CreatePolicyStmt':
     case 'AlterPolicyStmt':
@@ -110,7 +143,7 @@ export function statementEffects(kind: string, node: Node, options: EffectOption
   return effects.list();
 }
 
-function createTableEffects(node: Node, effects: EffectList): void {
+function createTableEffects(node: Node, options: EffectOptions, effects: EffectList): void {
   const table = relationName(node.relation);
   effects.add(table, 'ACCESS EXCLUSIVE', 'CREATE TABLE');
   const references = (constraint: Node | undefined) => {
@@ -124,17 +157,46 @@ function createTableEffects(node: Node, effects: EffectList): void {
   }
   for (const parent of list(node.inhRelations)) {
     effects.add(relationName(parent), node.partbound ? 'ACCESS EXCLUSIVE' : 'SHARE UPDATE EXCLUSIVE', node.partbound ? 'PARTITION OF' : 'INHERITS');
+    if (node.partbound) defaultPartitionChecked(relationName(parent), options, effects);
   }
 }
 
-function renameEffects(node: Node, effects: EffectList): void {
+function truncateEffects(node: Node, options: EffectOptions, effects: EffectList): void {
+  const truncated = list(node.relations).flatMap((relation) => {
+    const name = relationName(relation);
+    return name ? [name, ...options.schema.descendants(name)] : [];
+  });
+  // CASCADE empties the tables with foreign keys to them too, and theirs.
+  for (let index = 0; node.behavior === 'DROP_CASCADE' && index < truncated.length; index++) {
+    for (const referencing of options.schema.referencing(truncated[index]!)) if (!truncated.includes(referencing)) truncated.push(referencing);
+  }
+  for (const table of truncated) {
+    effects.add(table, 'ACCESS EXCLUSIVE', 'TRUNCATE', { rewrite: true });
+    if (options.schema.table(table)?.partitions !== undefined) effects.withoutStorage(table);
+  }
+}
+
+function renameEffects(node: Node, options: EffectOptions, effects: EffectList): void {
   const relation = relationName(node.relation);
+  const indexTable = relation ? options.schema.indexTable(relation) : undefined;
+  if (indexTable && node.renameType === 'OBJECT_TABLE') {
+    // ALTER TABLE <index> RENAME locks the index ACCESS EXCLUSIVE (ALTER INDEX ... RENAME takes SHARE UPDATE EXCLUSIVE): queries on its table wait.
+    return effects.add(indexTable, null, 'RENAME of an index by ALTER TABLE', { readsWait: true });
+  }
   switch (node.renameType) {
     case 'OBJECT_TABLE':
+    case 'OBJECT_VIEW':
+    case 'OBJECT_MATVIEW':
+    case 'OBJECT_SEQUENCE':
+    case 'OBJECT_FOREIGN_TABLE':
       effects.add(relation, 'ACCESS EXCLUSIVE', 'RENAME TO');
       break;
     case 'OBJECT_COLUMN':
-      if (node.relationType === 'OBJECT_TABLE') effects.add(relation, 'ACCESS EXCLUSIVE', 'RENAME COLUMN');
+      if (isRelationKind(node.relationType)) effects.add(relation, 'ACCESS EXCLUSIVE', 'RENAME COLUMN');
+      break;
+    case 'OBJECT_RULE':
+    case 'OBJECT_POLICY':
+      effects.add(relation, 'ACCESS EXCLUSIVE', `RENAME ${String(node.renameType).slice(7)}`);
       break;
     case 'OBJECT_TABCONSTRAINT':
       effects.add(relation, 'ACCESS EXCLUSIVE', 'RENAME CONSTRAINT');
@@ -153,8 +215,19 @@ function dropEffects(node: Node, options: EffectOptions, effects: EffectList): v
   for (const object of list(node.objects)) {
     const parts = nameParts(nodeOf(object, 'List')?.items);
     switch (node.removeType) {
-      case 'OBJECT_TABLE':
-        effects.add(qualifiedName(parts), 'ACCESS EXCLUSIVE', 'DROP TABLE');
+      case 'OBJECT_TABLE': {
+        const table = qualifiedName(parts);
+        effects.add(table, 'ACCESS EXCLUSIVE', 'DROP TABLE');
+        // A partition's parent, and the tables its foreign keys reference (their triggers go), are locked too.
+        effects.add(options.schema.partitionParent(table), 'ACCESS EXCLUSIVE', 'DROP TABLE of a partition');
+        for (const referenced of options.schema.table(table)?.foreignKeys?.values() ?? []) effects.add(referenced, 'ACCESS EXCLUSIVE', 'DROP TABLE');
+        break;
+      }
+      case 'OBJECT_VIEW':
+      case 'OBJECT_MATVIEW':
+      case 'OBJECT_SEQUENCE':
+      case 'OBJECT_FOREIGN_TABLE':
+        effects.add(qualifiedName(parts), 'ACCESS EXCLUSIVE', `DROP ${String(node.removeType).slice(7).replace('_', ' ')}`);
         break;
       case 'OBJECT_INDEX':
         effects.add(
@@ -173,6 +246,7 @@ function dropEffects(node: Node, options: EffectOptions, effects: EffectList): v
         break;
     }
   }
+  dropCascadeEffects(node, options, effects);
 }
 
 function vacuumEffects(node: Node, effects: EffectList): void {
@@ -190,23 +264,36 @@ function reindexEffects(node: Node, options: EffectOptions, effects: EffectList)
   const lock: LockMode = concurrent ? 'SHARE UPDATE EXCLUSIVE' : 'SHARE';
   const what = concurrent ? 'REINDEX CONCURRENTLY' : 'REINDEX';
   const relation = relationName(node.relation);
-  if (node.kind === 'REINDEX_OBJECT_INDEX') effects.add(relation ? options.schema.indexTable(relation) : undefined, lock, what, { scan: true });
-  else if (node.kind === 'REINDEX_OBJECT_TABLE') effects.add(relation, lock, what, { scan: true });
+  // Without CONCURRENTLY the index itself is locked ACCESS EXCLUSIVE: reads of the table wait as well as writes.
+  const flags = { scan: true, readsWait: !concurrent };
+  if (node.kind === 'REINDEX_OBJECT_INDEX') effects.add(relation ? options.schema.indexTable(relation) : undefined, lock, what, flags);
+  else if (node.kind === 'REINDEX_OBJECT_TABLE') effects.add(relation, lock, what, flags);
+  else if (node.kind === 'REINDEX_OBJECT_SCHEMA' && typeof node.name === 'string') {
+    for (const table of options.schema.tablesInSchema(node.name)) effects.add(table, lock, what, flags);
+  }
 }
 
-function selectEffects(node: Node, effects: EffectList): void {
+function selectEffects(node: Node, options: EffectOptions, effects: EffectList): void {
   const into = nodeOf(node.intoClause, 'IntoClause') ?? (node.intoClause as Node | undefined);
   const locked = list(node.lockingClause).length > 0;
-  for (const name of relationsIn({ ...node, intoClause: undefined }))
-    effects.add(name, locked ? 'ROW SHARE' : 'ACCESS SHARE', locked ? 'SELECT FOR UPDATE/SHARE' : 'read');
-  if (into) effects.add(relationName(into.rel), 'ACCESS EXCLUSIVE', 'SELECT INTO');
-}
-
-function commentEffects(node: Node, effects: EffectList): void {
-  const parts = node.objtype === 'OBJECT_TABLE' ? nameParts(nodeOf(node.object, 'List')?.items) : [];
-  if (node.objtype === 'OBJECT_TABLE') effects.add(qualifiedName(parts), 'SHARE UPDATE EXCLUSIVE', 'COMMENT');
-  if (node.objtype === 'OBJECT_COLUMN') {
-    const column = nameParts(nodeOf(node.object, 'List')?.items);
-    effects.add(qualifiedName(column.slice(0, -1)), 'SHARE UPDATE EXCLUSIVE', 'COMMENT');
+  // A WITH query that inserts, updates or deletes writes like the statement it is. Its name is no table.
+  const ctes = list(nodeOf(node.withClause, 'WithClause')?.ctes ?? (node.withClause as Node | undefined)?.ctes).flatMap((item) => {
+    const cte = nodeOf(item, 'CommonTableExpr');
+    return cte ? [cte] : [];
+  });
+  const cteNames = ctes.map((cte) => cte.ctename);
+  for (const cte of ctes) {
+    const query = cte.ctequery;
+    for (const kind of ['InsertStmt', 'UpdateStmt', 'DeleteStmt', 'MergeStmt']) {
+      const inner = nodeOf(query, kind);
+      if (inner) for (const effect of statementEffects(kind, inner, options)) effects.add(effect.table, effect.lock, effect.what, effect);
+    }
   }
+  for (const name of relationsIn({ ...node, intoClause: undefined })) {
+    if (cteNames.includes(name)) continue;
+    for (const table of [name, ...options.schema.descendants(name)]) {
+      effects.add(table, locked ? 'ROW SHARE' : 'ACCESS SHARE', locked ? 'SELECT FOR UPDATE/SHARE' : 'read');
+    }
+  }
+  if (into) effects.add(relationName(into.rel), 'ACCESS EXCLUSIVE', 'SELECT INTO');
 }

@@ -1,5 +1,5 @@
 import { columnTypeOf, type ColumnType } from './column-types.js';
-import { list, nameParts, nodeOf, qualifiedName, relationName, stringOf, type Node } from './tree.js';
+import { list, nameParts, nodeOf, qualifiedName, relationName, relationsIn, stringOf, type Node } from './tree.js';
 
 /** What lint knows about one column. */
 export interface ColumnFacts {
@@ -23,6 +23,12 @@ export interface TableFacts {
   partitions?: string[];
   /** Its definition is known (a CREATE TABLE, or the database): whether it is partitioned is then known too. */
   defined?: boolean;
+  /** Of a partitioned table: its DEFAULT partition, when it has one. */
+  defaultPartition?: string;
+  /** The tablespace it is stored in, when known (pg_default unless CREATE TABLE or SET TABLESPACE said otherwise). */
+  tablespace?: string;
+  /** Its foreign keys: constraint name → the table it references. */
+  foreignKeys?: Map<string, string>;
 }
 
 /**
@@ -35,6 +41,8 @@ export class SchemaModel {
   readonly tables = new Map<string, TableFacts>();
   /** Index name (qualified like a table) → its table and key columns (empty when unknown). */
   readonly indexes = new Map<string, IndexFacts>();
+  /** Materialized view → the relations its query reads (what a REFRESH reads). */
+  readonly viewReads = new Map<string, string[]>();
 
   table(name: string): TableFacts | undefined {
     return this.tables.get(name);
@@ -52,6 +60,37 @@ export class SchemaModel {
   /** The table an index belongs to, when known. */
   indexTable(index: string): string | undefined {
     return this.indexes.get(index)?.table;
+  }
+
+  /** The partitioned table `name` is a partition of, when known. */
+  partitionParent(name: string): string | undefined {
+    for (const [parent, facts] of this.tables) if (facts.partitions?.includes(name)) return parent;
+    return undefined;
+  }
+
+  /** The partitions of a partitioned table, and theirs, as known. */
+  descendants(name: string, seen = new Set<string>()): string[] {
+    return (this.tables.get(name)?.partitions ?? []).flatMap((partition) => {
+      if (seen.has(partition)) return [];
+      seen.add(partition);
+      return [partition, ...this.descendants(partition, seen)];
+    });
+  }
+
+  /** The known tables with a column of the named type (a domain, an enum, a composite type). */
+  tablesUsingType(type: string): string[] {
+    const bare = type.split('.').at(-1)!.toLowerCase();
+    return [...this.tables].filter(([, facts]) => [...facts.columns.values()].some((column) => column.type?.name === bare)).map(([name]) => name);
+  }
+
+  /** The known tables of a schema. */
+  tablesInSchema(schema: string): string[] {
+    return [...this.tables.keys()].filter((name) => (schema === 'public' ? !name.includes('.') : name.startsWith(`${schema}.`)));
+  }
+
+  /** The known tables with a foreign key to `table`. */
+  referencing(table: string): string[] {
+    return [...this.tables].filter(([, facts]) => [...(facts.foreignKeys?.values() ?? [])].includes(table)).map(([name]) => name);
   }
 
   private ensureTable(name: string): TableFacts {
@@ -77,6 +116,12 @@ export class SchemaModel {
       }
       case 'RenameStmt':
         return this.rename(node);
+      case 'CreateTableAsStmt': {
+        const into = nodeOf(node.into, 'IntoClause') ?? (node.into as Node | undefined);
+        const view = relationName(into?.rel);
+        if (view && node.objtype === 'OBJECT_MATVIEW') this.viewReads.set(view, [...new Set(relationsIn(node.query))]);
+        return;
+      }
       case 'DropStmt':
         return this.drop(node);
       default:
@@ -91,12 +136,17 @@ export class SchemaModel {
     this.tables.delete(name);
     const table = this.ensureTable(name);
     table.defined = true;
+    table.tablespace = typeof node.tablespacename === 'string' ? node.tablespacename : 'pg_default';
     // The database may know partitions the files never made (the application's, pg_partman's): they stay.
     if (node.partspec) table.partitions = [...(before?.partitions ?? [])];
     if (node.partbound) {
       const parent = relationName(list(node.inhRelations)[0]);
       const partitions = parent ? this.tables.get(parent)?.partitions : undefined;
       if (partitions && !partitions.includes(name)) partitions.push(name);
+      if (parent && (nodeOf(node.partbound, 'PartitionBoundSpec') ?? (node.partbound as Node)).is_default === true) {
+        const facts = this.tables.get(parent);
+        if (facts) facts.defaultPartition = name;
+      }
     }
     for (const element of list(node.tableElts)) {
       const column = nodeOf(element, 'ColumnDef');
@@ -122,6 +172,7 @@ export class SchemaModel {
         this.indexes.set(constraintIndexName(tableName, constraint, [colname]), { table: tableName, columns: [colname] });
       }
       if (constraint.contype === 'CONSTR_CHECK') this.addCheck(table, constraint, `${tableName.split('.').at(-1)}_${colname}_check`);
+      if (constraint.contype === 'CONSTR_FOREIGN') this.addForeignKey(tableName, table, constraint, [colname]);
     }
   }
 
@@ -144,9 +195,19 @@ export class SchemaModel {
       case 'CONSTR_CHECK':
         this.addCheck(table, { ...constraint, ...(creating ? { skip_validation: false } : {}) }, undefined);
         return;
+      case 'CONSTR_FOREIGN':
+        this.addForeignKey(tableName, table, constraint, nameParts(constraint.fk_attrs));
+        return;
       default:
         return;
     }
+  }
+
+  private addForeignKey(tableName: string, table: TableFacts, constraint: Node, columns: string[]): void {
+    const referenced = relationName(constraint.pktable);
+    if (!referenced) return;
+    const name = typeof constraint.conname === 'string' ? constraint.conname : `${tableName.split('.').at(-1)}_${columns.join('_')}_fkey`;
+    (table.foreignKeys ??= new Map()).set(name, referenced);
   }
 
   private addCheck(table: TableFacts, constraint: Node, fallbackName: string | undefined): void {
@@ -206,6 +267,10 @@ export class SchemaModel {
         }
         case 'AT_DropConstraint':
           if (column) table.checkedNotNull.delete(column);
+          if (column) table.foreignKeys?.delete(column);
+          break;
+        case 'AT_SetTableSpace':
+          if (column) table.tablespace = column;
           break;
         default:
           break;

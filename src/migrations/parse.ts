@@ -94,6 +94,7 @@ export function outsideTransactionReason(kind: string, node: Record<string, unkn
     case 'ReindexStmt': {
       const params = (node.params as { DefElem?: { defname?: string } }[] | undefined) ?? [];
       if (params.some((param) => param.DefElem?.defname === 'concurrently')) return 'REINDEX CONCURRENTLY';
+      if (node.kind === 'REINDEX_OBJECT_SCHEMA') return 'REINDEX SCHEMA';
       return node.kind === 'REINDEX_OBJECT_SYSTEM' || node.kind === 'REINDEX_OBJECT_DATABASE' ? 'REINDEX SYSTEM/DATABASE' : undefined;
     }
     case 'VacuumStmt':

@@ -1,6 +1,5 @@
-import { columnTypeOf, typeChangeRewrites } from '../column-types.js';
+import { columnTypeChange } from '../alter-table-effects.js';
 import { alterTableCommands, blockingHit } from '../rule-kit.js';
-import { list, nodeOf, type Node } from '../tree.js';
 import type { Rule } from '../types.js';
 
 /** ALTER COLUMN ... TYPE that rewrites the table (anything but a relabelling or a widening). */
@@ -13,12 +12,8 @@ export const columnTypeRewrite: Rule = {
     return alter.commands.flatMap((command) => {
       if (command.subtype !== 'AT_AlterColumnType') return [];
       const column = String(command.name);
-      const definition = nodeOf(command.def, 'ColumnDef');
-      const to = columnTypeOf(definition?.typeName as Node | undefined);
-      if (!to) return [];
-      const usingOtherThanColumn = definition?.raw_default !== undefined && !usesOnlyColumn(definition.raw_default, column);
-      const change = typeChangeRewrites(context.schema.column(alter.table, column)?.type, to, usingOtherThanColumn || definition?.collClause !== undefined);
-      if (!change.rewrite) return [];
+      const change = columnTypeChange(alter.table, command, context.options);
+      if (!change?.rewrite) return [];
       return blockingHit(
         context,
         alter.table,
@@ -28,9 +23,3 @@ export const columnTypeRewrite: Rule = {
     });
   },
 };
-
-function usesOnlyColumn(expression: unknown, column: string): boolean {
-  const inner = nodeOf(expression, 'TypeCast')?.arg ?? expression;
-  const fields = list(nodeOf(inner, 'ColumnRef')?.fields);
-  return fields.length === 1 && nodeOf(fields[0], 'String')?.sval === column;
-}

@@ -68,3 +68,70 @@ describe('objects this migration created stay new under another name', () => {
     ]);
   });
 });
+
+describe('what lint reports for locks the measured corpus found', () => {
+  const rulesOf = (sql: string, earlier: string[] = []) => analyzeSql(sql, earlier).findings.map((finding) => [finding.rule, finding.verdict, finding.blocks]);
+
+  it('a REINDEX without CONCURRENTLY blocks reads too: the index is locked ACCESS EXCLUSIVE', () => {
+    // As written (astra's runner would run it CONCURRENTLY).
+    const [finding] = analyzeSql('REINDEX TABLE t;', ['CREATE TABLE t (id int PRIMARY KEY);'], { concurrency: false }).findings;
+    expect(finding).toMatchObject({ rule: 'index-not-concurrent', lock: 'SHARE', blocks: 'reads+writes', verdict: 'breaking' });
+    expect(finding?.message).toContain('so does every query on t');
+  });
+
+  it('REINDEX SCHEMA runs outside the transaction, and without CONCURRENTLY it fails lint', () => {
+    const analysis = analyzeSql('REINDEX SCHEMA public;', ['CREATE TABLE t (id int PRIMARY KEY);']);
+    expect(analysis.statements[0]?.outsideTransaction).toBe('REINDEX SCHEMA');
+    expect(analysis.statements[0]?.effects).toEqual([expect.objectContaining({ table: 't', lock: 'SHARE', blocks: 'reads+writes' })]);
+    expect(rulesOf('REINDEX SCHEMA public;')).toEqual([['index-not-concurrent', 'breaking', 'none']]);
+    expect(rulesOf('REINDEX SCHEMA CONCURRENTLY public;')).toEqual([]);
+  });
+
+  it('ALTER DOMAIN ... ADD CONSTRAINT checks every table with a column of the domain under SHARE; NOT VALID does not', () => {
+    const earlier = ['CREATE DOMAIN posint AS int;\nCREATE TABLE d (id int, v posint);'];
+    expect(rulesOf('ALTER DOMAIN posint ADD CONSTRAINT positive CHECK (VALUE > 0);', earlier)).toEqual([['blocking-table-scan', 'breaking', 'writes']]);
+    expect(rulesOf('ALTER DOMAIN posint ADD CONSTRAINT positive CHECK (VALUE > 0) NOT VALID;', earlier)).toEqual([]);
+  });
+
+  it('ALTER SEQUENCE writes the sequence anew, which is not a blocking rewrite; ALTER INDEX ... SET TABLESPACE is', () => {
+    expect(rulesOf('ALTER SEQUENCE s RESTART WITH 100;', ['CREATE SEQUENCE s;'])).toEqual([]);
+    const [moved] = analyzeSql('ALTER INDEX t_a_idx SET TABLESPACE fast;', ['CREATE TABLE t (a int);\nCREATE INDEX t_a_idx ON t (a);']).findings;
+    expect(moved).toMatchObject({ rule: 'blocking-table-scan', table: 't', lock: null, blocks: 'reads+writes' });
+    expect(moved?.message).toContain('while holding ACCESS EXCLUSIVE on one of its indexes');
+  });
+
+  it('a partitioned table: statements reach its partitions, a new partition checks the DEFAULT one, dropping a partition locks the parent', () => {
+    const earlier = [
+      'CREATE TABLE pt (id int, k int) PARTITION BY RANGE (k);\nCREATE TABLE pt_1 PARTITION OF pt FOR VALUES FROM (0) TO (10);\nCREATE TABLE pt_def PARTITION OF pt DEFAULT;',
+    ];
+    const effects = (sql: string) => analyzeSql(sql, earlier).statements[0]?.effects.map((effect) => [effect.table, effect.lock, effect.rewrite]);
+    expect(effects('TRUNCATE pt;')).toEqual([
+      ['pt', 'ACCESS EXCLUSIVE', false],
+      ['pt_1', 'ACCESS EXCLUSIVE', true],
+      ['pt_def', 'ACCESS EXCLUSIVE', true],
+    ]);
+    expect(effects('CREATE TABLE pt_2 PARTITION OF pt FOR VALUES FROM (10) TO (20);')).toContainEqual(['pt_def', 'ACCESS EXCLUSIVE', false]);
+    expect(effects('DROP TABLE pt_1;')).toEqual([
+      ['pt_1', 'ACCESS EXCLUSIVE', false],
+      ['pt', 'ACCESS EXCLUSIVE', false],
+    ]);
+    expect(effects('ALTER TABLE ONLY pt ADD COLUMN note text;')).toEqual([['pt', 'ACCESS EXCLUSIVE', false]]);
+  });
+
+  it('a type change between timestamp and timestamptz rewrites unless the session is in UTC (a SET earlier in the migration)', () => {
+    const earlier = ['CREATE TABLE t (ts timestamp);'];
+    const rewrites = (sql: string) => analyzeSql(sql, earlier).statements.flatMap((statement) => statement.effects.map((effect) => effect.rewrite));
+    expect(rewrites('ALTER TABLE t ALTER COLUMN ts TYPE timestamptz;')).toEqual([true]);
+    expect(rewrites("SET LOCAL TimeZone = 'UTC';\nALTER TABLE t ALTER COLUMN ts TYPE timestamptz;")).toEqual([false]);
+    expect(rewrites("SET TIME ZONE 'Europe/Paris';\nALTER TABLE t ALTER COLUMN ts TYPE timestamptz;")).toEqual([true]);
+  });
+
+  it('a data-modifying WITH query writes its table; MERGE writes its target and reads its source', () => {
+    const effects = (sql: string) => analyzeSql(sql).statements[0]?.effects.map((effect) => [effect.table, effect.lock]);
+    expect(effects('WITH gone AS (DELETE FROM t WHERE id = 1 RETURNING id) SELECT count(*) FROM gone;')).toEqual([['t', 'ROW EXCLUSIVE']]);
+    expect(effects('MERGE INTO t USING s ON t.id = s.id WHEN MATCHED THEN UPDATE SET a = 0;')).toEqual([
+      ['t', 'ROW EXCLUSIVE'],
+      ['s', 'ACCESS SHARE'],
+    ]);
+  });
+});
