@@ -1,10 +1,11 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalCluster } from '../../src/cluster/local-cluster.js';
-import { astra } from '../helpers/cli.js';
+import { loadParser, parseStatements } from '../../src/migrations/parse.js';
+import { astra, repoRoot } from '../helpers/cli.js';
 import { parseJson } from '../helpers/reports.js';
 
 /**
@@ -126,5 +127,71 @@ describe('lint announces what the runner runs', () => {
     const human = await astra(['lint', dir], { env: { DATABASE_URL: url } });
     expect(human.stdout).toContain('How astra runs the statements it does not run as written:');
     expect(human.stdout).toContain("runs outside the transaction, after the migration's other statements, partition by partition (events is partitioned):");
+  });
+});
+
+/** Every rule's ok.sql and err.sql, applied after its setup.sql (or the application's objects they use). */
+const fixtureRoot = join(repoRoot, 'test', 'fixtures', 'lint-rules');
+const applicable = readdirSync(fixtureRoot)
+  .filter((rule) => !rule.endsWith('.sql'))
+  .flatMap((rule) => (['ok.sql', 'err.sql'] as const).map((file) => [`${rule}/${file}`, rule, file] as const));
+
+describe('lint announces what the runner runs, for every rule fixture', () => {
+  it('has fixtures to apply', () => {
+    expect(applicable.length).toBe(2 * readdirSync(fixtureRoot).filter((entry) => !entry.endsWith('.sql')).length);
+    expect(applicable.length).toBeGreaterThanOrEqual(50);
+  });
+
+  it.each(applicable)('%s', async (_name, rule, file) => {
+    await loadParser();
+    const database = `f_${rule.replace(/-/g, '_')}_${file.replace('.sql', '')}`;
+    await cluster.ensureDatabase(database);
+    const target = cluster.connectionUrl(database);
+    const dir = join(baseDir, database);
+    mkdirSync(dir);
+    if (existsSync(join(fixtureRoot, rule, 'setup.sql'))) copyFileSync(join(fixtureRoot, rule, 'setup.sql'), join(dir, '001_setup.sql'));
+    else writeFileSync(join(dir, '001_setup.sql'), 'SELECT 1;\n');
+    const sql = readFileSync(join(fixtureRoot, rule, file), 'utf8');
+    writeFileSync(join(dir, '002_case.sql'), sql);
+    const env = { DATABASE_URL: target };
+    const setup = await astra(['--migrations-dir', dir, 'migrate', 'up', '--to', '1'], { env });
+    expect(setup.exitCode, setup.stderr).toBe(0);
+
+    const lint = await astra(['lint', join(dir, '002_case.sql'), '--json'], { env });
+    expect([0, 1], lint.stderr).toContain(lint.exitCode);
+    const announced = parseJson<Announced>(lint.stdout).runs;
+    // What the application made outside the folder, which the fixture's lint cases do not know of: the rule's own, or for a
+    // fixture without a setup, the objects its statements use (application.sql beside the rules).
+    const own = join(fixtureRoot, rule, 'application.sql');
+    const application = existsSync(own) ? own : existsSync(join(fixtureRoot, rule, 'setup.sql')) ? undefined : join(fixtureRoot, 'application.sql');
+    if (application) {
+      const admin = new pg.Client({ connectionString: target });
+      await admin.connect();
+      await admin.query(readFileSync(application, 'utf8'));
+      await admin.end();
+    }
+
+    const logFile = join(cluster.dataDir, 'server.log');
+    const before = readFileSync(logFile, 'utf8').length;
+    const up = await astra(['--migrations-dir', dir, 'migrate', 'up'], { env });
+    expect(up.exitCode, up.stderr).toBe(0);
+    const received = loggedStatements(readFileSync(logFile, 'utf8').slice(before));
+
+    // Every statement lint lists no change for reaches the server as written; each announced one as announced, in order.
+    const changed = new Set(announced.map((change) => change.line));
+    for (const statement of parseStatements(sql, '002_case.sql').filter((candidate) => !changed.has(candidate.line))) {
+      expect(
+        received.some((entry) => entry.includes(statement.text)),
+        `${statement.text} is not among what the server received:\n${received.join('\n---\n')}`,
+      ).toBe(true);
+    }
+    let at = -1;
+    for (const change of announced) {
+      for (const run of change.runs) {
+        const found = received.findIndex((entry, index) => index > at && entry === run);
+        expect(found, `${run} is not among what the server received after entry ${at}:\n${received.slice(at + 1).join('\n---\n')}`).toBeGreaterThan(at);
+        at = found;
+      }
+    }
   });
 });
