@@ -204,6 +204,7 @@ async function readPartitions(db: Database, oids: number[], byOid: Map<number, s
       const parent = tables.get(byOid.get(row.parent)!);
       parent?.partitions?.push(name);
       if (parent && row.fallback) parent.defaultPartition = name;
+      if (row.kind === 'f' && !tables.has(name)) tables.set(name, { columns: new Map(), checkedNotNull: new Map(), foreign: true });
       if (row.kind !== 'p' || byOid.has(row.child)) continue;
       byOid.set(row.child, name);
       if (!tables.has(name)) tables.set(name, { columns: new Map(), checkedNotNull: new Map(), partitions: [] });

@@ -3,7 +3,7 @@ import type { Statement } from '../migrations/parse.js';
 import { indexStatementFor, partitionIndexName, writtenOnOnly } from '../migrations/partitioned-index.js';
 import type { ConcurrencyDecision } from './concurrency.js';
 import type { SchemaModel } from './schema.js';
-import { relationName } from './tree.js';
+import { list, nameParts, nodeOf, qualifiedName, relationName } from './tree.js';
 
 /**
  * A statement that astra's runner does not run as the file writes it, or not
@@ -28,6 +28,16 @@ function parts(key: string): { schema: string; name: string } {
   return dot < 0 ? { schema: 'public', name: key } : { schema: key.slice(0, dot), name: key.slice(dot + 1) };
 }
 
+const asWritten = (why: string) => `after the migration's other statements, as written, in a transaction of its own (${why})`;
+
+/** The partitioned table a moved DROP INDEX works on, when lint knows it is one. (REINDEX CONCURRENTLY works on one.) */
+function partitionedTarget(statement: Statement, schema: SchemaModel, isNew: (table: string) => boolean): string | undefined {
+  const { kind, node } = statement;
+  if (kind !== 'DropStmt' || node.removeType !== 'OBJECT_INDEX') return undefined;
+  const table = schema.indexTable(qualifiedName(nameParts(nodeOf(list(node.objects)[0], 'List')?.items)));
+  return table && !isNew(table) && schema.table(table)?.partitions !== undefined ? table : undefined;
+}
+
 const sql = (key: string) => {
   const { schema, name } = parts(key);
   return `${quoteIdent(schema)}.${quoteIdent(name)}`;
@@ -48,11 +58,20 @@ export function runnerChange(
   const moved = decision?.moved === true || statement.writtenAs !== undefined;
   const written = decision?.statement.text ?? statement.writtenAs ?? statement.text;
   const { node } = statement;
+  const partitioned = moved && statement.kind !== 'IndexStmt' ? partitionedTarget(statement, schema, isNew) : undefined;
+  if (partitioned && statement.writtenAs) {
+    // PostgreSQL cannot drop a partitioned index CONCURRENTLY.
+    return { line: statement.line, written, runs: [statement.writtenAs], where: asWritten(`${partitioned} is partitioned`) };
+  }
   if (statement.kind === 'IndexStmt' && node.concurrent === true && statement.outsideTransaction !== undefined) {
     const table = relationName(node.relation);
     // Partitions known only from an ATTACH PARTITION may not be all of them: no list then.
     const facts = table && !isNew(table) ? schema.table(table) : undefined;
     const partitions = facts?.defined === true ? facts.partitions : undefined;
+    const foreign = table ? schema.descendants(table).find((partition) => schema.table(partition)?.foreign) : undefined;
+    if (table && partitions && foreign && statement.writtenAs) {
+      return { line: statement.line, written, runs: [statement.writtenAs], where: asWritten(`${foreign}, a partition of ${table}, is a foreign table`) };
+    }
     if (table && partitions) {
       const index = node.idxname;
       // ON ONLY as the file writes it (its author builds the partitions' indexes) is run as written too.
@@ -64,7 +83,9 @@ export function runnerChange(
               line: statement.line,
               written,
               runs: [statement.writtenAs],
-              where: `after the migration's other statements, as written, in a transaction of its own (${only ? 'ON ONLY: the index of the partitioned table alone' : 'an unnamed index on a partitioned table cannot be built partition by partition'})`,
+              where: asWritten(
+                only ? 'ON ONLY: the index of the partitioned table alone' : 'an unnamed index on a partitioned table cannot be built partition by partition',
+              ),
             }
           : undefined;
       }

@@ -29,6 +29,8 @@ export interface TableFacts {
   tablespace?: string;
   /** Its foreign keys: constraint name → the table it references. */
   foreignKeys?: Map<string, string>;
+  /** A foreign table (CREATE FOREIGN TABLE): as a partition, no index can be built on it. */
+  foreign?: boolean;
 }
 
 /**
@@ -107,6 +109,14 @@ export class SchemaModel {
     switch (kind) {
       case 'CreateStmt':
         return this.createTable(node);
+      case 'CreateForeignTableStmt': {
+        const base = nodeOf(node.base, 'CreateStmt') ?? (node.base as Node | undefined);
+        if (!base) return;
+        this.createTable(base);
+        const facts = this.tables.get(relationName(base.relation) ?? '');
+        if (facts) facts.foreign = true;
+        return;
+      }
       case 'AlterTableStmt':
         return this.alterTable(node);
       case 'IndexStmt': {

@@ -589,10 +589,15 @@ export class MigrationRunner {
     });
   }
 
-  /** Whether a rewritten index statement works on a partitioned table or index. */
+  /**
+   * Whether a rewritten CREATE INDEX or DROP INDEX works on a partitioned table
+   * or index, which PostgreSQL cannot do CONCURRENTLY. (REINDEX ... CONCURRENTLY
+   * of a partitioned table or index works, partition by partition, outside a
+   * transaction block, which is where the runner puts it.)
+   */
   private async onPartitionedRelation(statement: Statement): Promise<boolean> {
     let name: string | undefined;
-    if (statement.kind === 'IndexStmt' || statement.kind === 'ReindexStmt') {
+    if (statement.kind === 'IndexStmt') {
       name = relationSql(statement.node.relation);
     } else if (statement.kind === 'DropStmt') {
       const items = ((statement.node.objects as { List?: { items?: { String?: { sval?: string } }[] } }[] | undefined)?.[0]?.List?.items ?? []).map((item) => item.String?.sval ?? '');

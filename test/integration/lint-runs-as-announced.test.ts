@@ -130,6 +130,54 @@ describe('lint announces what the runner runs', () => {
   });
 });
 
+describe('lint announces what the runner runs on partitioned tables it cannot work on CONCURRENTLY', () => {
+  it('a DROP INDEX of a partitioned index and an index on a table with a foreign partition run as written, a REINDEX CONCURRENTLY, as lint says', async () => {
+    await cluster.ensureDatabase('partitioned');
+    const target = cluster.connectionUrl('partitioned');
+    const admin = new pg.Client({ connectionString: target });
+    await admin.connect();
+    await admin.query(`CREATE TABLE events (id bigint, at date NOT NULL, kind text) PARTITION BY RANGE (at);
+      CREATE TABLE events_2026 PARTITION OF events FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');
+      CREATE INDEX events_kind_idx ON events (kind);
+      INSERT INTO events SELECT g, DATE '2026-06-01' + (g % 200), 'k' || (g % 7) FROM generate_series(1, 2000) AS g;
+      CREATE EXTENSION file_fdw;
+      CREATE SERVER files FOREIGN DATA WRAPPER file_fdw;
+      CREATE TABLE readings (id bigint, at date NOT NULL) PARTITION BY RANGE (at);
+      CREATE TABLE readings_2026 PARTITION OF readings FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');
+      CREATE FOREIGN TABLE readings_archive PARTITION OF readings FOR VALUES FROM ('2000-01-01') TO ('2026-01-01')
+        SERVER files OPTIONS (filename '/dev/null');`);
+    await admin.end();
+
+    const dir = join(baseDir, 'partitioned-migrations');
+    mkdirSync(dir);
+    writeFileSync(
+      join(dir, '001_partitioned.sql'),
+      ['REINDEX TABLE events;', 'DROP INDEX events_kind_idx;', 'CREATE INDEX readings_at_idx ON readings (at);', ''].join('\n'),
+    );
+    const env = { DATABASE_URL: target };
+    const lint = await astra(['lint', dir, '--json'], { env });
+    const announced = parseJson<Announced>(lint.stdout).runs;
+    expect(announced.map((change) => [change.line, change.runs])).toEqual([
+      [1, ['REINDEX TABLE CONCURRENTLY events']],
+      [2, ['DROP INDEX events_kind_idx']],
+      [3, ['CREATE INDEX readings_at_idx ON readings (at)']],
+    ]);
+    expect(announced.map((change) => change.where.includes('as written'))).toEqual([false, true, true]);
+
+    const logFile = join(cluster.dataDir, 'server.log');
+    const before = readFileSync(logFile, 'utf8').length;
+    const up = await astra(['--migrations-dir', dir, 'migrate', 'up'], { env });
+    expect(up.exitCode, up.stderr).toBe(0);
+    const received = loggedStatements(readFileSync(logFile, 'utf8').slice(before));
+    let at = -1;
+    for (const run of announced.flatMap((change) => change.runs)) {
+      const found = received.findIndex((entry, index) => index > at && entry === run);
+      expect(found, `${run} is not among what the server received after entry ${at}:\n${received.slice(at + 1).join('\n---\n')}`).toBeGreaterThan(at);
+      at = found;
+    }
+  });
+});
+
 /** Every rule's ok.sql and err.sql, applied after its setup.sql (or the application's objects they use). */
 const fixtureRoot = join(repoRoot, 'test', 'fixtures', 'lint-rules');
 const applicable = readdirSync(fixtureRoot)
