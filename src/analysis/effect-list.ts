@@ -40,25 +40,28 @@ export class EffectList {
   /**
    * `readsWait`: the statement locks ACCESS EXCLUSIVE something every query on
    * the table opens (one of its indexes, an inheritance child), so reads wait
-   * whatever the table's own lock.
+   * whatever the table's own lock. `writesWait`: writes wait whatever the
+   * table's own lock (measured, see its caller).
    */
   add(
     table: string | undefined,
     lock: LockMode | null,
     what: string,
-    flags: { rewrite?: boolean; scan?: boolean; readsWait?: boolean; sequence?: boolean } = {},
+    flags: { rewrite?: boolean; scan?: boolean; readsWait?: boolean; writesWait?: boolean; sequence?: boolean } = {},
   ): void {
     if (!table) return;
     const existing = this.byTable.get(table);
     const rewrite = flags.rewrite === true;
     const scan = flags.scan === true && !rewrite;
-    const blocks = flags.readsWait === true ? 'reads+writes' : blocksOf(lock);
+    const own = blocksOf(lock);
+    const blocks = flags.readsWait === true ? 'reads+writes' : flags.writesWait === true && own === 'none' ? 'writes' : own;
     if (!existing) {
       this.byTable.set(table, { table, lock, rewrite, scan, blocks, what, ...(flags.sequence ? { sequence: true as const } : {}) });
       return;
     }
     existing.lock = existing.lock === null ? lock : lock === null ? existing.lock : strongerLock(existing.lock, lock);
-    existing.blocks = [existing.blocks, blocks, blocksOf(existing.lock)].includes('reads+writes') ? 'reads+writes' : blocksOf(existing.lock);
+    const all = [existing.blocks, blocks, blocksOf(existing.lock)];
+    existing.blocks = all.includes('reads+writes') ? 'reads+writes' : all.includes('writes') ? 'writes' : 'none';
     existing.rewrite ||= rewrite;
     existing.scan = (existing.scan || scan) && !existing.rewrite;
     if (!existing.what.split(', ').includes(what)) existing.what = `${existing.what}, ${what}`;

@@ -1,0 +1,4 @@
+import { otherMajorServer } from '../corpus/other-majors.js';
+import { lockCorpusSuite } from '../corpus/suite.js';
+
+lockCorpusSuite(13, () => otherMajorServer(13));
