@@ -1,5 +1,5 @@
 import { parser } from '../sql-parser.js';
-import { createdObject, objectName, OBJECT_KINDS } from './objects.js';
+import { createdObject, objectName, OBJECT_KINDS, sameObject } from './objects.js';
 import { parseStatements, type Statement } from '../migrations/parse.js';
 import { readAllowComments, type AllowComment } from './allow.js';
 import { planConcurrency, type ConcurrencyDecision } from './concurrency.js';
@@ -193,7 +193,7 @@ class MigrationRun {
       schema: this.options.schema,
       options: this.options,
       isNew: (table) => this.created.has(table),
-      isNewObject: (kind, name) => this.createdObjects.has(`${kind}:${name}`),
+      isNewObject: (kind, name) => [...this.createdObjects].some((key) => key.startsWith(`${kind}:`) && sameObject(kind, name, key.slice(kind.length + 1))),
       rows: (table) => this.database?.tables.get(table)?.rows,
       earlier: [...this.earlier],
       laterInSameTransaction: extras.later ?? [],
@@ -275,21 +275,31 @@ class MigrationRun {
   private noteMoved(kind: string, node: Node): void {
     const type = String(kind === 'RenameStmt' ? node.renameType : node.objectType);
     const schemaRename = kind === 'RenameStmt' && type === 'OBJECT_SCHEMA';
-    const old = schemaRename ? (typeof node.subname === 'string' ? node.subname : undefined) : (relationName(node.relation) ?? objectName(node.object));
-    if (!old || (kind === 'RenameStmt' && (typeof node.newname !== 'string' || (node.subname !== undefined && !schemaRename)))) return;
-    const oldSchema = old.includes('.') ? old.slice(0, old.indexOf('.')) : 'public';
-    const bare = old.slice(old.lastIndexOf('.') + 1);
-    const renamed = schemaRename
-      ? String(node.newname)
-      : kind === 'RenameStmt'
-        ? qualifiedName([oldSchema, String(node.newname)])
-        : qualifiedName([String(node.newschema), bare]);
+    const written = schemaRename ? (typeof node.subname === 'string' ? node.subname : undefined) : (relationName(node.relation) ?? objectName(node.object));
+    if (!written || (kind === 'RenameStmt' && (typeof node.newname !== 'string' || (node.subname !== undefined && !schemaRename)))) return;
+    // A function's argument types follow it to its new name.
+    const objectKind = OBJECT_KINDS[type];
+    const old = objectKind
+      ? ([...this.createdObjects]
+          .find((key) => key.startsWith(`${objectKind}:`) && sameObject(objectKind, written, key.slice(objectKind.length + 1)))
+          ?.slice(objectKind.length + 1) ?? written)
+      : written;
+    const args = old.includes('(') ? old.slice(old.indexOf('(')) : '';
+    const name = old.slice(0, old.length - args.length);
+    const oldSchema = name.includes('.') ? name.slice(0, name.indexOf('.')) : 'public';
+    const bare = name.slice(name.lastIndexOf('.') + 1);
+    const renamed = `${
+      schemaRename
+        ? String(node.newname)
+        : kind === 'RenameStmt'
+          ? qualifiedName([oldSchema, String(node.newname)])
+          : qualifiedName([String(node.newschema), bare])
+    }${args}`;
     // The old name is free again: what takes it later is not this object.
     if (type === 'OBJECT_TABLE') {
       if (this.created.delete(old)) this.created.add(renamed);
       return;
     }
-    const objectKind = OBJECT_KINDS[type];
     if (objectKind && this.createdObjects.delete(`${objectKind}:${old}`)) this.createdObjects.add(`${objectKind}:${renamed}`);
   }
 }

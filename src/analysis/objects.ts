@@ -1,3 +1,4 @@
+import { columnTypeOf } from './column-types.js';
 import { list, nameParts, nodeOf, qualifiedName, relationName, stringOf, type Node } from './tree.js';
 
 /**
@@ -53,14 +54,51 @@ function onTable(names: unknown): string | undefined {
   return parts.length >= 2 ? `${parts.at(-1)} on ${qualifiedName(parts.slice(0, -1))}` : undefined;
 }
 
+/** Kinds whose objects are told apart by their argument types too (overloads). */
+const ROUTINE_KINDS: readonly ObjectKind[] = ['function', 'procedure', 'aggregate'];
+
+/**
+ * A function's identity: its name and the types of its arguments, as the
+ * server tells overloads apart (`add(int4, int4)`; modifiers do not count).
+ */
+function signature(name: string, types: unknown[]): string {
+  const labels = types.map((type) => {
+    const parsed = columnTypeOf(type as Node);
+    return parsed ? `${parsed.name}${parsed.array ? '[]' : ''}` : (nameParts((type as Node).names).at(-1) ?? '?');
+  });
+  return `${name}(${labels.join(', ')})`;
+}
+
+/**
+ * `name` and `candidate` name the same object of `kind`: equal, or, for a
+ * function written without its arguments (`DROP FUNCTION f`, which PostgreSQL
+ * allows when the name has one overload), any overload of that name.
+ */
+export function sameObject(kind: ObjectKind, name: string, candidate: string): boolean {
+  if (name === candidate) return true;
+  return ROUTINE_KINDS.includes(kind) && !name.includes('(') && candidate.startsWith(`${name}(`);
+}
+
 /**
  * The name of an object as a DROP, RENAME or SET SCHEMA writes it, as astra
  * compares names (`schema.name`, or `name` in public): a qualified name
- * (List), a function's name with its arguments (ObjectWithArgs), a type's
- * (TypeName), a schema's (String) or a relation's (RangeVar).
+ * (List), a function's name with its argument types (ObjectWithArgs; the
+ * name alone when written without them), a type's (TypeName), a schema's
+ * (String) or a relation's (RangeVar).
  */
 export function objectName(value: unknown): string | undefined {
-  const names = nodeOf(value, 'List')?.items ?? nodeOf(value, 'ObjectWithArgs')?.objname ?? nodeOf(value, 'TypeName')?.names;
+  const routine = nodeOf(value, 'ObjectWithArgs');
+  if (routine) {
+    const parts = nameParts(routine.objname);
+    if (parts.length === 0) return undefined;
+    return routine.args_unspecified === true
+      ? qualifiedName(parts)
+      : signature(
+          qualifiedName(parts),
+          list(routine.objargs).map((arg) => nodeOf(arg, 'TypeName') ?? arg),
+        );
+  }
+  const names = nodeOf(value, 'List')?.items ?? nodeOf(value, 'TypeName')?.names;
   if (names !== undefined) {
     const parts = nameParts(names);
     return parts.length > 0 ? qualifiedName(parts) : undefined;
@@ -88,7 +126,12 @@ export function createdObject(kind: string, node: Node, options: { replacing?: b
     case 'CreateFunctionStmt': {
       if (node.replace === true) return undefined;
       const parts = nameParts(node.funcname);
-      return named(node.is_procedure === true ? 'procedure' : 'function', parts.length > 0 ? qualifiedName(parts) : undefined);
+      // OUT and TABLE parameters are results, not part of the identity.
+      const inputs = list(node.parameters).flatMap((item) => {
+        const parameter = nodeOf(item, 'FunctionParameter');
+        return parameter && parameter.mode !== 'FUNC_PARAM_OUT' && parameter.mode !== 'FUNC_PARAM_TABLE' ? [parameter.argType] : [];
+      });
+      return named(node.is_procedure === true ? 'procedure' : 'function', parts.length > 0 ? signature(qualifiedName(parts), inputs) : undefined);
     }
     case 'CreateEnumStmt':
     case 'CreateRangeStmt':

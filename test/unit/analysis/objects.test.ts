@@ -135,3 +135,28 @@ describe('what lint reports for locks the measured corpus found', () => {
     ]);
   });
 });
+
+describe('functions are named with their argument types, as the server tells overloads apart', () => {
+  const dropFindings = (sql: string, earlier: string[] = []) => analyzeSql(sql, earlier).findings.filter((finding) => finding.rule === 'drop-object');
+
+  it('names the overload a DROP removes', () => {
+    const [finding] = dropFindings('DROP FUNCTION billing.total(int, varchar(10));');
+    expect(finding?.message).toContain('billing.total(int4, varchar)');
+  });
+
+  it('lets a function made here be dropped, not another overload of its name; without arguments, the name matches', () => {
+    const made = 'CREATE FUNCTION total(a int) RETURNS int LANGUAGE sql AS $$ SELECT a $$;\n';
+    expect(dropFindings(`${made}DROP FUNCTION total(integer);`)).toEqual([]);
+    expect(dropFindings(`${made}DROP FUNCTION total;`)).toEqual([]);
+    expect(dropFindings(`${made}DROP FUNCTION total(text);`)).toHaveLength(1);
+    // OUT parameters are not part of its identity.
+    expect(dropFindings('CREATE FUNCTION pair(a int, OUT b int) LANGUAGE sql AS $$ SELECT a $$;\nDROP FUNCTION pair(int);')).toEqual([]);
+  });
+
+  it('follows a function made here through RENAME and SET SCHEMA, arguments and all', () => {
+    const made = 'CREATE FUNCTION total(a int) RETURNS int LANGUAGE sql AS $$ SELECT a $$;\n';
+    expect(dropFindings(`${made}ALTER FUNCTION total(int) RENAME TO sum_of;\nDROP FUNCTION sum_of(int);`)).toEqual([]);
+    expect(dropFindings(`${made}ALTER FUNCTION total SET SCHEMA archive;\nDROP FUNCTION archive.total(int);`)).toEqual([]);
+    expect(dropFindings(`${made}ALTER FUNCTION total(int) RENAME TO sum_of;\nDROP FUNCTION total(int);`)).toHaveLength(1);
+  });
+});
