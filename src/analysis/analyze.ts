@@ -89,11 +89,13 @@ function seededSchema(database: DatabaseFacts | undefined): SchemaModel {
       columns: new Map([...facts.columns].map(([column, info]) => [column, { ...info }])),
       checkedNotNull: new Map(facts.checkedNotNull),
       ...(facts.partitions ? { partitions: [...facts.partitions] } : {}),
+      ...(facts.triggerFunctions ? { triggerFunctions: new Set(facts.triggerFunctions) } : {}),
       defined: true,
     });
   }
   for (const [name, facts] of database?.indexes ?? []) schema.indexes.set(name, { ...facts });
   for (const [view, reads] of database?.viewReads ?? []) schema.viewReads.set(view, [...reads]);
+  for (const [statistics, table] of database?.statistics ?? []) schema.statistics.set(statistics, table);
   return schema;
 }
 

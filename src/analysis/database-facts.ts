@@ -19,6 +19,8 @@ export interface DatabaseFacts {
   volatility: Map<string, Volatility>;
   /** Materialized view → the relations its query reads, for the materialized views the statements name. */
   viewReads?: Map<string, string[]>;
+  /** Extended statistics object → its table, for the tables read. */
+  statistics?: Map<string, string>;
   /** TimeZone of a new session (the runner's), as the server, database and role defaults set it. */
   timeZone?: string;
 }
@@ -30,7 +32,9 @@ const USER_RELATIONS = `
          array(SELECT DISTINCT ty.typname::text FROM pg_attribute a JOIN pg_type ty ON ty.oid = a.atttypid
                 WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped) AS types,
          array(SELECT r.relname::text FROM pg_constraint f JOIN pg_class r ON r.oid = f.confrelid WHERE f.conrelid = c.oid AND f.contype = 'f') AS referenced,
-         (SELECT i.inhparent::int FROM pg_inherits i WHERE i.inhrelid = c.oid AND c.relispartition) AS partition_of
+         (SELECT i.inhparent::int FROM pg_inherits i WHERE i.inhrelid = c.oid AND c.relispartition) AS partition_of,
+         array(SELECT DISTINCT p.proname::text FROM pg_trigger tg JOIN pg_proc p ON p.oid = tg.tgfoid WHERE tg.tgrelid = c.oid AND NOT tg.tgisinternal) AS trigger_functions,
+         array(SELECT s.stxname::text FROM pg_statistic_ext s WHERE s.stxrelid = c.oid) AS statistics
     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace LEFT JOIN pg_tablespace ts ON ts.oid = c.reltablespace
    WHERE c.relkind IN ('r', 'p') AND n.nspname <> 'information_schema' AND n.nspname NOT LIKE 'pg\\_%'`;
 
@@ -53,7 +57,9 @@ export async function readDatabaseFacts(db: Database, statements: Statement[]): 
       relation.indexes.some((index) => mentioned.has(index)) ||
       reach.schemas.has(relation.schema) ||
       relation.types.some((type) => reach.types.has(type)) ||
-      relation.referenced.some((table) => reach.referencedBy.has(table)),
+      relation.referenced.some((table) => reach.referencedBy.has(table)) ||
+      relation.trigger_functions.some((name) => reach.functions.has(name)) ||
+      relation.statistics.some((name) => mentioned.has(name)),
   );
   // The partitioned tables above a partition read: dropping or detaching it locks them.
   for (let index = 0; index < wanted.length; index++) {
@@ -70,6 +76,7 @@ export async function readDatabaseFacts(db: Database, statements: Statement[]): 
       checkedNotNull: new Map(),
       rows,
       tablespace: relation.tablespace,
+      ...(relation.trigger_functions.length > 0 ? { triggerFunctions: new Set(relation.trigger_functions) } : {}),
       ...(relation.kind === 'p' ? { partitions: [] } : {}),
     });
   }
@@ -90,6 +97,11 @@ export async function readDatabaseFacts(db: Database, statements: Statement[]): 
     indexes: await readIndexes(db, oids, byOid),
     volatility: await readVolatility(db, calledFunctions(statements)),
     viewReads: await readViewReads(db, mentioned),
+    statistics: new Map(
+      wanted.flatMap((relation) =>
+        relation.statistics.map((name) => [qualifiedName([relation.schema, name]), qualifiedName([relation.schema, relation.name])] as const),
+      ),
+    ),
     ...(zone[0] ? { timeZone: zone[0].zone } : {}),
   };
 }
@@ -108,6 +120,10 @@ interface Relation {
   referenced: string[];
   /** Of a partition: its partitioned table. */
   partition_of: number | null;
+  /** The functions its triggers call, by name. */
+  trigger_functions: string[];
+  /** Its extended statistics objects, by name. */
+  statistics: string[];
 }
 
 /**
@@ -115,8 +131,8 @@ interface Relation {
  * ... CASCADE empties, the types whose columns DROP TYPE/DOMAIN ... CASCADE
  * or ALTER DOMAIN reach, the tables TRUNCATE ... CASCADE follows foreign keys from.
  */
-function reachedBeyondNames(statements: Statement[]): { schemas: Set<string>; types: Set<string>; referencedBy: Set<string> } {
-  const reach = { schemas: new Set<string>(), types: new Set<string>(), referencedBy: new Set<string>() };
+function reachedBeyondNames(statements: Statement[]): { schemas: Set<string>; types: Set<string>; referencedBy: Set<string>; functions: Set<string> } {
+  const reach = { schemas: new Set<string>(), types: new Set<string>(), referencedBy: new Set<string>(), functions: new Set<string>() };
   for (const statement of withDoBlocks(statements)) {
     const node = statement.node;
     const cascade = node.behavior === 'DROP_CASCADE';
@@ -130,6 +146,12 @@ function reachedBeyondNames(statements: Statement[]): { schemas: Set<string>; ty
       for (const object of (node.objects as unknown[] | undefined) ?? []) {
         const name = nameParts(nodeOf(object, 'TypeName')?.names).at(-1);
         if (name) reach.types.add(name);
+      }
+    }
+    if (statement.kind === 'DropStmt' && cascade && node.removeType === 'OBJECT_FUNCTION') {
+      for (const object of (node.objects as unknown[] | undefined) ?? []) {
+        const name = nameParts(nodeOf(object, 'ObjectWithArgs')?.objname).at(-1);
+        if (name) reach.functions.add(name);
       }
     }
     if (statement.kind === 'AlterDomainStmt') {

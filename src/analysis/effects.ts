@@ -223,6 +223,9 @@ function dropEffects(node: Node, options: EffectOptions, effects: EffectList): v
         for (const referenced of options.schema.table(table)?.foreignKeys?.values() ?? []) effects.add(referenced, 'ACCESS EXCLUSIVE', 'DROP TABLE');
         break;
       }
+      case 'OBJECT_STATISTIC_EXT':
+        effects.add(options.schema.statistics.get(qualifiedName(parts)), 'SHARE UPDATE EXCLUSIVE', 'DROP STATISTICS');
+        break;
       case 'OBJECT_VIEW':
       case 'OBJECT_MATVIEW':
       case 'OBJECT_SEQUENCE':

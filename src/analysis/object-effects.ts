@@ -32,6 +32,12 @@ export function dropCascadeEffects(node: Node, options: EffectOptions, effects: 
           for (const table of options.schema.tablesInSchema(schema)) effects.add(table, 'ACCESS EXCLUSIVE', 'DROP SCHEMA CASCADE');
         break;
       }
+      case 'OBJECT_FUNCTION': {
+        // The triggers that call it go with it.
+        const name = nameParts(nodeOf(object, 'ObjectWithArgs')?.objname).at(-1);
+        for (const table of name ? options.schema.tablesCalling(name) : []) effects.add(table, 'ACCESS EXCLUSIVE', 'DROP FUNCTION CASCADE');
+        break;
+      }
       default:
         break;
     }

@@ -31,6 +31,8 @@ export interface TableFacts {
   foreignKeys?: Map<string, string>;
   /** A foreign table (CREATE FOREIGN TABLE): as a partition, no index can be built on it. */
   foreign?: boolean;
+  /** The functions its triggers call, by name. */
+  triggerFunctions?: Set<string>;
 }
 
 /**
@@ -45,6 +47,8 @@ export class SchemaModel {
   readonly indexes = new Map<string, IndexFacts>();
   /** Materialized view → the relations its query reads (what a REFRESH reads). */
   readonly viewReads = new Map<string, string[]>();
+  /** Extended statistics object (CREATE STATISTICS) → its table. */
+  readonly statistics = new Map<string, string>();
 
   table(name: string): TableFacts | undefined {
     return this.tables.get(name);
@@ -90,6 +94,12 @@ export class SchemaModel {
     return [...this.tables.keys()].filter((name) => (schema === 'public' ? !name.includes('.') : name.startsWith(`${schema}.`)));
   }
 
+  /** The known tables with a trigger that calls the named function. */
+  tablesCalling(name: string): string[] {
+    const bare = name.split('.').at(-1)!;
+    return [...this.tables].filter(([, facts]) => facts.triggerFunctions?.has(bare)).map(([table]) => table);
+  }
+
   /** The known tables with a foreign key to `table`. */
   referencing(table: string): string[] {
     return [...this.tables].filter(([, facts]) => [...(facts.foreignKeys?.values() ?? [])].includes(table)).map(([name]) => name);
@@ -126,6 +136,18 @@ export class SchemaModel {
       }
       case 'RenameStmt':
         return this.rename(node);
+      case 'CreateStatsStmt': {
+        const table = relationName(list(node.relations)[0]);
+        const name = nameParts(node.defnames);
+        if (table && name.length > 0) this.statistics.set(qualifiedName(name), table);
+        return;
+      }
+      case 'CreateTrigStmt': {
+        const table = this.tables.get(relationName(node.relation) ?? '');
+        const called = nameParts(node.funcname).at(-1);
+        if (table && called) (table.triggerFunctions ??= new Set()).add(called);
+        return;
+      }
       case 'CreateTableAsStmt': {
         const into = nodeOf(node.into, 'IntoClause') ?? (node.into as Node | undefined);
         const view = relationName(into?.rel);
