@@ -56,11 +56,44 @@ export function alterTableEffects(node: Node, options: EffectOptions, effects: E
     const command = nodeOf(item, 'AlterTableCmd');
     if (!command) continue;
     commandEffects(table, command, options, effects);
-    if (command.subtype === 'AT_AttachPartition' || command.subtype === 'AT_DetachPartition') continue;
-    for (const partition of partitions) commandEffects(partition, command, options, effects);
+    if (NOT_RECURSING.has(String(command.subtype))) continue;
+    for (const partition of partitions) {
+      commandEffects(partition, command, options, effects);
+      effects.markReached(partition);
+    }
   }
   if (options.schema.table(table)?.partitions !== undefined) effects.withoutStorage(table);
+  // A foreign table's rows live elsewhere; a sequence is one row.
+  if (node.objtype === 'OBJECT_FOREIGN_TABLE') effects.withoutStorage(table, { rows: false });
+  if (node.objtype === 'OBJECT_SEQUENCE') effects.sequence(table);
 }
+
+/**
+ * Subcommands that change the partitioned table alone (its defaults for new
+ * partitions, its own settings), not its partitions.
+ */
+const NOT_RECURSING = new Set([
+  'AT_AttachPartition',
+  'AT_DetachPartition',
+  'AT_DetachPartitionFinalize',
+  'AT_SetTableSpace',
+  'AT_SetAccessMethod',
+  'AT_EnableRowSecurity',
+  'AT_DisableRowSecurity',
+  'AT_ForceRowSecurity',
+  'AT_NoForceRowSecurity',
+  'AT_ReplicaIdentity',
+  'AT_ChangeOwner',
+  'AT_ClusterOn',
+  'AT_DropCluster',
+  'AT_SetRelOptions',
+  'AT_ResetRelOptions',
+  'AT_SetLogged',
+  'AT_SetUnLogged',
+  'AT_AddInherit',
+  'AT_DropInherit',
+  'AT_GenericOptions',
+]);
 
 function commandEffects(table: string, command: Node, options: EffectOptions, effects: EffectList): void {
   const lock = commandLock(command);

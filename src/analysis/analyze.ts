@@ -207,7 +207,8 @@ class MigrationRun {
     };
     const hits = RULES.flatMap((rule) => rule.run(context).map((hit) => ({ rule, hit })));
     const reported = new Set(hits.filter(({ rule }) => !rule.advice).map(({ hit }) => hit.table ?? effects[0]?.table));
-    const uncovered = effects.filter((effect) => !reported.has(effect.table));
+    // What the statement reaches beyond what it names is covered by a finding on the statement.
+    const uncovered = effects.filter((effect) => !reported.has(effect.table) && !(effect.reached && reported.size > 0));
     if (uncovered.length > 0) hits.push(...FALLBACK_RULE.run({ ...context, effects: uncovered }).map((hit) => ({ rule: FALLBACK_RULE, hit })));
     for (const { rule, hit } of hits)
       this.findings.push({ finding: this.finding(rule, hit, statement, effects), ...(extras.block ? { block: extras.block } : {}) });
@@ -250,7 +251,7 @@ class MigrationRun {
 
   /** SET TimeZone / SET TIME ZONE: what later type changes between timestamp and timestamptz do depends on it. */
   private noteSetting({ kind, node }: Statement): void {
-    if (kind !== 'VariableSetStmt' || node.name !== 'timezone') return;
+    if (kind !== 'VariableSetStmt' || (node.name !== 'timezone' && node.kind !== 'VAR_RESET_ALL')) return;
     const value = nodeOf((node.args as unknown[] | undefined)?.[0], 'A_Const')?.sval as { sval?: string } | undefined;
     this.timeZone = node.kind === 'VAR_SET_VALUE' ? value?.sval : this.baseOptions.timeZone;
   }

@@ -27,12 +27,13 @@ export interface DatabaseFacts {
 
 const USER_RELATIONS = `
   SELECT c.oid, n.nspname AS schema, c.relname AS name, c.reltuples::float8 AS estimate, c.relkind::text AS kind,
-         COALESCE(ts.spcname::text, 'pg_default') AS tablespace,
+         COALESCE(ts.spcname::text, (SELECT d.spcname::text FROM pg_database db JOIN pg_tablespace d ON d.oid = db.dattablespace
+                                      WHERE db.datname = current_database())) AS tablespace,
          array(SELECT ic.relname::text FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid WHERE i.indrelid = c.oid) AS indexes,
          array(SELECT DISTINCT ty.typname::text FROM pg_attribute a JOIN pg_type ty ON ty.oid = a.atttypid
                 WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped) AS types,
          array(SELECT r.relname::text FROM pg_constraint f JOIN pg_class r ON r.oid = f.confrelid WHERE f.conrelid = c.oid AND f.contype = 'f') AS referenced,
-         (SELECT i.inhparent::int FROM pg_inherits i WHERE i.inhrelid = c.oid AND c.relispartition) AS partition_of,
+         (SELECT i.inhparent FROM pg_inherits i WHERE i.inhrelid = c.oid AND c.relispartition) AS partition_of,
          array(SELECT DISTINCT p.proname::text FROM pg_trigger tg JOIN pg_proc p ON p.oid = tg.tgfoid WHERE tg.tgrelid = c.oid AND NOT tg.tgisinternal) AS trigger_functions,
          array(SELECT s.stxname::text FROM pg_statistic_ext s WHERE s.stxrelid = c.oid) AS statistics
     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace LEFT JOIN pg_tablespace ts ON ts.oid = c.reltablespace
@@ -50,6 +51,16 @@ export async function readDatabaseFacts(db: Database, statements: Statement[]): 
   const serverMajor = Math.floor((await db.serverVersionNum()) / 10000);
   const { rows: relations } = await db.query<Relation>(USER_RELATIONS);
   const reach = reachedBeyondNames(statements);
+  // TRUNCATE ... CASCADE follows foreign keys as far as they go.
+  const emptied = new Set(reach.referencedBy);
+  for (let grew = emptied.size > 0; grew;) {
+    grew = false;
+    for (const relation of relations) {
+      if (emptied.has(relation.name) || !relation.referenced.some((table) => emptied.has(table))) continue;
+      emptied.add(relation.name);
+      grew = true;
+    }
+  }
   // A table is read when a statement names it or one of its indexes (DROP INDEX, REINDEX INDEX, USING INDEX), or reaches it otherwise.
   const wanted = relations.filter(
     (relation) =>
@@ -57,13 +68,14 @@ export async function readDatabaseFacts(db: Database, statements: Statement[]): 
       relation.indexes.some((index) => mentioned.has(index)) ||
       reach.schemas.has(relation.schema) ||
       relation.types.some((type) => reach.types.has(type)) ||
-      relation.referenced.some((table) => reach.referencedBy.has(table)) ||
+      emptied.has(relation.name) ||
       relation.trigger_functions.some((name) => reach.functions.has(name)) ||
       relation.statistics.some((name) => mentioned.has(name)),
   );
   // The partitioned tables above a partition read: dropping or detaching it locks them.
+  const byOidAll = new Map(relations.map((relation) => [relation.oid, relation]));
   for (let index = 0; index < wanted.length; index++) {
-    const parent = relations.find((relation) => relation.oid === wanted[index]!.partition_of);
+    const parent = byOidAll.get(wanted[index]!.partition_of ?? -1);
     if (parent && !wanted.includes(parent)) wanted.push(parent);
   }
   const byOid = new Map(wanted.map((relation) => [relation.oid, qualifiedName([relation.schema, relation.name])]));
@@ -158,6 +170,7 @@ function reachedBeyondNames(statements: Statement[]): { schemas: Set<string>; ty
       const name = nameParts(node.typeName).at(-1);
       if (name) reach.types.add(name);
     }
+    if (statement.kind === 'ReindexStmt' && node.kind === 'REINDEX_OBJECT_SCHEMA' && typeof node.name === 'string') reach.schemas.add(node.name);
     if (statement.kind === 'TruncateStmt' && cascade) {
       for (const relation of (node.relations as unknown[] | undefined) ?? []) {
         const name = (nodeOf(relation, 'RangeVar') ?? (relation as Node)).relname;

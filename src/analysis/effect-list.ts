@@ -20,6 +20,12 @@ export interface LockEffect {
   blocks: Blocks;
   /** The relation is a sequence: its one row is what a rewrite writes, in a moment. */
   sequence?: true;
+  /**
+   * Reached through what the statement names rather than named by it: a
+   * partition of the table, a table with a foreign key to it, a table of the
+   * schema, one with a column of the type. A finding on the statement covers it.
+   */
+  reached?: true;
   /** What takes the lock, in a few words: "ADD COLUMN", "index build". */
   what: string;
 }
@@ -47,7 +53,7 @@ export class EffectList {
     table: string | undefined,
     lock: LockMode | null,
     what: string,
-    flags: { rewrite?: boolean; scan?: boolean; readsWait?: boolean; writesWait?: boolean; sequence?: boolean } = {},
+    flags: { rewrite?: boolean; scan?: boolean; readsWait?: boolean; writesWait?: boolean; sequence?: boolean; reached?: boolean } = {},
   ): void {
     if (!table) return;
     const existing = this.byTable.get(table);
@@ -56,7 +62,16 @@ export class EffectList {
     const own = blocksOf(lock);
     const blocks = flags.readsWait === true ? 'reads+writes' : flags.writesWait === true && own === 'none' ? 'writes' : own;
     if (!existing) {
-      this.byTable.set(table, { table, lock, rewrite, scan, blocks, what, ...(flags.sequence ? { sequence: true as const } : {}) });
+      this.byTable.set(table, {
+        table,
+        lock,
+        rewrite,
+        scan,
+        blocks,
+        what,
+        ...(flags.sequence ? { sequence: true as const } : {}),
+        ...(flags.reached ? { reached: true as const } : {}),
+      });
       return;
     }
     existing.lock = existing.lock === null ? lock : lock === null ? existing.lock : strongerLock(existing.lock, lock);
@@ -67,10 +82,24 @@ export class EffectList {
     if (!existing.what.split(', ').includes(what)) existing.what = `${existing.what}, ${what}`;
   }
 
-  /** A partitioned table has no storage of its own: what rewrites it rewrites its partitions. */
-  withoutStorage(table: string): void {
+  /** A partitioned table has no storage of its own: what rewrites it rewrites its partitions. A foreign table's rows are elsewhere: nothing is read either. */
+  withoutStorage(table: string, options: { rows?: false } = {}): void {
     const existing = this.byTable.get(table);
-    if (existing) existing.rewrite = false;
+    if (!existing) return;
+    existing.rewrite = false;
+    if (options.rows === false) existing.scan = false;
+  }
+
+  /** Marks the effect on `table` as reached through what the statement names (see LockEffect.reached). */
+  markReached(table: string): void {
+    const existing = this.byTable.get(table);
+    if (existing) existing.reached = true;
+  }
+
+  /** Marks the effect on a sequence as one. */
+  sequence(table: string): void {
+    const existing = this.byTable.get(table);
+    if (existing) existing.sequence = true;
   }
 
   /** The effect on one table, when there is one. */

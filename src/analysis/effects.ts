@@ -43,7 +43,7 @@ export function statementEffects(kind: string, node: Node, options: EffectOption
       effects.add(table, lock, what, { scan: true });
       // Not ON ONLY (the parser leaves inh out when it is false): each partition's index is built too.
       if (table && (node.relation as Node | undefined)?.inh === true) {
-        for (const partition of options.schema.descendants(table)) effects.add(partition, lock, what, { scan: true });
+        for (const partition of options.schema.descendants(table)) effects.add(partition, lock, what, { scan: true, reached: true });
       }
       break;
     }
@@ -84,7 +84,7 @@ export function statementEffects(kind: string, node: Node, options: EffectOption
       const target = relationName(node.relation);
       const what = kind === 'UpdateStmt' ? 'UPDATE' : 'DELETE';
       effects.add(target, 'ROW EXCLUSIVE', what, { scan: node.whereClause === undefined });
-      for (const partition of target ? options.schema.descendants(target) : []) effects.add(partition, 'ROW EXCLUSIVE', what);
+      for (const partition of target ? options.schema.descendants(target) : []) effects.add(partition, 'ROW EXCLUSIVE', what, { reached: true });
       effects.reads(node, target ? [target] : []);
       break;
     }
@@ -162,16 +162,14 @@ function createTableEffects(node: Node, options: EffectOptions, effects: EffectL
 }
 
 function truncateEffects(node: Node, options: EffectOptions, effects: EffectList): void {
-  const truncated = list(node.relations).flatMap((relation) => {
-    const name = relationName(relation);
-    return name ? [name, ...options.schema.descendants(name)] : [];
-  });
+  const named = list(node.relations).flatMap((relation) => relationName(relation) ?? []);
+  const truncated = named.flatMap((name) => [name, ...options.schema.descendants(name)]);
   // CASCADE empties the tables with foreign keys to them too, and theirs.
   for (let index = 0; node.behavior === 'DROP_CASCADE' && index < truncated.length; index++) {
     for (const referencing of options.schema.referencing(truncated[index]!)) if (!truncated.includes(referencing)) truncated.push(referencing);
   }
   for (const table of truncated) {
-    effects.add(table, 'ACCESS EXCLUSIVE', 'TRUNCATE', { rewrite: true });
+    effects.add(table, 'ACCESS EXCLUSIVE', 'TRUNCATE', { rewrite: true, reached: !named.includes(table) });
     if (options.schema.table(table)?.partitions !== undefined) effects.withoutStorage(table);
   }
 }
@@ -272,7 +270,7 @@ function reindexEffects(node: Node, options: EffectOptions, effects: EffectList)
   if (node.kind === 'REINDEX_OBJECT_INDEX') effects.add(relation ? options.schema.indexTable(relation) : undefined, lock, what, flags);
   else if (node.kind === 'REINDEX_OBJECT_TABLE') effects.add(relation, lock, what, flags);
   else if (node.kind === 'REINDEX_OBJECT_SCHEMA' && typeof node.name === 'string') {
-    for (const table of options.schema.tablesInSchema(node.name)) effects.add(table, lock, what, flags);
+    for (const table of options.schema.tablesInSchema(node.name)) effects.add(table, lock, what, { ...flags, reached: true });
   }
 }
 
@@ -295,7 +293,7 @@ function selectEffects(node: Node, options: EffectOptions, effects: EffectList):
   for (const name of relationsIn({ ...node, intoClause: undefined })) {
     if (cteNames.includes(name)) continue;
     for (const table of [name, ...options.schema.descendants(name)]) {
-      effects.add(table, locked ? 'ROW SHARE' : 'ACCESS SHARE', locked ? 'SELECT FOR UPDATE/SHARE' : 'read');
+      effects.add(table, locked ? 'ROW SHARE' : 'ACCESS SHARE', locked ? 'SELECT FOR UPDATE/SHARE' : 'read', { reached: table !== name });
     }
   }
   if (into) effects.add(relationName(into.rel), 'ACCESS EXCLUSIVE', 'SELECT INTO');

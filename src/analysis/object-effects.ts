@@ -23,19 +23,20 @@ export function dropCascadeEffects(node: Node, options: EffectOptions, effects: 
       case 'OBJECT_TYPE':
       case 'OBJECT_DOMAIN': {
         const type = qualifiedName(nameParts(nodeOf(object, 'TypeName')?.names));
-        for (const table of options.schema.tablesUsingType(type)) effects.add(table, 'ACCESS EXCLUSIVE', `DROP ${String(node.removeType).slice(7)} CASCADE`);
+        for (const table of options.schema.tablesUsingType(type))
+          effects.add(table, 'ACCESS EXCLUSIVE', `DROP ${String(node.removeType).slice(7)} CASCADE`, { reached: true });
         break;
       }
       case 'OBJECT_SCHEMA': {
         const schema = nodeOf(object, 'String')?.sval;
         if (typeof schema === 'string')
-          for (const table of options.schema.tablesInSchema(schema)) effects.add(table, 'ACCESS EXCLUSIVE', 'DROP SCHEMA CASCADE');
+          for (const table of options.schema.tablesInSchema(schema)) effects.add(table, 'ACCESS EXCLUSIVE', 'DROP SCHEMA CASCADE', { reached: true });
         break;
       }
       case 'OBJECT_FUNCTION': {
         // The triggers that call it go with it.
         const name = nameParts(nodeOf(object, 'ObjectWithArgs')?.objname).at(-1);
-        for (const table of name ? options.schema.tablesCalling(name) : []) effects.add(table, 'ACCESS EXCLUSIVE', 'DROP FUNCTION CASCADE');
+        for (const table of name ? options.schema.tablesCalling(name) : []) effects.add(table, 'ACCESS EXCLUSIVE', 'DROP FUNCTION CASCADE', { reached: true });
         break;
       }
       default:
@@ -52,7 +53,7 @@ export function alterDomainEffects(node: Node, options: EffectOptions, effects: 
   const checks = (node.subtype === 'C' && nodeOf(node.def, 'Constraint')?.skip_validation !== true) || node.subtype === 'V' || node.subtype === 'O';
   if (!checks) return;
   const domain = qualifiedName(nameParts(node.typeName));
-  for (const table of options.schema.tablesUsingType(domain)) effects.add(table, 'SHARE', 'ALTER DOMAIN', { scan: true });
+  for (const table of options.schema.tablesUsingType(domain)) effects.add(table, 'SHARE', 'ALTER DOMAIN', { scan: true, reached: true });
 }
 
 /** CREATE/ALTER SEQUENCE: OWNED BY reads the owning table; ALTER SEQUENCE writes the sequence's one row anew under SHARE ROW EXCLUSIVE. */

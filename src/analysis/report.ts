@@ -23,10 +23,12 @@ function statusLabel(finding: LintFinding): string {
 }
 
 function lockLine(finding: LintFinding): string | undefined {
-  if (!finding.lock || !finding.table) return undefined;
+  if (!finding.table || (!finding.lock && finding.blocks === 'none')) return undefined;
   const blocks = finding.blocks === 'none' ? 'blocks neither reads nor writes' : `blocks ${finding.blocks.replace('+', ' and ')}`;
   const work = finding.rewrite ? ', rewrites the table' : finding.scan ? ', reads every row' : '';
-  return `${finding.lock} on ${finding.table} (${blocks}${work})`;
+  // No lock on the table itself, one of its indexes locked ACCESS EXCLUSIVE.
+  const lock = finding.lock ? `${finding.lock} on ${finding.table}` : `ACCESS EXCLUSIVE on an index of ${finding.table}`;
+  return `${lock} (${blocks}${work})`;
 }
 
 /** The human report of `astra lint`: each finding with where, what, why and what instead, then a summary. */

@@ -103,11 +103,11 @@ export function lockCorpusSuite(major: number, open: () => Promise<CorpusServer>
     const { rows } = await sessions.observer.query<{ major: number }>("SELECT current_setting('server_version_num')::int / 10000 AS major");
     if (rows[0]?.major !== major) throw new Error(`${server.label} runs PostgreSQL ${rows[0]?.major}, not ${major}.`);
     const admin = sessions.observer;
-    await admin.query(`DO $$ BEGIN CREATE ROLE ${ROLE}; EXCEPTION WHEN duplicate_object THEN NULL; END $$`);
+    await admin.query(`DO $$ BEGIN CREATE ROLE ${ROLE}; EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$`);
     if ((await admin.query('SELECT 1 FROM pg_tablespace WHERE spcname = $1', [TABLESPACE])).rowCount === 0) {
       await admin.query('SET allow_in_place_tablespaces = true');
       await admin.query(`CREATE TABLESPACE ${TABLESPACE} LOCATION ''`).catch((error: { code?: string }) => {
-        if (error.code !== '42710') throw error; // made by another run in the meantime
+        if (error.code !== '42710' && error.code !== '23505') throw error; // made by another run in the meantime
       });
     }
   });

@@ -9,7 +9,7 @@ import type { Rule, RuleContext } from '../types.js';
  */
 export function concurrentBuild(
   context: RuleContext,
-): { table: string; index: string | undefined; partitions: string[] | undefined; known: boolean } | undefined {
+): { table: string; index: string | undefined; partitions: string[] | undefined; known: boolean; foreign: string | undefined } | undefined {
   const { kind, node } = context.statement;
   if (kind !== 'IndexStmt' || node.concurrent !== true || context.inDoBlock) return undefined;
   const table = relationName(node.relation);
@@ -22,6 +22,8 @@ export function concurrentBuild(
     index: typeof node.idxname === 'string' ? node.idxname : undefined,
     partitions: facts?.partitions,
     known: facts?.defined === true || facts?.partitions !== undefined,
+    // No index can be built on a foreign table: with one among the partitions astra runs the statement as written.
+    foreign: context.schema.descendants(table).find((partition) => context.schema.table(partition)?.foreign),
   };
 }
 
@@ -59,7 +61,7 @@ export const partitionedIndex: Rule = {
         },
       ];
     }
-    if (!index) return []; // partitioned-index-unnamed reports it
+    if (!index || build.foreign) return []; // partitioned-index-unnamed reports it
     const listed = partitions!.map((partition) => `${partition} (${partitionIndexName(index, bare(table), bare(partition))})`).join(', ');
     // Known only from an ATTACH PARTITION, the table may have partitions lint never saw.
     const complete = context.schema.table(table)?.defined === true;

@@ -9,7 +9,8 @@ export const renameTable: Rule = {
     const { kind, node } = context.statement;
     if (kind !== 'RenameStmt' || node.renameType !== 'OBJECT_TABLE') return [];
     const table = relationName(node.relation);
-    if (!table || context.isNew(table)) return [];
+    // ALTER TABLE <index> RENAME renames an index: no query names it.
+    if (!table || context.isNew(table) || context.schema.indexTable(table) !== undefined) return [];
     return [
       {
         table,

@@ -160,3 +160,37 @@ describe('functions are named with their argument types, as the server tells ove
     expect(dropFindings(`${made}ALTER FUNCTION total(int) RENAME TO sum_of;\nDROP FUNCTION total(int);`)).toHaveLength(1);
   });
 });
+
+describe('what a statement reaches beyond what it names', () => {
+  const partitioned = [
+    'CREATE TABLE pt (id int, k int) PARTITION BY RANGE (k);\nCREATE TABLE pt_1 PARTITION OF pt FOR VALUES FROM (0) TO (10);\nCREATE TABLE pt_2 PARTITION OF pt FOR VALUES FROM (10) TO (20);',
+  ];
+  const rules = (sql: string, earlier = partitioned) => analyzeSql(sql, earlier).findings.map((finding) => [finding.rule, finding.table, finding.verdict]);
+
+  it('is covered by the finding on the statement: one finding for a partitioned table, and its acknowledgement covers the partitions', () => {
+    expect(rules('ALTER TABLE pt ALTER COLUMN id TYPE bigint;')).toEqual([['column-type-rewrite', 'pt', 'breaking']]);
+    const allowed = analyzeSql('-- astra:allow column-type-rewrite the table is empty\nALTER TABLE pt ALTER COLUMN id TYPE bigint;', partitioned);
+    expect(allowed.verdict).toBe('safe');
+    expect(rules('TRUNCATE pt;')).toEqual([['truncate', 'pt', 'breaking']]);
+  });
+
+  it('does not reach the partitions with what changes the partitioned table alone', () => {
+    const effects = (sql: string) => analyzeSql(sql, partitioned).statements[0]?.effects.map((effect) => effect.table);
+    expect(effects('ALTER TABLE pt SET TABLESPACE fast;')).toEqual(['pt']);
+    expect(effects('ALTER TABLE pt OWNER TO app;')).toEqual(['pt']);
+    expect(effects('ALTER TABLE pt ADD COLUMN note text;')).toEqual(['pt', 'pt_1', 'pt_2']);
+  });
+
+  it('a foreign table has no rows here to rewrite or read; a sequence one row', () => {
+    const earlier = ["CREATE FOREIGN TABLE ft (a int) SERVER files OPTIONS (filename '/dev/null');\nCREATE SEQUENCE s;"];
+    expect(rules('ALTER FOREIGN TABLE ft ALTER COLUMN a TYPE bigint;', earlier)).toEqual([]);
+    expect(rules('ALTER SEQUENCE s SET LOGGED;', earlier)).toEqual([]);
+  });
+
+  it('an index on a partitioned table with a foreign partition is run as written: breaking, not advice', () => {
+    const earlier = [`${partitioned[0]}\nCREATE FOREIGN TABLE pt_f PARTITION OF pt FOR VALUES FROM (20) TO (30) SERVER files OPTIONS (filename '/dev/null');`];
+    const [finding] = analyzeSql('CREATE INDEX pt_k_idx ON pt (k);', earlier).findings;
+    expect(finding).toMatchObject({ rule: 'partitioned-index-unnamed', verdict: 'breaking', lock: 'SHARE', statement: 'CREATE INDEX pt_k_idx ON pt (k)' });
+    expect(finding?.message).toContain('pt_f, a partition of pt, is a foreign table');
+  });
+});
