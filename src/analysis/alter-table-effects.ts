@@ -131,8 +131,8 @@ function commandEffects(table: string, command: Node, options: EffectOptions, ef
     case 'AT_DetachPartition': {
       effects.add(table, lock, 'DETACH PARTITION');
       const partition = relationName(nodeOf(command.def, 'PartitionCmd')?.name);
-      // Before 14 the partition itself is locked SHARE UPDATE EXCLUSIVE, yet writes to it wait (measured on 13): they check the parent's bound.
-      if (options.serverMajor < 14) return effects.add(partition, 'SHARE UPDATE EXCLUSIVE', 'DETACH PARTITION', { writesWait: true });
+      // Before 14 the partition itself is locked SHARE UPDATE EXCLUSIVE (writes to it wait all the same: see partitionWritesBefore14).
+      if (options.serverMajor < 14) return effects.add(partition, 'SHARE UPDATE EXCLUSIVE', 'DETACH PARTITION');
       return effects.add(partition, lock, 'DETACH PARTITION');
     }
     case 'AT_AddInherit':

@@ -3,9 +3,9 @@ import type { Database } from '../db/database.js';
 import { quoteIdent } from '../db/quote.js';
 import type { Statement } from '../migrations/parse.js';
 import { columnTypeOf, type ColumnType } from './column-types.js';
-import { readDoBlock } from './embedded.js';
 import { SMALL_TABLE_ROWS } from './rule-kit.js';
 import { notNullCheckColumn, type IndexFacts, type TableFacts } from './schema.js';
+import { mentionedNames, relationsToRead, withDoBlocks } from './database-relations.js';
 import { nameParts, nodeOf, qualifiedName, walk, type Node } from './tree.js';
 import type { Volatility } from './volatility.js';
 
@@ -25,20 +25,6 @@ export interface DatabaseFacts {
   timeZone?: string;
 }
 
-const USER_RELATIONS = `
-  SELECT c.oid, n.nspname AS schema, c.relname AS name, c.reltuples::float8 AS estimate, c.relkind::text AS kind,
-         COALESCE(ts.spcname::text, (SELECT d.spcname::text FROM pg_database db JOIN pg_tablespace d ON d.oid = db.dattablespace
-                                      WHERE db.datname = current_database())) AS tablespace,
-         array(SELECT ic.relname::text FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid WHERE i.indrelid = c.oid) AS indexes,
-         array(SELECT DISTINCT ty.typname::text FROM pg_attribute a JOIN pg_type ty ON ty.oid = a.atttypid
-                WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped) AS types,
-         array(SELECT r.relname::text FROM pg_constraint f JOIN pg_class r ON r.oid = f.confrelid WHERE f.conrelid = c.oid AND f.contype = 'f') AS referenced,
-         (SELECT i.inhparent FROM pg_inherits i WHERE i.inhrelid = c.oid AND c.relispartition) AS partition_of,
-         array(SELECT DISTINCT p.proname::text FROM pg_trigger tg JOIN pg_proc p ON p.oid = tg.tgfoid WHERE tg.tgrelid = c.oid AND NOT tg.tgisinternal) AS trigger_functions,
-         array(SELECT s.stxname::text FROM pg_statistic_ext s WHERE s.stxrelid = c.oid) AS statistics
-    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace LEFT JOIN pg_tablespace ts ON ts.oid = c.reltablespace
-   WHERE c.relkind IN ('r', 'p') AND n.nspname <> 'information_schema' AND n.nspname NOT LIKE 'pg\\_%'`;
-
 /**
  * Reads, for the tables the statements mention (by their name or an index's): columns with their types and
  * NOT NULL, validated CHECK (col IS NOT NULL) constraints, indexes, and
@@ -49,35 +35,7 @@ const USER_RELATIONS = `
 export async function readDatabaseFacts(db: Database, statements: Statement[]): Promise<DatabaseFacts> {
   const mentioned = mentionedNames(statements);
   const serverMajor = Math.floor((await db.serverVersionNum()) / 10000);
-  const { rows: relations } = await db.query<Relation>(USER_RELATIONS);
-  const reach = reachedBeyondNames(statements);
-  // TRUNCATE ... CASCADE follows foreign keys as far as they go.
-  const emptied = new Set(reach.referencedBy);
-  for (let grew = emptied.size > 0; grew;) {
-    grew = false;
-    for (const relation of relations) {
-      if (emptied.has(relation.name) || !relation.referenced.some((table) => emptied.has(table))) continue;
-      emptied.add(relation.name);
-      grew = true;
-    }
-  }
-  // A table is read when a statement names it or one of its indexes (DROP INDEX, REINDEX INDEX, USING INDEX), or reaches it otherwise.
-  const wanted = relations.filter(
-    (relation) =>
-      mentioned.has(relation.name) ||
-      relation.indexes.some((index) => mentioned.has(index)) ||
-      reach.schemas.has(relation.schema) ||
-      relation.types.some((type) => reach.types.has(type)) ||
-      emptied.has(relation.name) ||
-      relation.trigger_functions.some((name) => reach.functions.has(name)) ||
-      relation.statistics.some((name) => mentioned.has(name)),
-  );
-  // The partitioned tables above a partition read: dropping or detaching it locks them.
-  const byOidAll = new Map(relations.map((relation) => [relation.oid, relation]));
-  for (let index = 0; index < wanted.length; index++) {
-    const parent = byOidAll.get(wanted[index]!.partition_of ?? -1);
-    if (parent && !wanted.includes(parent)) wanted.push(parent);
-  }
+  const wanted = await relationsToRead(db, statements, mentioned);
   const byOid = new Map(wanted.map((relation) => [relation.oid, qualifiedName([relation.schema, relation.name])]));
   const tables = new Map<string, TableFacts>();
   for (const relation of wanted) {
@@ -116,69 +74,6 @@ export async function readDatabaseFacts(db: Database, statements: Statement[]): 
     ),
     ...(zone[0] ? { timeZone: zone[0].zone } : {}),
   };
-}
-
-interface Relation {
-  oid: number;
-  schema: string;
-  name: string;
-  estimate: number;
-  kind: string;
-  tablespace: string;
-  indexes: string[];
-  /** The types of its columns, by name. */
-  types: string[];
-  /** The tables its foreign keys reference, by name. */
-  referenced: string[];
-  /** Of a partition: its partitioned table. */
-  partition_of: number | null;
-  /** The functions its triggers call, by name. */
-  trigger_functions: string[];
-  /** Its extended statistics objects, by name. */
-  statistics: string[];
-}
-
-/**
- * What statements reach without naming the tables: the schemas DROP SCHEMA
- * ... CASCADE empties, the types whose columns DROP TYPE/DOMAIN ... CASCADE
- * or ALTER DOMAIN reach, the tables TRUNCATE ... CASCADE follows foreign keys from.
- */
-function reachedBeyondNames(statements: Statement[]): { schemas: Set<string>; types: Set<string>; referencedBy: Set<string>; functions: Set<string> } {
-  const reach = { schemas: new Set<string>(), types: new Set<string>(), referencedBy: new Set<string>(), functions: new Set<string>() };
-  for (const statement of withDoBlocks(statements)) {
-    const node = statement.node;
-    const cascade = node.behavior === 'DROP_CASCADE';
-    if (statement.kind === 'DropStmt' && cascade && node.removeType === 'OBJECT_SCHEMA') {
-      for (const object of (node.objects as unknown[] | undefined) ?? []) {
-        const name = nodeOf(object, 'String')?.sval;
-        if (typeof name === 'string') reach.schemas.add(name);
-      }
-    }
-    if (statement.kind === 'DropStmt' && cascade && (node.removeType === 'OBJECT_TYPE' || node.removeType === 'OBJECT_DOMAIN')) {
-      for (const object of (node.objects as unknown[] | undefined) ?? []) {
-        const name = nameParts(nodeOf(object, 'TypeName')?.names).at(-1);
-        if (name) reach.types.add(name);
-      }
-    }
-    if (statement.kind === 'DropStmt' && cascade && node.removeType === 'OBJECT_FUNCTION') {
-      for (const object of (node.objects as unknown[] | undefined) ?? []) {
-        const name = nameParts(nodeOf(object, 'ObjectWithArgs')?.objname).at(-1);
-        if (name) reach.functions.add(name);
-      }
-    }
-    if (statement.kind === 'AlterDomainStmt') {
-      const name = nameParts(node.typeName).at(-1);
-      if (name) reach.types.add(name);
-    }
-    if (statement.kind === 'ReindexStmt' && node.kind === 'REINDEX_OBJECT_SCHEMA' && typeof node.name === 'string') reach.schemas.add(node.name);
-    if (statement.kind === 'TruncateStmt' && cascade) {
-      for (const relation of (node.relations as unknown[] | undefined) ?? []) {
-        const name = (nodeOf(relation, 'RangeVar') ?? (relation as Node)).relname;
-        if (typeof name === 'string') reach.referencedBy.add(name);
-      }
-    }
-  }
-  return reach;
 }
 
 async function readViewReads(db: Database, mentioned: Set<string>): Promise<Map<string, string[]>> {
@@ -315,23 +210,6 @@ async function readVolatility(db: Database, names: string[]): Promise<Map<string
     [names],
   );
   return new Map(rows.map((row) => [row.name, row.volatility === 'v' ? 'volatile' : 'not volatile']));
-}
-
-/** The statements, with the contents of their DO blocks. */
-function withDoBlocks(statements: Statement[]): Statement[] {
-  return statements.flatMap((statement) => (statement.kind === 'DoStmt' ? [statement, ...readDoBlock(statement).statements] : [statement]));
-}
-
-/** Every identifier-like string of the statements: the relation names among them are the tables to read. */
-function mentionedNames(statements: Statement[]): Set<string> {
-  const names = new Set<string>();
-  const collect = (value: unknown): void => {
-    if (typeof value === 'string') names.add(value);
-    else if (Array.isArray(value)) value.forEach(collect);
-    else if (value && typeof value === 'object') Object.values(value).forEach(collect);
-  };
-  for (const statement of withDoBlocks(statements)) collect(statement.node);
-  return names;
 }
 
 function calledFunctions(statements: Statement[]): string[] {

