@@ -225,19 +225,23 @@ describe('lint announces what the runner runs, for every rule fixture', () => {
     expect(up.exitCode, up.stderr).toBe(0);
     const received = loggedStatements(readFileSync(logFile, 'utf8').slice(before));
 
-    // Every statement lint lists no change for reaches the server as written; each announced one as announced, in order.
+    // Every statement lint lists no change for reaches the server as written; each announced one as announced, in order,
+    // and one announced to run after the migration's other statements after the last of those that run in its transaction.
     const changed = new Set(announced.map((change) => change.line));
+    let transactionEnd = -1;
     for (const statement of parseStatements(sql, '002_case.sql').filter((candidate) => !changed.has(candidate.line))) {
-      expect(
-        received.some((entry) => entry.includes(statement.text)),
-        `${statement.text} is not among what the server received:\n${received.join('\n---\n')}`,
-      ).toBe(true);
+      const entry = received.findIndex((candidate) => candidate.includes(statement.text));
+      expect(entry, `${statement.text} is not among what the server received:\n${received.join('\n---\n')}`).toBeGreaterThanOrEqual(0);
+      if (statement.outsideTransaction === undefined) transactionEnd = Math.max(transactionEnd, entry);
     }
     let at = -1;
     for (const change of announced) {
+      const after = change.where.includes("after the migration's other statements") ? transactionEnd : -1;
       for (const run of change.runs) {
-        const found = received.findIndex((entry, index) => index > at && entry === run);
-        expect(found, `${run} is not among what the server received after entry ${at}:\n${received.slice(at + 1).join('\n---\n')}`).toBeGreaterThan(at);
+        const found = received.findIndex((entry, index) => index > Math.max(at, after) && entry === run);
+        expect(found, `${run} is not among what the server received after entry ${Math.max(at, after)}:\n${received.join('\n---\n')}`).toBeGreaterThan(
+          Math.max(at, after),
+        );
         at = found;
       }
     }
