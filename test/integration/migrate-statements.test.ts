@@ -81,6 +81,17 @@ describe('a migration sent in one message, and statements that go outside it', (
     expect(await ledgerVersions(db)).toEqual([1]);
   });
 
+  it("REINDEX SCHEMA, which cannot run in a transaction block, runs outside the migration's transaction", async () => {
+    await db.query('CREATE TABLE accounts (id int PRIMARY KEY, email text); CREATE INDEX accounts_email_idx ON accounts (email)');
+    const before = await db.query<{ node: number }>("SELECT relfilenode::int AS node FROM pg_class WHERE relname = 'accounts_email_idx'");
+    const dir = folder({ '001_reindex.sql': 'CREATE TABLE audit_note (id int);\nREINDEX SCHEMA public;\n' });
+    const result = await up(dir);
+    expect(result.exitCode, result.stderr).toBe(0);
+    const after = await db.query<{ node: number }>("SELECT relfilenode::int AS node FROM pg_class WHERE relname = 'accounts_email_idx'");
+    expect(after[0]?.node).not.toBe(before[0]?.node);
+    expect(await ledgerVersions(db)).toEqual([1]);
+  });
+
   it('a DETACH PARTITION CONCURRENTLY left pending by an earlier cut-off attempt is finished (FINALIZE), not failed', async () => {
     await db.query(`CREATE TABLE events (id bigint, at date NOT NULL) PARTITION BY RANGE (at);
       CREATE TABLE events_2026 PARTITION OF events FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');
