@@ -56,15 +56,18 @@ export function alterTableEffects(node: Node, options: EffectOptions, effects: E
     const command = nodeOf(item, 'AlterTableCmd');
     if (!command) continue;
     commandEffects(table, command, options, effects);
-    if (NOT_RECURSING.has(String(command.subtype))) continue;
+    if (NOT_RECURSING.has(String(command.subtype)) || (IDENTITY.has(String(command.subtype)) && options.serverMajor < 17)) continue;
     for (const partition of partitions) {
       commandEffects(partition, command, options, effects);
       effects.markReached(partition);
     }
   }
   if (options.schema.table(table)?.partitions !== undefined) effects.withoutStorage(table);
-  // A foreign table's rows live elsewhere; a sequence is one row.
-  if (node.objtype === 'OBJECT_FOREIGN_TABLE') effects.withoutStorage(table, { rows: false });
+  // A foreign table's rows live elsewhere (ALTER FOREIGN TABLE, or ALTER TABLE of one, or of a foreign partition); a sequence is one row.
+  for (const relation of [table, ...partitions]) {
+    if ((relation === table && node.objtype === 'OBJECT_FOREIGN_TABLE') || options.schema.table(relation)?.foreign)
+      effects.withoutStorage(relation, { rows: false });
+  }
   if (node.objtype === 'OBJECT_SEQUENCE') effects.sequence(table);
 }
 
@@ -93,7 +96,17 @@ const NOT_RECURSING = new Set([
   'AT_AddInherit',
   'AT_DropInherit',
   'AT_GenericOptions',
+  'AT_SetOptions',
+  'AT_ResetOptions',
+  'AT_SetCompression',
+  'AT_EnableRule',
+  'AT_EnableAlwaysRule',
+  'AT_EnableReplicaRule',
+  'AT_DisableRule',
 ]);
+
+/** Identity subcommands: they reach the partitions from PostgreSQL 17 on. */
+const IDENTITY = new Set(['AT_AddIdentity', 'AT_SetIdentity', 'AT_DropIdentity']);
 
 function commandEffects(table: string, command: Node, options: EffectOptions, effects: EffectList): void {
   const lock = commandLock(command);

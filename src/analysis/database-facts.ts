@@ -69,7 +69,7 @@ export async function readDatabaseFacts(db: Database, statements: Statement[]): 
     viewReads: await readViewReads(db, mentioned),
     statistics: new Map(
       wanted.flatMap((relation) =>
-        relation.statistics.map((name) => [qualifiedName([relation.schema, name]), qualifiedName([relation.schema, relation.name])] as const),
+        relation.statistics.map((pair) => [qualifiedName(JSON.parse(pair) as [string, string]), qualifiedName([relation.schema, relation.name])] as const),
       ),
     ),
     ...(zone[0] ? { timeZone: zone[0].zone } : {}),

@@ -17,8 +17,9 @@ const USER_RELATIONS = `
                 WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped) AS types,
          array(SELECT r.relname::text FROM pg_constraint f JOIN pg_class r ON r.oid = f.confrelid WHERE f.conrelid = c.oid AND f.contype = 'f') AS referenced,
          (SELECT i.inhparent FROM pg_inherits i WHERE i.inhrelid = c.oid AND c.relispartition) AS partition_of,
-         array(SELECT DISTINCT p.proname::text FROM pg_trigger tg JOIN pg_proc p ON p.oid = tg.tgfoid WHERE tg.tgrelid = c.oid AND NOT tg.tgisinternal) AS trigger_functions,
-         array(SELECT s.stxname::text FROM pg_statistic_ext s WHERE s.stxrelid = c.oid) AS statistics
+         array(SELECT DISTINCT p.proname::text FROM pg_trigger tg JOIN pg_proc p ON p.oid = tg.tgfoid WHERE tg.tgrelid = c.oid) AS trigger_functions,
+         array(SELECT json_build_array(sn.nspname, s.stxname)::text FROM pg_statistic_ext s JOIN pg_namespace sn ON sn.oid = s.stxnamespace
+                WHERE s.stxrelid = c.oid) AS statistics
     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace LEFT JOIN pg_tablespace ts ON ts.oid = c.reltablespace
    WHERE c.relkind IN ('r', 'p') AND n.nspname <> 'information_schema' AND n.nspname NOT LIKE 'pg\\_%'`;
 
@@ -39,7 +40,7 @@ export interface Relation {
   partition_of: number | null;
   /** The functions its triggers call, by name. */
   trigger_functions: string[];
-  /** Its extended statistics objects, by name. */
+  /** Its extended statistics objects, each a JSON array [schema, name] (their schema may not be the table's). */
   statistics: string[];
 }
 
@@ -109,7 +110,7 @@ export async function relationsToRead(db: Database, statements: Statement[], men
       relation.types.some((type) => reach.types.has(type)) ||
       emptied.has(relation.name) ||
       relation.trigger_functions.some((name) => reach.functions.has(name)) ||
-      relation.statistics.some((name) => mentioned.has(name)),
+      relation.statistics.some((pair) => mentioned.has((JSON.parse(pair) as [string, string])[1])),
   );
   // The partitioned tables above a partition read: dropping or detaching it locks them.
   const byOidAll = new Map(relations.map((relation) => [relation.oid, relation]));

@@ -26,8 +26,8 @@ function lockLine(finding: LintFinding): string | undefined {
   if (!finding.table || (!finding.lock && finding.blocks === 'none')) return undefined;
   const blocks = finding.blocks === 'none' ? 'blocks neither reads nor writes' : `blocks ${finding.blocks.replace('+', ' and ')}`;
   const work = finding.rewrite ? ', rewrites the table' : finding.scan ? ', reads every row' : '';
-  // No lock on the table itself, one of its indexes locked ACCESS EXCLUSIVE.
-  const lock = finding.lock ? `${finding.lock} on ${finding.table}` : `ACCESS EXCLUSIVE on an index of ${finding.table}`;
+  // No lock on the table itself: what it waits for is locked (one of its indexes, its partitioned table).
+  const lock = finding.lock ? `${finding.lock} on ${finding.table}` : `no lock on ${finding.table} itself`;
   return `${lock} (${blocks}${work})`;
 }
 

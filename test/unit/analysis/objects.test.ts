@@ -194,3 +194,12 @@ describe('what a statement reaches beyond what it names', () => {
     expect(finding?.message).toContain('pt_f, a partition of pt, is a foreign table');
   });
 });
+
+describe('TRUNCATE names every table it empties', () => {
+  it('CASCADE: the tables with foreign keys to it, in its one finding', () => {
+    const earlier = ['CREATE TABLE orders (id int PRIMARY KEY);\nCREATE TABLE order_items (order_id int REFERENCES orders (id));'];
+    const findings = analyzeSql('TRUNCATE orders CASCADE;', earlier).findings;
+    expect(findings.map((finding) => finding.rule)).toEqual(['truncate']);
+    expect(findings[0]?.message).toContain('It empties order_items too.');
+  });
+});
