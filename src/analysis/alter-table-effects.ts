@@ -190,9 +190,11 @@ function alterIndexEffects(node: Node, options: EffectOptions, effects: EffectLi
   const index = relationName(node.relation);
   for (const item of list(node.cmds)) {
     const command = nodeOf(item, 'AlterTableCmd');
-    // The index is copied, entry by entry, while it is locked.
+    // The index is copied, entry by entry, while it is locked; not when it stays where its table is known to be (then the index almost surely is).
     if (command?.subtype === 'AT_SetTableSpace') {
-      effects.add(index ? options.schema.indexTable(index) : undefined, null, 'ALTER INDEX SET TABLESPACE', { readsWait: true, scan: true });
+      const table = index ? options.schema.indexTable(index) : undefined;
+      const stays = table !== undefined && options.schema.table(table)?.tablespace === command.name;
+      effects.add(table, null, 'ALTER INDEX SET TABLESPACE', { readsWait: true, scan: !stays });
     }
     if (command?.subtype === 'AT_AttachPartition') {
       // The partitioned index's table is looked up; the partition's index is locked ACCESS EXCLUSIVE.
