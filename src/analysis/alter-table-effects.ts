@@ -1,3 +1,4 @@
+import { writtenOnOnly } from '../migrations/partitioned-index.js';
 import { columnTypeOf, isSerialType, isUtcZone, typeChangeRewrites, type TypeChange } from './column-types.js';
 import { defaultPartitionChecked, isRelationKind } from './object-effects.js';
 import type { EffectList, EffectOptions } from './effect-list.js';
@@ -50,8 +51,8 @@ export function alterTableEffects(node: Node, options: EffectOptions, effects: E
   if (node.objtype !== undefined && !isRelationKind(node.objtype)) return;
   const table = relationName(node.relation);
   if (!table) return;
-  // Without ONLY (the parser leaves inh out when it is false), a partitioned table's subcommands recurse into its partitions.
-  const partitions = (node.relation as Node | undefined)?.inh === true ? options.schema.descendants(table) : [];
+  // Without ONLY, a partitioned table's subcommands recurse into its partitions.
+  const partitions = writtenOnOnly(node) ? [] : options.schema.descendants(table);
   for (const item of list(node.cmds)) {
     const command = nodeOf(item, 'AlterTableCmd');
     if (!command) continue;

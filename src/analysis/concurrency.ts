@@ -2,7 +2,7 @@ import { parser } from '../sql-parser.js';
 import { outsideTransactionReason, type Statement } from '../migrations/parse.js';
 import { readDoBlock } from './embedded.js';
 import { indexName } from './schema.js';
-import { list, nameParts, nodeOf, optionNames, qualifiedName, relationName, type Node } from './tree.js';
+import { list, nameParts, nodeOf, qualifiedName, reindexConcurrently, relationName, type Node } from './tree.js';
 
 /** What the runner does with one index statement on an object that exists before the migration. */
 export interface ConcurrencyDecision {
@@ -94,7 +94,7 @@ function eligibleTarget(statement: Statement, created: Set<string>): Target | un
     }
     case 'ReindexStmt': {
       const relation = relationName(node.relation);
-      if (!relation || optionNames(node.params).includes('concurrently') || created.has(relation)) return undefined;
+      if (!relation || reindexConcurrently(node) || created.has(relation)) return undefined;
       if (node.kind === 'REINDEX_OBJECT_TABLE') return { kind: 'reindex', table: relation, unique: false };
       if (node.kind === 'REINDEX_OBJECT_INDEX') return { kind: 'reindex', index: relation, unique: false };
       return undefined;

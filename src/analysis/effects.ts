@@ -1,3 +1,4 @@
+import { writtenOnOnly } from '../migrations/partitioned-index.js';
 import { alterTableEffects } from './alter-table-effects.js';
 import { EffectList, type EffectOptions, type LockEffect } from './effect-list.js';
 import { lockModeFromNumber, type LockMode } from './locks.js';
@@ -10,7 +11,7 @@ import {
   publicationEffects,
   sequenceEffects,
 } from './object-effects.js';
-import { list, nameParts, nodeOf, optionNames, qualifiedName, relationName, relationsIn, type Node } from './tree.js';
+import { list, nameParts, nodeOf, optionNames, qualifiedName, reindexConcurrently, relationName, relationsIn, type Node } from './tree.js';
 
 /**
  * The lock model: for one top-level statement, the lock it takes on each
@@ -41,8 +42,8 @@ export function statementEffects(kind: string, node: Node, options: EffectOption
       const what = concurrent ? 'concurrent index build' : 'index build';
       const table = relationName(node.relation);
       effects.add(table, lock, what, { scan: true });
-      // Not ON ONLY (the parser leaves inh out when it is false): each partition's index is built too.
-      if (table && (node.relation as Node | undefined)?.inh === true) {
+      // Not ON ONLY: each partition's index is built too.
+      if (table && !writtenOnOnly(node)) {
         for (const partition of options.schema.descendants(table)) effects.add(partition, lock, what, { scan: true, reached: true });
       }
       break;
@@ -276,7 +277,7 @@ function vacuumEffects(node: Node, effects: EffectList): void {
 }
 
 function reindexEffects(node: Node, options: EffectOptions, effects: EffectList): void {
-  const concurrent = optionNames(node.params).includes('concurrently');
+  const concurrent = reindexConcurrently(node);
   const lock: LockMode = concurrent ? 'SHARE UPDATE EXCLUSIVE' : 'SHARE';
   const what = concurrent ? 'REINDEX CONCURRENTLY' : 'REINDEX';
   const relation = relationName(node.relation);

@@ -3,7 +3,8 @@ import type { Statement } from '../migrations/parse.js';
 import { indexStatementFor, partitionIndexName, writtenOnOnly } from '../migrations/partitioned-index.js';
 import type { ConcurrencyDecision } from './concurrency.js';
 import type { SchemaModel } from './schema.js';
-import { list, nameParts, nodeOf, qualifiedName, relationName } from './tree.js';
+import { objectName } from './objects.js';
+import { list, relationName } from './tree.js';
 
 /**
  * A statement that astra's runner does not run as the file writes it, or not
@@ -34,7 +35,7 @@ const asWritten = (why: string) => `after the migration's other statements, as w
 function partitionedTarget(statement: Statement, schema: SchemaModel, isNew: (table: string) => boolean): string | undefined {
   const { kind, node } = statement;
   if (kind !== 'DropStmt' || node.removeType !== 'OBJECT_INDEX') return undefined;
-  const table = schema.indexTable(qualifiedName(nameParts(nodeOf(list(node.objects)[0], 'List')?.items)));
+  const table = schema.indexTable(objectName(list(node.objects)[0]) ?? '');
   return table && !isNew(table) && schema.table(table)?.partitions !== undefined ? table : undefined;
 }
 

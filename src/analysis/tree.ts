@@ -94,6 +94,11 @@ export function integerOf(value: unknown): number | undefined {
   return undefined;
 }
 
+/** REINDEX (CONCURRENTLY) ...: its options say CONCURRENTLY. */
+export function reindexConcurrently(node: Node): boolean {
+  return optionNames(node.params).includes('concurrently');
+}
+
 /** The defnames of a list of DefElem options, lower-cased. */
 export function optionNames(value: unknown): string[] {
   return list(value).flatMap((item) => {

@@ -1,5 +1,5 @@
 import { blockingHit } from '../rule-kit.js';
-import { optionNames, relationName } from '../tree.js';
+import { reindexConcurrently, relationName } from '../tree.js';
 import type { Rule, RuleContext } from '../types.js';
 
 /** CREATE INDEX or REINDEX without CONCURRENTLY on a table that already exists. */
@@ -9,8 +9,7 @@ export const indexNotConcurrent: Rule = {
   run(context) {
     const { kind, node } = context.statement;
     if (kind !== 'IndexStmt' && kind !== 'ReindexStmt') return [];
-    const concurrent =
-      kind === 'IndexStmt' ? node.concurrent === true || context.statement.outsideTransaction !== undefined : optionNames(node.params).includes('concurrently');
+    const concurrent = kind === 'IndexStmt' ? node.concurrent === true || context.statement.outsideTransaction !== undefined : reindexConcurrently(node);
     if (concurrent) return [];
     if (kind === 'ReindexStmt' && node.kind !== 'REINDEX_OBJECT_INDEX' && node.kind !== 'REINDEX_OBJECT_TABLE') {
       const scope = `${String(node.kind).replace('REINDEX_OBJECT_', '')}${typeof node.name === 'string' ? ` ${node.name}` : ''}`;
