@@ -1,7 +1,9 @@
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync } from 'node:fs';
-import { arch, platform } from 'node:os';
+import { arch, platform, tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { execa } from 'execa';
+import type pg from 'pg';
+import { LocalCluster } from '../../src/cluster/local-cluster.js';
 
 /**
  * PostgreSQL server programs of other majors than the machine's, for the
@@ -69,4 +71,29 @@ export async function serverBinDir(version: string): Promise<string> {
   } finally {
     rmSync(staging, { recursive: true, force: true });
   }
+}
+
+/** A running throwaway server of `version` (a version of the package) with `database` made, and how to let it go. */
+export interface VersionServer {
+  major: number;
+  config: pg.ClientConfig;
+  close(): Promise<void>;
+}
+
+/** Starts a throwaway server of `version` in a folder of its own, with `database` made. */
+export async function startServerOf(version: string, database: string): Promise<VersionServer> {
+  const binDir = await serverBinDir(version);
+  const baseDir = mkdtempSync(join(tmpdir(), `astra-pg${version.split('.')[0]}-`));
+  const cluster = new LocalCluster(join(baseDir, 'cluster'), { durable: false, binDir });
+  await cluster.init();
+  await cluster.start();
+  await cluster.ensureDatabase(database);
+  return {
+    major: cluster.state().major,
+    config: cluster.connectionConfig(database),
+    async close() {
+      await cluster.stop();
+      rmSync(baseDir, { recursive: true, force: true });
+    },
+  };
 }

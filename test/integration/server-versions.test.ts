@@ -3,10 +3,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { LocalCluster } from '../../src/cluster/local-cluster.js';
 import { astra } from '../helpers/cli.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
-import { SERVER_VERSIONS, serverBinDir, serverPackagesFit } from '../helpers/server-binaries.js';
+import { SERVER_VERSIONS, serverPackagesFit, startServerOf, type VersionServer } from '../helpers/server-binaries.js';
 import { match } from '../helpers/matchers.js';
 import { parseJson, type DoctorReport, type StatusReport, type UpgradeReport } from '../helpers/reports.js';
 
@@ -36,22 +35,16 @@ async function schemaOf(query: (sql: string) => Promise<Record<string, unknown>[
 
 /** A cluster of `version` with a database `app`, for the length of a describe block. */
 function clusterOf(major: number, version: string) {
-  const held: { cluster?: LocalCluster; baseDir?: string; url: string; config: pg.ClientConfig } = { url: '', config: {} };
+  const held: { server?: VersionServer; url: string; config: pg.ClientConfig } = { url: '', config: {} };
   beforeAll(async () => {
-    const binDir = await serverBinDir(version);
-    held.baseDir = mkdtempSync(join(tmpdir(), `astra-pg${major}-`));
-    held.cluster = new LocalCluster(join(held.baseDir, 'cluster'), { durable: false, binDir });
-    await held.cluster.init();
-    await held.cluster.start();
-    expect(held.cluster.state().major).toBe(major);
-    await held.cluster.ensureDatabase('app');
-    const config = held.cluster.connectionConfig('app');
+    held.server = await startServerOf(version, 'app');
+    expect(held.server.major).toBe(major);
+    const config = held.server.config;
     held.config = config;
     held.url = `postgresql://${config.user}:${encodeURIComponent(String(config.password))}@127.0.0.1:${config.port}/app`;
   }, 300_000);
   afterAll(async () => {
-    await held.cluster?.stop();
-    if (held.baseDir) rmSync(held.baseDir, { recursive: true, force: true });
+    await held.server?.close();
   });
   return held;
 }
