@@ -6,6 +6,12 @@ const rulesOf = (sql: string, earlier: string[] = []) =>
     .findings.filter((finding) => finding.rule.startsWith('partitioned-index'))
     .map((finding) => finding.message);
 
+/** The lines of `rule`'s findings in `sql`, after `earlier` migrations. */
+const linesOf = (sql: string, rule: string, earlier: string[] = []) =>
+  analyzeSql(sql, earlier)
+    .findings.filter((finding) => finding.rule === rule)
+    .map((finding) => finding.line);
+
 describe('indexes on partitioned tables', () => {
   it('a table only altered so far is not known to be plain: its index depends on the table', () => {
     expect(rulesOf('CREATE INDEX events_x_idx ON events (x);', ['ALTER TABLE events ADD COLUMN x int;'])).toEqual([
@@ -47,10 +53,7 @@ describe('indexes on partitioned tables', () => {
 });
 
 describe('an object dropped and made again in the same transaction', () => {
-  const dropObject = (sql: string) =>
-    analyzeSql(sql)
-      .findings.filter((finding) => finding.rule === 'drop-object')
-      .map((finding) => finding.line);
+  const dropObject = (sql: string) => linesOf(sql, 'drop-object');
 
   it('passes: a trigger or policy replaced is never missing for the application', () => {
     expect(
@@ -71,22 +74,17 @@ describe('an object dropped and made again in the same transaction', () => {
 });
 
 describe('review cases', () => {
-  const rules = (sql: string, rule: string, earlier: string[] = []) =>
-    analyzeSql(sql, earlier)
-      .findings.filter((finding) => finding.rule === rule)
-      .map((finding) => finding.line);
-
   it('a view, sequence or schema dropped and made again, or a trigger dropped with CASCADE, is still breaking', () => {
-    expect(rules('DROP VIEW v;\nCREATE VIEW v AS SELECT 1 AS id;', 'drop-object')).toEqual([1]);
-    expect(rules('DROP SCHEMA reporting CASCADE;\nCREATE SCHEMA reporting;', 'drop-object')).toEqual([1]);
+    expect(linesOf('DROP VIEW v;\nCREATE VIEW v AS SELECT 1 AS id;', 'drop-object')).toEqual([1]);
+    expect(linesOf('DROP SCHEMA reporting CASCADE;\nCREATE SCHEMA reporting;', 'drop-object')).toEqual([1]);
     expect(
-      rules('DROP TRIGGER touch ON users CASCADE;\nCREATE TRIGGER touch BEFORE UPDATE ON users FOR EACH ROW EXECUTE FUNCTION touch();', 'drop-object'),
+      linesOf('DROP TRIGGER touch ON users CASCADE;\nCREATE TRIGGER touch BEFORE UPDATE ON users FOR EACH ROW EXECUTE FUNCTION touch();', 'drop-object'),
     ).toEqual([1]);
   });
 
   it('a trigger replaced before an index build that runs outside the transaction passes: they commit together', () => {
     expect(
-      rules(
+      linesOf(
         'DROP TRIGGER IF EXISTS touch ON orders;\nCREATE TRIGGER touch BEFORE UPDATE ON orders FOR EACH ROW EXECUTE FUNCTION touch();\nCREATE INDEX orders_x ON orders (x);',
         'drop-object',
       ),
@@ -95,12 +93,12 @@ describe('review cases', () => {
 
   it('a detach followed by an attach on the same table in the transaction, or of a partition made here, is not reported', () => {
     expect(
-      rules(
+      linesOf(
         "ALTER TABLE events DETACH PARTITION events_default;\nCREATE TABLE events_2030 PARTITION OF events FOR VALUES FROM ('2030-01-01') TO ('2031-01-01');\nALTER TABLE events ATTACH PARTITION events_default DEFAULT;",
         'detach-partition',
       ),
     ).toEqual([]);
-    expect(rules('ALTER TABLE events DETACH PARTITION events_2026;', 'detach-partition')).toEqual([1]);
+    expect(linesOf('ALTER TABLE events DETACH PARTITION events_2026;', 'detach-partition')).toEqual([1]);
   });
 
   it('partitions known only from an ATTACH are said to be those lint knows, and no run list is made from them', () => {
@@ -114,8 +112,8 @@ describe('review cases', () => {
   });
 
   it("a schema created and renamed here is new under its new name; an old table renamed onto a new one's former name is not", () => {
-    expect(rules('CREATE SCHEMA scratch;\nALTER SCHEMA scratch RENAME TO scratch2;\nDROP SCHEMA scratch2;', 'drop-object')).toEqual([]);
-    expect(rules('CREATE TABLE t_tmp (id int);\nALTER TABLE t_tmp RENAME TO t2;\nALTER TABLE t RENAME TO t_tmp;\nDROP TABLE t_tmp;', 'drop-table')).toEqual([
+    expect(linesOf('CREATE SCHEMA scratch;\nALTER SCHEMA scratch RENAME TO scratch2;\nDROP SCHEMA scratch2;', 'drop-object')).toEqual([]);
+    expect(linesOf('CREATE TABLE t_tmp (id int);\nALTER TABLE t_tmp RENAME TO t2;\nALTER TABLE t RENAME TO t_tmp;\nDROP TABLE t_tmp;', 'drop-table')).toEqual([
       4,
     ]);
   });
