@@ -15,6 +15,7 @@ import { registerServe } from './commands/serve.js';
 import { registerUpgrade } from './commands/upgrade.js';
 import { status } from './commands/status.js';
 import { Interruption, isWatched } from './engine/interrupt.js';
+import { useParseCache } from './migrations/parse-cache.js';
 import { createLog } from './ui/log.js';
 import { astraVersion } from './version.js';
 
@@ -70,6 +71,7 @@ function preferQuickWasm(): void {
 /** Runs the CLI; resolves to the exit code. */
 export async function main(argv: string[]): Promise<number> {
   preferQuickWasm();
+  useParseCache(import.meta.url);
   let exitCode = EXIT_OK;
   let globals: GlobalOptions = {};
   const run: Wrap =

@@ -9,6 +9,7 @@ export type { VersionRange } from './discover.js';
 import { loadParser, parseStatements, type Statement } from './parse.js';
 import { splitSections, type SectionTool, type Sections } from './sections.js';
 import { rewriteForConcurrency } from '../analysis/concurrency.js';
+import { openParseCache } from './parse-cache.js';
 
 export interface Migration extends DiscoveredMigration {
   path: string;
@@ -111,17 +112,32 @@ export function readMigrationFiles(folder: string, versions?: VersionRange): Mig
  * Reads and parses every up migration of a folder (those in `versions`, when
  * given). Any unreadable or unparseable file stops everything before the
  * database is touched.
+ *
+ * Files the CLI has parsed before come from its cache (parse-cache.ts). When
+ * every file does, the SQL parser is not needed here. It is still loaded for
+ * what the caller does next with the statements (`parser: 'now'`, the
+ * default), unless the caller awaits loadParser() itself before it needs it
+ * (`'later'`: it loads in the background meanwhile) or never needs it
+ * (`'unneeded'`).
  */
-export async function loadMigrations(folder: string, versions?: VersionRange): Promise<Migration[]> {
+export async function loadMigrations(folder: string, versions?: VersionRange, options: { parser?: 'now' | 'later' | 'unneeded' } = {}): Promise<Migration[]> {
   const files = readMigrationFiles(folder, versions);
-  await loadParser();
-  return files.map(({ sections, ...file }): Migration => {
+  const cache = openParseCache();
+  const cached = files.map((file) => cache?.get(file.checksum));
+  const allCached = cached.every((statements) => statements !== undefined);
+  if (!allCached || options.parser === undefined || options.parser === 'now') await loadParser();
+  else if (options.parser === 'later') loadParser().catch(() => undefined);
+  return files.map(({ sections, ...file }, index): Migration => {
+    const hit = cached[index];
+    if (hit) return { ...file, statements: hit };
     const parsed = parseStatements(sections.up, file.file);
     // A file that asks for no transaction (dbmate transaction:false, goose NO TRANSACTION) runs statement by statement, as outside statements do.
     const noTransaction = sections.tool === 'dbmate' ? 'the up marker says transaction:false (dbmate)' : 'the file says NO TRANSACTION (goose)';
     const statements = sections.transaction ? parsed : parsed.map((statement) => ({ ...statement, outsideTransaction: statement.outsideTransaction ?? noTransaction }));
     // Index builds on existing tables run CONCURRENTLY, after the transactional statements, where possible.
-    return { ...file, statements: rewriteForConcurrency(statements) };
+    const planned = rewriteForConcurrency(statements);
+    cache?.set(file.checksum, planned);
+    return { ...file, statements: planned };
   });
 }
 
