@@ -8,7 +8,7 @@ import { astraVersion } from '../version.js';
 /**
  * Parsed migrations kept between runs, so that a command reading a folder it
  * has read before neither loads the SQL parser (about 90 ms of WebAssembly)
- * nor parses the files again. An entry is a file's statements as
+ * nor parses the files again; release notes likewise (no YAML parser). An entry is a file's statements as
  * loadMigrations returns them (parsed, and planned to run CONCURRENTLY where
  * they can), named by the sha256 of the file's bytes: a changed file is a
  * new entry, and a file that does not parse is never stored, so its error is
@@ -28,8 +28,12 @@ import { astraVersion } from '../version.js';
  * kept.
  */
 export interface ParseCache {
+  /** The statements of a migration file whose bytes have this sha256. */
   get(checksum: string): Statement[] | undefined;
   set(checksum: string, statements: Statement[]): void;
+  /** Any other value read from a file, under a key naming what it is and the file's content (release notes use it); undefined unless `isValid` accepts it. */
+  read<T>(key: string, isValid: (value: unknown) => value is T): T | undefined;
+  write(key: string, value: unknown): void;
 }
 
 let buildFile: string | undefined;
@@ -60,30 +64,29 @@ export function openParseCache(): ParseCache | undefined {
     return undefined;
   }
   let made = false;
-  return {
-    get(checksum) {
-      try {
-        const entry: unknown = JSON.parse(readFileSync(join(folder, `${checksum}.json`), 'utf8'));
-        return isStatementList(entry) ? entry : undefined;
-      } catch {
-        return undefined;
-      }
-    },
-    set(checksum, statements) {
-      try {
-        if (!made) {
-          made = true;
-          if (mkdirSync(folder, { recursive: true, mode: 0o700 }) !== undefined) removeOtherBuilds(root, folder);
-        }
-        const file = join(folder, `${checksum}.json`);
-        const partial = `${file}.${process.pid}.partial`;
-        writeFileSync(partial, JSON.stringify(statements), { mode: 0o600 });
-        renameSync(partial, file);
-      } catch {
-        // Not kept: the next run parses the file again.
-      }
-    },
+  const read = <T>(key: string, isValid: (value: unknown) => value is T): T | undefined => {
+    try {
+      const entry: unknown = JSON.parse(readFileSync(join(folder, `${key}.json`), 'utf8'));
+      return isValid(entry) ? entry : undefined;
+    } catch {
+      return undefined;
+    }
   };
+  const write = (key: string, value: unknown): void => {
+    try {
+      if (!made) {
+        made = true;
+        if (mkdirSync(folder, { recursive: true, mode: 0o700 }) !== undefined) removeOtherBuilds(root, folder);
+      }
+      const file = join(folder, `${key}.json`);
+      const partial = `${file}.${process.pid}.partial`;
+      writeFileSync(partial, JSON.stringify(value), { mode: 0o600 });
+      renameSync(partial, file);
+    } catch {
+      // Not kept: the next run reads the file again.
+    }
+  };
+  return { get: (checksum) => read(checksum, isStatementList), set: write, read, write };
 }
 
 /** A new build's first entry: the folders of other builds are of no use any more. */

@@ -1,7 +1,8 @@
-import semver from 'semver';
+import * as semver from '../semver.js';
 import { parseMigrationFileName } from '../migrations/discover.js';
 import { compareVersions, type MigrationVersion } from '../migration-version.js';
-import { sortReleases, versionOfFileName, type ReleaseNotes } from './notes.js';
+import { versionOfFileName } from './file-name.js';
+import { sortReleases, type ReleaseNotes } from './notes.js';
 import { validateReleaseMetadata } from './schema.js';
 import { inputError, type AstraError } from '../errors.js';
 

@@ -1,64 +1,13 @@
+import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
-import { basename, join } from 'node:path';
-import semver from 'semver';
-import { LineCounter, parseDocument } from 'yaml';
+import { join } from 'node:path';
+import * as semver from '../semver.js';
 import { errorMessage, inputError } from '../errors.js';
-import { splitFrontMatter } from './front-matter.js';
 import { inRange, parseMigrationFileName, type VersionRange } from '../migrations/discover.js';
-import { validateReleaseMetadata, type ReleaseMetadata } from './schema.js';
+import type { ReleaseNotes } from './read-notes.js';
+import { openParseCache } from '../migrations/parse-cache.js';
 
-/** One `release-notes/<version>.md`: its metadata and the Markdown a person reads. */
-export interface ReleaseNotes {
-  /** The path as it is shown in messages, e.g. `release-notes/0.9.0.md`. */
-  file: string;
-  metadata: ReleaseMetadata;
-  body: string;
-}
-
-const FIX = 'Correct the front matter; docs/release-notes.md describes every field.';
-
-/** The version a release notes file is named for: `release-notes/0.9.0.md` → `0.9.0`. */
-export function versionOfFileName(file: string): string {
-  return basename(file).replace(/\.md$/, '');
-}
-
-/**
- * Reads one release notes file. `file` names it in messages. Throws an input
- * error (exit code 2) naming the file and the field when the front matter is
- * missing, is not YAML, does not match the schema, or disagrees with the
- * file's name.
- */
-export function parseReleaseNotes(file: string, text: string): ReleaseNotes {
-  const { yaml, yamlFirstLine, body } = splitFrontMatter(file, text);
-
-  const lineCounter = new LineCounter();
-  const document = parseDocument(yaml, { lineCounter, prettyErrors: false, uniqueKeys: true });
-  const yamlError = document.errors[0];
-  if (yamlError) {
-    const where = ` at line ${lineCounter.linePos(yamlError.pos[0]).line + yamlFirstLine - 1}`;
-    const reason = yamlError.message.split('\n')[0] ?? yamlError.code;
-    throw inputError(`${file}: the front matter is not valid YAML${where}: ${reason}`, FIX, yamlError);
-  }
-
-  const data: unknown = document.toJS();
-  if (data === null || data === undefined) {
-    throw inputError(`${file}: the front matter is empty.`, FIX);
-  }
-  const result = validateReleaseMetadata(data);
-  if (!result.ok) {
-    const messages = result.issues.map((issue) => issue.message);
-    throw inputError(`${file}: ${messages.join('; ')}.`, FIX);
-  }
-
-  const named = versionOfFileName(file);
-  if (named !== result.metadata.version) {
-    throw inputError(
-      `${file}: version is ${result.metadata.version} but the file is named for ${named}.`,
-      `Rename the file to ${result.metadata.version}.md, or correct its version field.`,
-    );
-  }
-  return { file, metadata: result.metadata, body };
-}
+export type { ReleaseNotes } from './read-notes.js';
 
 /** Sorts releases by version (0.9.0 before 0.10.0); does not change its input. */
 export function sortReleases<T extends { metadata: { version: string } }>(releases: readonly T[]): T[] {
@@ -84,6 +33,9 @@ export async function loadReleaseNotes(dir: string, versions?: VersionRange): Pr
     );
   }
   const releases: ReleaseNotes[] = [];
+  // Notes read before come from the CLI's cache (parse-cache.ts): the YAML parser and the schema are loaded only for a file it does not hold.
+  const cache = openParseCache();
+  let reader: typeof import('./read-notes.js') | undefined;
   for (const name of names.filter((entry) => entry.endsWith('.md')).sort()) {
     const file = join(dir, name);
     let text: string;
@@ -92,7 +44,16 @@ export async function loadReleaseNotes(dir: string, versions?: VersionRange): Pr
     } catch (error) {
       throw inputError(`${file} cannot be read: ${errorMessage(error)}.`, 'Check the file exists and is readable.', error);
     }
-    releases.push(parseReleaseNotes(file, text));
+    const key = `notes-${createHash('sha256').update(`${file}\n${text}`).digest('hex')}`;
+    const cached = cache?.read(key, (value): value is ReleaseNotes => isReleaseNotes(value, file));
+    if (cached) {
+      releases.push(cached);
+      continue;
+    }
+    reader ??= await import('./read-notes.js');
+    const notes = reader.parseReleaseNotes(file, text);
+    cache?.write(key, notes);
+    releases.push(notes);
   }
   return sortReleases(versions ? releases.map((release) => onlyVersions(release, versions)) : releases);
 }
@@ -100,4 +61,20 @@ export async function loadReleaseNotes(dir: string, versions?: VersionRange): Pr
 function onlyVersions(release: ReleaseNotes, versions: VersionRange): ReleaseNotes {
   const migrations = release.metadata.migrations.filter((migration) => inRange(parseMigrationFileName(migration.file)?.version ?? -1, versions));
   return { ...release, metadata: { ...release.metadata, migrations } };
+}
+
+/** What the cache gives back is notes of this file (the schema checked them when they were stored). */
+function isReleaseNotes(value: unknown, file: string): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  const notes = value as Partial<Record<keyof ReleaseNotes, unknown>>;
+  const metadata = notes.metadata as { version?: unknown; migrations?: unknown } | null | undefined;
+  return (
+    notes.file === file &&
+    typeof notes.body === 'string' &&
+    typeof metadata === 'object' &&
+    metadata !== null &&
+    typeof metadata.version === 'string' &&
+    Array.isArray(metadata.migrations) &&
+    metadata.migrations.every((migration: unknown) => typeof (migration as { file?: unknown } | null)?.file === 'string')
+  );
 }

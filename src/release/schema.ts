@@ -1,4 +1,4 @@
-import semver from 'semver';
+import * as semver from '../semver.js';
 import * as z from '../zod.js';
 import { inEnglish } from '../zod.js';
 import { parseMigrationFileName } from '../migrations/discover.js';

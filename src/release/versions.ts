@@ -1,4 +1,4 @@
-import semver from 'semver';
+import * as semver from '../semver.js';
 import { inputError } from '../errors.js';
 import { sortReleases } from './notes.js';
 

@@ -1,4 +1,4 @@
-import semver from 'semver';
+import * as semver from '../semver.js';
 import { type MigrationVersion, compareVersions } from '../migration-version.js';
 import { inputError } from '../errors.js';
 import { parseMigrationFileName } from '../migrations/discover.js';

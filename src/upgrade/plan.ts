@@ -1,4 +1,4 @@
-import semver from 'semver';
+import * as semver from '../semver.js';
 import { type MigrationVersion, byVersion } from '../migration-version.js';
 import type { LedgerRow } from '../db/ledger.js';
 import { inputError, operationError } from '../errors.js';

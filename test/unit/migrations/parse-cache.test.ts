@@ -1,9 +1,10 @@
-import { mkdtempSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { loadMigrations, readMigrationFiles } from '../../../src/migrations/load.js';
+import { loadReleaseNotes } from '../../../src/release/notes.js';
 import { cacheRoot, openParseCache, useParseCache } from '../../../src/migrations/parse-cache.js';
 import { fixturesDir, folderOf, repoRoot } from '../../helpers/cli.js';
 
@@ -90,6 +91,18 @@ describe('the parse cache', () => {
       expect(stored.length).toBeGreaterThan(0);
       expect(await loadMigrations(folder, undefined, { parser: 'unneeded' })).toEqual(parsed);
     }
+  });
+
+  it('gives loadReleaseNotes the notes the YAML holds, and reads a changed file again', async () => {
+    const notes = temporary('astra-cache-notes-');
+    cpSync(join(repoRoot, 'release-notes'), notes, { recursive: true });
+    const parsed = await loadReleaseNotes(notes);
+    expect(readdirSync(join(root, readdirSync(root)[0]!)).filter((name) => name.startsWith('notes-'))).toHaveLength(parsed.length);
+    expect(await loadReleaseNotes(notes)).toEqual(parsed);
+    const [first] = parsed;
+    const file = join(notes, `${first!.metadata.version}.md`);
+    writeFileSync(file, readFileSync(file, 'utf8').replace(/^---\n/, '---\nupgrade_from: nonsense\n'));
+    await expect(loadReleaseNotes(notes)).rejects.toThrow(/upgrade_from/);
   });
 
   it('never stores a file that does not parse: its error comes every time', async () => {

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AstraError, EXIT_BAD_INPUT } from '../../../src/errors.js';
-import { loadReleaseNotes, parseReleaseNotes } from '../../../src/release/notes.js';
+import { loadReleaseNotes } from '../../../src/release/notes.js';
+import { parseReleaseNotes } from '../../../src/release/read-notes.js';
 import { notesText } from './helpers.js';
 import { match } from '../../helpers/matchers.js';
 

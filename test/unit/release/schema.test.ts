@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AstraError, EXIT_BAD_INPUT } from '../../../src/errors.js';
-import { parseReleaseNotes } from '../../../src/release/notes.js';
+import { parseReleaseNotes } from '../../../src/release/read-notes.js';
 import { fieldPath } from '../../../src/schema-messages.js';
 import { notesText } from './helpers.js';
 

@@ -3,7 +3,7 @@ import type { LedgerRow } from '../../../src/db/ledger.js';
 import { discoverMigrations } from '../../../src/migrations/discover.js';
 import type { Migration } from '../../../src/migrations/load.js';
 import { loadParser, parseStatements } from '../../../src/migrations/parse.js';
-import { parseReleaseNotes, type ReleaseNotes } from '../../../src/release/notes.js';
+import { parseReleaseNotes, type ReleaseNotes } from '../../../src/release/read-notes.js';
 import { planUpgrade } from '../../../src/upgrade/plan.js';
 
 const SQL: Record<string, string> = {
