@@ -2,7 +2,7 @@
 // dbmate and node-pg-migrate (each as its user runs it, with its own defaults),
 // and by psql in one session and one transaction as the floor; then `astra status` and
 // `astra doctor` on the result. Alternating runs, medians.
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { findClientTool } from '../dist/pgtools/client-tools.js';
 import { createDatabase, dropDatabase, libpqEnv } from './lib/cluster.js';
@@ -57,6 +57,8 @@ export async function measureRunner(bench) {
   for (const count of RUNNER_COUNTS) {
     const dir = join(workDir, `runner-${count}`);
     const folders = writeFolders(dir, count);
+    const warmCache = join(dir, 'cache-warm');
+    const astraEnv = (db, cache) => childEnv({ DATABASE_URL: cluster.connectionUrl(db), ASTRA_CACHE_DIR: cache });
     const subjects = [
       { name: `psql -1 -f, one session (floor)`, floor: true, run: (db) => runMeasured(psql, ['-X', '-q', '-1', '-v', 'ON_ERROR_STOP=1', '-f', folders.psqlFile], { env: childEnv(libpqEnv(cluster, db)), cwd: dir }) },
       {
@@ -70,11 +72,23 @@ export async function measureRunner(bench) {
         run: (db) => runMeasured(bin('node-pg-migrate'), ['up', '-m', folders.npm, '--migration-file-language', 'sql'], { env: childEnv({ DATABASE_URL: cluster.connectionUrl(db) }), cwd: dir }),
       },
       {
-        name: 'astra migrate up',
+        name: 'astra migrate up, first run (parses every file)',
         astra: true,
-        run: (db) => runMeasured('node', [astraBin, '--migrations-dir', folders.astra, 'migrate', 'up'], { env: childEnv({ DATABASE_URL: cluster.connectionUrl(db) }), cwd: dir }),
+        // A new, empty cache each run: nothing parsed before.
+        run: (db) => runMeasured('node', [astraBin, '--migrations-dir', folders.astra, 'migrate', 'up'], { env: astraEnv(db, mkdtempSync(join(dir, 'cache-'))), cwd: dir }),
+      },
+      {
+        name: 'astra migrate up, files parsed before',
+        astra: true,
+        kept: true,
+        // The cache as an earlier run left it (below): what an upgrade after lint, doctor or another database's upgrade finds.
+        run: (db) => runMeasured('node', [astraBin, '--migrations-dir', folders.astra, 'migrate', 'up'], { env: astraEnv(db, warmCache), cwd: dir }),
       },
     ];
+    // The warm cache: a first run on a scratch database parses every file into it.
+    await createDatabase(cluster, 'bench_runner_warm');
+    await runMeasured('node', [astraBin, '--migrations-dir', folders.astra, 'migrate', 'up'], { env: astraEnv('bench_runner_warm', warmCache), cwd: dir });
+    await dropDatabase(cluster, 'bench_runner_warm');
     const samples = subjects.map(() => ({ wallMs: [], peakRssKb: [] }));
     let kept;
     for (let round = 0; round < ROUNDS; round++) {
@@ -89,7 +103,7 @@ export async function measureRunner(bench) {
         const run = await subject.run(database);
         samples[index].wallMs.push(run.wallMs);
         if (run.peakRssKb !== undefined) samples[index].peakRssKb.push(run.peakRssKb);
-        if (subject.astra && round === ROUNDS - 1) kept = database;
+        if (subject.kept && round === ROUNDS - 1) kept = database;
         else await dropDatabase(cluster, database);
       }
     }
@@ -110,7 +124,7 @@ export async function measureRunner(bench) {
       const wall = [];
       const rss = [];
       for (let run = 0; run < STATUS_RUNS; run++) {
-        const measured = await runMeasured('node', [astraBin, '--migrations-dir', folders.astra, 'status', '--json'], { env: childEnv({ DATABASE_URL: cluster.connectionUrl(kept) }), cwd: dir });
+        const measured = await runMeasured('node', [astraBin, '--migrations-dir', folders.astra, 'status', '--json'], { env: astraEnv(kept, warmCache), cwd: dir });
         wall.push(measured.wallMs);
         if (measured.peakRssKb !== undefined) rss.push(measured.peakRssKb);
       }
@@ -135,25 +149,28 @@ async function measureDoctor(bench) {
   mkdirSync(dir, { recursive: true });
   await dropDatabase(cluster, database);
   await createDatabase(cluster, database);
-  const env = childEnv({ DATABASE_URL: cluster.connectionUrl(database) });
-  const astra = (args) => runMeasured('node', [astraBin, ...args], { env, cwd: dir });
+  const cache = join(dir, 'cache');
+  const astra = (args, cacheDir = cache) => runMeasured('node', [astraBin, ...args], { env: childEnv({ DATABASE_URL: cluster.connectionUrl(database), ASTRA_CACHE_DIR: cacheDir }), cwd: dir });
   progress('  doctor: applying the shipped migrations and taking a verified backup...');
   await astra(['migrate', 'up']);
   const created = JSON.parse((await astra(['--json', 'backup', 'create'])).stdout);
   await astra(['backup', 'verify', created.backup.id]);
   progress(`  astra doctor, ${DOCTOR_RUNS} runs...`);
-  const wall = [];
-  const rss = [];
+  // With the cache as migrate up left it (the shipped migrations parsed), and without one (every file parsed, the parser loaded), alternating.
+  const samples = { warm: { wall: [], rss: [] }, cold: { wall: [], rss: [] } };
   let report;
   for (let run = 0; run < DOCTOR_RUNS; run++) {
-    const measured = await astra(['--json', 'doctor']);
-    report = JSON.parse(measured.stdout);
-    wall.push(measured.wallMs);
-    if (measured.peakRssKb !== undefined) rss.push(measured.peakRssKb);
+    for (const [kind, cacheDir] of run % 2 ? [['cold', 'off'], ['warm', cache]] : [['warm', cache], ['cold', 'off']]) {
+      const measured = await astra(['--json', 'doctor'], cacheDir);
+      report = JSON.parse(measured.stdout);
+      samples[kind].wall.push(measured.wallMs);
+      if (measured.peakRssKb !== undefined) samples[kind].rss.push(measured.peakRssKb);
+    }
   }
   await dropDatabase(cluster, database);
   rmSync(dir, { recursive: true, force: true });
-  return { checks: report.checks.length, summary: report.summary, wallMs: quantile(wall, 0.5), peakRssKb: quantile(rss, 0.5) };
+  const median = ({ wall, rss }) => ({ wallMs: quantile(wall, 0.5), peakRssKb: quantile(rss, 0.5) });
+  return { checks: report.checks.length, summary: report.summary, ...median(samples.warm), cold: median(samples.cold) };
 }
 
 export function renderRunner({ results, status, doctor }) {
@@ -171,7 +188,7 @@ export function renderRunner({ results, status, doctor }) {
   if (status) out.push(`astra status with ${formatCount(status.count)} migrations applied: ${formatMs(status.wallMs)} (median of ${STATUS_RUNS}; target under 300 ms), peak RSS ${formatKb(status.peakRssKb)}\n`);
   if (doctor)
     out.push(
-      `astra doctor on a healthy database (shipped migrations applied, verified backup; ${doctor.checks} checks, ${doctor.summary.ok} ok, ${doctor.summary.warn} warnings, ${doctor.summary.fail} failures): ${formatMs(doctor.wallMs)} (median of ${DOCTOR_RUNS}; target under 300 ms), peak RSS ${formatKb(doctor.peakRssKb)} (target under 90 MB)\n`,
+      `astra doctor on a healthy database (shipped migrations applied, verified backup; ${doctor.checks} checks, ${doctor.summary.ok} ok, ${doctor.summary.warn} warnings, ${doctor.summary.fail} failures): ${formatMs(doctor.wallMs)} (median of ${DOCTOR_RUNS}; target under 300 ms), peak RSS ${formatKb(doctor.peakRssKb)} (target under 90 MB); without the parse cache (ASTRA_CACHE_DIR=off) ${formatMs(doctor.cold.wallMs)}, ${formatKb(doctor.cold.peakRssKb)}\n`,
     );
   return out.join('\n');
 }
@@ -183,6 +200,8 @@ export function runnerJson({ results, status, doctor }) {
       rows: rows.map((row) => ({ name: row.name, wallMs: Math.round(row.wallMs), ratioToFasterTool: jsonRatio(row.ratio), peakRssKb: row.peakRssKb ?? null })),
     })),
     status: status ? { migrations: status.count, wallMs: Math.round(status.wallMs), peakRssKb: status.peakRssKb ?? null } : null,
-    doctor: doctor ? { checks: doctor.checks, summary: doctor.summary, wallMs: Math.round(doctor.wallMs), peakRssKb: doctor.peakRssKb ?? null } : null,
+    doctor: doctor
+      ? { checks: doctor.checks, summary: doctor.summary, wallMs: Math.round(doctor.wallMs), peakRssKb: doctor.peakRssKb ?? null, withoutCache: { wallMs: Math.round(doctor.cold.wallMs), peakRssKb: doctor.cold.peakRssKb ?? null } }
+      : null,
   };
 }

@@ -7,7 +7,7 @@ import type { Ledger } from '../db/ledger.js';
 import { indexStatementFor, numberedName, partitionIndexName, writtenOnOnly } from './partitioned-index.js';
 import { quoteIdent } from '../db/quote.js';
 import type { Migration } from './load.js';
-import { concurrentDetach, type Statement } from './parse.js';
+import { concurrentDetach, loadParser, type Statement } from './parse.js';
 import { oneLine } from './plan.js';
 
 export interface LockPolicy {
@@ -465,6 +465,8 @@ export class MigrationRunner {
    * failed build is dropped and built again.
    */
   private async buildPartitionedIndex(migration: Migration, statement: Statement): Promise<void> {
+    // The statements below are written from the statement's tokens: the parser must be loaded (loadMigrations may have found every file in its cache).
+    await loadParser();
     const { rows } = await this.db.query<{ oid: string; schema: string; name: string }>(
       `SELECT c.oid::int8::text AS oid, n.nspname AS schema, c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = to_regclass($1)`,
       [relationSql(statement.node.relation)],

@@ -115,18 +115,15 @@ export function readMigrationFiles(folder: string, versions?: VersionRange): Mig
  *
  * Files the CLI has parsed before come from its cache (parse-cache.ts). When
  * every file does, the SQL parser is not needed here. It is still loaded for
- * what the caller does next with the statements (`parser: 'now'`, the
- * default), unless the caller awaits loadParser() itself before it needs it
- * (`'later'`: it loads in the background meanwhile) or never needs it
+ * what the caller does next with the statements (`parser: 'loaded'`, the
+ * default), unless the caller awaits loadParser() itself where it needs it
  * (`'unneeded'`).
  */
-export async function loadMigrations(folder: string, versions?: VersionRange, options: { parser?: 'now' | 'later' | 'unneeded' } = {}): Promise<Migration[]> {
+export async function loadMigrations(folder: string, versions?: VersionRange, options: { parser?: 'loaded' | 'unneeded' } = {}): Promise<Migration[]> {
   const files = readMigrationFiles(folder, versions);
   const cache = openParseCache();
   const cached = files.map((file) => cache?.get(file.checksum));
-  const allCached = cached.every((statements) => statements !== undefined);
-  if (!allCached || options.parser === undefined || options.parser === 'now') await loadParser();
-  else if (options.parser === 'later') loadParser().catch(() => undefined);
+  if (options.parser !== 'unneeded' || cached.some((statements) => statements === undefined)) await loadParser();
   return files.map(({ sections, ...file }, index): Migration => {
     const hit = cached[index];
     if (hit) return { ...file, statements: hit };

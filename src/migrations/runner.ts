@@ -9,7 +9,6 @@ import { withDatabase, withRunLock } from '../engine/run-lock.js';
 import { AstraError, EXIT_FAILED } from '../errors.js';
 import { DEFAULT_LOCK_POLICY, MigrationRunner, type LockPolicy, type RunnerEvents } from './apply.js';
 import { loadMigrations, loadRepeatables, type Migration, type Repeatable } from './load.js';
-import { loadParser } from './parse.js';
 import { RepeatableLedger } from '../db/repeatable-ledger.js';
 import { inputError } from '../errors.js';
 import { checkTargetVersion, planUp, wasInterrupted, type UpPlan } from './plan.js';
@@ -90,8 +89,8 @@ const entry = (migration: Migration, durationMs: number): AppliedEntry => ({
 
 /** Step "load": the migrations folder, read and parsed, and the target checked against it. */
 export async function loadStep(context: Pick<Context, 'migrationsDir' | 'versions'>, to: MigrationVersion | undefined): Promise<Migration[]> {
-  // The parser is awaited by applyStep, where the runner first needs it: it loads meanwhile (a dry run needs none).
-  const migrations = await loadMigrations(context.migrationsDir, context.versions, { parser: 'later' });
+  // The runner needs the parser only to build an index on a partitioned table, and loads it there (MigrationRunner).
+  const migrations = await loadMigrations(context.migrationsDir, context.versions, { parser: 'unneeded' });
   if (to !== undefined) checkTargetVersion(migrations, to, '--to');
   return migrations;
 }
@@ -134,8 +133,6 @@ export async function applyStep(
   work: Work[],
   options: { lockPolicy: LockPolicy; events?: RunnerEvents; signal?: AbortSignal | undefined; onApplied?: (entry: AppliedEntry) => void },
 ): Promise<AppliedEntry[]> {
-  // Building an index on a partitioned table reads the statement's tokens (partitioned-index.ts).
-  await loadParser();
   // Before the first migration, as the role that logged in: a ledger about to record a dotted version takes it first.
   await ledger.holdVersions(work.map((item) => item.migration.version));
   const runner = new MigrationRunner(db, ledger, options.lockPolicy, options.events ?? {});
