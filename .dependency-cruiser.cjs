@@ -27,6 +27,14 @@ module.exports = {
       to: { path: '^src/commands/' },
     },
     {
+      name: 'doctor-parses-nothing',
+      severity: 'error',
+      comment:
+        'doctor reads migrations with parser: unneeded: from a full parse cache no SQL parser is loaded, so its checks use the parse trees, never the parser or the analyzer (which call it).',
+      from: { path: '^src/doctor/' },
+      to: { path: '^src/(analysis/|sql-parser\\.ts$)', dependencyTypesNot: ['type-only'] },
+    },
+    {
       name: 'nothing-imports-cli',
       severity: 'error',
       comment: 'src/cli.ts is the top: bin/ starts it, nothing in src/ imports it.',

@@ -15,7 +15,7 @@ import { registerServe } from './commands/serve.js';
 import { registerUpgrade } from './commands/upgrade.js';
 import { status } from './commands/status.js';
 import { Interruption, isWatched } from './engine/interrupt.js';
-import { useParseCache } from './migrations/parse-cache.js';
+import { useParseCache } from './parse-cache.js';
 import { createLog } from './ui/log.js';
 import { astraVersion } from './version.js';
 

@@ -1,7 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { inputError } from '../errors.js';
 import { discoverMigrations, discoverRepeatables, inRange, type DiscoveredMigration, type VersionRange } from './discover.js';
 
@@ -9,7 +9,7 @@ export type { VersionRange } from './discover.js';
 import { loadParser, parseStatements, type Statement } from './parse.js';
 import { splitSections, type SectionTool, type Sections } from './sections.js';
 import { rewriteForConcurrency } from '../analysis/concurrency.js';
-import { openParseCache } from './parse-cache.js';
+import { LARGEST_KEPT_FILE, openParseCache } from '../parse-cache.js';
 
 export interface Migration extends DiscoveredMigration {
   path: string;
@@ -113,7 +113,7 @@ export function readMigrationFiles(folder: string, versions?: VersionRange): Mig
  * given). Any unreadable or unparseable file stops everything before the
  * database is touched.
  *
- * Files the CLI has parsed before come from its cache (parse-cache.ts). When
+ * Files the CLI has parsed before come from its cache (src/parse-cache.ts). When
  * every file does, the SQL parser is not needed here. It is still loaded for
  * what the caller does next with the statements (`parser: 'loaded'`, the
  * default), unless the caller awaits loadParser() itself where it needs it
@@ -121,10 +121,10 @@ export function readMigrationFiles(folder: string, versions?: VersionRange): Mig
  */
 export async function loadMigrations(folder: string, versions?: VersionRange, options: { parser?: 'loaded' | 'unneeded' } = {}): Promise<Migration[]> {
   const files = readMigrationFiles(folder, versions);
-  const cache = openParseCache();
-  const cached = files.map((file) => cache?.get(file.checksum));
+  const cache = openParseCache(`migrations\n${resolve(folder)}\n${JSON.stringify(versions ?? null)}`);
+  const cached = files.map((file) => cache?.read(file.checksum, (value): value is Statement[] => isStatementListOf(value, file.sections.up)));
   if (options.parser !== 'unneeded' || cached.some((statements) => statements === undefined)) await loadParser();
-  return files.map(({ sections, ...file }, index): Migration => {
+  const migrations = files.map(({ sections, ...file }, index): Migration => {
     const hit = cached[index];
     if (hit) return { ...file, statements: hit };
     const parsed = parseStatements(sections.up, file.file);
@@ -133,9 +133,39 @@ export async function loadMigrations(folder: string, versions?: VersionRange, op
     const statements = sections.transaction ? parsed : parsed.map((statement) => ({ ...statement, outsideTransaction: statement.outsideTransaction ?? noTransaction }));
     // Index builds on existing tables run CONCURRENTLY, after the transactional statements, where possible.
     const planned = rewriteForConcurrency(statements);
-    cache?.set(file.checksum, planned);
+    if (sections.up.length <= LARGEST_KEPT_FILE) cache?.write(file.checksum, planned);
     return { ...file, statements: planned };
   });
+  cache?.save();
+  return migrations;
+}
+
+/**
+ * A kept entry is statements of this SQL: each one's text (as written, for
+ * one astra rewrote) is in it. What the runner sends is never text the file
+ * does not hold.
+ */
+function isStatementListOf(value: unknown, sql: string): boolean {
+  return (
+    Array.isArray(value) &&
+    value.every((item: unknown) => {
+      if (typeof item !== 'object' || item === null) return false;
+      const statement = item as Partial<Record<keyof Statement, unknown>>;
+      const written = statement.writtenAs ?? statement.text;
+      return (
+        typeof statement.index === 'number' &&
+        typeof statement.text === 'string' &&
+        typeof statement.line === 'number' &&
+        typeof statement.kind === 'string' &&
+        typeof statement.node === 'object' &&
+        statement.node !== null &&
+        (statement.outsideTransaction === undefined || typeof statement.outsideTransaction === 'string') &&
+        (statement.writtenAs === undefined || typeof statement.writtenAs === 'string') &&
+        typeof written === 'string' &&
+        sql.includes(written)
+      );
+    })
+  );
 }
 
 /**

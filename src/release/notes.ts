@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import * as semver from '../semver.js';
 import { errorMessage, inputError } from '../errors.js';
 import { inRange, parseMigrationFileName, type VersionRange } from '../migrations/discover.js';
 import type { ReleaseNotes } from './read-notes.js';
-import { openParseCache } from '../migrations/parse-cache.js';
+import { openParseCache } from '../parse-cache.js';
 
 export type { ReleaseNotes } from './read-notes.js';
 
@@ -33,8 +33,8 @@ export async function loadReleaseNotes(dir: string, versions?: VersionRange): Pr
     );
   }
   const releases: ReleaseNotes[] = [];
-  // Notes read before come from the CLI's cache (parse-cache.ts): the YAML parser and the schema are loaded only for a file it does not hold.
-  const cache = openParseCache();
+  // Notes read before come from the CLI's cache (src/parse-cache.ts): the YAML parser and the schema are loaded only for a file it does not hold.
+  const cache = openParseCache(`release notes\n${resolve(dir)}`);
   let reader: typeof import('./read-notes.js') | undefined;
   for (const name of names.filter((entry) => entry.endsWith('.md')).sort()) {
     const file = join(dir, name);
@@ -55,6 +55,7 @@ export async function loadReleaseNotes(dir: string, versions?: VersionRange): Pr
     cache?.write(key, notes);
     releases.push(notes);
   }
+  cache?.save();
   return sortReleases(versions ? releases.map((release) => onlyVersions(release, versions)) : releases);
 }
 

@@ -21,14 +21,15 @@ export interface CliResult {
   stderr: string;
 }
 
-/** The environment of a run: this one's, less anything that would pick a database or colour output. */
+/** The environment of a run: this one's, less anything that would pick a database, colour output or share a parse cache. */
 export function cleanEnv(extra: Record<string, string | undefined> = {}): Record<string, string | undefined> {
   const env: Record<string, string | undefined> = {};
   for (const [key, value] of Object.entries(process.env)) {
     if (key === 'DATABASE_URL' || key.startsWith('PG') || key.startsWith('ASTRA_') || key === 'FORCE_COLOR') continue;
     env[key] = value;
   }
-  return { ...env, NO_COLOR: '1', ...extra };
+  // The parse cache of this test run (TMPDIR is the run's folder), not the home folder's: a run starts with none.
+  return { ...env, NO_COLOR: '1', ASTRA_CACHE_DIR: join(tmpdir(), 'astra-cache'), ...extra };
 }
 
 export interface RunOptions {
