@@ -54,6 +54,12 @@ describe('parsed migrations kept between runs', () => {
     expect(await indexes(second)).toEqual(await indexes(first));
     expect(await ledgerVersions(second)).toEqual([1, 2]);
 
+    const dry = await run(await database(), 'migrate', 'up', '--dry-run');
+    expect(dry.exitCode, dry.stderr).toBe(0);
+    expect(dry.stderr).toContain('Would apply 2 migration(s)');
+    const status = await run(second, '--json', 'status');
+    expect(JSON.parse(status.stdout)).toMatchObject({ applied: 2, pending: 0 });
+
     const doctor = await run(second, '--json', 'doctor');
     const report = JSON.parse(doctor.stdout) as { checks: { id: string; status: string }[] };
     expect(report.checks.find((check) => check.id === 'schema-drift')?.status).toBe('ok');
