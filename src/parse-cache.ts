@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join } from 'node:path';
@@ -124,11 +124,13 @@ function parserVersion(): string {
   throw new Error('libpg-query has no package.json');
 }
 
-/** A folder astra may trust: its owner is this user and no one else can write in it. */
+/** A build folder astra may trust: a folder (not a link) of this user's that no one else can write, in a root that is not a link another user could swap. */
 function trusted(path: string): boolean {
-  const stats = statSync(path);
   const uid = process.getuid?.();
-  return (uid === undefined || stats.uid === uid) && (stats.mode & 0o022) === 0;
+  const ours = (stats: { uid: number }) => uid === undefined || stats.uid === uid;
+  const folder = lstatSync(path);
+  const root = lstatSync(dirname(path));
+  return folder.isDirectory() && ours(folder) && (folder.mode & 0o022) === 0 && !root.isSymbolicLink() && (ours(root) || (root.mode & 0o022) === 0);
 }
 
 function readShelf(folder: string, file: string): Map<string, unknown> {

@@ -141,32 +141,40 @@ export async function loadMigrations(folder: string, versions?: VersionRange, op
 }
 
 /**
- * A kept entry is statements of this SQL: each one's text (as written, for
- * one astra rewrote) is in it. What the runner sends is never text the file
- * does not hold.
+ * A kept entry is statements of this SQL: their texts as written (for one
+ * astra rewrote to run CONCURRENTLY, the text it runs is that and the word
+ * CONCURRENTLY), found in the file in the order of their lines. One pass
+ * over the file; an entry that does not read so is parsed again.
  */
 function isStatementListOf(value: unknown, sql: string): boolean {
-  return (
-    Array.isArray(value) &&
-    value.every((item: unknown) => {
-      if (typeof item !== 'object' || item === null) return false;
-      const statement = item as Partial<Record<keyof Statement, unknown>>;
-      const written = statement.writtenAs ?? statement.text;
-      return (
-        typeof statement.index === 'number' &&
-        typeof statement.text === 'string' &&
-        typeof statement.line === 'number' &&
-        typeof statement.kind === 'string' &&
-        typeof statement.node === 'object' &&
-        statement.node !== null &&
-        (statement.outsideTransaction === undefined || typeof statement.outsideTransaction === 'string') &&
-        (statement.writtenAs === undefined || typeof statement.writtenAs === 'string') &&
-        typeof written === 'string' &&
-        sql.includes(written)
-      );
-    })
-  );
+  if (!Array.isArray(value)) return false;
+  const statements: Statement[] = [];
+  for (const item of value as unknown[]) {
+    if (typeof item !== 'object' || item === null) return false;
+    const statement = item as Partial<Record<keyof Statement, unknown>>;
+    const wellFormed =
+      typeof statement.index === 'number' &&
+      typeof statement.text === 'string' &&
+      typeof statement.line === 'number' &&
+      typeof statement.kind === 'string' &&
+      typeof statement.node === 'object' &&
+      statement.node !== null &&
+      (statement.outsideTransaction === undefined || typeof statement.outsideTransaction === 'string') &&
+      (statement.writtenAs === undefined || (typeof statement.writtenAs === 'string' && withoutConcurrently(statement.text) === squeezed(statement.writtenAs)));
+    if (!wellFormed) return false;
+    statements.push(statement as Statement);
+  }
+  let from = 0;
+  for (const statement of [...statements].sort((a, b) => a.line - b.line)) {
+    const at = sql.indexOf(statement.writtenAs ?? statement.text, from);
+    if (at < 0) return false;
+    from = at + (statement.writtenAs ?? statement.text).length;
+  }
+  return true;
 }
+
+const squeezed = (text: string) => text.replace(/\s+/g, ' ').trim();
+const withoutConcurrently = (text: string) => squeezed(text.replace(/\s+CONCURRENTLY\b/i, ''));
 
 /**
  * A folder is written for one tool: files with one tool's up/down markers
