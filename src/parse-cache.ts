@@ -14,7 +14,8 @@ import { fileURLToPath } from 'node:url';
  * One shelf per folder read (a JSON file of entries), in a folder per build of
  * astra: the sha256 of its CLI bundle (whose chunk names are hashes of their
  * content) and the version of the SQL parser. Another build reads nothing an
- * earlier one kept; the folders of builds unused for 30 days are removed. An
+ * earlier one kept; a new build's first shelf removes the folders of builds
+ * not written to for 30 days. An
  * entry is keyed by the sha256 of its file's content, so a changed file is
  * simply not found, and a shelf keeps only the entries of its folder's last
  * read. A file that does not parse is never kept, so its error is reported
@@ -162,7 +163,7 @@ function writeShelf(folder: string, file: string, entries: Map<string, unknown>)
   }
 }
 
-/** A new build's first shelf: the folders of builds no one used for 30 days go. */
+/** A new build's first shelf: the folders of builds not written to for 30 days go. */
 function removeUnusedBuilds(root: string, keep: string): void {
   try {
     for (const name of readdirSync(root)) {

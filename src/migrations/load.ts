@@ -166,9 +166,10 @@ function isStatementListOf(value: unknown, sql: string): boolean {
   }
   let from = 0;
   for (const statement of [...statements].sort((a, b) => a.line - b.line)) {
-    const at = sql.indexOf(statement.writtenAs ?? statement.text, from);
+    const written = statement.writtenAs ?? statement.text;
+    const at = sql.indexOf(written, from);
     if (at < 0) return false;
-    from = at + (statement.writtenAs ?? statement.text).length;
+    from = at + written.length;
   }
   return true;
 }

@@ -2,8 +2,7 @@ import { LineCounter, parseDocument } from 'yaml';
 import { inputError } from '../errors.js';
 import { splitFrontMatter } from './front-matter.js';
 import { versionOfFileName } from './file-name.js';
-import type { ReleaseMetadata } from './schema.js';
-import { validateReleaseMetadata } from './schema.js';
+import { validateReleaseMetadata, type ReleaseMetadata } from './schema.js';
 
 /** One `release-notes/<version>.md`: its metadata and the Markdown a person reads. */
 export interface ReleaseNotes {
