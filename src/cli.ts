@@ -1,4 +1,3 @@
-import { setFlagsFromString } from 'node:v8';
 import type { MigrationVersion } from './migration-version.js';
 import { Command, CommanderError } from 'commander';
 import { AstraError, EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, errorMessage } from './errors.js';
@@ -16,6 +15,7 @@ import { registerUpgrade } from './commands/upgrade.js';
 import { status } from './commands/status.js';
 import { Interruption, isWatched } from './engine/interrupt.js';
 import { useParseCache } from './parse-cache.js';
+import { preferQuickWasm } from './sql-parser.js';
 import { createLog } from './ui/log.js';
 import { astraVersion } from './version.js';
 
@@ -53,19 +53,6 @@ function buildProgram(run: Wrap): Command {
   registerSeed(program, run);
 
   return program;
-}
-
-/**
- * The SQL parser (libpg-query) is WebAssembly. By default V8 compiles it
- * quickly, then recompiles its busy functions with its optimizing compiler on
- * other threads: work that a command of a few hundred milliseconds never
- * earns back, and about 30 MB of memory. The baseline compiler alone parsed a
- * folder of 41 migrations in a third of the time (bench/RESULTS.md). Set for
- * the CLI's process only, before the parser is loaded; the library leaves the
- * embedding process's flags alone.
- */
-function preferQuickWasm(): void {
-  setFlagsFromString('--liftoff-only');
 }
 
 /** Runs the CLI; resolves to the exit code. */

@@ -9,7 +9,9 @@ import { fileURLToPath } from 'node:url';
  * What the CLI has read before and kept: parsed migrations (migrations/load.ts)
  * and release notes (release/notes.ts), so that a command reading a folder it
  * has read before neither loads the SQL parser (WebAssembly, about 90 ms with
- * its first parse) nor the YAML parser, nor parses the files again.
+ * its first parse) nor the YAML parser, nor parses the files again; and the
+ * versions PostgreSQL's programs printed (cluster/binaries.ts), keyed by the
+ * program file's identity, so that they are not started again to ask.
  *
  * One shelf per folder read (a JSON file of entries), in a folder per build of
  * astra: the sha256 of its CLI bundle (whose chunk names are hashes of their

@@ -9,9 +9,27 @@ import type * as LibPgQuery from 'libpg-query';
  */
 let loaded: Promise<void> | undefined;
 let module: typeof LibPgQuery | undefined;
+let quickWasm = false;
+
+/**
+ * The parser is WebAssembly. By default V8 compiles it quickly, then
+ * recompiles its busy functions with its optimizing compiler on other
+ * threads: work that a command of a few hundred milliseconds never earns
+ * back, and about 30 MB of memory. The baseline compiler alone parsed a
+ * folder of 41 migrations in a third of the time (bench/RESULTS.md). The CLI
+ * asks for it at start; the flag is set when the parser loads (a command that
+ * parses nothing does not load node:v8 either). The library leaves the
+ * embedding process's flags alone.
+ */
+export function preferQuickWasm(): void {
+  quickWasm = true;
+}
 
 export function loadParser(): Promise<void> {
-  loaded ??= import('libpg-query').then(async (imported) => {
+  loaded ??= (async () => {
+    if (quickWasm) (await import('node:v8')).setFlagsFromString('--liftoff-only');
+    return import('libpg-query');
+  })().then(async (imported) => {
     await imported.loadModule();
     module = imported;
   });

@@ -1,7 +1,8 @@
-import { existsSync, readFileSync, readdirSync, realpathSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import { openParseCache } from '../parse-cache.js';
 
 /**
  * `--version` and `pg_config --bindir`: a few bytes back from programs that
@@ -80,19 +81,50 @@ async function searchBinDirs(): Promise<string[]> {
   return [...new Set(dirs)];
 }
 
-/** The version of `tool` in `dir`, or undefined when it is not there or does not run. */
+/**
+ * The version of `tool` in `dir`, or undefined when it is not there or does
+ * not run. With the CLI's cache on, a program asked before answers from it
+ * while it is the same file: same device, inode, size, modification and
+ * change times (an upgrade that replaces or rewrites it asks it again). Each
+ * question costs a fork of this process and the program's start, about 15 ms
+ * of doctor's and backup's time.
+ */
 export function toolVersion(dir: string, tool: string): Promise<PgBinDir | undefined> {
   const path = join(dir, tool);
   return shared(`version ${path}`, async () => {
     if (!existsSync(path) || isDebianWrapper(path)) return undefined;
+    const identity = fileIdentity(path);
+    const cache = identity ? openParseCache(`tool version\n${path}`) : undefined;
+    const kept = identity ? cache?.read(identity, isToolVersion) : undefined;
+    if (kept) return { dir, ...kept };
     try {
       const { stdout } = await run(path, ['--version'], { timeout: PROBE_TIMEOUT_MS });
       const parsed = parsePgToolVersion(stdout);
+      if (parsed && identity && cache) {
+        cache.write(identity, parsed);
+        cache.save();
+      }
       return parsed ? { dir, ...parsed } : undefined;
     } catch {
       return undefined;
     }
   });
+}
+
+/** What tells one file from another and from its earlier self, or undefined when it cannot be read. */
+function fileIdentity(path: string): string | undefined {
+  try {
+    const stats = statSync(path, { bigint: true });
+    return [stats.dev, stats.ino, stats.size, stats.mtimeNs, stats.ctimeNs].join(':');
+  } catch {
+    return undefined;
+  }
+}
+
+function isToolVersion(value: unknown): value is { major: number; version: string } {
+  if (typeof value !== 'object' || value === null) return false;
+  const { major, version } = value as { major?: unknown; version?: unknown };
+  return typeof major === 'number' && Number.isInteger(major) && typeof version === 'string' && parsePgToolVersion(`(PostgreSQL) ${version}`)?.major === major;
 }
 
 /** Whether the pg_config found first on PATH is Debian's, which only ever names a /usr/lib/postgresql/<N>/bin folder. */

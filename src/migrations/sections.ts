@@ -26,6 +26,8 @@ type Marker =
 /** What a line says, when it is a marker of one of the tools. */
 function markerOf(line: string): Marker | undefined {
   const trimmed = line.trim();
+  // Every marker is a comment: the patterns below are not tried on SQL.
+  if (!trimmed.startsWith('--')) return undefined;
   const dbmate = /^--\s*migrate:(\S*)\s*(.*)$/.exec(trimmed);
   if (dbmate) {
     const [, word = '', options = ''] = dbmate;
@@ -77,6 +79,8 @@ function dbmateTransaction(options: string | undefined, file: string, line: numb
  * before the up marker, a down part without an up part, a part given twice.
  */
 export function splitSections(sql: string, file: string): Sections {
+  // No comment, no marker: the whole file is the up part.
+  if (!sql.includes('--')) return { tool: undefined, up: sql, down: undefined, transaction: true, downTransaction: true };
   const lines = sql.split('\n');
   let tool: SectionTool | undefined;
   let part: 'before' | 'up' | 'down' = 'before';
