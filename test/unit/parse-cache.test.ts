@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { toolVersion } from '../../src/cluster/binaries.js';
 import { loadMigrations, readMigrationFiles } from '../../src/migrations/load.js';
 import { cacheRoot, openParseCache, useParseCache } from '../../src/parse-cache.js';
 import { loadReleaseNotes } from '../../src/release/notes.js';
@@ -163,5 +164,28 @@ describe('the parse cache', () => {
     const file = join(notes, `${first!.metadata.version}.md`);
     writeFileSync(file, readFileSync(file, 'utf8').replace(/^---\n/, '---\nupgrade_from: nonsense\n'));
     await expect(loadReleaseNotes(notes)).rejects.toThrow(/upgrade_from/);
+  });
+
+  it('answers for a PostgreSQL program asked before while its file is the same, and asks a changed one again', async () => {
+    const dir = temporary('astra-cache-tool-');
+    const asked = join(dir, 'asked');
+    const program = join(dir, 'pg_dump');
+    const writeProgram = (version: string) => {
+      writeFileSync(program, `#!/bin/sh\necho run >> '${asked}'\necho 'pg_dump (PostgreSQL) ${version}'\n`);
+      chmodSync(program, 0o755);
+    };
+    const runs = () => readFileSync(asked, 'utf8').split('\n').filter(Boolean).length;
+    writeProgram('15.4');
+    expect(await toolVersion(dir, 'pg_dump')).toEqual({ dir, major: 15, version: '15.4' });
+    expect(await toolVersion(dir, 'pg_dump')).toEqual({ dir, major: 15, version: '15.4' });
+    expect(runs()).toBe(1);
+    writeProgram('16.12'); // another size: the file's times may not move within the clock's tick
+    expect(await toolVersion(dir, 'pg_dump')).toEqual({ dir, major: 16, version: '16.12' });
+    expect(runs()).toBe(2);
+    vi.stubEnv('ASTRA_CACHE_DIR', 'off');
+    useParseCache(pathToFileURL(build).href);
+    await toolVersion(dir, 'pg_dump');
+    await toolVersion(dir, 'pg_dump');
+    expect(runs()).toBe(4);
   });
 });
