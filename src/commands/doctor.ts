@@ -80,9 +80,30 @@ export function doctorOptions(flags: DoctorFlags): DoctorOptions {
 /** `astra doctor`: runs the health checks, prints the report, and fails when a check failed. */
 export async function doctor(context: Context, options: DoctorOptions): Promise<DoctorReport> {
   const target = await context.target();
-  const [{ runDoctor }, { renderReport }] = await Promise.all([import('../doctor/runner.js'), import('../doctor/report.js')]);
+  // The connection opens while the checks' code loads; the run closes it, or this does when that code cannot load.
+  const startedAt = performance.now();
+  const connection = import('../doctor/connect.js').then(({ connectWithin }) => connectWithin(target, options.checkTimeoutMs ?? DEFAULT_CHECK_TIMEOUT_MS));
+  connection.catch(() => {});
+  let modules: [typeof import('../doctor/runner.js'), typeof import('../doctor/report.js')];
+  try {
+    modules = await Promise.all([import('../doctor/runner.js'), import('../doctor/report.js')]);
+  } catch (error) {
+    void connection.then(
+      (db) => db.close(),
+      () => {},
+    );
+    throw error;
+  }
+  const [{ runDoctor }, { renderReport }] = modules;
   const report = await runDoctor(
-    { target, migrationsDir: context.migrationsDir, versions: context.versions, backupDir: context.backupDir, seeds: context.seeds },
+    {
+      target,
+      opening: { connection, startedAt },
+      migrationsDir: context.migrationsDir,
+      versions: context.versions,
+      backupDir: context.backupDir,
+      seeds: context.seeds,
+    },
     options,
   );
   context.out(renderReport(report, useColor(process.stdout)));

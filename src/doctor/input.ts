@@ -1,9 +1,8 @@
 import { setMaxListeners } from 'node:events';
-import { Database } from '../db/database.js';
+import type { Database } from '../db/database.js';
 import type { ConnectionTarget } from '../db/connection.js';
 import { Ledger, type LedgerRow } from '../db/ledger.js';
-import { formatMs } from '../duration.js';
-import { operationError } from '../errors.js';
+import { connectWithin } from './connect.js';
 import { foreignManager, type ForeignManager } from '../migrations/fresh.js';
 import { loadMigrations, readRepeatableFiles, type Migration, type VersionRange } from '../migrations/load.js';
 import { RepeatableLedger } from '../db/repeatable-ledger.js';
@@ -15,6 +14,8 @@ export interface DoctorContext {
   target: ConnectionTarget;
   /** A connection to use as it is (the upgrade's own); when absent, doctor opens one and closes it. */
   database?: Database;
+  /** A connection already being opened for this run (by connectWithin, at `startedAt` on performance.now()'s clock): doctor uses it and closes it. */
+  opening?: { connection: Promise<Database>; startedAt: number };
   migrationsDir: string;
   /** Only these versions of the folder are this database's (a project's range of a shared folder). */
   versions?: VersionRange | undefined;
@@ -38,32 +39,6 @@ function once<T>(work: () => Promise<T>): () => Promise<T> {
     result ??= work();
     return result;
   };
-}
-
-/** Opens a connection, giving up after `ms` (and closing the late one if it still arrives). */
-async function connectWithin(target: ConnectionTarget, ms: number): Promise<Database> {
-  const attempt = Database.connect(target);
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => {
-      attempt.then(
-        (db) => db.close(),
-        () => {},
-      );
-      const where = `${target.config.host ?? 'localhost'}:${target.config.port ?? 5432}`;
-      reject(
-        operationError(
-          `Could not connect to PostgreSQL at ${where}: no answer within ${formatMs(ms)}.`,
-          'Check the host, the port and any firewall between here and the server.',
-        ),
-      );
-    }, ms);
-  });
-  try {
-    return await Promise.race([attempt, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 /** Runs work on the connection one piece at a time, in the order asked: checks run in parallel but share it. */
@@ -90,13 +65,13 @@ export function createDoctorInput(context: DoctorContext, options: InputOptions)
   const runOver = new AbortController();
   // Every check of the run listens on it: more than Node's default of 10.
   setMaxListeners(0, runOver.signal);
-  let opened: Promise<Database> | undefined;
+  let opened: Promise<Database> | undefined = context.database ? undefined : context.opening?.connection;
   const connected = once(async (): Promise<{ serial: ReturnType<typeof serialOn>; facts: ConnectionFacts }> => {
     let db = context.database;
     let connectMs: number | undefined;
     if (!db) {
-      const started = performance.now();
-      opened = connectWithin(context.target, options.checkTimeoutMs);
+      const started = context.opening?.startedAt ?? performance.now();
+      opened ??= connectWithin(context.target, options.checkTimeoutMs);
       db = await opened;
       connectMs = performance.now() - started;
       await limitSession(db, options.checkTimeoutMs);
