@@ -55,8 +55,26 @@ function buildProgram(run: Wrap): Command {
   return program;
 }
 
+let outputGuarded = false;
+
+/**
+ * `astra status | head` closes the pipe early. What astra was doing goes on
+ * to its end (a migration is never cut short by its reader leaving); what it
+ * would still print is dropped, where Node would crash on the failed write.
+ */
+function dropOutputWhenReaderLeaves(): void {
+  if (outputGuarded) return;
+  outputGuarded = true;
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EPIPE' && error.code !== 'ERR_STREAM_DESTROYED') throw error;
+    });
+  }
+}
+
 /** Runs the CLI; resolves to the exit code. */
 export async function main(argv: string[]): Promise<number> {
+  dropOutputWhenReaderLeaves();
   preferQuickWasm();
   useParseCache(import.meta.url);
   let exitCode = EXIT_OK;
