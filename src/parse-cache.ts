@@ -1,9 +1,11 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { homedir } from 'node:os';
-import { dirname, isAbsolute, join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { cacheRoot } from './cache-root.js';
+
+export { cacheRoot };
 
 /**
  * What the CLI has read before and kept: parsed migrations (migrations/load.ts)
@@ -56,21 +58,6 @@ let buildFolder: string | null | undefined;
 export function useParseCache(moduleUrl: string): void {
   buildFile = fileURLToPath(moduleUrl);
   buildFolder = undefined;
-}
-
-/** The cache's root folder, or undefined when it is off or has no usable place. */
-export function cacheRoot(env: NodeJS.ProcessEnv = process.env, home: () => string = homedir): string | undefined {
-  const configured = env.ASTRA_CACHE_DIR;
-  if (configured === 'off') return undefined;
-  if (configured) return isAbsolute(configured) ? configured : undefined;
-  if (env.XDG_CACHE_HOME && isAbsolute(env.XDG_CACHE_HOME)) return join(env.XDG_CACHE_HOME, 'astra');
-  let base: string;
-  try {
-    base = home();
-  } catch {
-    return undefined;
-  }
-  return base && isAbsolute(base) ? join(base, '.cache', 'astra') : undefined;
 }
 
 /** The shelf of `scope` (what was read: a folder, and how), or undefined when the cache is off. */

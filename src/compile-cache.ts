@@ -1,0 +1,36 @@
+import { lstatSync, mkdirSync } from 'node:fs';
+import module from 'node:module';
+import { join } from 'node:path';
+import { cacheRoot } from './cache-root.js';
+
+type EnableCompileCache = (dir: string) => unknown;
+
+/**
+ * On Node 22.1 and later, V8 keeps the code it compiles from astra's bundle in
+ * `<cache>/compiled` (cache-root.ts), and the next command starts from it
+ * rather than compiling the same JavaScript again (bench/RESULTS.md: about
+ * 10 ms of doctor). Node 20 has no such cache, and nothing happens. Left to
+ * the user when NODE_COMPILE_CACHE is set; off with ASTRA_CACHE_DIR=off, and
+ * when the folder is a link, another user's, or writable by others (what V8
+ * reads back there runs). Never fails a command: without it, Node compiles.
+ * Called by bin/astra.js before the bundle loads.
+ */
+export function useCompileCache(
+  env: NodeJS.ProcessEnv = process.env,
+  enable: EnableCompileCache | undefined = (module as { enableCompileCache?: EnableCompileCache }).enableCompileCache,
+): string | undefined {
+  if (!enable || env.NODE_COMPILE_CACHE !== undefined) return undefined;
+  const root = cacheRoot(env);
+  if (!root) return undefined;
+  const dir = join(root, 'compiled');
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const folder = lstatSync(dir);
+    const uid = process.getuid?.();
+    if (!folder.isDirectory() || (uid !== undefined && folder.uid !== uid) || (folder.mode & 0o077) !== 0) return undefined;
+    enable(dir);
+    return dir;
+  } catch {
+    return undefined;
+  }
+}
