@@ -1,5 +1,6 @@
+import { lstatSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { isAbsolute, join } from 'node:path';
+import { dirname, isAbsolute, join } from 'node:path';
 
 /**
  * The folder of astra's caches (what it has read, src/parse-cache.ts; what
@@ -21,4 +22,18 @@ export function cacheRoot(env: NodeJS.ProcessEnv = process.env, home: () => stri
     return undefined;
   }
   return base && isAbsolute(base) ? join(base, '.cache', 'astra') : undefined;
+}
+
+/**
+ * A cache folder astra may read what it keeps from (what the runner sends,
+ * code V8 runs): a folder (not a link) of this user's that no one else can
+ * write, in a root that is not a link another user could swap and that is
+ * this user's or not writable by others. Throws when either cannot be read.
+ */
+export function trustedFolder(path: string): boolean {
+  const uid = process.getuid?.();
+  const ours = (stats: { uid: number }) => uid === undefined || stats.uid === uid;
+  const folder = lstatSync(path);
+  const root = lstatSync(dirname(path));
+  return folder.isDirectory() && ours(folder) && (folder.mode & 0o022) === 0 && !root.isSymbolicLink() && (ours(root) || (root.mode & 0o022) === 0);
 }

@@ -59,8 +59,9 @@ let outputGuarded = false;
 
 /**
  * `astra status | head` closes the pipe early. What astra was doing goes on
- * to its end (a migration is never cut short by its reader leaving); what it
- * would still print is dropped, where Node would crash on the failed write.
+ * to its end (a migration is not cut short by a pipe's reader leaving); what
+ * it would still print is dropped, where Node would crash on the failed
+ * write. Other write errors (a terminal gone, EIO) end the process as before.
  */
 function dropOutputWhenReaderLeaves(): void {
   if (outputGuarded) return;

@@ -1,7 +1,7 @@
-import { lstatSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import module from 'node:module';
 import { join } from 'node:path';
-import { cacheRoot } from './cache-root.js';
+import { cacheRoot, trustedFolder } from './cache-root.js';
 
 type EnableCompileCache = (dir: string) => unknown;
 
@@ -9,10 +9,13 @@ type EnableCompileCache = (dir: string) => unknown;
  * On Node 22.1 and later, V8 keeps the code it compiles from astra's bundle in
  * `<cache>/compiled` (cache-root.ts), and the next command starts from it
  * rather than compiling the same JavaScript again (bench/RESULTS.md: about
- * 10 ms of doctor). Node 20 has no such cache, and nothing happens. Left to
- * the user when NODE_COMPILE_CACHE is set; off with ASTRA_CACHE_DIR=off, and
- * when the folder is a link, another user's, or writable by others (what V8
- * reads back there runs). Never fails a command: without it, Node compiles.
+ * 10 ms of doctor on Node 22). Node 20 has no such cache, and nothing
+ * happens. Left to the user when NODE_COMPILE_CACHE is set; off with
+ * ASTRA_CACHE_DIR=off, and when the folder is not one trustedFolder accepts
+ * (what V8 reads back there runs). Never fails a command: without it, Node
+ * compiles. V8 checks an entry against its flags too: a chunk a parsing
+ * command loads after setting --liftoff-only (sql-parser.ts) may be compiled
+ * again by a command that parses nothing, and the other way round.
  * Called by bin/astra.js before the bundle loads.
  */
 export function useCompileCache(
@@ -25,9 +28,7 @@ export function useCompileCache(
   const dir = join(root, 'compiled');
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const folder = lstatSync(dir);
-    const uid = process.getuid?.();
-    if (!folder.isDirectory() || (uid !== undefined && folder.uid !== uid) || (folder.mode & 0o077) !== 0) return undefined;
+    if (!trustedFolder(dir)) return undefined;
     enable(dir);
     return dir;
   } catch {

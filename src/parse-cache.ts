@@ -1,9 +1,9 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { cacheRoot } from './cache-root.js';
+import { cacheRoot, trustedFolder } from './cache-root.js';
 
 export { cacheRoot };
 
@@ -114,18 +114,9 @@ function parserVersion(): string {
   throw new Error('libpg-query has no package.json');
 }
 
-/** A build folder astra may trust: a folder (not a link) of this user's that no one else can write, in a root that is not a link another user could swap. */
-function trusted(path: string): boolean {
-  const uid = process.getuid?.();
-  const ours = (stats: { uid: number }) => uid === undefined || stats.uid === uid;
-  const folder = lstatSync(path);
-  const root = lstatSync(dirname(path));
-  return folder.isDirectory() && ours(folder) && (folder.mode & 0o022) === 0 && !root.isSymbolicLink() && (ours(root) || (root.mode & 0o022) === 0);
-}
-
 function readShelf(folder: string, file: string): Map<string, unknown> {
   try {
-    if (!trusted(folder)) return new Map();
+    if (!trustedFolder(folder)) return new Map();
     const entries: unknown = JSON.parse(readFileSync(file, 'utf8'));
     return typeof entries === 'object' && entries !== null && !Array.isArray(entries)
       ? new Map<string, unknown>(Object.entries(entries))
@@ -139,7 +130,7 @@ function writeShelf(folder: string, file: string, entries: Map<string, unknown>)
   const partial = `${file}.${randomUUID()}.partial`;
   try {
     if (mkdirSync(folder, { recursive: true, mode: 0o700 }) !== undefined) removeUnusedBuilds(dirname(folder), folder);
-    if (!trusted(folder)) return;
+    if (!trustedFolder(folder)) return;
     writeFileSync(partial, JSON.stringify(Object.fromEntries(entries)), { mode: 0o600, flag: 'wx' });
     renameSync(partial, file);
   } catch {

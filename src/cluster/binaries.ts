@@ -1,5 +1,5 @@
-import { existsSync, readFileSync, readdirSync, realpathSync, statSync } from 'node:fs';
-import { delimiter, join } from 'node:path';
+import { closeSync, existsSync, openSync, readFileSync, readSync, readdirSync, realpathSync, statSync } from 'node:fs';
+import { basename, delimiter, join } from 'node:path';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { openParseCache } from '../parse-cache.js';
@@ -87,21 +87,24 @@ async function searchBinDirs(): Promise<string[]> {
  * while it is the same file: same device, inode, size, modification and
  * change times (an upgrade that replaces or rewrites it asks it again). Each
  * question costs a fork of this process and the program's start, about 15 ms
- * of doctor's and backup's time.
+ * of doctor's and backup's time. Only the program itself is kept so: a
+ * native executable whose real name is the tool's. A script or a version
+ * manager's shim (asdf, mise, a Nix wrapper), which may run another version
+ * from one folder to the next, is asked every time.
  */
 export function toolVersion(dir: string, tool: string): Promise<PgBinDir | undefined> {
   const path = join(dir, tool);
   return shared(`version ${path}`, async () => {
     if (!existsSync(path) || isDebianWrapper(path)) return undefined;
-    const identity = fileIdentity(path);
-    const cache = identity ? openParseCache(`tool version\n${path}`) : undefined;
-    const kept = identity ? cache?.read(identity, isToolVersion) : undefined;
+    const program = keptProgram(path, tool);
+    const cache = program ? openParseCache(`tool version\n${program.realPath}`) : undefined;
+    const kept = program ? cache?.read(program.identity, isToolVersion) : undefined;
     if (kept) return { dir, ...kept };
     try {
       const { stdout } = await run(path, ['--version'], { timeout: PROBE_TIMEOUT_MS });
       const parsed = parsePgToolVersion(stdout);
-      if (parsed && identity && cache) {
-        cache.write(identity, parsed);
+      if (parsed && program && cache) {
+        cache.write(program.identity, parsed);
         cache.save();
       }
       return parsed ? { dir, ...parsed } : undefined;
@@ -111,11 +114,27 @@ export function toolVersion(dir: string, tool: string): Promise<PgBinDir | undef
   });
 }
 
-/** What tells one file from another and from its earlier self, or undefined when it cannot be read. */
-function fileIdentity(path: string): string | undefined {
+/** The first bytes of ELF (Linux) and Mach-O (macOS: 32 and 64 bits, either order, and universal) executables. */
+const NATIVE_MAGIC = ['7f454c46', 'feedface', 'feedfacf', 'cefaedfe', 'cffaedfe', 'cafebabe'];
+
+/**
+ * `path`'s real file and what tells it from another and from its earlier
+ * self, when its answer may be kept: a native executable named `tool`.
+ */
+function keptProgram(path: string, tool: string): { realPath: string; identity: string } | undefined {
   try {
-    const stats = statSync(path, { bigint: true });
-    return [stats.dev, stats.ino, stats.size, stats.mtimeNs, stats.ctimeNs].join(':');
+    const realPath = realpathSync(path);
+    if (basename(realPath) !== tool) return undefined;
+    const head = Buffer.alloc(4);
+    const fd = openSync(realPath, 'r');
+    try {
+      if (readSync(fd, head, 0, 4, 0) < 4) return undefined;
+    } finally {
+      closeSync(fd);
+    }
+    if (!NATIVE_MAGIC.includes(head.toString('hex'))) return undefined;
+    const stats = statSync(realPath, { bigint: true });
+    return { realPath, identity: [stats.dev, stats.ino, stats.size, stats.mtimeNs, stats.ctimeNs].join(':') };
   } catch {
     return undefined;
   }

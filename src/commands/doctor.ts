@@ -81,15 +81,14 @@ export function doctorOptions(flags: DoctorFlags): DoctorOptions {
 export async function doctor(context: Context, options: DoctorOptions): Promise<DoctorReport> {
   const target = await context.target();
   // The connection opens while the checks' code loads; the run closes it, or this does when that code cannot load.
-  const startedAt = performance.now();
-  const connection = import('../doctor/connect.js').then(({ connectWithin }) => connectWithin(target, options.checkTimeoutMs ?? DEFAULT_CHECK_TIMEOUT_MS));
+  const connection = import('../doctor/connect.js').then(({ timedConnect }) => timedConnect(target, options.checkTimeoutMs ?? DEFAULT_CHECK_TIMEOUT_MS));
   connection.catch(() => {});
   let modules: [typeof import('../doctor/runner.js'), typeof import('../doctor/report.js')];
   try {
     modules = await Promise.all([import('../doctor/runner.js'), import('../doctor/report.js')]);
   } catch (error) {
     void connection.then(
-      (db) => db.close(),
+      ({ database }) => database.close(),
       () => {},
     );
     throw error;
@@ -98,7 +97,7 @@ export async function doctor(context: Context, options: DoctorOptions): Promise<
   const report = await runDoctor(
     {
       target,
-      opening: { connection, startedAt },
+      opening: connection,
       migrationsDir: context.migrationsDir,
       versions: context.versions,
       backupDir: context.backupDir,

@@ -28,3 +28,16 @@ export async function connectWithin(target: ConnectionTarget, ms: number): Promi
     clearTimeout(timer);
   }
 }
+
+/** A connection and how long opening it took (module loading around it not counted). */
+export interface TimedConnection {
+  database: Database;
+  connectMs: number;
+}
+
+/** connectWithin, timed. */
+export async function timedConnect(target: ConnectionTarget, ms: number): Promise<TimedConnection> {
+  const started = performance.now();
+  const database = await connectWithin(target, ms);
+  return { database, connectMs: performance.now() - started };
+}

@@ -2,7 +2,7 @@ import { setMaxListeners } from 'node:events';
 import type { Database } from '../db/database.js';
 import type { ConnectionTarget } from '../db/connection.js';
 import { Ledger, type LedgerRow } from '../db/ledger.js';
-import { connectWithin } from './connect.js';
+import { connectWithin, type TimedConnection } from './connect.js';
 import { foreignManager, type ForeignManager } from '../migrations/fresh.js';
 import { loadMigrations, readRepeatableFiles, type Migration, type VersionRange } from '../migrations/load.js';
 import { RepeatableLedger } from '../db/repeatable-ledger.js';
@@ -14,8 +14,8 @@ export interface DoctorContext {
   target: ConnectionTarget;
   /** A connection to use as it is (the upgrade's own); when absent, doctor opens one and closes it. */
   database?: Database;
-  /** A connection already being opened for this run (by connectWithin, at `startedAt` on performance.now()'s clock): doctor uses it and closes it. */
-  opening?: { connection: Promise<Database>; startedAt: number };
+  /** A connection already being opened for this run (when `database` is absent): doctor uses it and closes it. */
+  opening?: Promise<TimedConnection>;
   migrationsDir: string;
   /** Only these versions of the folder are this database's (a project's range of a shared folder). */
   versions?: VersionRange | undefined;
@@ -65,15 +65,21 @@ export function createDoctorInput(context: DoctorContext, options: InputOptions)
   const runOver = new AbortController();
   // Every check of the run listens on it: more than Node's default of 10.
   setMaxListeners(0, runOver.signal);
-  let opened: Promise<Database> | undefined = context.database ? undefined : context.opening?.connection;
+  let opened: Promise<Database> | undefined = context.database ? undefined : context.opening?.then((timed) => timed.database);
+  // Awaited by close(); a failure to connect is the connection check's to report.
+  opened?.catch(() => {});
   const connected = once(async (): Promise<{ serial: ReturnType<typeof serialOn>; facts: ConnectionFacts }> => {
     let db = context.database;
     let connectMs: number | undefined;
     if (!db) {
-      const started = context.opening?.startedAt ?? performance.now();
-      opened ??= connectWithin(context.target, options.checkTimeoutMs);
-      db = await opened;
-      connectMs = performance.now() - started;
+      if (context.opening) {
+        ({ database: db, connectMs } = await context.opening);
+      } else {
+        const started = performance.now();
+        opened = connectWithin(context.target, options.checkTimeoutMs);
+        db = await opened;
+        connectMs = performance.now() - started;
+      }
       await limitSession(db, options.checkTimeoutMs);
     }
     // Measured before any check queues a query on the connection.

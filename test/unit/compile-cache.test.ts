@@ -1,4 +1,4 @@
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -37,12 +37,16 @@ describe('useCompileCache', () => {
     expect(node.given).toEqual([]);
   });
 
-  it('uses no folder that others can write, nor one it cannot make, and fails nothing', () => {
+  it('uses no folder that others can write, nor a link, nor one it cannot make, and fails nothing', () => {
     const root = temporary();
     mkdirSync(join(root, 'compiled'));
     chmodSync(join(root, 'compiled'), 0o777);
     const node = recording();
     expect(useCompileCache({ ASTRA_CACHE_DIR: root }, node.enable)).toBeUndefined();
+    const linked = temporary();
+    mkdirSync(join(linked, 'elsewhere'), { mode: 0o700 });
+    symlinkSync(join(linked, 'elsewhere'), join(linked, 'compiled'));
+    expect(useCompileCache({ ASTRA_CACHE_DIR: linked }, node.enable)).toBeUndefined();
     const file = join(temporary(), 'a-file');
     writeFileSync(file, '');
     expect(useCompileCache({ ASTRA_CACHE_DIR: file }, node.enable)).toBeUndefined();
