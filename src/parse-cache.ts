@@ -5,8 +5,6 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cacheRoot, trustedFolder } from './cache-root.js';
 
-export { cacheRoot };
-
 /**
  * What the CLI has read before and kept: parsed migrations (migrations/load.ts)
  * and release notes (release/notes.ts), so that a command reading a folder it

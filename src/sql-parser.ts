@@ -28,11 +28,10 @@ export function preferQuickWasm(): void {
 export function loadParser(): Promise<void> {
   loaded ??= (async () => {
     if (quickWasm) (await import('node:v8')).setFlagsFromString('--liftoff-only');
-    return import('libpg-query');
-  })().then(async (imported) => {
+    const imported = await import('libpg-query');
     await imported.loadModule();
     module = imported;
-  });
+  })();
   return loaded;
 }
 

@@ -4,7 +4,7 @@ import { formatMs } from '../duration.js';
 import { operationError } from '../errors.js';
 
 /** Opens a connection, giving up after `ms` (and closing the late one if it still arrives). */
-export async function connectWithin(target: ConnectionTarget, ms: number): Promise<Database> {
+async function connectWithin(target: ConnectionTarget, ms: number): Promise<Database> {
   const attempt = Database.connect(target);
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_resolve, reject) => {

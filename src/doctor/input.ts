@@ -2,7 +2,7 @@ import { setMaxListeners } from 'node:events';
 import type { Database } from '../db/database.js';
 import type { ConnectionTarget } from '../db/connection.js';
 import { Ledger, type LedgerRow } from '../db/ledger.js';
-import { connectWithin, type TimedConnection } from './connect.js';
+import { timedConnect, type TimedConnection } from './connect.js';
 import { foreignManager, type ForeignManager } from '../migrations/fresh.js';
 import { loadMigrations, readRepeatableFiles, type Migration, type VersionRange } from '../migrations/load.js';
 import { RepeatableLedger } from '../db/repeatable-ledger.js';
@@ -65,21 +65,14 @@ export function createDoctorInput(context: DoctorContext, options: InputOptions)
   const runOver = new AbortController();
   // Every check of the run listens on it: more than Node's default of 10.
   setMaxListeners(0, runOver.signal);
-  let opened: Promise<Database> | undefined = context.database ? undefined : context.opening?.then((timed) => timed.database);
-  // Awaited by close(); a failure to connect is the connection check's to report.
-  opened?.catch(() => {});
+  // The run's own connection (none when it was handed one): opened on first need unless already on its way; closed by close().
+  let opening: Promise<TimedConnection> | undefined = context.database ? undefined : context.opening;
   const connected = once(async (): Promise<{ serial: ReturnType<typeof serialOn>; facts: ConnectionFacts }> => {
     let db = context.database;
     let connectMs: number | undefined;
     if (!db) {
-      if (context.opening) {
-        ({ database: db, connectMs } = await context.opening);
-      } else {
-        const started = performance.now();
-        opened = connectWithin(context.target, options.checkTimeoutMs);
-        db = await opened;
-        connectMs = performance.now() - started;
-      }
+      opening ??= timedConnect(context.target, options.checkTimeoutMs);
+      ({ database: db, connectMs } = await opening);
       await limitSession(db, options.checkTimeoutMs);
     }
     // Measured before any check queues a query on the connection.
@@ -130,8 +123,10 @@ export function createDoctorInput(context: DoctorContext, options: InputOptions)
     input,
     close: async () => {
       runOver.abort();
-      if (!opened) return;
-      const db = await opened.catch(() => undefined);
+      const db = await opening?.then(
+        (timed) => timed.database,
+        () => undefined,
+      );
       await db?.close();
     },
   };

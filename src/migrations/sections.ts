@@ -69,6 +69,9 @@ function dbmateTransaction(options: string | undefined, file: string, line: numb
   return transaction;
 }
 
+/** A file without markers: all of it is the up migration, run in a transaction. */
+const allUp = (sql: string): Sections => ({ tool: undefined, up: sql, down: undefined, transaction: true, downTransaction: true });
+
 /**
  * Splits a migration file into its up and down parts by the markers of
  * dbmate (`-- migrate:up`, `-- migrate:down`), goose (`-- +goose Up`,
@@ -80,7 +83,7 @@ function dbmateTransaction(options: string | undefined, file: string, line: numb
  */
 export function splitSections(sql: string, file: string): Sections {
   // No comment, no marker: the whole file is the up part.
-  if (!sql.includes('--')) return { tool: undefined, up: sql, down: undefined, transaction: true, downTransaction: true };
+  if (!sql.includes('--')) return allUp(sql);
   const lines = sql.split('\n');
   let tool: SectionTool | undefined;
   let part: 'before' | 'up' | 'down' = 'before';
@@ -125,7 +128,7 @@ export function splitSections(sql: string, file: string): Sections {
     if (marker.kind === 'up') transaction = asked ?? transaction;
     else downTransaction = asked ?? downTransaction;
   });
-  if (tool === undefined) return { tool, up: sql, down: undefined, transaction: true, downTransaction: true };
+  if (tool === undefined) return allUp(sql);
   const stray = owner.indexOf('stray');
   if (stray >= 0) {
     throw inputError(`${file}, line ${stray + 1}: SQL before the up marker, which ${tool} would not run as part of the migration.`, 'Move it below the up marker; nothing was applied.');

@@ -5,7 +5,8 @@ import { pathToFileURL } from 'node:url';
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { findPgBinDir, toolVersion } from '../../src/cluster/binaries.js';
 import { loadMigrations, readMigrationFiles } from '../../src/migrations/load.js';
-import { cacheRoot, openParseCache, useParseCache } from '../../src/parse-cache.js';
+import { cacheRoot } from '../../src/cache-root.js';
+import { openParseCache, useParseCache } from '../../src/parse-cache.js';
 import { loadReleaseNotes } from '../../src/release/notes.js';
 import { fixturesDir, folderOf, repoRoot } from '../helpers/cli.js';
 
