@@ -36,6 +36,8 @@ import { cacheRoot, trustedFolder } from './cache-root.js';
  * every file afresh, unless its process also runs the CLI (astra serve).
  */
 export interface ParseCache {
+  /** Nothing is kept under this scope yet: every value will be computed afresh. */
+  readonly empty: boolean;
   /** The value kept under `key`, if `isValid` accepts it. */
   read<T>(key: string, isValid: (value: unknown) => value is T): T | undefined;
   /** Keeps `value` under `key` (written by save()). */
@@ -67,6 +69,7 @@ export function openParseCache(scope: string): ParseCache | undefined {
   const kept = new Map<string, unknown>();
   let added = false;
   return {
+    empty: stored.size === 0,
     read(key, isValid) {
       const value = stored.get(key);
       if (value === undefined || !isValid(value)) return undefined;

@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import pg from 'pg';
 import { AstraError, operationError } from '../errors.js';
 import { astraVersion } from '../version.js';
@@ -20,6 +21,24 @@ export function isPgError(error: unknown): error is PgError {
 export const LOCK_NOT_AVAILABLE = '55P03';
 
 /**
+ * Connections this process closed without waiting for the server (see
+ * Database.close): until their server process has ended, it still shows in
+ * pg_stat_activity and counts as a session on its database.
+ */
+const closing = new Set<Promise<void>>();
+
+/** How long a new connection waits for this process's closing ones to end (their servers usually take about 10 ms). */
+const CLOSING_WAIT_MS = 2_000;
+
+/** Resolves once every connection this process is closing has ended, or after CLOSING_WAIT_MS. */
+async function closingEnded(): Promise<void> {
+  if (closing.size === 0) return;
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([Promise.all(closing), new Promise<void>((resolve) => (timer = setTimeout(resolve, CLOSING_WAIT_MS)))]);
+  clearTimeout(timer);
+}
+
+/**
  * One connection to the target database. This module and its siblings in db/
  * are the only users of `pg`.
  */
@@ -36,20 +55,29 @@ export class Database {
    * Opens a connection; `timeoutMs` bounds the attempt (default 15 s). A
    * database left refusing connections by a rollback that was killed during
    * its swap is opened again, and `onReopened` told (see interrupted-swap.ts).
+   * `signal` abandons the attempt: the socket is dropped at once, even while
+   * the server has not answered, and the promise rejects.
+   *
+   * It first waits for the connections this process closed without waiting
+   * (close({ waitForServer: false })) to end: whatever it then reads of the
+   * server's sessions, or does that needs a database to itself (a rename),
+   * does not meet astra's own leaving ones.
    */
-  static async connect(target: ConnectionTarget, timeoutMs = 15_000, onReopened?: (sentence: string) => void): Promise<Database> {
+  static async connect(target: ConnectionTarget, timeoutMs = 15_000, onReopened?: (sentence: string) => void, signal?: AbortSignal): Promise<Database> {
+    // Not awaited when there is nothing to wait for: the attempt starts before the caller's next synchronous work.
+    if (closing.size > 0) await closingEnded();
     try {
-      return await Database.open(target, timeoutMs);
+      return await Database.open(target, timeoutMs, signal);
     } catch (error) {
       if (!(error instanceof AstraError) || !/is not currently accepting connections/.test(String((error.cause as Error | undefined)?.message))) throw error;
       const reopened = await reopenAfterInterruptedSwap(target);
       if (reopened === undefined) throw error;
       onReopened?.(reopened);
-      return Database.open(target, timeoutMs);
+      return Database.open(target, timeoutMs, signal);
     }
   }
 
-  private static async open(target: ConnectionTarget, timeoutMs: number): Promise<Database> {
+  private static async open(target: ConnectionTarget, timeoutMs: number, signal?: AbortSignal): Promise<Database> {
     const client = new pg.Client({
       ...target.config,
       ...(target.placement ? { options: startupOptions(target) } : {}),
@@ -60,11 +88,16 @@ export class Database {
     // A connection dropped by the server must not crash the process: the
     // query that was running rejects, and that is where it is reported.
     client.on('error', () => {});
+    signal?.throwIfAborted();
+    const abandon = () => socketOf(client).destroy();
+    signal?.addEventListener('abort', abandon, { once: true });
     try {
       await client.connect();
     } catch (error) {
       await client.end().catch(() => {});
-      throw connectionError(target, error);
+      throw signal?.aborted ? signal.reason : connectionError(target, error);
+    } finally {
+      signal?.removeEventListener('abort', abandon);
     }
     return new Database(target, client);
   }
@@ -129,9 +162,28 @@ export class Database {
     return Number(rows[0]?.v);
   }
 
-  async close(): Promise<void> {
-    await this.client.end().catch(() => {});
+  /**
+   * Ends the session: sends the server its goodbye (Terminate) and ends this
+   * side of the socket. By default resolves once the server has closed its
+   * side, which it does as its server process exits, about 10 ms later.
+   *
+   * `waitForServer: false` resolves at once, and the socket no longer keeps
+   * the process alive (what is left to send still goes): for the last use of
+   * a connection before the process ends, as psql and other clients close.
+   * Connections opened later by this process wait for it to end (connect).
+   */
+  async close(options: { waitForServer?: boolean } = {}): Promise<void> {
+    const ended = this.client.end().catch(() => {});
+    if (options.waitForServer !== false) return ended;
+    socketOf(this.client).unref();
+    closing.add(ended);
+    void ended.then(() => closing.delete(ended));
   }
+}
+
+/** The socket under a pg client (pg does not type it). */
+function socketOf(client: pg.Client): Socket {
+  return (client as unknown as { connection: { stream: Socket } }).connection.stream;
 }
 
 /**

@@ -238,6 +238,16 @@ export class Ledger {
     }
   }
 
+  /**
+   * A write that changes nothing (the row of `version` rewritten as it is),
+   * as SQL to send with other statements: a commit waits for the disk only
+   * when its transaction wrote to the WAL, and this one does.
+   */
+  rewriteSql(version: MigrationVersion): string {
+    const key = ledgerKey(version);
+    return `UPDATE ${this.qualifiedName} SET dirty = dirty WHERE version = ${typeof key === 'number' ? String(key) : quoteLiteral(key)}`;
+  }
+
   async remove(version: MigrationVersion): Promise<void> {
     await this.db.query(`DELETE FROM ${this.qualifiedName} WHERE version = $1`, [ledgerKey(version)]);
   }

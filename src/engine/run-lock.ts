@@ -3,13 +3,54 @@ import { Database } from '../db/database.js';
 import { formatMs } from '../duration.js';
 import type { Context } from './context.js';
 
-/** Connects to the context's database for the length of `work`. */
+/**
+ * Connects to the context's database for the length of `work`. The
+ * connection is closed without waiting for the server's process to exit
+ * (Database.close): a connection this process opens later waits for that.
+ */
 export async function withDatabase<T>(context: Pick<Context, 'target'> & Partial<Pick<Context, 'log'>>, work: (db: Database) => Promise<T>): Promise<T> {
-  const db = await Database.connect(await context.target(), undefined, (sentence) => context.log?.warn(sentence));
+  return withDatabaseAfter(
+    context,
+    () => Promise.resolve(undefined),
+    (db) => work(db),
+  );
+}
+
+/**
+ * withDatabase for work that first spends a while on its own (reading and
+ * parsing migration files): the connection opens while `prepare` runs, so the
+ * server's start of a session and its authentication overlap that work. When
+ * `prepare` fails, its error is the one thrown, whatever became of the
+ * connection, which is dropped (one still waiting for a server that does not
+ * answer included: nothing is left to keep the process up).
+ */
+export async function withDatabaseAfter<P, T>(
+  context: Pick<Context, 'target'> & Partial<Pick<Context, 'log'>>,
+  prepare: () => Promise<P>,
+  work: (db: Database, prepared: P) => Promise<T>,
+): Promise<T> {
+  // The target first (for a URL, a moment; an embedded cluster is started here): the attempt is under way before prepare begins.
+  const target = await context.target();
+  const abandon = new AbortController();
+  const opening = Database.connect(target, undefined, (sentence) => context.log?.warn(sentence), abandon.signal);
+  // Its failure is reported below, once prepare has succeeded.
+  opening.catch(() => {});
+  let prepared: P;
   try {
-    return await work(db);
+    prepared = await prepare();
+  } catch (error) {
+    abandon.abort(new Error('The connection was not needed: the work before it failed.'));
+    void opening.then(
+      (db) => db.close({ waitForServer: false }),
+      () => {},
+    );
+    throw error;
+  }
+  const db = await opening;
+  try {
+    return await work(db, prepared);
   } finally {
-    await db.close();
+    await db.close({ waitForServer: false });
   }
 }
 

@@ -10,6 +10,7 @@ import { loadParser, parseStatements, type Statement } from './parse.js';
 import { splitSections, type SectionTool, type Sections } from './sections.js';
 import { rewriteForConcurrency } from '../analysis/concurrency.js';
 import { LARGEST_KEPT_FILE, openParseCache } from '../parse-cache.js';
+import { pauser } from '../pause.js';
 
 export interface Migration extends DiscoveredMigration {
   path: string;
@@ -87,25 +88,39 @@ export type MigrationFile = Omit<Migration, 'statements'> & { sections: Sections
  * loadMigrations, which parses them too.
  */
 export function readMigrationFiles(folder: string, versions?: VersionRange): MigrationFile[] {
-  const files = listMigrations(folder, versions).map((migration): MigrationFile => {
-    const path = join(folder, migration.file);
-    const { bytes, sql } = readSql(path);
-    const sections = splitSections(sql, migration.file);
-    if (sections.down !== undefined && migration.downFile) {
-      throw inputError(`${migration.file} has a down part of its own and the file ${migration.downFile} too.`, 'Keep one of them; nothing was applied.');
-    }
-    return {
-      ...migration,
-      path,
-      sql: sections.up,
-      checksum: sha256(bytes),
-      sections,
-      ...(sections.tool ? { sectionsOf: sections.tool } : {}),
-      ...(sections.down !== undefined ? { downInFile: true } : {}),
-    };
-  });
+  const files = listMigrations(folder, versions).map((migration) => readMigrationFile(folder, migration));
   refuseMixedSections(files, folder);
   return files;
+}
+
+/** readMigrationFiles, letting the event loop run every few milliseconds (see pauser): for a connection opening meanwhile. */
+export async function readMigrationFilesPausing(folder: string, versions?: VersionRange): Promise<MigrationFile[]> {
+  const pause = pauser();
+  const files: MigrationFile[] = [];
+  for (const migration of listMigrations(folder, versions)) {
+    files.push(readMigrationFile(folder, migration));
+    await pause();
+  }
+  refuseMixedSections(files, folder);
+  return files;
+}
+
+function readMigrationFile(folder: string, migration: DiscoveredMigration): MigrationFile {
+  const path = join(folder, migration.file);
+  const { bytes, sql } = readSql(path);
+  const sections = splitSections(sql, migration.file);
+  if (sections.down !== undefined && migration.downFile) {
+    throw inputError(`${migration.file} has a down part of its own and the file ${migration.downFile} too.`, 'Keep one of them; nothing was applied.');
+  }
+  return {
+    ...migration,
+    path,
+    sql: sections.up,
+    checksum: sha256(bytes),
+    sections,
+    ...(sections.tool ? { sectionsOf: sections.tool } : {}),
+    ...(sections.down !== undefined ? { downInFile: true } : {}),
+  };
 }
 
 /**
@@ -120,13 +135,22 @@ export function readMigrationFiles(folder: string, versions?: VersionRange): Mig
  * (`'unneeded'`).
  */
 export async function loadMigrations(folder: string, versions?: VersionRange, options: { parser?: 'loaded' | 'unneeded' } = {}): Promise<Migration[]> {
-  const files = readMigrationFiles(folder, versions);
   const cache = openParseCache(`migrations\n${resolve(folder)}\n${JSON.stringify(versions ?? null)}`);
+  // When the parser will be needed for sure, it loads (its WebAssembly compiling on other threads) while the files are read.
+  const early = options.parser !== 'unneeded' || !cache || cache.empty ? loadParser() : undefined;
+  // A failure to load is met below, once the files have been read (their errors first).
+  early?.catch(() => {});
+  const files = await readMigrationFilesPausing(folder, versions);
   const cached = files.map((file) => cache?.read(file.checksum, (value): value is Statement[] => isStatementListOf(value, file.sections.up)));
-  if (options.parser !== 'unneeded' || cached.some((statements) => statements === undefined)) await loadParser();
-  const migrations = files.map(({ sections, ...file }, index): Migration => {
+  if (early || cached.some((statements) => statements === undefined)) await loadParser();
+  const pause = pauser();
+  const migrations: Migration[] = [];
+  for (const [index, { sections, ...file }] of files.entries()) {
     const hit = cached[index];
-    if (hit) return { ...file, statements: hit };
+    if (hit) {
+      migrations.push({ ...file, statements: hit });
+      continue;
+    }
     const parsed = parseStatements(sections.up, file.file);
     // A file that asks for no transaction (dbmate transaction:false, goose NO TRANSACTION) runs statement by statement, as outside statements do.
     const noTransaction = sections.tool === 'dbmate' ? 'the up marker says transaction:false (dbmate)' : 'the file says NO TRANSACTION (goose)';
@@ -134,8 +158,9 @@ export async function loadMigrations(folder: string, versions?: VersionRange, op
     // Index builds on existing tables run CONCURRENTLY, after the transactional statements, where possible.
     const planned = rewriteForConcurrency(statements);
     if (sections.up.length <= LARGEST_KEPT_FILE) cache?.write(file.checksum, planned);
-    return { ...file, statements: planned };
-  });
+    migrations.push({ ...file, statements: planned });
+    await pause();
+  }
   cache?.save();
   return migrations;
 }

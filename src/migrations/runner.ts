@@ -5,7 +5,7 @@ import { Ledger } from '../db/ledger.js';
 import { refuseFalseFreshStart } from './fresh.js';
 import type { Context } from '../engine/context.js';
 import { whileWatching } from '../engine/interrupt.js';
-import { withDatabase, withRunLock } from '../engine/run-lock.js';
+import { withDatabaseAfter, withRunLock } from '../engine/run-lock.js';
 import { AstraError, EXIT_FAILED } from '../errors.js';
 import { DEFAULT_LOCK_POLICY, MigrationRunner, type LockPolicy, type RunnerEvents } from './apply.js';
 import { loadMigrations, loadRepeatables, type Migration, type Repeatable } from './load.js';
@@ -138,12 +138,20 @@ export async function applyStep(
   const runner = new MigrationRunner(db, ledger, options.lockPolicy, options.events ?? {});
   await runner.prepareSession();
   const applied: AppliedEntry[] = [];
-  for (const [index, { migration, fromStatement, interrupted }] of work.entries()) {
-    if (options.signal?.aborted) throw new MigrationsStoppedError(applied, work.length - index);
-    const done = entry(migration, await runner.apply(migration, fromStatement ?? 0, fromStatement !== undefined, interrupted === true));
-    applied.push(done);
-    options.onApplied?.(done);
+  try {
+    for (const [index, { migration, fromStatement, interrupted }] of work.entries()) {
+      if (options.signal?.aborted) throw new MigrationsStoppedError(applied, work.length - index);
+      const done = entry(migration, await runner.apply(migration, fromStatement ?? 0, fromStatement !== undefined, interrupted === true));
+      applied.push(done);
+      options.onApplied?.(done);
+    }
+  } catch (error) {
+    // What was applied before the failure is made durable as well, if the connection still serves; the failure is what is reported.
+    await runner.flush().catch(() => {});
+    throw error;
   }
+  // Every migration committed without waiting for the disk: one wait for all of them, before the run says they are applied.
+  await runner.flush();
   return applied;
 }
 
@@ -258,24 +266,30 @@ async function dryRun(context: Context, db: Database, migrations: Migration[], t
   return { applied: [], skipped: plan.skipped, wouldApply: workOf(plan).map((work) => work.migration.version) };
 }
 
-/** `astra migrate up [--to N] [--dry-run]` and the library's `migrate()`: load → lock → ensure ledger → plan → apply → seed catalogs → unlock. */
-export async function migrateUp(context: Context, options: RunOptions & { to?: MigrationVersion; dryRun?: boolean; allowBreaking?: boolean }): Promise<UpResult> {
-  const migrations = await loadStep(context, options.to);
-  const { log } = context;
+/** What migrate up reads before it connects: the migrations, and when it runs to the end, the repeatable ones and the seed catalogs. */
+async function loadUp(context: Context, to: MigrationVersion | undefined) {
+  const migrations = await loadStep(context, to);
   // Catalogs go with the whole set of migrations: a run that stops (--to) before the last one leaves them for later.
   const newest = migrations.at(-1)?.version;
-  const toTheEnd = options.to === undefined || newest === undefined || compareVersions(options.to, newest) >= 0;
+  const toTheEnd = to === undefined || newest === undefined || compareVersions(to, newest) >= 0;
   const catalogs = toTheEnd ? (context.seeds ?? []) : [];
   // Repeatable migrations run after the last versioned one: a run that stops before it leaves them for later, as catalogs.
   const repeatables = toTheEnd ? await loadRepeatablesStep(context) : [];
   const seeding = catalogs.length > 0 ? await import('../seed/run.js') : undefined;
   // A catalog that is not even valid JSON stops the run before anything changes.
   if (seeding) for (const catalog of catalogs) seeding.loadCatalog(catalog);
-  const seed = async (db: Database) =>
-    seeding
-      ? { seeds: (await seeding.seedDatabase(context, db, { dryRun: options.dryRun === true, allowBreaking: options.allowBreaking, command: 'astra migrate up' })).seeds }
-      : {};
-  return withDatabase(context, async (db) => {
+  return { migrations, repeatables, catalogs, seeding };
+}
+
+/** `astra migrate up [--to N] [--dry-run]` and the library's `migrate()`: load → lock → ensure ledger → plan → apply → seed catalogs → unlock. */
+export async function migrateUp(context: Context, options: RunOptions & { to?: MigrationVersion; dryRun?: boolean; allowBreaking?: boolean }): Promise<UpResult> {
+  const { log } = context;
+  // The connection opens while the files are read and parsed.
+  return withDatabaseAfter(context, () => loadUp(context, options.to), async (db, { migrations, repeatables, catalogs, seeding }) => {
+    const seed = async () =>
+      seeding
+        ? { seeds: (await seeding.seedDatabase(context, db, { dryRun: options.dryRun === true, allowBreaking: options.allowBreaking, command: 'astra migrate up' })).seeds }
+        : {};
     if (options.dryRun) {
       const result = await dryRun(context, db, migrations, options.to);
       log.info(
@@ -295,7 +309,7 @@ export async function migrateUp(context: Context, options: RunOptions & { to?: M
         log.info(`Seed catalogs (${catalogs.length}) are applied after the migrations; see them with astra seed --dry-run once these are applied.`);
         return result;
       }
-      return { ...result, ...(await seed(db)) };
+      return { ...result, ...(await seed()) };
     }
     return withRunLock(context, db, options.lockWaitMs, async () => {
       const result = await applyPending(context, db, migrations, options);
@@ -318,7 +332,7 @@ export async function migrateUp(context: Context, options: RunOptions & { to?: M
         });
       }
       try {
-        return { ...result, ...(await seed(db)) };
+        return { ...result, ...(await seed()) };
       } catch (error) {
         throw seedFailure(error, result);
       }

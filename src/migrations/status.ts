@@ -2,11 +2,11 @@ import { existsSync } from 'node:fs';
 import type { MigrationVersion } from '../migration-version.js';
 import { Ledger } from '../db/ledger.js';
 import type { Context } from '../engine/context.js';
-import { withDatabase } from '../engine/run-lock.js';
+import { withDatabaseAfter } from '../engine/run-lock.js';
 import { loadReleaseNotes } from '../release/notes.js';
 import { databaseVersion } from '../release/versions.js';
 import { astraVersion } from '../version.js';
-import { readMigrationFiles, readRepeatableFiles } from './load.js';
+import { readMigrationFilesPausing, readRepeatableFiles } from './load.js';
 import { RepeatableLedger, type RepeatableRow } from '../db/repeatable-ledger.js';
 import { migrationStatuses, type MigrationStatus } from './plan.js';
 
@@ -33,15 +33,17 @@ export interface StatusReport {
 
 /** `astra status` and the library's `status()`: application version, database version, applied and pending migrations. Changes nothing. */
 export async function statusReport(context: Context): Promise<StatusReport> {
-  const migrations = readMigrationFiles(context.migrationsDir, context.versions);
-  const repeatables = readRepeatableFiles(context.migrationsDir);
-  const { statuses, label, recorded: repeatableRows } = await withDatabase(context, async (db) => {
+  // Without a release notes folder there is no release to name; invalid notes are an input error, met after the database's.
+  const reading = existsSync(context.releaseNotesDir) ? loadReleaseNotes(context.releaseNotesDir, context.versions) : Promise.resolve([]);
+  reading.catch(() => {});
+  // The connection opens while the files are read.
+  const files = async () => ({ migrations: await readMigrationFilesPausing(context.migrationsDir, context.versions), repeatables: readRepeatableFiles(context.migrationsDir) });
+  const { statuses, label, recorded: repeatableRows, repeatables } = await withDatabaseAfter(context, files, async (db, { migrations, repeatables }) => {
     const ledger = await Ledger.open(db, { create: false });
     const statuses = migrationStatuses(migrations, await ledger.rows());
-    return { statuses, label: db.target.label, recorded: await (await RepeatableLedger.open(db, ledger)).rows() };
+    return { statuses, label: db.target.label, recorded: await (await RepeatableLedger.open(db, ledger)).rows(), repeatables };
   });
-  // Without a release notes folder there is no release to name; invalid notes are an input error.
-  const releases = existsSync(context.releaseNotesDir) ? await loadReleaseNotes(context.releaseNotesDir, context.versions) : [];
+  const releases = await reading;
   const appliedFiles = statuses.filter((entry) => entry.state === 'applied' && entry.file).map((entry) => entry.file!);
   const count = (state: MigrationStatus['state']) => statuses.filter((entry) => entry.state === state).length;
   const recorded = statuses.filter((entry) => entry.state !== 'pending');

@@ -1,10 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { inject } from 'vitest';
 import { astra, fixturesDir, folderOf } from '../helpers/cli.js';
 import { createTestDatabase, tableNames, type TestDatabase } from '../helpers/database.js';
 import { freePort } from '../../src/cluster/local-cluster.js';
 import { match } from '../helpers/matchers.js';
+import { waitUntil } from '../helpers/wait.js';
 
 let db: TestDatabase;
 beforeEach(async () => {
@@ -123,5 +126,43 @@ describe('connection failures: exit 1 with the cause named', () => {
     expect(result.exitCode).toBe(1);
     expect(result.stderr).not.toContain('WARNING');
     expect(result.stderr.trimStart()).toMatch(/^error: Could not connect to PostgreSQL at .*: The server does not support SSL connections\./);
+  });
+});
+
+describe('bad input while the connection is still opening', () => {
+  /**
+   * migrate up and status connect while they read the files. A server that
+   * accepts the connection and never answers: the file's error is the one
+   * reported, and the attempt is dropped with it, so the command ends at
+   * once instead of keeping the process up until astra's 15 s connection
+   * timeout (the bound below is that timeout: a check for a hang, not a
+   * speed figure).
+   */
+  it.each([['migrate', 'up'], ['status']])('astra %s: the file error, exit 2, the silent server left at once', async (...command) => {
+    const sockets: Socket[] = [];
+    const server = createServer((socket) => {
+      sockets.push(socket);
+      socket.on('error', () => {});
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      // Enough files that reading them takes a while, the last one not UTF-8: the error comes while the connection is under way.
+      const files: Record<string, string> = {};
+      for (let i = 1; i < 400; i++) files[`${String(i).padStart(3, '0')}-t${i}.sql`] = `CREATE TABLE t${i} (id int);\n`;
+      const dir = folder(files);
+      writeFileSync(join(dir, '400-latin1.sql'), Buffer.from([0x2d, 0x2d, 0x20, 0xe9, 0x0a]));
+      const started = Date.now();
+      const result = await astra(['--migrations-dir', dir, ...command], { env: { DATABASE_URL: `postgresql://astra:x@127.0.0.1:${port}/astra` } });
+      const tookMs = Date.now() - started;
+      expect(result.exitCode, result.stderr).toBe(2);
+      expect(result.stderr).toContain('400-latin1.sql is not valid UTF-8');
+      expect(result.stderr).not.toContain('Could not connect');
+      await waitUntil('the connection reached the server', () => sockets.length === 1);
+      expect(tookMs).toBeLessThan(15_000);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });

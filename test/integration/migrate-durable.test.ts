@@ -1,0 +1,84 @@
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LocalCluster } from '../../src/cluster/local-cluster.js';
+import { astra } from '../helpers/cli.js';
+import { waitUntil } from '../helpers/wait.js';
+
+/**
+ * Each migration commits without waiting for its WAL to reach the disk; the
+ * run waits once, at its end, for all of them (MigrationRunner.flush). What
+ * that must keep: a run that says it applied N migrations has all N on disk,
+ * each with its ledger row. The server (durable: fsync and synchronous
+ * commits on, as in production) is crashed right after the CLI exits:
+ * SIGQUIT to the postmaster is PostgreSQL's immediate shutdown, which writes
+ * nothing more, so WAL still in the server's memory is lost, as in a crash.
+ */
+describe('a run of migrations, then a crash of the server', () => {
+  let baseDir: string;
+  let cluster: LocalCluster;
+  beforeAll(async () => {
+    baseDir = mkdtempSync(join(tmpdir(), 'astra-durable-'));
+    cluster = new LocalCluster(join(baseDir, 'cluster'), { durable: true });
+    await cluster.init();
+    await cluster.start();
+  }, 120_000);
+  afterAll(async () => {
+    await cluster?.stop();
+    rmSync(baseDir, { recursive: true, force: true });
+  });
+
+  /** Stops the server as a crash would, and waits until its processes are gone. */
+  async function crash(): Promise<void> {
+    const postmaster = Number(readFileSync(join(cluster.dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+    process.kill(postmaster, 'SIGQUIT');
+    await waitUntil('the crashed server is gone', () => {
+      try {
+        process.kill(postmaster, 0);
+        return false;
+      } catch {
+        return true;
+      }
+    });
+  }
+
+  async function query<Row extends pg.QueryResultRow>(sql: string): Promise<Row[]> {
+    const client = new pg.Client(cluster.connectionConfig('app'));
+    await client.connect();
+    try {
+      return (await client.query<Row>(sql)).rows;
+    } finally {
+      await client.end();
+    }
+  }
+
+  it('every migration the run reported applied is there after the restart, with its ledger row', async () => {
+    await cluster.ensureDatabase('app');
+    const migrations = join(baseDir, 'migrations');
+    mkdirSync(migrations);
+    const count = 60;
+    for (let i = 1; i <= count; i++) {
+      writeFileSync(
+        join(migrations, `${String(i).padStart(3, '0')}_t${i}.sql`),
+        `CREATE TABLE t${i} (id int PRIMARY KEY);\nINSERT INTO t${i} VALUES (${i});\n`,
+      );
+    }
+    const run = await astra(['--migrations-dir', migrations, 'migrate', 'up'], { env: { DATABASE_URL: cluster.connectionUrl('app') } });
+    expect(run.exitCode, run.stderr).toBe(0);
+    expect(run.stderr).toContain(`Applied ${count} migration(s)`);
+
+    await crash();
+    await cluster.start();
+
+    const [ledger] = await query<{ rows: number; newest: number }>(
+      'SELECT count(*)::int AS rows, max(version)::int AS newest FROM astra_migrations WHERE NOT dirty',
+    );
+    expect(ledger).toEqual({ rows: count, newest: count });
+    const [tables] = await query<{ tables: number }>("SELECT count(*)::int AS tables FROM pg_tables WHERE schemaname = 'public' AND tablename ~ '^t[0-9]+$'");
+    expect(tables?.tables).toBe(count);
+    const [last] = await query<{ id: number }>(`SELECT id FROM t${count}`);
+    expect(last?.id).toBe(count);
+  }, 120_000);
+});
