@@ -127,7 +127,8 @@ export function createDoctorInput(context: DoctorContext, options: InputOptions)
         (timed) => timed.database,
         () => undefined,
       );
-      await db?.close();
+      // Without waiting for the server's process to exit: a connection this process opens later waits for that (Database.close).
+      await db?.close({ waitForServer: false });
     },
   };
 }
