@@ -39,10 +39,13 @@ export function createContext(options: GlobalOptions, signal: () => AbortSignal)
   const yes = options.yes === true;
   const log = createLog({ debug: options.debug });
   let target: Promise<ConnectionTarget> | undefined;
+  // Loaded when a command first needs its database, not to print --help.
+  const decided = () =>
+    (target ??= import('../db/connection.js').then(({ resolveConnection }) => resolveConnection({ databaseUrl: options.databaseUrl, log })));
   return {
     log,
-    // Loaded when a command first needs its database, not to print --help.
-    target: () => (target ??= import('../db/connection.js').then(({ resolveConnection }) => resolveConnection({ databaseUrl: options.databaseUrl, log }))),
+    target: decided,
+    givenTarget: () => import('../db/connection.js').then(({ usesEmbeddedCluster }) => (usesEmbeddedCluster(options.databaseUrl) ? undefined : decided())),
     json,
     yes,
     debug: options.debug === true,
@@ -128,16 +131,19 @@ export function createDatabaseContext(
   const tag = `[${database.name.toUpperCase()}]`;
   const log = createLog({ debug: options.debug, tag });
   let target: Promise<ConnectionTarget> | undefined;
+  const decided = () =>
+    (target ??= import('../db/connection.js')
+      .then(({ resolveConnection }) => {
+        if (database.url === undefined) throw inputError(database.noUrl ?? `The database "${database.name}" has no URL.`);
+        return resolveConnection({ databaseUrl: database.url, log });
+      })
+      .then((resolved) => ({ ...resolved, placement: database.placement })));
   return {
     ...base,
     log,
-    target: () =>
-      (target ??= import('../db/connection.js')
-        .then(({ resolveConnection }) => {
-          if (database.url === undefined) throw inputError(database.noUrl ?? `The database "${database.name}" has no URL.`);
-          return resolveConnection({ databaseUrl: database.url, log });
-        })
-        .then((resolved) => ({ ...resolved, placement: database.placement }))),
+    target: decided,
+    // A database without a URL is an error target() reports, after the input is checked.
+    givenTarget: () => (database.url === undefined ? Promise.resolve(undefined) : decided()),
     migrationsDir: database.migrationsDir,
     releaseNotesDir: database.releaseNotesDir,
     versions: database.versions,

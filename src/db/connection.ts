@@ -101,6 +101,11 @@ export function labelOf(config: ClientConfig): string {
   return `${config.user ?? ''}@${config.host ?? 'localhost'}:${config.port ?? 5432}/${config.database ?? ''}`;
 }
 
+/** Whether resolveConnection would use the embedded cluster: no --database-url, DATABASE_URL nor PG* variable. */
+export function usesEmbeddedCluster(databaseUrl: string | undefined): boolean {
+  return !databaseUrl && !process.env.DATABASE_URL && !LIBPQ_VARIABLES.some((name) => process.env[name]);
+}
+
 /**
  * Decides which database to talk to: --database-url, else DATABASE_URL, else
  * the libpq PG* variables, else the embedded cluster under ./.astra/ (created

@@ -25,6 +25,13 @@ export interface Context {
   clickhouse?: ClickhouseSettings | undefined;
   /** The database this run talks to, decided once. */
   target(): Promise<ConnectionTarget>;
+  /**
+   * target(), when deciding it starts nothing (a URL, the PG* variables);
+   * undefined when it would start the embedded cluster. For work that
+   * connects before it has checked its input, which must change nothing when
+   * bad. Absent: the target is decided only once that input has passed.
+   */
+  givenTarget?(): Promise<ConnectionTarget | undefined>;
   /** Aborted to stop the work at its next safe point; the CLI aborts it on SIGINT and SIGTERM. */
   signal: AbortSignal | undefined;
   /**

@@ -9,28 +9,41 @@ import type { Context } from './context.js';
  * (Database.close): a connection this process opens later waits for that.
  */
 export async function withDatabase<T>(context: Pick<Context, 'target'> & Partial<Pick<Context, 'log'>>, work: (db: Database) => Promise<T>): Promise<T> {
-  return withDatabaseAfter(
-    context,
-    () => Promise.resolve(undefined),
-    (db) => work(db),
+  return usingConnection(
+    Database.connect(await context.target(), undefined, (sentence) => context.log?.warn(sentence)),
+    work,
   );
+}
+
+async function usingConnection<T>(opening: Promise<Database>, work: (db: Database) => Promise<T>): Promise<T> {
+  const db = await opening;
+  try {
+    return await work(db);
+  } finally {
+    await db.close({ waitForServer: false });
+  }
 }
 
 /**
  * withDatabase for work that first spends a while on its own (reading and
- * parsing migration files): the connection opens while `prepare` runs, so the
- * server's start of a session and its authentication overlap that work. When
- * `prepare` fails, its error is the one thrown, whatever became of the
- * connection, which is dropped (one still waiting for a server that does not
- * answer included: nothing is left to keep the process up).
+ * parsing migration files): when the target is given (givenTarget), the
+ * connection opens while `prepare` runs, so the server's start of a session
+ * and its authentication overlap that work. When `prepare` fails, its error
+ * is the one thrown, whatever became of the connection, which is dropped (one
+ * still waiting for a server that does not answer included: nothing is left
+ * to keep the process up). The embedded cluster is started only once
+ * `prepare` has passed: bad input changes nothing.
  */
 export async function withDatabaseAfter<P, T>(
-  context: Pick<Context, 'target'> & Partial<Pick<Context, 'log'>>,
+  context: Pick<Context, 'target' | 'givenTarget'> & Partial<Pick<Context, 'log'>>,
   prepare: () => Promise<P>,
   work: (db: Database, prepared: P) => Promise<T>,
 ): Promise<T> {
-  // The target first (for a URL, a moment; an embedded cluster is started here): the attempt is under way before prepare begins.
-  const target = await context.target();
+  const target = await context.givenTarget?.();
+  if (!target) {
+    const prepared = await prepare();
+    return withDatabase(context, (db) => work(db, prepared));
+  }
   const abandon = new AbortController();
   const opening = Database.connect(target, undefined, (sentence) => context.log?.warn(sentence), abandon.signal);
   // Its failure is reported below, once prepare has succeeded.
@@ -46,12 +59,7 @@ export async function withDatabaseAfter<P, T>(
     );
     throw error;
   }
-  const db = await opening;
-  try {
-    return await work(db, prepared);
-  } finally {
-    await db.close({ waitForServer: false });
-  }
+  return usingConnection(opening, (db) => work(db, prepared));
 }
 
 /** Holds astra's advisory lock on `db` for the length of `work`, waiting for another run up to `waitMs`. */

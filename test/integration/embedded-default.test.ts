@@ -26,6 +26,22 @@ afterAll(async () => {
 });
 
 describe('the embedded default database', () => {
+  it('is not created for a run whose migrations are bad input: exit 2, no ./.astra/', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'astra-embedded-bad-'));
+    try {
+      for (const command of [['migrate', 'up'], ['status']]) {
+        const run = await astra(['--migrations-dir', join(folder, 'missing'), ...command], {
+          cwd: folder,
+        });
+        expect(run.exitCode, run.stderr).toBe(2);
+        expect(run.stderr).toContain('cannot be read');
+        expect(existsSync(join(folder, '.astra'))).toBe(false);
+      }
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
+  });
+
   it('creates and starts a local cluster under ./.astra/ when nothing is configured, and says so in one line', async () => {
     const dir = join(fixturesDir, 'naming-dash');
     const first = await astra(['--migrations-dir', dir, 'migrate', 'up'], { cwd: project });
