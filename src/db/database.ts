@@ -31,11 +31,26 @@ const closing = new Set<Promise<void>>();
 const CLOSING_WAIT_MS = 2_000;
 
 /** Resolves once every connection this process is closing has ended, or after CLOSING_WAIT_MS. */
-async function closingEnded(): Promise<void> {
+export async function closingConnectionsEnded(): Promise<void> {
   if (closing.size === 0) return;
   let timer: NodeJS.Timeout | undefined;
   await Promise.race([Promise.all(closing), new Promise<void>((resolve) => (timer = setTimeout(resolve, CLOSING_WAIT_MS)))]);
   clearTimeout(timer);
+}
+
+export interface ConnectOptions {
+  /** Bounds the attempt; 15 s when not given. */
+  timeoutMs?: number;
+  /** Told when a database left refusing connections by an interrupted swap was opened again. */
+  onReopened?: (sentence: string) => void;
+  /** false: such a database is left as it is, and the attempt fails (see Database.connect). */
+  reopen?: boolean;
+  signal?: AbortSignal;
+}
+
+/** The database refuses connections: what a rollback killed during its swap leaves (see interrupted-swap.ts). */
+export function refusedForSwap(error: unknown): boolean {
+  return error instanceof AstraError && /is not currently accepting connections/.test(String((error.cause as Error | undefined)?.message));
 }
 
 /**
@@ -54,25 +69,29 @@ export class Database {
   /**
    * Opens a connection; `timeoutMs` bounds the attempt (default 15 s). A
    * database left refusing connections by a rollback that was killed during
-   * its swap is opened again, and `onReopened` told (see interrupted-swap.ts).
-   * `signal` abandons the attempt: the socket is dropped at once, even while
-   * the server has not answered, and the promise rejects.
+   * its swap is opened again, and `onReopened` told (see interrupted-swap.ts),
+   * unless `reopen` is false: an attempt made ahead of need, before the work
+   * that may yet forbid a change, leaves it; its caller connects again once
+   * it may, when the error is one of `refusedForSwap`. `signal` abandons the
+   * attempt: the socket is dropped at once, even while the server has not
+   * answered, and the promise rejects with the signal's reason.
    *
    * It first waits for the connections this process closed without waiting
    * (close({ waitForServer: false })) to end: whatever it then reads of the
    * server's sessions, or does that needs a database to itself (a rename),
    * does not meet astra's own leaving ones.
    */
-  static async connect(target: ConnectionTarget, timeoutMs = 15_000, onReopened?: (sentence: string) => void, signal?: AbortSignal): Promise<Database> {
+  static async connect(target: ConnectionTarget, options: ConnectOptions = {}): Promise<Database> {
+    const { timeoutMs = 15_000, signal } = options;
     // Not awaited when there is nothing to wait for: the attempt starts before the caller's next synchronous work.
-    if (closing.size > 0) await closingEnded();
+    if (closing.size > 0) await closingConnectionsEnded();
     try {
       return await Database.open(target, timeoutMs, signal);
     } catch (error) {
-      if (!(error instanceof AstraError) || !/is not currently accepting connections/.test(String((error.cause as Error | undefined)?.message))) throw error;
+      if (options.reopen === false || signal?.aborted || !refusedForSwap(error)) throw error;
       const reopened = await reopenAfterInterruptedSwap(target);
       if (reopened === undefined) throw error;
-      onReopened?.(reopened);
+      options.onReopened?.(reopened);
       return Database.open(target, timeoutMs, signal);
     }
   }

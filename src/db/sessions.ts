@@ -1,4 +1,4 @@
-import type { Database } from './database.js';
+import { closingConnectionsEnded, type Database } from './database.js';
 
 /** Another session connected to a database astra wants to rename. */
 export interface Session {
@@ -11,6 +11,8 @@ export interface Session {
 
 /** Sessions on `databases` other than `admin`'s own and those of `exclude` (astra's other connections). */
 export async function sessionsOn(admin: Database, databases: readonly string[], exclude: readonly number[] = []): Promise<Session[]> {
+  // A connection of this process closed without waiting shows until its server process ends: not one of the sessions in the way.
+  await closingConnectionsEnded();
   const { rows } = await admin.query<{ pid: number; datname: string; application_name: string | null; client_addr: string | null; state: string | null }>(
     `SELECT pid, datname, application_name, client_addr::text AS client_addr, state
        FROM pg_stat_activity
@@ -34,9 +36,15 @@ export async function terminateSessions(admin: Database, sessions: readonly Sess
     const { rows } = await admin
       .query<{ ended: boolean }>('SELECT pg_terminate_backend($1::int, 5000) AS ended', [session.pid])
       .catch(() => ({ rows: [{ ended: false }] }));
-    if (!rows[0]?.ended) refused.push(session.pid);
+    // A session that left on its own meanwhile is ended too.
+    if (!rows[0]?.ended && (await stillThere(admin, session.pid))) refused.push(session.pid);
   }
   return refused;
+}
+
+async function stillThere(admin: Database, pid: number): Promise<boolean> {
+  const { rowCount } = await admin.query('SELECT 1 FROM pg_stat_activity WHERE pid = $1', [pid]).catch(() => ({ rowCount: 1 }));
+  return (rowCount ?? 0) > 0;
 }
 
 /** "pid 4242 (app-server, 10.0.0.7, idle) on shop" per line. */

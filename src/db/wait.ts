@@ -53,7 +53,7 @@ export async function waitForDatabase(target: ConnectionTarget, options: WaitOpt
       throw new AstraError('Stopped waiting for the database, as asked; nothing was changed.', { exitCode: EXIT_FAILED, database: 'unchanged' });
     try {
       // No attempt outlasts the time left (at least a second, so that one can succeed).
-      const db = await Database.connect(target, Math.min(15_000, Math.max(1000, options.timeoutMs - (Date.now() - started))));
+      const db = await Database.connect(target, { timeoutMs: Math.min(15_000, Math.max(1000, options.timeoutMs - (Date.now() - started))) });
       await db.close();
       return { attempts, waitedMs: Date.now() - started };
     } catch (error) {

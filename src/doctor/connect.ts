@@ -3,27 +3,21 @@ import type { ConnectionTarget } from '../db/connection.js';
 import { formatMs } from '../duration.js';
 import { operationError } from '../errors.js';
 
-/** Opens a connection, giving up after `ms` (and closing the late one if it still arrives). */
+/** Opens a connection, giving up after `ms`: the attempt is dropped then. */
 async function connectWithin(target: ConnectionTarget, ms: number): Promise<Database> {
-  const attempt = Database.connect(target);
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => {
-      attempt.then(
-        (db) => db.close(),
-        () => {},
-      );
-      const where = `${target.config.host ?? 'localhost'}:${target.config.port ?? 5432}`;
-      reject(
-        operationError(
-          `Could not connect to PostgreSQL at ${where}: no answer within ${formatMs(ms)}.`,
-          'Check the host, the port and any firewall between here and the server.',
-        ),
-      );
-    }, ms);
-  });
+  const abandon = new AbortController();
+  const timer = setTimeout(() => {
+    const where = `${target.config.host ?? 'localhost'}:${target.config.port ?? 5432}`;
+    // The attempt is dropped with it: nothing is left waiting for a server that does not answer.
+    abandon.abort(
+      operationError(
+        `Could not connect to PostgreSQL at ${where}: no answer within ${formatMs(ms)}.`,
+        'Check the host, the port and any firewall between here and the server.',
+      ),
+    );
+  }, ms);
   try {
-    return await Promise.race([attempt, timeout]);
+    return await Database.connect(target, { signal: abandon.signal });
   } finally {
     clearTimeout(timer);
   }

@@ -1,5 +1,5 @@
 import { acquireRunLock, releaseRunLock } from '../db/advisory-lock.js';
-import { Database } from '../db/database.js';
+import { Database, refusedForSwap } from '../db/database.js';
 import { formatMs } from '../duration.js';
 import type { Context } from './context.js';
 
@@ -9,10 +9,7 @@ import type { Context } from './context.js';
  * (Database.close): a connection this process opens later waits for that.
  */
 export async function withDatabase<T>(context: Pick<Context, 'target'> & Partial<Pick<Context, 'log'>>, work: (db: Database) => Promise<T>): Promise<T> {
-  return usingConnection(
-    Database.connect(await context.target(), undefined, (sentence) => context.log?.warn(sentence)),
-    work,
-  );
+  return usingConnection(Database.connect(await context.target(), { onReopened: (sentence) => context.log?.warn(sentence) }), work);
 }
 
 async function usingConnection<T>(opening: Promise<Database>, work: (db: Database) => Promise<T>): Promise<T> {
@@ -34,18 +31,19 @@ async function usingConnection<T>(opening: Promise<Database>, work: (db: Databas
  * to keep the process up). The embedded cluster is started only once
  * `prepare` has passed: bad input changes nothing.
  */
-export async function withDatabaseAfter<P, T>(
+export async function withDatabaseWhile<P, T>(
   context: Pick<Context, 'target' | 'givenTarget'> & Partial<Pick<Context, 'log'>>,
   prepare: () => Promise<P>,
   work: (db: Database, prepared: P) => Promise<T>,
 ): Promise<T> {
-  const target = await context.givenTarget?.();
+  // A target that cannot be resolved (a bad URL) is reported by target(), after prepare: the input's errors come first.
+  const target = await context.givenTarget?.().catch(() => undefined);
   if (!target) {
     const prepared = await prepare();
     return withDatabase(context, (db) => work(db, prepared));
   }
   const abandon = new AbortController();
-  const opening = Database.connect(target, undefined, (sentence) => context.log?.warn(sentence), abandon.signal);
+  const opening = Database.connect(target, { reopen: false, signal: abandon.signal });
   // Its failure is reported below, once prepare has succeeded.
   opening.catch(() => {});
   let prepared: P;
@@ -59,7 +57,12 @@ export async function withDatabaseAfter<P, T>(
     );
     throw error;
   }
-  return usingConnection(opening, (db) => work(db, prepared));
+  // A database left refusing connections is reopened only now that the input has passed.
+  const reopening = opening.catch((error: unknown) => {
+    if (!refusedForSwap(error)) throw error;
+    return Database.connect(target, { onReopened: (sentence) => context.log?.warn(sentence) });
+  });
+  return usingConnection(reopening, (db) => work(db, prepared));
 }
 
 /** Holds astra's advisory lock on `db` for the length of `work`, waiting for another run up to `waitMs`. */

@@ -110,6 +110,23 @@ function ledgerBrokenError(migration: Migration, cause: unknown): AstraError {
   );
 }
 
+/**
+ * The migrations up to `last` committed, but the commit that waits for them
+ * to reach the disk failed: they are applied as long as the server does not
+ * crash before it writes them out itself (a fraction of a second).
+ */
+function flushError(last: Migration, cause: unknown): AstraError {
+  return new AstraError(
+    `The migrations up to ${last.version} (${last.file}) were committed, but the server could not confirm that they reached its disk (${errorMessage(cause)}): a server crash right now could undo the last of them.`,
+    {
+      exitCode: EXIT_FAILED,
+      cause,
+      database: 'unknown',
+      fix: 'Run astra status once the server can be reached: it says which migrations are applied. astra migrate up applies any that are not.',
+    },
+  );
+}
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Groups statements into runs: consecutive transactional ones together, each outside one alone. */
@@ -335,7 +352,11 @@ export class MigrationRunner {
         if (!(error instanceof ScriptError)) throw error;
         // Harmless when the transaction is over; needed when it failed part way.
         await this.db.query('ROLLBACK').catch(() => {});
-        if (error.index > commit) throw error.cause; // committed: the reset after it failed
+        if (error.index > commit) {
+          // Committed (without waiting for the disk): the reset after it failed. flush() must still cover it.
+          this.unflushed = migration;
+          throw error.cause;
+        }
         // One message: the COMMIT may have gone with it. One by one: the COMMIT was not sent, so the server rolls back.
         if (!error.fromServer && (oneMessage || error.index >= commit)) throw connectionLostError(migration, error.cause);
         if (error.index === 0) throw error.cause;
@@ -366,8 +387,16 @@ export class MigrationRunner {
    * has returned.
    */
   async flush(): Promise<void> {
-    if (!this.unflushed) return;
-    await this.db.script(['BEGIN', ...this.asLoginRoleStatements(), this.ledger.rewriteSql(this.unflushed.version), 'COMMIT']);
+    const last = this.unflushed;
+    if (!last) return;
+    // synchronous_commit as the server, database and role set it: a migration that failed may have left its own SET.
+    const script = ['BEGIN', 'SET LOCAL synchronous_commit TO DEFAULT', ...this.asLoginRoleStatements(), this.ledger.rewriteSql(last.version), 'COMMIT'];
+    try {
+      await this.db.script(script, this.oneMessage);
+    } catch (error) {
+      await this.db.query('ROLLBACK').catch(() => {});
+      throw flushError(last, error);
+    }
     this.unflushed = undefined;
   }
 

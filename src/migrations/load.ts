@@ -85,16 +85,10 @@ export type MigrationFile = Omit<Migration, 'statements'> & { sections: Sections
  * Reads every up migration of a folder (those in `versions`, when given)
  * without parsing its SQL: names, checksums and each file's up/down parts.
  * `astra status` needs no more; what applies or analyses migrations uses
- * loadMigrations, which parses them too.
+ * loadMigrations, which parses them too. It lets the event loop run every
+ * few milliseconds (see pauser), for a connection opening meanwhile.
  */
-export function readMigrationFiles(folder: string, versions?: VersionRange): MigrationFile[] {
-  const files = listMigrations(folder, versions).map((migration) => readMigrationFile(folder, migration));
-  refuseMixedSections(files, folder);
-  return files;
-}
-
-/** readMigrationFiles, letting the event loop run every few milliseconds (see pauser): for a connection opening meanwhile. */
-export async function readMigrationFilesPausing(folder: string, versions?: VersionRange): Promise<MigrationFile[]> {
+export async function readMigrationFiles(folder: string, versions?: VersionRange): Promise<MigrationFile[]> {
   const pause = pauser();
   const files: MigrationFile[] = [];
   for (const migration of listMigrations(folder, versions)) {
@@ -140,9 +134,10 @@ export async function loadMigrations(folder: string, versions?: VersionRange, op
   const early = options.parser !== 'unneeded' || !cache || cache.empty ? loadParser() : undefined;
   // A failure to load is met below, once the files have been read (their errors first).
   early?.catch(() => {});
-  const files = await readMigrationFilesPausing(folder, versions);
+  const files = await readMigrationFiles(folder, versions);
   const cached = files.map((file) => cache?.read(file.checksum, (value): value is Statement[] => isStatementListOf(value, file.sections.up)));
-  if (early || cached.some((statements) => statements === undefined)) await loadParser();
+  // Started early for a folder the cache knew nothing of, it is still not waited for when every file came from it after all.
+  if (options.parser !== 'unneeded' || cached.some((statements) => statements === undefined)) await loadParser();
   const pause = pauser();
   const migrations: Migration[] = [];
   for (const [index, { sections, ...file }] of files.entries()) {

@@ -5,7 +5,7 @@ import { Ledger } from '../db/ledger.js';
 import { refuseFalseFreshStart } from './fresh.js';
 import type { Context } from '../engine/context.js';
 import { whileWatching } from '../engine/interrupt.js';
-import { withDatabaseAfter, withRunLock } from '../engine/run-lock.js';
+import { withDatabaseWhile, withRunLock } from '../engine/run-lock.js';
 import { AstraError, EXIT_FAILED } from '../errors.js';
 import { DEFAULT_LOCK_POLICY, MigrationRunner, type LockPolicy, type RunnerEvents } from './apply.js';
 import { loadMigrations, loadRepeatables, type Migration, type Repeatable } from './load.js';
@@ -285,7 +285,7 @@ async function loadUp(context: Context, to: MigrationVersion | undefined) {
 export async function migrateUp(context: Context, options: RunOptions & { to?: MigrationVersion; dryRun?: boolean; allowBreaking?: boolean }): Promise<UpResult> {
   const { log } = context;
   // The connection opens while the files are read and parsed.
-  return withDatabaseAfter(context, () => loadUp(context, options.to), async (db, { migrations, repeatables, catalogs, seeding }) => {
+  return withDatabaseWhile(context, () => loadUp(context, options.to), async (db, { migrations, repeatables, catalogs, seeding }) => {
     const seed = async () =>
       seeding
         ? { seeds: (await seeding.seedDatabase(context, db, { dryRun: options.dryRun === true, allowBreaking: options.allowBreaking, command: 'astra migrate up' })).seeds }

@@ -2,11 +2,11 @@ import { existsSync } from 'node:fs';
 import type { MigrationVersion } from '../migration-version.js';
 import { Ledger } from '../db/ledger.js';
 import type { Context } from '../engine/context.js';
-import { withDatabaseAfter } from '../engine/run-lock.js';
+import { withDatabaseWhile } from '../engine/run-lock.js';
 import { loadReleaseNotes } from '../release/notes.js';
 import { databaseVersion } from '../release/versions.js';
 import { astraVersion } from '../version.js';
-import { readMigrationFilesPausing, readRepeatableFiles } from './load.js';
+import { readMigrationFiles, readRepeatableFiles } from './load.js';
 import { RepeatableLedger, type RepeatableRow } from '../db/repeatable-ledger.js';
 import { migrationStatuses, type MigrationStatus } from './plan.js';
 
@@ -37,8 +37,8 @@ export async function statusReport(context: Context): Promise<StatusReport> {
   const reading = existsSync(context.releaseNotesDir) ? loadReleaseNotes(context.releaseNotesDir, context.versions) : Promise.resolve([]);
   reading.catch(() => {});
   // The connection opens while the files are read.
-  const files = async () => ({ migrations: await readMigrationFilesPausing(context.migrationsDir, context.versions), repeatables: readRepeatableFiles(context.migrationsDir) });
-  const { statuses, label, recorded: repeatableRows, repeatables } = await withDatabaseAfter(context, files, async (db, { migrations, repeatables }) => {
+  const files = async () => ({ migrations: await readMigrationFiles(context.migrationsDir, context.versions), repeatables: readRepeatableFiles(context.migrationsDir) });
+  const { statuses, label, recorded: repeatableRows, repeatables } = await withDatabaseWhile(context, files, async (db, { migrations, repeatables }) => {
     const ledger = await Ledger.open(db, { create: false });
     const statuses = migrationStatuses(migrations, await ledger.rows());
     return { statuses, label: db.target.label, recorded: await (await RepeatableLedger.open(db, ledger)).rows(), repeatables };

@@ -4,7 +4,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { inject } from 'vitest';
 import { astra, fixturesDir, folderOf } from '../helpers/cli.js';
-import { createTestDatabase, tableNames, type TestDatabase } from '../helpers/database.js';
+import { admin, createTestDatabase, tableNames, type TestDatabase } from '../helpers/database.js';
 import { freePort } from '../../src/cluster/local-cluster.js';
 import { match } from '../helpers/matchers.js';
 import { waitUntil } from '../helpers/wait.js';
@@ -165,4 +165,61 @@ describe('bad input while the connection is still opening', () => {
       await new Promise((resolve) => server.close(resolve));
     }
   });
+
+  it.each([['migrate', 'up'], ['status']])(
+    'astra %s with a bad file and a bad URL: the file is reported first, as without a connection ahead',
+    async (...command) => {
+      const dir = folder({ '001-a.sql': 'CREATE TABLE a (id int);\n' });
+      writeFileSync(join(dir, '002-latin1.sql'), Buffer.from([0x2d, 0x2d, 0x20, 0xe9, 0x0a]));
+      const result = await astra(['--migrations-dir', dir, ...command], { env: { DATABASE_URL: 'postgresql://astra@127.0.0.1:99999/astra' } });
+      expect(result.exitCode, result.stderr).toBe(2);
+      expect(result.stderr).toContain('002-latin1.sql is not valid UTF-8');
+    },
+  );
+});
+
+describe('a database left refusing connections by a rollback stopped during its swap', () => {
+  /** The state a rollback killed between refusing connections and its swap leaves: refused, its restored copy beside it. */
+  async function leftBySwap(): Promise<string> {
+    const copy = `${db.name}__restore_20260101000000`;
+    await admin(async (client) => {
+      await client.query(`CREATE DATABASE ${copy}`);
+      await client.query(`ALTER DATABASE ${db.name} ALLOW_CONNECTIONS false`);
+    });
+    return copy;
+  }
+  const allowsConnections = async () =>
+    admin(
+      async (client) =>
+        (await client.query<{ allowed: boolean }>('SELECT datallowconn AS allowed FROM pg_database WHERE datname = $1', [db.name])).rows[0]?.allowed,
+    );
+
+  it('astra migrate up with a bad file: exit 2, and the database is left as it was (bad input changes nothing)', async () => {
+    const copy = await leftBySwap();
+    try {
+      const dir = folder({ '001-ok.sql': ok, '002-bad.sql': 'CREATE TABEL broken (id int);\n' });
+      const result = await astra(['--migrations-dir', dir, 'migrate', 'up'], { env: { DATABASE_URL: db.url } });
+      expect(result.exitCode, result.stderr).toBe(2);
+      expect(result.stderr).toContain('002-bad.sql, line 1: the SQL does not parse');
+      expect(await allowsConnections()).toBe(false);
+    } finally {
+      await admin(async (client) => {
+        await client.query(`ALTER DATABASE ${db.name} ALLOW_CONNECTIONS true`);
+        await client.query(`DROP DATABASE ${copy}`);
+      });
+    }
+  });
+
+  it('astra migrate up with good files opens it again, says so, and applies them', async () => {
+    const copy = await leftBySwap();
+    try {
+      const result = await astra(['--migrations-dir', folder({ '001-ok.sql': ok }), 'migrate', 'up'], { env: { DATABASE_URL: db.url } });
+      expect(result.exitCode, result.stderr).toBe(0);
+      expect(result.stderr).toContain('still refused new connections, as an astra rollback stopped during its swap left it: they are allowed again');
+      expect(await allowsConnections()).toBe(true);
+      expect(await tableNames(db)).toContain('ok_table');
+    } finally {
+      await admin((client) => client.query(`DROP DATABASE ${copy}`));
+    }
+  }, 60_000);
 });

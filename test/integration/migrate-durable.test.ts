@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -23,6 +23,8 @@ describe('a run of migrations, then a crash of the server', () => {
     baseDir = mkdtempSync(join(tmpdir(), 'astra-durable-'));
     cluster = new LocalCluster(join(baseDir, 'cluster'), { durable: true });
     await cluster.init();
+    // The WAL writer's own flush as late as it can be (10 s): what is on disk at the crash is what the run made durable.
+    appendFileSync(join(cluster.dataDir, 'postgresql.conf'), 'wal_writer_delay = 10000ms\n');
     await cluster.start();
   }, 120_000);
   afterAll(async () => {
@@ -44,8 +46,8 @@ describe('a run of migrations, then a crash of the server', () => {
     });
   }
 
-  async function query<Row extends pg.QueryResultRow>(sql: string): Promise<Row[]> {
-    const client = new pg.Client(cluster.connectionConfig('app'));
+  async function query<Row extends pg.QueryResultRow>(database: string, sql: string): Promise<Row[]> {
+    const client = new pg.Client(cluster.connectionConfig(database));
     await client.connect();
     try {
       return (await client.query<Row>(sql)).rows;
@@ -54,31 +56,60 @@ describe('a run of migrations, then a crash of the server', () => {
     }
   }
 
-  it('every migration the run reported applied is there after the restart, with its ledger row', async () => {
-    await cluster.ensureDatabase('app');
-    const migrations = join(baseDir, 'migrations');
+  /** A folder of `count` migrations, each a table with one row; `last`, when given, is one more file. */
+  function migrationsFolder(name: string, count: number, last?: string): string {
+    const migrations = join(baseDir, name);
     mkdirSync(migrations);
-    const count = 60;
     for (let i = 1; i <= count; i++) {
       writeFileSync(
         join(migrations, `${String(i).padStart(3, '0')}_t${i}.sql`),
         `CREATE TABLE t${i} (id int PRIMARY KEY);\nINSERT INTO t${i} VALUES (${i});\n`,
       );
     }
+    if (last !== undefined) writeFileSync(join(migrations, `${String(count + 1).padStart(3, '0')}_last.sql`), last);
+    return migrations;
+  }
+
+  /** After a crash and a restart: the ledger's applied rows and the tables the migrations made, in `database`. */
+  async function survivors(database: string, count: number): Promise<void> {
+    const [ledger] = await query<{ rows: number; newest: number }>(
+      database,
+      'SELECT count(*)::int AS rows, max(version)::int AS newest FROM astra_migrations WHERE NOT dirty',
+    );
+    expect(ledger).toEqual({ rows: count, newest: count });
+    const [tables] = await query<{ tables: number }>(
+      database,
+      "SELECT count(*)::int AS tables FROM pg_tables WHERE schemaname = 'public' AND tablename ~ '^t[0-9]+$'",
+    );
+    expect(tables?.tables).toBe(count);
+    const [last] = await query<{ id: number }>(database, `SELECT id FROM t${count}`);
+    expect(last?.id).toBe(count);
+  }
+
+  it('every migration the run reported applied is there after the restart, with its ledger row', async () => {
+    await cluster.ensureDatabase('app');
+    const count = 60;
+    const migrations = migrationsFolder('migrations', count);
     const run = await astra(['--migrations-dir', migrations, 'migrate', 'up'], { env: { DATABASE_URL: cluster.connectionUrl('app') } });
     expect(run.exitCode, run.stderr).toBe(0);
     expect(run.stderr).toContain(`Applied ${count} migration(s)`);
 
     await crash();
     await cluster.start();
+    await survivors('app', count);
+  }, 120_000);
 
-    const [ledger] = await query<{ rows: number; newest: number }>(
-      'SELECT count(*)::int AS rows, max(version)::int AS newest FROM astra_migrations WHERE NOT dirty',
-    );
-    expect(ledger).toEqual({ rows: count, newest: count });
-    const [tables] = await query<{ tables: number }>("SELECT count(*)::int AS tables FROM pg_tables WHERE schemaname = 'public' AND tablename ~ '^t[0-9]+$'");
-    expect(tables?.tables).toBe(count);
-    const [last] = await query<{ id: number }>(`SELECT id FROM t${count}`);
-    expect(last?.id).toBe(count);
+  it('a run that fails keeps, through a crash, the migrations it applied before the failure', async () => {
+    await cluster.ensureDatabase('failing');
+    const count = 30;
+    // It fails before writing anything: no abort record in the WAL, whose writing would carry the commits before it along.
+    const migrations = migrationsFolder('failing-migrations', count, 'SELECT 1 / 0;\n');
+    const run = await astra(['--migrations-dir', migrations, 'migrate', 'up'], { env: { DATABASE_URL: cluster.connectionUrl('failing') } });
+    expect(run.exitCode, run.stderr).toBe(1);
+    expect(run.stderr).toContain('division by zero');
+
+    await crash();
+    await cluster.start();
+    await survivors('failing', count);
   }, 120_000);
 });

@@ -136,7 +136,7 @@ describe('the parse cache', () => {
     made.push(folder);
     const parsed = await loadMigrations(folder);
     const [shelf] = shelves();
-    const [first, second] = readMigrationFiles(folder);
+    const [first, second] = await readMigrationFiles(folder);
     const entries = JSON.parse(readFileSync(shelf!, 'utf8')) as Record<string, { kind: string; text: string }[]>;
     entries[first!.checksum]![0]!.kind = 'MarkedInTheCache';
     entries[second!.checksum]![0]!.text = 'DROP TABLE a';
