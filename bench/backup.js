@@ -1,6 +1,7 @@
 import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { findClientTool } from '../dist/pgtools/client-tools.js';
+import { defaultRestoreJobs, restoreSessionOptions } from '../dist/pgtools/pg-restore.js';
 import { createDatabase, dropDatabase, libpqEnv, withClient } from './lib/cluster.js';
 import { childEnv, runAstra, runMeasured } from './lib/measure.js';
 import { formatBytes, formatCount, formatKb, formatMs, formatRatio, jsonRatio, ratio, section } from './lib/report.js';
@@ -79,6 +80,15 @@ async function measureRestore(bench, { tools, dir, backupDir, id, archive }) {
   bench.progress('  pg_restore (one job) into a new database');
   const baseline = await runMeasured(tools.pgRestore, ['--dbname=', '--no-password', '--exit-on-error', archive], { env: childEnv(libpqEnv(cluster, scratch)), cwd: dir });
   await dropDatabase(cluster, scratch);
+  // The floor: pg_restore alone as astra runs it (its jobs and session settings), with no checksum, no row counts, no swap.
+  const jobs = defaultRestoreJobs();
+  await createDatabase(cluster, scratch);
+  bench.progress(`  pg_restore (${jobs} jobs, astra's settings) into a new database`);
+  const floor = await runMeasured(tools.pgRestore, ['--dbname=', '--no-password', '--exit-on-error', `--jobs=${jobs}`, archive], {
+    env: childEnv({ ...libpqEnv(cluster, scratch), PGOPTIONS: restoreSessionOptions(undefined, jobs) }),
+    cwd: dir,
+  });
+  await dropDatabase(cluster, scratch);
   bench.progress(`  astra rollback --backup ${id}`);
   const rollback = await runAstra(['--backup-dir', backupDir, 'rollback', '--backup', id, '--yes'], { databaseUrl: bench.url, cwd: dir });
   const { rows } = await withClient(cluster, 'postgres', (client) => client.query("SELECT datname FROM pg_database WHERE datname LIKE $1", [`${database}__pre_rollback_%`]));
@@ -87,6 +97,7 @@ async function measureRestore(bench, { tools, dir, backupDir, id, archive }) {
   await withClient(cluster, database, (client) => client.query('VACUUM (FREEZE, ANALYZE)'));
   return [
     { label: 'pg_restore, one job, into a new database', baseline: true, wallMs: baseline.wallMs, peakRssKb: baseline.peakRssKb, ratio: 1 },
+    { label: `pg_restore, ${jobs} jobs and astra's settings (the floor)`, wallMs: floor.wallMs, peakRssKb: floor.peakRssKb, ratio: ratio(floor.wallMs, baseline.wallMs) },
     { label: 'astra rollback (restore, check, swap)', wallMs: rollback.wallMs, peakRssKb: rollback.peakRssKb, ratio: ratio(rollback.wallMs, baseline.wallMs) },
   ];
 }

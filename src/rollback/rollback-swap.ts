@@ -31,6 +31,12 @@ export interface SwapOptions {
   lockHolder?: { pid: number; close(): Promise<void> };
   /** The rollback's watch for Ctrl-C and SIGTERM, kept by the caller until the undo has finished. */
   interrupts: InterruptWatch;
+  /**
+   * The checks of the backup, still running while the copy is restored:
+   * when it rejects, the restore is stopped, the copy dropped, and its error
+   * is the one thrown. Nothing is swapped before it has resolved.
+   */
+  verified?: Promise<void>;
 }
 
 /**
@@ -89,6 +95,8 @@ export async function rollbackBySwap(context: Context, target: ConnectionTarget,
       if (await databaseExists(admin, name)) throw operationError(`A database named ${name} already exists.`, 'Wait a second and run the rollback again.');
     }
     log.info(`Restoring backup ${manifest.id} into the new database ${names.restore}…`);
+    const refused = new AbortController();
+    options.verified?.catch(() => refused.abort(new Error('the backup failed verification')));
     const copy = await restoreCopy({
       admin,
       target,
@@ -99,11 +107,13 @@ export async function rollbackBySwap(context: Context, target: ConnectionTarget,
       like: await databaseShape(admin, database),
       compareLedger: true,
       ...(options.jobs !== undefined ? { jobs: options.jobs } : {}),
-      signal: interrupts.signal,
+      signal: AbortSignal.any([interrupts.signal, refused.signal]),
       onDropFailed: () => log.warn(`The database ${names.restore} could not be dropped; drop it by hand.`),
     });
+    if (copy.ok) recorded.dropCopy = copy.drop;
+    // The checks' verdict comes first: an archive that fails them may well have made pg_restore fail too.
+    await options.verified;
     if (!copy.ok) throw copy.error;
-    recorded.dropCopy = copy.drop;
     if (copy.differences.length > 0)
       throw operationError(
         `The database restored from backup ${manifest.id} does not match its manifest: ${copy.differences.join('; ')}.`,

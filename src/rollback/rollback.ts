@@ -153,32 +153,41 @@ export async function rollbackToBackup(outerContext: Context, options: RollbackO
           const stopIfInterrupted = (what: string) => stopRollbackIfInterrupted(interrupts, database, what);
           const serverMajor = majorOf(await db.serverVersionNum());
           const pgRestore = await findClientTool('pg_restore', Math.max(serverMajor, ...candidates.map(archiveMajor)), options.pgBinDir);
-          const choice = await firstVerifiedBackup(candidates, async (manifest) => {
-            const checks = await checkArchive(context.backupDir, manifest, pgRestore, interrupts.signal);
-            // Cut off part-way, the checks say nothing of the backup: nothing is recorded.
-            stopIfInterrupted(`while backup ${manifest.id} was being verified`);
-            const failed = checks.filter((check) => check.status === 'fail');
-            await recordVerification(context, context.backupDir, manifest, { id: manifest.id, ok: failed.length === 0, deep: false, checks });
-            return failed.map((check) => `${check.check}: ${check.detail}`);
-          });
-          const manifest = choice.chosen;
-          const [newest] = choice.rejected;
-          if (newest) {
-            // An older backup is never restored in the newest one's place without
-            // being asked for: it would discard more writes than the operator expects.
-            const problems = newest.problems.join('; ');
-            throw new AstraError(`Backup ${newest.manifest.id} failed verification, so it is not restored: ${problems}.`, {
-              fix: manifest
-                ? `Nothing was changed: ${database} is as it was. An older backup of that release, ${manifest.id} (taken ${manifest.createdAt}), passes verification: astra rollback --backup ${manifest.id} restores it, discarding the writes made since it was taken.`
-                : `Nothing was changed: ${database} is as it was. ${choice.rejected.length > 1 ? `None of the ${choice.rejected.length - 1} older backup(s) of that release passes verification either. ` : ''}Choose another backup with --backup (astra backup list).`,
-              database: 'unchanged',
+          // The checks of the archive: the newest candidate is restored only when it passes; else the refusal names an older one that does.
+          const verifyChosen = async (): Promise<BackupManifest> => {
+            const choice = await firstVerifiedBackup(candidates, async (manifest) => {
+              const checks = await checkArchive(context.backupDir, manifest, pgRestore, interrupts.signal);
+              // Cut off part-way, the checks say nothing of the backup: nothing is recorded.
+              stopIfInterrupted(`while backup ${manifest.id} was being verified`);
+              const failed = checks.filter((check) => check.status === 'fail');
+              await recordVerification(context, context.backupDir, manifest, { id: manifest.id, ok: failed.length === 0, deep: false, checks });
+              return failed.map((check) => `${check.check}: ${check.detail}`);
             });
-          }
-          if (!manifest) throw operationError('There is no backup to restore.', 'Choose one with --backup (astra backup list).');
-          log.info(`Backup ${manifest.id} verified (checksum, pg_restore --list). Writes to ${database} made after ${manifest.createdAt} will be discarded.`);
-
-          stopIfInterrupted('before the restore began');
+            const manifest = choice.chosen;
+            const [newest] = choice.rejected;
+            if (newest) {
+              // An older backup is never restored in the newest one's place without
+              // being asked for: it would discard more writes than the operator expects.
+              const problems = newest.problems.join('; ');
+              throw new AstraError(`Backup ${newest.manifest.id} failed verification, so it is not restored: ${problems}.`, {
+                fix: manifest
+                  ? `Nothing was changed: ${database} is as it was. An older backup of that release, ${manifest.id} (taken ${manifest.createdAt}), passes verification: astra rollback --backup ${manifest.id} restores it, discarding the writes made since it was taken.`
+                  : `Nothing was changed: ${database} is as it was. ${choice.rejected.length > 1 ? `None of the ${choice.rejected.length - 1} older backup(s) of that release passes verification either. ` : ''}Choose another backup with --backup (astra backup list).`,
+                database: 'unchanged',
+              });
+            }
+            if (!manifest) throw operationError('There is no backup to restore.', 'Choose one with --backup (astra backup list).');
+            log.info(`Backup ${manifest.id} verified (checksum, pg_restore --list). Writes to ${database} made after ${manifest.createdAt} will be discarded.`);
+            return manifest;
+          };
           const privileges = await databasePrivileges(db, database);
+          const bySwap = privileges.superuser || (privileges.createdb && privileges.owner);
+          // A swap restores into a new database, swapped in only once the checks passed: it starts while they run (the
+          // archive's checksum reads the whole file). An in-place restore changes the database itself: it starts after them.
+          const verifying = bySwap ? verifyChosen() : undefined;
+          verifying?.catch(() => {});
+          const manifest = verifying ? candidates[0]! : await verifyChosen();
+          if (!verifying) stopIfInterrupted('before the restore began');
           const common = {
             pgRestore,
             waitMs: options.waitMs ?? DEFAULT_SESSION_WAIT_MS,
@@ -193,7 +202,7 @@ export async function rollbackToBackup(outerContext: Context, options: RollbackO
             schemaVersion: manifest.schemaVersion,
             appliedMigrations: manifest.appliedMigrations,
           };
-          if (privileges.superuser || (privileges.createdb && privileges.owner)) {
+          if (verifying) {
             const { rows } = await db.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
             const lockHolder = {
               pid: Number(rows[0]?.pid),
@@ -205,7 +214,12 @@ export async function rollbackToBackup(outerContext: Context, options: RollbackO
             const kept = await rollbackBySwap(context, target, manifest, {
               ...common,
               lockHolder,
+              verified: verifying.then(() => {}),
               ...(options.jobs !== undefined ? { jobs: options.jobs } : {}),
+            }).catch(async (error: unknown) => {
+              // Failed before it waited for the checks: they end before the rollback reports.
+              await verifying.catch(() => {});
+              throw error;
             });
             return { ...result, method: 'swap' as const, keptDatabase: kept, safetyBackupId: null };
           }

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -133,9 +133,11 @@ describe('astra rollback', () => {
     expect(await contents()).toEqual(atBackup);
   });
 
-  it.each(['truncated', 'byte-flipped'] as const)('refuses a %s backup and changes nothing', async (how) => {
+  // 'grown': bytes added at the end, which pg_restore reads past without a word; only the checks see it (they run while the copy is restored).
+  it.each(['truncated', 'byte-flipped', 'grown'] as const)('refuses a %s backup and changes nothing', async (how) => {
     const archive = join(backupDir, `${backupId}.dump`);
     if (how === 'truncated') truncateSync(archive, Math.floor(statSync(archive).size / 2));
+    else if (how === 'grown') appendFileSync(archive, Buffer.alloc(4096, 7));
     else {
       const bytes = readFileSync(archive);
       bytes[100] = (bytes[100] ?? 0) ^ 0xff;
