@@ -101,11 +101,17 @@ export function parseManifest(data: unknown): { ok: true; manifest: BackupManife
 
 /** Newest first: by creation time, then by id. */
 export function newestFirst<T extends { createdAt: string; id: string }>(manifests: readonly T[]): T[] {
-  return [...manifests].sort((a, b) => (a.createdAt === b.createdAt ? b.id.localeCompare(a.id) : b.createdAt.localeCompare(a.createdAt)));
+  // ISO timestamps and ids are ASCII: compared by code unit (localeCompare would load the ICU collator, ~15 ms, for nothing).
+  return [...manifests].sort((a, b) => (a.createdAt === b.createdAt ? byCodeUnit(b.id, a.id) : byCodeUnit(b.createdAt, a.createdAt)));
 }
 
 /** Where a manifest's database was, as a person reads it (never with a password). */
 export function databaseLabel(manifest: Pick<BackupManifest, 'database'>): string {
   const { user, host, port, name } = manifest.database;
   return `${user}@${host}:${port}/${name}`;
+}
+
+/** Orders strings by their UTF-16 code units, the same in every locale. */
+export function byCodeUnit(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }

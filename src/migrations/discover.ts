@@ -157,7 +157,7 @@ const CONVENTION: Record<NamingStyle, string> = { dash: 'dash', plain: 'plain', 
 
 /** A folder is written in one tool's naming convention; two files that disagree are named. */
 function mixedConventions(files: MigrationFileName[]): string | undefined {
-  const sorted = [...files].sort((a, b) => compareVersions(a.version, b.version) || a.file.localeCompare(b.file));
+  const sorted = [...files].sort((a, b) => compareVersions(a.version, b.version) || (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
   const first = sorted[0];
   const other = first && sorted.find((file) => CONVENTION[file.style] !== CONVENTION[first.style]);
   return other ? `${first.file} and ${other.file} follow different naming conventions (one folder, one convention)` : undefined;
