@@ -32,11 +32,13 @@ export interface SwapOptions {
   /** The rollback's watch for Ctrl-C and SIGTERM, kept by the caller until the undo has finished. */
   interrupts: InterruptWatch;
   /**
-   * The checks of the backup, still running while the copy is restored:
-   * when it rejects, the restore is stopped, the copy dropped, and its error
-   * is the one thrown. Nothing is swapped before it has resolved.
+   * The checks of the backup, started once pg_restore is about to start (the
+   * archive's checksum is work for this process, the restore for
+   * pg_restore's and the server's), so that they run alongside it. When they
+   * reject, the restore is stopped, the copy dropped, and their error is the
+   * one thrown, whatever else failed. Nothing is swapped before they passed.
    */
-  verified?: Promise<void>;
+  verify?: () => Promise<void>;
 }
 
 /**
@@ -90,13 +92,19 @@ export async function rollbackBySwap(context: Context, target: ConnectionTarget,
   const stopIfInterrupted = () => {
     if (interrupts.received()) throw new Error('interrupted');
   };
+  /** The backup's checks, once started (see SwapOptions.verify); a failure of theirs stops the restore. */
+  let checks: Promise<void> | undefined;
+  const refused = new AbortController();
+  const startChecks = () => {
+    if (checks || !options.verify) return;
+    checks = options.verify();
+    checks.catch(() => refused.abort(new Error('the backup failed verification')));
+  };
   try {
     for (const name of [names.restore, names.kept]) {
       if (await databaseExists(admin, name)) throw operationError(`A database named ${name} already exists.`, 'Wait a second and run the rollback again.');
     }
     log.info(`Restoring backup ${manifest.id} into the new database ${names.restore}…`);
-    const refused = new AbortController();
-    options.verified?.catch(() => refused.abort(new Error('the backup failed verification')));
     const copy = await restoreCopy({
       admin,
       target,
@@ -108,11 +116,13 @@ export async function rollbackBySwap(context: Context, target: ConnectionTarget,
       compareLedger: true,
       ...(options.jobs !== undefined ? { jobs: options.jobs } : {}),
       signal: AbortSignal.any([interrupts.signal, refused.signal]),
+      onCreated: startChecks,
       onDropFailed: () => log.warn(`The database ${names.restore} could not be dropped; drop it by hand.`),
     });
     if (copy.ok) recorded.dropCopy = copy.drop;
     // The checks' verdict comes first: an archive that fails them may well have made pg_restore fail too.
-    await options.verified;
+    startChecks();
+    await checks;
     if (!copy.ok) throw copy.error;
     if (copy.differences.length > 0)
       throw operationError(
@@ -180,7 +190,14 @@ export async function rollbackBySwap(context: Context, target: ConnectionTarget,
     log.info(`Swapped: ${database} is now the restored database; the previous one is kept as ${names.kept}.`);
     if (interrupts.received()) log.warn(`The swap had committed when the interrupt came: the rollback is complete.`);
     return names.kept;
-  } catch (error) {
+  } catch (failure) {
+    // A backup that fails its checks is what is reported, whatever failed besides (as when they ran first).
+    startChecks();
+    const failedChecks = await checks?.then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    const error = failedChecks ?? failure;
     if (recorded.swap === 'unknown') {
       // Undoing now could act on the wrong database: say how to tell, and what to run either way.
       throw new AstraError(

@@ -182,12 +182,10 @@ export async function rollbackToBackup(outerContext: Context, options: RollbackO
           };
           const privileges = await databasePrivileges(db, database);
           const bySwap = privileges.superuser || (privileges.createdb && privileges.owner);
-          // A swap restores into a new database, swapped in only once the checks passed: it starts while they run (the
-          // archive's checksum reads the whole file). An in-place restore changes the database itself: it starts after them.
-          const verifying = bySwap ? verifyChosen() : undefined;
-          verifying?.catch(() => {});
-          const manifest = verifying ? candidates[0]! : await verifyChosen();
-          if (!verifying) stopIfInterrupted('before the restore began');
+          // A swap restores into a new database, swapped in only once the checks passed: they run alongside the restore
+          // (the archive's checksum reads the whole file). An in-place restore changes the database itself: it starts after them.
+          const manifest = bySwap ? candidates[0]! : await verifyChosen();
+          if (!bySwap) stopIfInterrupted('before the restore began');
           const common = {
             pgRestore,
             waitMs: options.waitMs ?? DEFAULT_SESSION_WAIT_MS,
@@ -202,7 +200,7 @@ export async function rollbackToBackup(outerContext: Context, options: RollbackO
             schemaVersion: manifest.schemaVersion,
             appliedMigrations: manifest.appliedMigrations,
           };
-          if (verifying) {
+          if (bySwap) {
             const { rows } = await db.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
             const lockHolder = {
               pid: Number(rows[0]?.pid),
@@ -214,12 +212,10 @@ export async function rollbackToBackup(outerContext: Context, options: RollbackO
             const kept = await rollbackBySwap(context, target, manifest, {
               ...common,
               lockHolder,
-              verified: verifying.then(() => {}),
+              verify: async () => {
+                await verifyChosen();
+              },
               ...(options.jobs !== undefined ? { jobs: options.jobs } : {}),
-            }).catch(async (error: unknown) => {
-              // Failed before it waited for the checks: they end before the rollback reports.
-              await verifying.catch(() => {});
-              throw error;
             });
             return { ...result, method: 'swap' as const, keptDatabase: kept, safetyBackupId: null };
           }
