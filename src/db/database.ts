@@ -48,9 +48,16 @@ export interface ConnectOptions {
   signal?: AbortSignal;
 }
 
-/** The database refuses connections: what a rollback killed during its swap leaves (see interrupted-swap.ts). */
+/** SQLSTATE of the server's refusal of a database that does not allow connections (ALLOW_CONNECTIONS false), among others. */
+const OBJECT_NOT_IN_PREREQUISITE_STATE = '55000';
+
+/**
+ * The database refuses connections: what a rollback killed during its swap
+ * leaves (see interrupted-swap.ts, which looks at the database itself before
+ * it changes anything). By SQLSTATE: the message is in the server's language.
+ */
 export function refusedForSwap(error: unknown): boolean {
-  return error instanceof AstraError && /is not currently accepting connections/.test(String((error.cause as Error | undefined)?.message));
+  return error instanceof AstraError && isPgError(error.cause) && error.cause.code === OBJECT_NOT_IN_PREREQUISITE_STATE;
 }
 
 /**

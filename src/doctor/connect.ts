@@ -3,21 +3,35 @@ import type { ConnectionTarget } from '../db/connection.js';
 import { formatMs } from '../duration.js';
 import { operationError } from '../errors.js';
 
-/** Opens a connection, giving up after `ms`: the attempt is dropped then. */
+/**
+ * Opens a connection, giving up after `ms`: the attempt is dropped then (its
+ * socket destroyed). What the attempt may still be doing that a signal does
+ * not stop (waiting for this process's closing connections) ends on its own;
+ * the answer does not wait for it.
+ */
 async function connectWithin(target: ConnectionTarget, ms: number): Promise<Database> {
   const abandon = new AbortController();
-  const timer = setTimeout(() => {
-    const where = `${target.config.host ?? 'localhost'}:${target.config.port ?? 5432}`;
-    // The attempt is dropped with it: nothing is left waiting for a server that does not answer.
-    abandon.abort(
-      operationError(
+  const attempt = Database.connect(target, { signal: abandon.signal });
+  // A late connection is closed; a late failure is not news.
+  attempt.catch(() => {});
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => {
+      const where = `${target.config.host ?? 'localhost'}:${target.config.port ?? 5432}`;
+      const error = operationError(
         `Could not connect to PostgreSQL at ${where}: no answer within ${formatMs(ms)}.`,
         'Check the host, the port and any firewall between here and the server.',
-      ),
-    );
-  }, ms);
+      );
+      abandon.abort(error);
+      void attempt.then(
+        (db) => db.close({ waitForServer: false }),
+        () => {},
+      );
+      reject(error);
+    }, ms);
+  });
   try {
-    return await Database.connect(target, { signal: abandon.signal });
+    return await Promise.race([attempt, timeout]);
   } finally {
     clearTimeout(timer);
   }

@@ -355,7 +355,12 @@ export class MigrationRunner {
         if (error.index > commit) {
           // Committed (without waiting for the disk): the reset after it failed. flush() must still cover it.
           this.unflushed = migration;
-          throw error.cause;
+          throw new AstraError(`${named(migration)} was applied, but resetting the session after it failed: ${errorMessage(error.cause)}.`, {
+            exitCode: EXIT_FAILED,
+            cause: error.cause,
+            database: 'changed',
+            fix: 'Run astra migrate up again: it applies the migrations after it.',
+          });
         }
         // One message: the COMMIT may have gone with it. One by one: the COMMIT was not sent, so the server rolls back.
         if (!error.fromServer && (oneMessage || error.index >= commit)) throw connectionLostError(migration, error.cause);

@@ -1,4 +1,5 @@
 import { inputError } from '../errors.js';
+import { byCodeUnit } from '../order.js';
 import { byVersion, compareVersions, isWholeVersion, parseVersion, type MigrationVersion } from '../migration-version.js';
 
 /** The naming schemes of the seeds, told apart so that `create` can follow a folder's own. */
@@ -157,7 +158,7 @@ const CONVENTION: Record<NamingStyle, string> = { dash: 'dash', plain: 'plain', 
 
 /** A folder is written in one tool's naming convention; two files that disagree are named. */
 function mixedConventions(files: MigrationFileName[]): string | undefined {
-  const sorted = [...files].sort((a, b) => compareVersions(a.version, b.version) || (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
+  const sorted = [...files].sort((a, b) => compareVersions(a.version, b.version) || byCodeUnit(a.file, b.file));
   const first = sorted[0];
   const other = first && sorted.find((file) => CONVENTION[file.style] !== CONVENTION[first.style]);
   return other ? `${first.file} and ${other.file} follow different naming conventions (one folder, one convention)` : undefined;

@@ -6,7 +6,7 @@ import { refuseFalseFreshStart } from './fresh.js';
 import type { Context } from '../engine/context.js';
 import { whileWatching } from '../engine/interrupt.js';
 import { withDatabaseWhile, withRunLock } from '../engine/run-lock.js';
-import { AstraError, EXIT_FAILED } from '../errors.js';
+import { AstraError, EXIT_FAILED, errorMessage } from '../errors.js';
 import { DEFAULT_LOCK_POLICY, MigrationRunner, type LockPolicy, type RunnerEvents } from './apply.js';
 import { loadMigrations, loadRepeatables, type Migration, type Repeatable } from './load.js';
 import { RepeatableLedger } from '../db/repeatable-ledger.js';
@@ -80,6 +80,20 @@ export class MigrationsStoppedError extends AstraError {
   }
 }
 
+/**
+ * A run's failure, after which the commit that waits for the migrations
+ * before it to reach the disk failed too (the connection lost, most often):
+ * said together, as not known.
+ */
+function alsoUnconfirmed(failure: unknown, unconfirmed: AstraError): AstraError {
+  return new AstraError(`${errorMessage(failure).replace(/\.$/, '')}. Then: ${unconfirmed.message}`, {
+    exitCode: EXIT_FAILED,
+    cause: failure,
+    database: 'unknown',
+    ...(unconfirmed.fix ? { fix: unconfirmed.fix } : {}),
+  });
+}
+
 const entry = (migration: Migration, durationMs: number): AppliedEntry => ({
   version: migration.version,
   name: migration.name,
@@ -146,9 +160,13 @@ export async function applyStep(
       options.onApplied?.(done);
     }
   } catch (error) {
-    // What was applied before the failure is made durable as well, if the connection still serves; the failure is what is reported.
-    await runner.flush().catch(() => {});
-    throw error;
+    // What was applied before the failure is made durable as well; the failure is what is reported, with what the wait could not confirm.
+    const unconfirmed = await runner.flush().then(
+      () => undefined,
+      (flushFailure: unknown) => flushFailure,
+    );
+    // A stop as asked stays one (upgrade and serve act on it); the lost connection will show on the next run.
+    throw unconfirmed instanceof AstraError && !(error instanceof MigrationsStoppedError) ? alsoUnconfirmed(error, unconfirmed) : error;
   }
   // Every migration committed without waiting for the disk: one wait for all of them, before the run says they are applied.
   await runner.flush();

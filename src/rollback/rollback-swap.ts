@@ -37,8 +37,10 @@ export interface SwapOptions {
    * pg_restore's and the server's), so that they run alongside it. When they
    * reject, the restore is stopped, the copy dropped, and their error is the
    * one thrown, whatever else failed. Nothing is swapped before they passed.
+   * `refuse` stops the restore at once, for checks that know the backup
+   * failed before they have finished (looking at older backups to name).
    */
-  verify?: () => Promise<void>;
+  verify: (refuse: () => void) => Promise<void>;
 }
 
 /**
@@ -95,10 +97,11 @@ export async function rollbackBySwap(context: Context, target: ConnectionTarget,
   /** The backup's checks, once started (see SwapOptions.verify); a failure of theirs stops the restore. */
   let checks: Promise<void> | undefined;
   const refused = new AbortController();
+  const refuse = () => refused.abort(new Error('the backup failed verification'));
   const startChecks = () => {
-    if (checks || !options.verify) return;
-    checks = options.verify();
-    checks.catch(() => refused.abort(new Error('the backup failed verification')));
+    if (checks) return;
+    checks = options.verify(refuse);
+    checks.catch(refuse);
   };
   try {
     for (const name of [names.restore, names.kept]) {

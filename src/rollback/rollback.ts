@@ -103,8 +103,10 @@ function nothingChanged(error: unknown, database: string): unknown {
 
 /**
  * Restores backup `backupId` of context.backupDir into the database it was
- * taken of, after verifying it (checksum and pg_restore --list); when it fails
- * verification, nothing is restored, and the refusal names the first of
+ * taken of, once it passed verification (checksum and pg_restore --list; for
+ * the swap, run while the new database is filled, before anything is
+ * swapped); when it fails verification, the database is left as it was, and
+ * the refusal names the first of
  * `olderIds` that passes, for the operator to choose. The whole rollback runs
  * under astra's run lock on the database. A role that may create and rename
  * databases gets the swap (the current database is kept under another name);
@@ -154,12 +156,14 @@ export async function rollbackToBackup(outerContext: Context, options: RollbackO
           const serverMajor = majorOf(await db.serverVersionNum());
           const pgRestore = await findClientTool('pg_restore', Math.max(serverMajor, ...candidates.map(archiveMajor)), options.pgBinDir);
           // The checks of the archive: the newest candidate is restored only when it passes; else the refusal names an older one that does.
-          const verifyChosen = async (): Promise<BackupManifest> => {
+          // `newestFailed` is told as soon as the newest fails, before the older ones are checked to be named.
+          const verifyChosen = async (newestFailed?: () => void): Promise<BackupManifest> => {
             const choice = await firstVerifiedBackup(candidates, async (manifest) => {
               const checks = await checkArchive(context.backupDir, manifest, pgRestore, interrupts.signal);
               // Cut off part-way, the checks say nothing of the backup: nothing is recorded.
               stopIfInterrupted(`while backup ${manifest.id} was being verified`);
               const failed = checks.filter((check) => check.status === 'fail');
+              if (failed.length > 0 && manifest === candidates[0]) newestFailed?.();
               await recordVerification(context, context.backupDir, manifest, { id: manifest.id, ok: failed.length === 0, deep: false, checks });
               return failed.map((check) => `${check.check}: ${check.detail}`);
             });
@@ -212,8 +216,8 @@ export async function rollbackToBackup(outerContext: Context, options: RollbackO
             const kept = await rollbackBySwap(context, target, manifest, {
               ...common,
               lockHolder,
-              verify: async () => {
-                await verifyChosen();
+              verify: async (refuse) => {
+                await verifyChosen(refuse);
               },
               ...(options.jobs !== undefined ? { jobs: options.jobs } : {}),
             });
