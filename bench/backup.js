@@ -150,7 +150,7 @@ export function renderBackups(results) {
   if (restore) {
     parts.push(
       section('Restore: astra rollback against pg_restore of the same archive (target: at most 0.6x)', ['RUN', 'WALL', 'RATIO', 'PEAK RSS'], restore.map((run) => [`${run.label}${run.baseline ? ' (baseline)' : ''}`, formatMs(run.wallMs), formatRatio(run.ratio), formatKb(run.peakRssKb)]), [
-        'astra rollback runs pg_restore with one job per core (at most 4), 256MB of maintenance_work_mem per session and asynchronous commits; then counts rows and swaps the databases.',
+        'astra rollback runs pg_restore with one job per core (at most 4), 256MB of maintenance_work_mem per session and asynchronous commits, the archive\'s checksum and pg_restore --list alongside; then counts rows and swaps the databases. The floor row is pg_restore alone as astra runs it.',
       ]),
     );
   }
