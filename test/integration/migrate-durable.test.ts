@@ -112,4 +112,26 @@ describe('a run of migrations, then a crash of the server', () => {
     await cluster.start();
     await survivors('failing', count);
   }, 120_000);
+  it('a run whose final wait fails says the migrations are committed but not confirmed, exit 1', async () => {
+    await cluster.ensureDatabase('unconfirmed');
+    // The last migration lets its own ledger row in, and refuses any later change to the ledger: the wait's commit (it rewrites that row) fails.
+    const migrations = migrationsFolder(
+      'unconfirmed-migrations',
+      3,
+      `CREATE FUNCTION refuse_ledger_updates() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'the ledger is read-only now'; END $$;
+CREATE TRIGGER ledger_read_only BEFORE UPDATE ON astra_migrations FOR EACH ROW EXECUTE FUNCTION refuse_ledger_updates();
+`,
+    );
+    const run = await astra(['--migrations-dir', migrations, 'migrate', 'up', '--json'], { env: { DATABASE_URL: cluster.connectionUrl('unconfirmed') } });
+    expect(run.exitCode, run.stderr).toBe(1);
+    const report = JSON.parse(run.stdout) as { ok: boolean; error: { message: string }; database?: string };
+    expect(report.ok).toBe(false);
+    expect(report.error.message).toContain('The migrations up to 4 (004_last.sql) were committed, but the server could not confirm that they reached its disk');
+    expect(report.error.message).toContain('the ledger is read-only now');
+    const [ledger] = await query<{ rows: number; newest: number }>(
+      'unconfirmed',
+      'SELECT count(*)::int AS rows, max(version)::int AS newest FROM astra_migrations WHERE NOT dirty',
+    );
+    expect(ledger).toEqual({ rows: 4, newest: 4 });
+  }, 120_000);
 });
