@@ -4,6 +4,7 @@ import { AstraError, operationError } from '../errors.js';
 import { astraVersion } from '../version.js';
 import type { ConnectionTarget } from './target.js';
 import { reopenAfterInterruptedSwap } from './interrupted-swap.js';
+import { quoteIdent } from './quote.js';
 
 /** A PostgreSQL error as `pg` raises it, with the fields astra reads. */
 export interface PgError extends Error {
@@ -328,6 +329,12 @@ export function connectionError(target: ConnectionTarget, error: unknown): Astra
       return operationError(
         `PostgreSQL at ${where} does not let user "${user}" connect to database "${database}".`,
         'Check pg_hba.conf on the server and the user name.',
+        error,
+      );
+    case OBJECT_NOT_IN_PREREQUISITE_STATE:
+      return operationError(
+        `PostgreSQL at ${where} refuses new connections to the database "${database}": ${error instanceof Error ? error.message : String(error)}.`,
+        `If an astra rollback was stopped during its swap, astra status, migrate or rollback opens it again and says so; else, as its owner, run ALTER DATABASE ${quoteIdent(String(database))} ALLOW_CONNECTIONS true;`,
         error,
       );
     case '3D000':

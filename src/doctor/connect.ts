@@ -11,7 +11,8 @@ import { operationError } from '../errors.js';
  */
 async function connectWithin(target: ConnectionTarget, ms: number): Promise<Database> {
   const abandon = new AbortController();
-  const attempt = Database.connect(target, { signal: abandon.signal });
+  // A health check reports a database that refuses connections; it does not open it (astra migrate, status or rollback do, and say so).
+  const attempt = Database.connect(target, { reopen: false, signal: abandon.signal });
   // A late connection is closed; a late failure is not news.
   attempt.catch(() => {});
   let timer: NodeJS.Timeout | undefined;

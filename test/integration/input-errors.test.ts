@@ -210,6 +210,24 @@ describe('a database left refusing connections by a rollback stopped during its 
     }
   });
 
+  it('astra doctor reports it, exit 1, and leaves it as it is (a health check changes nothing)', async () => {
+    const copy = await leftBySwap();
+    try {
+      const result = await astra(['--migrations-dir', folder({ '001-ok.sql': ok }), 'doctor', '--json'], { env: { DATABASE_URL: db.url } });
+      expect(result.exitCode, result.stderr).toBe(1);
+      const report = JSON.parse(result.stdout) as { checks: { id: string; status: string; detail: string; fix: string | null }[] };
+      const connection = report.checks.find((check) => check.id === 'connection');
+      expect(connection).toMatchObject({ status: 'fail', detail: match.stringContaining(`refuses new connections to the database "${db.name}"`) });
+      expect(connection?.fix).toContain('astra status, migrate or rollback opens it again');
+      expect(await allowsConnections()).toBe(false);
+    } finally {
+      await admin(async (client) => {
+        await client.query(`ALTER DATABASE ${db.name} ALLOW_CONNECTIONS true`);
+        await client.query(`DROP DATABASE ${copy}`);
+      });
+    }
+  });
+
   it('astra migrate up with good files opens it again, says so, and applies them', async () => {
     const copy = await leftBySwap();
     try {
