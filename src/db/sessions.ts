@@ -42,9 +42,15 @@ export async function terminateSessions(admin: Database, sessions: readonly Sess
   return refused;
 }
 
-async function stillThere(admin: Database, pid: number): Promise<boolean> {
-  const { rowCount } = await admin.query('SELECT 1 FROM pg_stat_activity WHERE pid = $1', [pid]).catch(() => ({ rowCount: 1 }));
+/** Whether the server process `pid` is still listed among the server's sessions. */
+async function listed(admin: Database, pid: number): Promise<boolean> {
+  const { rowCount } = await admin.query('SELECT 1 FROM pg_stat_activity WHERE pid = $1', [pid]);
   return (rowCount ?? 0) > 0;
+}
+
+/** listed, taking a failure to look as still there: the safe answer for a session to end. */
+async function stillThere(admin: Database, pid: number): Promise<boolean> {
+  return listed(admin, pid).catch(() => true);
 }
 
 /** "pid 4242 (app-server, 10.0.0.7, idle) on shop" per line. */
@@ -61,8 +67,7 @@ export function describeSessions(sessions: readonly Session[]): string {
 export async function waitForBackendExit(admin: Database, pid: number, waitMs = 5000): Promise<void> {
   const deadline = Date.now() + waitMs;
   while (Date.now() < deadline) {
-    const { rowCount } = await admin.query('SELECT 1 FROM pg_stat_activity WHERE pid = $1', [pid]);
-    if ((rowCount ?? 0) === 0) return;
+    if (!(await listed(admin, pid))) return;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }

@@ -179,14 +179,25 @@ describe('bad input while the connection is still opening', () => {
 });
 
 describe('a database left refusing connections by a rollback stopped during its swap', () => {
-  /** The state a rollback killed between refusing connections and its swap leaves: refused, its restored copy beside it. */
-  async function leftBySwap(): Promise<string> {
+  /**
+   * Runs `work` with the database in the state a rollback killed between
+   * refusing connections and its swap leaves: refused, its restored copy
+   * beside it. Connections are allowed again and the copy dropped after.
+   */
+  async function whileLeftBySwap(work: () => Promise<void>): Promise<void> {
     const copy = `${db.name}__restore_20260101000000`;
     await admin(async (client) => {
       await client.query(`CREATE DATABASE ${copy}`);
       await client.query(`ALTER DATABASE ${db.name} ALLOW_CONNECTIONS false`);
     });
-    return copy;
+    try {
+      await work();
+    } finally {
+      await admin(async (client) => {
+        await client.query(`ALTER DATABASE ${db.name} ALLOW_CONNECTIONS true`);
+        await client.query(`DROP DATABASE ${copy}`);
+      });
+    }
   }
   const allowsConnections = async () =>
     admin(
@@ -195,24 +206,17 @@ describe('a database left refusing connections by a rollback stopped during its 
     );
 
   it('astra migrate up with a bad file: exit 2, and the database is left as it was (bad input changes nothing)', async () => {
-    const copy = await leftBySwap();
-    try {
+    await whileLeftBySwap(async () => {
       const dir = folder({ '001-ok.sql': ok, '002-bad.sql': 'CREATE TABEL broken (id int);\n' });
       const result = await astra(['--migrations-dir', dir, 'migrate', 'up'], { env: { DATABASE_URL: db.url } });
       expect(result.exitCode, result.stderr).toBe(2);
       expect(result.stderr).toContain('002-bad.sql, line 1: the SQL does not parse');
       expect(await allowsConnections()).toBe(false);
-    } finally {
-      await admin(async (client) => {
-        await client.query(`ALTER DATABASE ${db.name} ALLOW_CONNECTIONS true`);
-        await client.query(`DROP DATABASE ${copy}`);
-      });
-    }
+    });
   });
 
   it('astra doctor reports it, exit 1, and leaves it as it is (a health check changes nothing)', async () => {
-    const copy = await leftBySwap();
-    try {
+    await whileLeftBySwap(async () => {
       const result = await astra(['--migrations-dir', folder({ '001-ok.sql': ok }), 'doctor', '--json'], { env: { DATABASE_URL: db.url } });
       expect(result.exitCode, result.stderr).toBe(1);
       const report = JSON.parse(result.stdout) as { checks: { id: string; status: string; detail: string; fix: string | null }[] };
@@ -220,24 +224,16 @@ describe('a database left refusing connections by a rollback stopped during its 
       expect(connection).toMatchObject({ status: 'fail', detail: match.stringContaining(`refuses new connections to the database "${db.name}"`) });
       expect(connection?.fix).toContain('astra status, migrate or rollback opens it again');
       expect(await allowsConnections()).toBe(false);
-    } finally {
-      await admin(async (client) => {
-        await client.query(`ALTER DATABASE ${db.name} ALLOW_CONNECTIONS true`);
-        await client.query(`DROP DATABASE ${copy}`);
-      });
-    }
+    });
   });
 
   it('astra migrate up with good files opens it again, says so, and applies them', async () => {
-    const copy = await leftBySwap();
-    try {
+    await whileLeftBySwap(async () => {
       const result = await astra(['--migrations-dir', folder({ '001-ok.sql': ok }), 'migrate', 'up'], { env: { DATABASE_URL: db.url } });
       expect(result.exitCode, result.stderr).toBe(0);
       expect(result.stderr).toContain('still refused new connections, as an astra rollback stopped during its swap left it: they are allowed again');
       expect(await allowsConnections()).toBe(true);
       expect(await tableNames(db)).toContain('ok_table');
-    } finally {
-      await admin((client) => client.query(`DROP DATABASE ${copy}`));
-    }
+    });
   }, 60_000);
 });

@@ -70,6 +70,12 @@ describe('a run of migrations, then a crash of the server', () => {
     return migrations;
   }
 
+  /** `astra migrate up` of `migrations` into `database`, created first. */
+  async function migrateUp(database: string, migrations: string, ...flags: string[]) {
+    await cluster.ensureDatabase(database);
+    return astra(['--migrations-dir', migrations, 'migrate', 'up', ...flags], { env: { DATABASE_URL: cluster.connectionUrl(database) } });
+  }
+
   /** After a crash and a restart: the ledger's applied rows and the tables the migrations made, in `database`. */
   async function survivors(database: string, count: number): Promise<void> {
     const [ledger] = await query<{ rows: number; newest: number }>(
@@ -87,10 +93,8 @@ describe('a run of migrations, then a crash of the server', () => {
   }
 
   it('every migration the run reported applied is there after the restart, with its ledger row', async () => {
-    await cluster.ensureDatabase('app');
     const count = 60;
-    const migrations = migrationsFolder('migrations', count);
-    const run = await astra(['--migrations-dir', migrations, 'migrate', 'up'], { env: { DATABASE_URL: cluster.connectionUrl('app') } });
+    const run = await migrateUp('app', migrationsFolder('migrations', count));
     expect(run.exitCode, run.stderr).toBe(0);
     expect(run.stderr).toContain(`Applied ${count} migration(s)`);
 
@@ -100,11 +104,10 @@ describe('a run of migrations, then a crash of the server', () => {
   }, 120_000);
 
   it('a run that fails keeps, through a crash, the migrations it applied before the failure', async () => {
-    await cluster.ensureDatabase('failing');
     const count = 30;
     // It fails before writing anything: no abort record in the WAL, whose writing would carry the commits before it along.
     const migrations = migrationsFolder('failing-migrations', count, 'SELECT 1 / 0;\n');
-    const run = await astra(['--migrations-dir', migrations, 'migrate', 'up'], { env: { DATABASE_URL: cluster.connectionUrl('failing') } });
+    const run = await migrateUp('failing', migrations);
     expect(run.exitCode, run.stderr).toBe(1);
     expect(run.stderr).toContain('division by zero');
 
@@ -112,8 +115,8 @@ describe('a run of migrations, then a crash of the server', () => {
     await cluster.start();
     await survivors('failing', count);
   }, 120_000);
+
   it('a run whose final wait fails says the migrations are committed but not confirmed, exit 1', async () => {
-    await cluster.ensureDatabase('unconfirmed');
     // The last migration lets its own ledger row in, and refuses any later change to the ledger: the wait's commit (it rewrites that row) fails.
     const migrations = migrationsFolder(
       'unconfirmed-migrations',
@@ -122,7 +125,7 @@ describe('a run of migrations, then a crash of the server', () => {
 CREATE TRIGGER ledger_read_only BEFORE UPDATE ON astra_migrations FOR EACH ROW EXECUTE FUNCTION refuse_ledger_updates();
 `,
     );
-    const run = await astra(['--migrations-dir', migrations, 'migrate', 'up', '--json'], { env: { DATABASE_URL: cluster.connectionUrl('unconfirmed') } });
+    const run = await migrateUp('unconfirmed', migrations, '--json');
     expect(run.exitCode, run.stderr).toBe(1);
     const report = JSON.parse(run.stdout) as { ok: boolean; error: { message: string }; database?: string };
     expect(report.ok).toBe(false);
