@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseConnectionString } from 'pg-connection-string';
 import type { ClientConfig } from 'pg';
-import type { ConnectionTarget } from './target.js';
+import { serverAddress, type ConnectionTarget } from './target.js';
 import { inputError, operationError } from '../errors.js';
 import type { Log } from '../ui/log.js';
 
@@ -98,7 +98,7 @@ function withLibpqDefaults(config: ClientConfig): ClientConfig {
 }
 
 export function labelOf(config: ClientConfig): string {
-  return `${config.user ?? ''}@${config.host ?? 'localhost'}:${config.port ?? 5432}/${config.database ?? ''}`;
+  return `${config.user ?? ''}@${serverAddress(config)}/${config.database ?? ''}`;
 }
 
 /** Whether resolveConnection would use the embedded cluster: no --database-url, DATABASE_URL nor PG* variable. */

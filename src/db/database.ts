@@ -2,7 +2,7 @@ import type { Socket } from 'node:net';
 import pg from 'pg';
 import { AstraError, operationError } from '../errors.js';
 import { astraVersion } from '../version.js';
-import type { ConnectionTarget } from './target.js';
+import { serverAddress, type ConnectionTarget } from './target.js';
 import { reopenAfterInterruptedSwap } from './interrupted-swap.js';
 import { quoteIdent } from './quote.js';
 
@@ -295,7 +295,7 @@ function startupOptions(target: ConnectionTarget): string {
 
 /** Turns a failed connection attempt into one sentence that names the cause. */
 export function connectionError(target: ConnectionTarget, error: unknown): AstraError {
-  const where = `${target.config.host ?? 'localhost'}:${target.config.port ?? 5432}`;
+  const where = serverAddress(target.config);
   const code = (error as { code?: string }).code;
   const user = target.config.user ?? '';
   const database = target.config.database ?? '';

@@ -25,3 +25,8 @@ export interface Placement {
   /** Its migrations' versions, when it has a range of a shared folder: ledger rows outside it belong to another database. */
   versions?: { from: number; to: number } | undefined;
 }
+
+/** The server's `host:port`, as messages name it. */
+export function serverAddress(config: ClientConfig): string {
+  return `${config.host ?? 'localhost'}:${config.port ?? 5432}`;
+}

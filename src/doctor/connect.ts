@@ -1,5 +1,6 @@
 import { Database } from '../db/database.js';
 import type { ConnectionTarget } from '../db/connection.js';
+import { serverAddress } from '../db/target.js';
 import { formatMs } from '../duration.js';
 import { operationError } from '../errors.js';
 
@@ -18,9 +19,8 @@ async function connectWithin(target: ConnectionTarget, ms: number): Promise<Data
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_resolve, reject) => {
     timer = setTimeout(() => {
-      const where = `${target.config.host ?? 'localhost'}:${target.config.port ?? 5432}`;
       const error = operationError(
-        `Could not connect to PostgreSQL at ${where}: no answer within ${formatMs(ms)}.`,
+        `Could not connect to PostgreSQL at ${serverAddress(target.config)}: no answer within ${formatMs(ms)}.`,
         'Check the host, the port and any firewall between here and the server.',
       );
       abandon.abort(error);
