@@ -35,3 +35,25 @@ export async function restoredDifferences(
     await db.close();
   }
 }
+
+/**
+ * Gathers the planner's statistics of a restored database (ANALYZE of every
+ * table the role may analyze). pg_restore brings back no statistics: without
+ * them the application's first queries are planned blind until autovacuum
+ * gets to the tables, and that autovacuum then reads every one of them while
+ * the application runs. Resolves to undefined, or to why it could not: a
+ * restore does not fail for want of statistics.
+ */
+export async function gatherStatistics(target: ConnectionTarget): Promise<string | undefined> {
+  try {
+    const db = await Database.connect(target);
+    try {
+      await db.query('ANALYZE');
+    } finally {
+      await db.close();
+    }
+    return undefined;
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  }
+}

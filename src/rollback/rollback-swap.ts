@@ -117,6 +117,7 @@ export async function rollbackBySwap(context: Context, target: ConnectionTarget,
       name: names.restore,
       like: await databaseShape(admin, database),
       compareLedger: true,
+      gatherStatistics: true,
       ...(options.jobs !== undefined ? { jobs: options.jobs } : {}),
       signal: AbortSignal.any([interrupts.signal, refused.signal]),
       onCreated: startChecks,
@@ -133,8 +134,12 @@ export async function rollbackBySwap(context: Context, target: ConnectionTarget,
         'Verify the backup with astra backup verify --deep.',
       );
     log.info(
-      `Checked ${names.restore}: ${manifest.tables.length} table(s) hold the rows the backup recorded; the ledger is at ${manifest.schemaVersion ?? 'no migration'}.`,
+      `Checked ${names.restore}: ${manifest.tables.length} table(s) hold the rows the backup recorded; the ledger is at ${manifest.schemaVersion ?? 'no migration'}${copy.unanalyzed === undefined ? '; planner statistics gathered' : ''}.`,
     );
+    if (copy.unanalyzed !== undefined)
+      log.warn(
+        `The planner's statistics of ${names.restore} could not be gathered (${copy.unanalyzed}): once the rollback is done, run ANALYZE in ${database}, or autovacuum will in time.`,
+      );
     await copyDatabaseProperties(admin, database, names.restore);
     stopIfInterrupted();
 

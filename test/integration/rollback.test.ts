@@ -97,6 +97,15 @@ describe('astra rollback', () => {
     expect(result.stdout).toContain(`Rolled back ${db.name} to backup ${backupId}`);
     expect(result.stdout).toMatch(/Discarded: every write to \S+ made after \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC/);
     expect(result.stdout).toContain(`now named ${kept}`);
+    // pg_restore brings back no planner statistics: the database comes back analyzed (by astra, not autovacuum).
+    expect(result.stderr).toContain('planner statistics gathered');
+    const analyzed = await db.query<{ table: string; by_astra: boolean; estimate: number }>(
+      "SELECT s.relname AS table, s.last_analyze IS NOT NULL AS by_astra, c.reltuples::int AS estimate FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid WHERE s.relname IN ('accounts', 'notes') ORDER BY 1",
+    );
+    expect(analyzed).toEqual([
+      { table: 'accounts', by_astra: true, estimate: 300 },
+      { table: 'notes', by_astra: true, estimate: 120 },
+    ]);
   });
 
   it('gives the restored database the settings, grants and comment of the one it replaces', async () => {
