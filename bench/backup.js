@@ -1,10 +1,15 @@
 import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { findClientTool } from '../dist/pgtools/client-tools.js';
 import { defaultRestoreJobs, restoreSessionOptions } from '../dist/pgtools/pg-restore.js';
 import { createDatabase, dropDatabase, libpqEnv, withClient } from './lib/cluster.js';
 import { childEnv, runAstra, runMeasured } from './lib/measure.js';
+import { quantile } from './lib/stats.js';
 import { formatBytes, formatCount, formatKb, formatMs, formatRatio, jsonRatio, ratio, section } from './lib/report.js';
+
+/** Each subject runs this many times, the subjects in turn; rows are medians. */
+const ROUNDS = 3;
 
 /**
  * Backup: astra backup create (custom format, and --jobs 2 in the directory
@@ -22,29 +27,37 @@ export async function measureBackups(bench, size, { full }) {
   const { major } = cluster.state();
   const tools = { pgDump: (await findClientTool('pg_dump', major)).path, pgRestore: (await findClientTool('pg_restore', major)).path };
   const env = childEnv(libpqEnv(cluster, database));
-  const runs = [];
+  const samples = new Map();
+  const record = (label, run, facts) => {
+    const entry = samples.get(label) ?? { label, wallMs: [], peakRssKb: [], busyCores: [], ...facts };
+    entry.wallMs.push(run.wallMs);
+    if (run.peakRssKb !== undefined) entry.peakRssKb.push(run.peakRssKb);
+    if (run.busyCores !== undefined) entry.busyCores.push(run.busyCores);
+    samples.set(label, Object.assign(entry, facts));
+  };
 
-  const pgDump = async (label, args, path, baseline) => {
-    bench.progress(`  ${label}`);
+  const pgDump = (label, args, path, baseline) => async (round) => {
+    bench.progress(`  ${label}, round ${round + 1} of ${ROUNDS}`);
     const run = await runMeasured(tools.pgDump, [...args, `--file=${path}`, '--no-password'], { env, cwd: dir });
-    runs.push({ label, wallMs: run.wallMs, peakRssKb: run.peakRssKb, archiveBytes: bytesOf(path), baseline });
+    record(label, run, { archiveBytes: bytesOf(path), baseline });
     rmSync(path, { recursive: true, force: true });
   };
-  const astraBackup = async (label, args) => {
-    bench.progress(`  ${label}`);
+  let custom;
+  const astraBackup = (label, args) => async (round) => {
+    bench.progress(`  ${label}, round ${round + 1} of ${ROUNDS}`);
     const run = await runAstra(['--backup-dir', backupDir, 'backup', 'create', ...args], { databaseUrl: bench.url, cwd: dir });
     const manifest = run.result.backup;
-    runs.push({ label, wallMs: run.wallMs, peakRssKb: run.peakRssKb, archiveBytes: manifest.sizeBytes, id: manifest.id, archive: join(backupDir, manifest.archive) });
-    return manifest;
+    record(label, run, { archiveBytes: manifest.sizeBytes });
+    if (args.length === 0) custom = manifest;
   };
 
-  await pgDump('pg_dump --format=custom', ['--format=custom'], join(dir, 'baseline.dump'), true);
-  const custom = await astraBackup('astra backup create', []);
+  const steps = [pgDump('pg_dump --format=custom', ['--format=custom'], join(dir, 'baseline.dump'), true), astraBackup('astra backup create', [])];
+  if (full) steps.push(pgDump('pg_dump --format=directory --jobs=2', ['--format=directory', '--jobs=2'], join(dir, 'baseline.dir'), false), astraBackup('astra backup create --jobs 2', ['--jobs', '2']));
+  await alternating(steps);
+  const runs = [...samples.values()].map(medians);
   let verify;
   let restore;
   if (full) {
-    await pgDump('pg_dump --format=directory --jobs=2', ['--format=directory', '--jobs=2'], join(dir, 'baseline.dir'), false);
-    await astraBackup('astra backup create --jobs 2', ['--jobs', '2']);
     verify = await measureVerify(bench, { tools, env, dir, backupDir, id: custom.id, archive: join(backupDir, custom.archive) });
     restore = await measureRestore(bench, { tools, dir, backupDir, id: custom.id, archive: join(backupDir, custom.archive) });
   }
@@ -56,13 +69,26 @@ export async function measureBackups(bench, size, { full }) {
 
 /** astra backup verify (checksum + pg_restore --list) against pg_restore --list alone, on the same archive. */
 async function measureVerify(bench, { tools, env, dir, backupDir, id, archive }) {
-  bench.progress('  pg_restore --list');
-  const list = await runMeasured(tools.pgRestore, ['--list', archive], { env, cwd: dir });
-  bench.progress(`  astra backup verify ${id}`);
-  const verify = await runAstra(['--backup-dir', backupDir, 'backup', 'verify', id], { databaseUrl: bench.url, cwd: dir });
+  const list = [];
+  const verify = [];
+  let ok = true;
+  await alternating([
+    async (round) => {
+      bench.progress(`  pg_restore --list, round ${round + 1} of ${ROUNDS}`);
+      list.push(await runMeasured(tools.pgRestore, ['--list', archive], { env, cwd: dir }));
+    },
+    async (round) => {
+      bench.progress(`  astra backup verify ${id}, round ${round + 1} of ${ROUNDS}`);
+      const run = await runAstra(['--backup-dir', backupDir, 'backup', 'verify', id], { databaseUrl: bench.url, cwd: dir });
+      ok &&= run.result.ok;
+      verify.push(run);
+    },
+  ]);
+  const baseline = medians({ label: 'pg_restore --list', baseline: true, ...columns(list) });
+  const checked = medians({ label: 'astra backup verify', ok, ...columns(verify) });
   return [
-    { label: 'pg_restore --list', baseline: true, wallMs: list.wallMs, peakRssKb: list.peakRssKb, ratio: 1 },
-    { label: 'astra backup verify', wallMs: verify.wallMs, peakRssKb: verify.peakRssKb, ratio: ratio(verify.wallMs, list.wallMs), ok: verify.result.ok },
+    { ...baseline, ratio: 1 },
+    { ...checked, ratio: ratio(checked.wallMs, baseline.wallMs) },
   ];
 }
 
@@ -75,31 +101,61 @@ async function measureVerify(bench, { tools, env, dir, backupDir, id, archive })
 async function measureRestore(bench, { tools, dir, backupDir, id, archive }) {
   const { cluster, database } = bench;
   const scratch = `${database}_restore_baseline`;
-  await dropDatabase(cluster, scratch);
-  await createDatabase(cluster, scratch);
-  bench.progress('  pg_restore (one job) into a new database');
-  const baseline = await runMeasured(tools.pgRestore, ['--dbname=', '--no-password', '--exit-on-error', archive], { env: childEnv(libpqEnv(cluster, scratch)), cwd: dir });
-  await dropDatabase(cluster, scratch);
-  // The floor: pg_restore alone as astra runs it (its jobs and session settings), with no checksum, no row counts, no swap.
   const jobs = defaultRestoreJobs();
-  await createDatabase(cluster, scratch);
-  bench.progress(`  pg_restore (${jobs} jobs, astra's settings) into a new database`);
-  const floor = await runMeasured(tools.pgRestore, ['--dbname=', '--no-password', '--exit-on-error', `--jobs=${jobs}`, archive], {
-    env: childEnv({ ...libpqEnv(cluster, scratch), PGOPTIONS: restoreSessionOptions(undefined, jobs) }),
-    cwd: dir,
-  });
-  await dropDatabase(cluster, scratch);
-  bench.progress(`  astra rollback --backup ${id}`);
-  const rollback = await runAstra(['--backup-dir', backupDir, 'rollback', '--backup', id, '--yes'], { databaseUrl: bench.url, cwd: dir });
-  const { rows } = await withClient(cluster, 'postgres', (client) => client.query("SELECT datname FROM pg_database WHERE datname LIKE $1", [`${database}__pre_rollback_%`]));
-  for (const row of rows) await dropDatabase(cluster, row.datname);
-  // The restored copy has no statistics and no frozen rows: put back what the load gave, for the benchmarks after this one.
-  await withClient(cluster, database, (client) => client.query('VACUUM (FREEZE, ANALYZE)'));
+  const baseline = [];
+  const floor = [];
+  const rollback = [];
+  const intoScratch = async (runs, args, sessionOptions) => {
+    await dropDatabase(cluster, scratch);
+    await createDatabase(cluster, scratch);
+    runs.push(await runMeasured(tools.pgRestore, ['--dbname=', '--no-password', '--exit-on-error', ...args, archive], { env: childEnv({ ...libpqEnv(cluster, scratch), ...sessionOptions }), cwd: dir }));
+    await dropDatabase(cluster, scratch);
+  };
+  await alternating([
+    async (round) => {
+      bench.progress(`  pg_restore (one job) into a new database, round ${round + 1} of ${ROUNDS}`);
+      await intoScratch(baseline, [], {});
+    },
+    // The floor: pg_restore alone as astra runs it (its jobs and session settings), with no checksum, no row counts, no swap.
+    async (round) => {
+      bench.progress(`  pg_restore (${jobs} jobs, astra's settings) into a new database, round ${round + 1} of ${ROUNDS}`);
+      await intoScratch(floor, [`--jobs=${jobs}`], { PGOPTIONS: restoreSessionOptions(undefined, jobs) });
+    },
+    async (round) => {
+      bench.progress(`  astra rollback --backup ${id}, round ${round + 1} of ${ROUNDS}`);
+      rollback.push(await runAstra(['--backup-dir', backupDir, 'rollback', '--backup', id, '--yes'], { databaseUrl: bench.url, cwd: dir }));
+      const { rows } = await withClient(cluster, 'postgres', (client) => client.query('SELECT datname FROM pg_database WHERE datname LIKE $1', [`${database}__pre_rollback_%`]));
+      for (const row of rows) await dropDatabase(cluster, row.datname);
+      // The restored copy has no statistics and no frozen rows: put back what the load gave, for the next round and the benchmarks after this one.
+      await withClient(cluster, database, (client) => client.query('VACUUM (FREEZE, ANALYZE)'));
+    },
+  ]);
+  const base = medians({ label: 'pg_restore, one job, into a new database', baseline: true, ...columns(baseline) });
+  const least = medians({ label: `pg_restore, ${jobs} jobs and astra's settings (the floor)`, ...columns(floor) });
+  const astra = medians({ label: 'astra rollback (restore, check, swap)', ...columns(rollback) });
   return [
-    { label: 'pg_restore, one job, into a new database', baseline: true, wallMs: baseline.wallMs, peakRssKb: baseline.peakRssKb, ratio: 1 },
-    { label: `pg_restore, ${jobs} jobs and astra's settings (the floor)`, wallMs: floor.wallMs, peakRssKb: floor.peakRssKb, ratio: ratio(floor.wallMs, baseline.wallMs) },
-    { label: 'astra rollback (restore, check, swap)', wallMs: rollback.wallMs, peakRssKb: rollback.peakRssKb, ratio: ratio(rollback.wallMs, baseline.wallMs) },
+    { ...base, ratio: 1 },
+    { ...least, ratio: ratio(least.wallMs, base.wallMs) },
+    { ...astra, ratio: ratio(astra.wallMs, base.wallMs) },
   ];
+}
+
+/** Runs each step ROUNDS times, the steps in turn, each round starting with a different one. */
+async function alternating(steps) {
+  for (let round = 0; round < ROUNDS; round++) {
+    const order = [...steps.slice(round % steps.length), ...steps.slice(0, round % steps.length)];
+    for (const step of order) await step(round);
+  }
+}
+
+/** The measured runs of one subject, as lists of their figures. */
+function columns(runs) {
+  return { wallMs: runs.map((run) => run.wallMs), peakRssKb: runs.flatMap((run) => (run.peakRssKb === undefined ? [] : [run.peakRssKb])), busyCores: runs.flatMap((run) => (run.busyCores === undefined ? [] : [run.busyCores])) };
+}
+
+/** One subject's row: the median of each figure over its rounds. */
+function medians(entry) {
+  return { ...entry, wallMs: quantile(entry.wallMs, 0.5), peakRssKb: quantile(entry.peakRssKb, 0.5), busyCores: quantile(entry.busyCores, 0.5) };
 }
 
 /** Size of a file, or of the files of a folder (directory archives). */
@@ -149,12 +205,41 @@ export function renderBackups(results) {
   const restore = results.find((result) => result.restore)?.restore;
   if (restore) {
     parts.push(
-      section('Restore: astra rollback against pg_restore of the same archive (target: at most 0.6x)', ['RUN', 'WALL', 'RATIO', 'PEAK RSS'], restore.map((run) => [`${run.label}${run.baseline ? ' (baseline)' : ''}`, formatMs(run.wallMs), formatRatio(run.ratio), formatKb(run.peakRssKb)]), [
-        'astra rollback runs pg_restore with one job per core (at most 4), 256MB of maintenance_work_mem per session and asynchronous commits, the archive\'s checksum and pg_restore --list alongside; then counts rows and swaps the databases. The floor row is pg_restore alone as astra runs it.',
-      ]),
+      section(
+        'Restore: astra rollback against pg_restore of the same archive (target: at most 0.6x)',
+        ['RUN', 'WALL', 'RATIO', 'PEAK RSS', 'BUSY CORES'],
+        restore.map((run) => [`${run.label}${run.baseline ? ' (baseline)' : ''}`, formatMs(run.wallMs), formatRatio(run.ratio), formatKb(run.peakRssKb), formatCores(run.busyCores)]),
+        [
+          'astra rollback runs pg_restore with one job per core (at most 4), 256MB of maintenance_work_mem per session and asynchronous commits, the archive\'s checksum and pg_restore --list alongside; then counts rows, with ANALYZE of the copy beside the count, and swaps the databases. The floor row is pg_restore alone as astra runs it.',
+          ...restoreLimit(restore),
+        ],
+      ),
     );
   }
   return parts.join('\n');
+}
+
+/** Busy cores of the machine over a run (bench/lib/measure.js), or "-" where /proc/stat is missing. */
+const formatCores = (cores) => (cores === undefined ? '-' : `${cores.toFixed(2)} of ${cpus().length}`);
+
+/**
+ * What no restore of this archive can beat on this machine. A run's CPU
+ * work is its wall time times the cores it kept busy (the server's backends,
+ * pg_restore's decompression, the WAL writer, the kernel's writes); more jobs
+ * share that work out, they do not make it smaller. The smaller of the
+ * baseline's and the floor's work (the floor's settings give index builds
+ * more memory), spread over every core the whole time, is the least time a
+ * restore can take.
+ */
+function restoreLimit(restore) {
+  const works = restore.filter((run) => !run.label.startsWith('astra') && run.busyCores !== undefined).map((run) => run.busyCores * run.wallMs);
+  const baseline = restore.find((run) => run.baseline);
+  if (works.length === 0 || !baseline) return [];
+  const cores = cpus().length;
+  const least = Math.min(...works) / cores;
+  return [
+    `Limit on this machine: the pg_restore runs above kept ${restore.filter((run) => !run.label.startsWith('astra')).map((run) => formatCores(run.busyCores)).join(' and ')} cores busy on average; their work spread over all ${cores} cores the whole time would still take ${formatMs(least)}, ${formatRatio(least / baseline.wallMs)} of the baseline, so no restore of this archive can be faster here, whatever its jobs (${formatRatio(0.6)} would need ${(Math.min(...works) / (0.6 * baseline.wallMs)).toFixed(1)} cores).`,
+  ];
 }
 
 export function backupsJson(results) {
@@ -165,6 +250,7 @@ export function backupsJson(results) {
     ratio: jsonRatio(entry.ratio),
     peakRssKb: entry.peakRssKb ?? null,
     ...(entry.archiveBytes !== undefined ? { archiveBytes: entry.archiveBytes } : {}),
+    ...(entry.busyCores !== undefined ? { busyCores: Math.round(entry.busyCores * 100) / 100 } : {}),
   });
   return results.map(({ size, runs, verify, restore }) => ({ size, runs: runs.map(run), ...(verify ? { verify: verify.map(run) } : {}), ...(restore ? { restore: restore.map(run) } : {}) }));
 }

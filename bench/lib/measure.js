@@ -1,5 +1,5 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
@@ -32,12 +32,35 @@ function peakRssKbOf(timeReport) {
   return match ? Number(match[1]) : undefined;
 }
 
+/** The machine's CPU time so far, from the first line of /proc/stat (in clock ticks): busy and all; undefined where there is none. */
+function cpuTimes() {
+  try {
+    const [user, nice, system, idle, iowait, irq, softirq, steal] = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0].trim().split(/\s+/).slice(1).map(Number);
+    return { busy: user + nice + system + irq + softirq, all: user + nice + system + idle + iowait + irq + softirq + steal };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * How many of the machine's cores were busy, on average, since `before`:
+ * the program and everything it set to work (a database server's backends,
+ * its WAL writer, the kernel's writes), and whatever else ran meanwhile.
+ */
+function busyCoresSince(before) {
+  const after = cpuTimes();
+  if (!before || !after || after.all <= before.all) return undefined;
+  return ((after.busy - before.busy) / (after.all - before.all)) * cpus().length;
+}
+
 /**
  * Runs a program to the end and measures it: wall time on this process's
- * clock (start and end of the child) and peak RSS from GNU time.
+ * clock (start and end of the child), peak RSS from GNU time, and the
+ * machine's busy cores over the run (Linux).
  * Rejects, with the program's output, when it exits non-zero.
  */
 export async function runMeasured(file, args, { env, cwd, onStart } = {}) {
+  const cpuBefore = cpuTimes();
   const reportDir = mkdtempSync(join(tmpdir(), 'astra-bench-time-'));
   const reportFile = join(reportDir, 'time.txt');
   const [program, programArgs] = peakRssAvailable ? [GNU_TIME, ['-v', '-o', reportFile, file, ...args]] : [file, args];
@@ -51,7 +74,7 @@ export async function runMeasured(file, args, { env, cwd, onStart } = {}) {
       throw new Error(`${[file, ...args].join(' ')} exited with ${result.exitCode ?? result.signal}:\n${result.stderr}\n${result.stdout}`);
     }
     const peakRssKb = peakRssAvailable && existsSync(reportFile) ? peakRssKbOf(readFileSync(reportFile, 'utf8')) : undefined;
-    return { stdout: result.stdout, stderr: result.stderr, start, end, wallMs: end - start, peakRssKb };
+    return { stdout: result.stdout, stderr: result.stderr, start, end, wallMs: end - start, peakRssKb, busyCores: busyCoresSince(cpuBefore) };
   } finally {
     rmSync(reportDir, { recursive: true, force: true });
   }
