@@ -2,7 +2,7 @@ import { chmod, mkdir, open, readdir, rename, rm } from 'node:fs/promises';
 import type { MigrationVersion } from '../migration-version.js';
 import { join } from 'node:path';
 import type { Context } from '../engine/context.js';
-import { Database } from '../db/database.js';
+import { cancelQuery, Database } from '../db/database.js';
 import { formatMs } from '../duration.js';
 import { errorMessage, operationError } from '../errors.js';
 import { findClientTool } from '../pgtools/client-tools.js';
@@ -229,8 +229,8 @@ async function dumpInSnapshot(db: Database, run: DumpRun): Promise<DumpOutcome> 
     }
     // A stop (interrupt) must not leave the count waiting, e.g. behind a
     // table lock that also holds pg_dump: it is cancelled from the side.
-    const { rows } = await db.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
-    const cancelCounting = () => void cancelQuery(db, Number(rows[0]?.pid));
+    const pid = await db.backendPid();
+    const cancelCounting = () => void cancelQuery(db, pid);
     run.abort.signal.addEventListener('abort', cancelCounting, { once: true });
     const counting = countRows(db).catch((error: unknown) => {
       run.abort.abort();
@@ -248,20 +248,6 @@ async function dumpInSnapshot(db: Database, run: DumpRun): Promise<DumpOutcome> 
     if (dumped.status === 'rejected') throw dumped.reason;
     return { state, tables: counted.value };
   });
-}
-
-/** Cancels the statement the server process `pid` runs, over a connection of its own; never throws. */
-async function cancelQuery(db: Database, pid: number): Promise<void> {
-  try {
-    const side = await Database.connect(db.target);
-    try {
-      await side.query('SELECT pg_cancel_backend($1::int)', [pid]);
-    } finally {
-      await side.close();
-    }
-  } catch {
-    // The count then ends on its own; nothing else depends on it.
-  }
 }
 
 /** Mode 0600/0700 on what pg_dump wrote, and fsync of every file and the folder holding them. */

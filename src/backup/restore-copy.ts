@@ -8,7 +8,7 @@ import { restoreArchive } from '../pgtools/pg-restore.js';
 import { once, type Undo } from '../undo.js';
 import { astraVersion } from '../version.js';
 import type { BackupManifest } from './manifest.js';
-import { gatherStatistics, restoredDifferences } from './restored-check.js';
+import { restoredDifferences } from './restored-check.js';
 
 export interface RestoreCopyRun {
   /** A connection to the server's maintenance database, which creates and drops the copy. */
@@ -30,8 +30,6 @@ export interface RestoreCopyRun {
   compareLedger: boolean;
   /** Aborting it stops pg_restore; the copy is then dropped. */
   signal?: AbortSignal;
-  /** Gather the planner's statistics of the copy (gatherStatistics) while it is compared: for a copy that becomes the database. */
-  gatherStatistics?: boolean;
   /** Called once the new database exists, before pg_restore starts. */
   onCreated?: () => void;
   /** Called when the copy could not be dropped, for the operator to drop it by hand. */
@@ -40,11 +38,8 @@ export interface RestoreCopyRun {
 
 /** How a restore into a new database ended. */
 export type RestoredCopy =
-  /**
-   * Restored; `differences` from the manifest (empty when it matches). The copy is the caller's: `drop` removes it (once; false when it could not).
-   * `unanalyzed`: why its statistics could not be gathered, when they were asked for and could not.
-   */
-  | { ok: true; differences: string[]; drop: Undo<boolean>; unanalyzed?: string }
+  /** Restored; `differences` from the manifest (empty when it matches). The copy is the caller's: `drop` removes it (once; false when it could not). */
+  | { ok: true; differences: string[]; drop: Undo<boolean> }
   /** Creating it, restoring into it (or being stopped) or comparing it failed; whatever was created has been dropped. */
   | { ok: false; stage: 'create' | 'restore' | 'check'; error: unknown };
 
@@ -102,11 +97,7 @@ export async function restoreCopy(run: RestoreCopyRun): Promise<RestoredCopy> {
   try {
     // The copy is read where the project file puts the ledger (a schema of its own), as the original is.
     const copy = { ...targetFor(run.target, run.name), ...(run.target.placement ? { placement: run.target.placement } : {}) };
-    const [differences, unanalyzed] = await Promise.all([
-      restoredDifferences(copy, run.manifest, { ledger: run.compareLedger }),
-      run.gatherStatistics ? gatherStatistics(copy) : undefined,
-    ]);
-    return { ok: true, differences, drop, ...(unanalyzed !== undefined ? { unanalyzed } : {}) };
+    return { ok: true, differences: await restoredDifferences(copy, run.manifest, { ledger: run.compareLedger }), drop };
   } catch (error) {
     return failed('check', error);
   }

@@ -1,6 +1,6 @@
 import type { ConnectionTarget } from '../db/connection.js';
 import { compareVersions } from '../migration-version.js';
-import { Database } from '../db/database.js';
+import { cancelQuery, Database } from '../db/database.js';
 import type { BackupManifest } from './manifest.js';
 import { countListedRows, rowCountDifferences } from './row-counts.js';
 import { schemaState } from './snapshot.js';
@@ -36,24 +36,49 @@ export async function restoredDifferences(
   }
 }
 
+/** How gathering a restored database's statistics ended. */
+export type StatisticsOutcome =
+  /** Every table analyzed but `skipped`: those the role may not analyze (ANALYZE's own warnings, as the server words them). */
+  | { gathered: true; tables: number; skipped: string[] }
+  /** Not gathered: `problem` says why (the error, or the interrupt that came first). */
+  | { gathered: false; problem: string };
+
 /**
- * Gathers the planner's statistics of a restored database (ANALYZE of every
- * table the role may analyze). pg_restore brings back no statistics: without
- * them the application's first queries are planned blind until autovacuum
- * gets to the tables, and that autovacuum then reads every one of them while
- * the application runs. Resolves to undefined, or to why it could not: a
- * restore does not fail for want of statistics.
+ * Gathers the planner's statistics of a restored database: ANALYZE of its
+ * tables, partitioned tables and materialized views (not the system
+ * catalogs, which the restore did not bring and only a superuser may
+ * analyze whole). pg_restore brings back no statistics: without them the
+ * application's first queries are planned as if the tables were empty
+ * until autovacuum gets to them, and that autovacuum then reads every one of
+ * them while the application runs. One session, after the checks (a role
+ * with few connections left has the one it needs). `signal` cancels the
+ * ANALYZE. Never rejects: a restore does not fail for want of statistics.
  */
-export async function gatherStatistics(target: ConnectionTarget): Promise<string | undefined> {
+export async function gatherStatistics(target: ConnectionTarget, signal?: AbortSignal): Promise<StatisticsOutcome> {
+  if (signal?.aborted) return { gathered: false, problem: 'interrupted before it began' };
   try {
-    const db = await Database.connect(target);
+    const db = await Database.connect(target, signal ? { signal } : {});
+    const skipped: string[] = [];
+    db.onNotice((message) => {
+      if (/^skipping\b/i.test(message)) skipped.push(message);
+    });
+    let cancel: (() => void) | undefined;
     try {
-      await db.query('ANALYZE');
+      const { rows } = await db.query<{ name: string }>(
+        `SELECT format('%I.%I', n.nspname, c.relname) AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+          WHERE c.relkind IN ('r', 'p', 'm') AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%' ORDER BY 1`,
+      );
+      if (rows.length === 0) return { gathered: true, tables: 0, skipped };
+      const pid = await db.backendPid();
+      cancel = () => void cancelQuery(db, pid);
+      signal?.addEventListener('abort', cancel, { once: true });
+      await db.query(`ANALYZE ${rows.map((row) => row.name).join(', ')}`);
+      return signal?.aborted ? { gathered: false, problem: 'interrupted' } : { gathered: true, tables: rows.length, skipped };
     } finally {
+      if (cancel) signal?.removeEventListener('abort', cancel);
       await db.close();
     }
-    return undefined;
   } catch (error) {
-    return error instanceof Error ? error.message : String(error);
+    return { gathered: false, problem: signal?.aborted ? 'interrupted' : error instanceof Error ? error.message : String(error) };
   }
 }

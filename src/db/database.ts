@@ -129,6 +129,17 @@ export class Database {
     return new Database(target, client);
   }
 
+  /** Calls `listener` with the text of each notice or warning the server sends this session (ANALYZE's "skipping …", say). */
+  onNotice(listener: (message: string) => void): void {
+    this.client.on('notice', (notice: { message?: string }) => listener(String(notice.message ?? '')));
+  }
+
+  /** This session's server process id. */
+  async backendPid(): Promise<number> {
+    const { rows } = await this.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+    return Number(rows[0]?.pid);
+  }
+
   async query<Row extends pg.QueryResultRow = pg.QueryResultRow>(sql: string, params: unknown[] = []): Promise<pg.QueryResult<Row>> {
     return this.client.query<Row>(sql, params);
   }
@@ -366,5 +377,19 @@ export function connectionError(target: ConnectionTarget, error: unknown): Astra
       }
       return operationError(`Could not connect to PostgreSQL at ${where}: ${message}.`, 'Check the database URL and that the server is running.', error);
     }
+  }
+}
+
+/** Cancels the statement the server process `pid` runs, over a connection of its own to `db`'s database; never throws. */
+export async function cancelQuery(db: Database, pid: number): Promise<void> {
+  try {
+    const side = await Database.connect(db.target);
+    try {
+      await side.query('SELECT pg_cancel_backend($1::int)', [pid]);
+    } finally {
+      await side.close();
+    }
+  } catch {
+    // The statement then ends on its own.
   }
 }

@@ -14,6 +14,7 @@ import { interruptedError, stopRollbackIfInterrupted, type InterruptSignal, type
 import type { BackupManifest } from '../backup/manifest.js';
 import { listArchive, restoreInPlace, type InPlaceOutcome } from '../pgtools/pg-restore.js';
 import { gatherStatistics, restoredDifferences } from '../backup/restored-check.js';
+import { reportStatistics } from './statistics.js';
 import type { Session } from '../db/sessions.js';
 import { parseToc } from '../pgtools/toc.js';
 import { checkArchive, recordVerification } from '../backup/verify.js';
@@ -135,12 +136,15 @@ export async function rollbackInPlace(
     throwUnlessCommitted(outcome, { database, backupId: manifest.id, safetyId: safety.id, signal: interrupts.received() });
     if (interrupts.received()) log.warn(`The restore had committed when the interrupt came: ${database} is restored from backup ${manifest.id}.`);
     // Committed: nothing may throw from here on, or the caller would say nothing changed.
-    const [differences, unanalyzed] = await Promise.all([
-      restoredDifferences(db.target, manifest).catch((error: unknown) => [`the check after the restore could not run (${errorMessage(error)})`]),
-      gatherStatistics(db.target),
+    const differences = await restoredDifferences(db.target, manifest).catch((error: unknown) => [
+      `the check after the restore could not run (${errorMessage(error)})`,
     ]);
-    if (unanalyzed === undefined) log.info(`Planner statistics of ${database} gathered.`);
-    else log.warn(`The planner's statistics of ${database} could not be gathered (${unanalyzed}): run ANALYZE in ${database}, or autovacuum will in time.`);
+    // While PUBLIC is still kept out; not after an interrupt, which asks for the end.
+    reportStatistics(
+      log,
+      database,
+      interrupts.received() ? { gathered: false, problem: 'interrupted before it began' } : await gatherStatistics(db.target, interrupts.signal),
+    );
     return { safety, differences };
   };
   const ended = await restore().then(

@@ -5,8 +5,10 @@ import { quoteIdent } from '../db/quote.js';
 import { AstraError, errorMessage, operationError } from '../errors.js';
 import type { ClientTool } from '../pgtools/client-tools.js';
 import { restoreCopy } from '../backup/restore-copy.js';
+import { gatherStatistics } from '../backup/restored-check.js';
+import { reportStatistics } from './statistics.js';
 import { clearSessions } from '../db/clear-sessions.js';
-import { connectMaintenance, databaseExists, databaseShape, onAnyConnection } from '../db/database-admin.js';
+import { connectMaintenance, databaseExists, databaseShape, onAnyConnection, targetFor } from '../db/database-admin.js';
 import { copyDatabaseProperties } from '../db/database-properties.js';
 import { interruptedError, type InterruptWatch } from '../engine/interrupt.js';
 import type { BackupManifest } from '../backup/manifest.js';
@@ -117,7 +119,6 @@ export async function rollbackBySwap(context: Context, target: ConnectionTarget,
       name: names.restore,
       like: await databaseShape(admin, database),
       compareLedger: true,
-      gatherStatistics: true,
       ...(options.jobs !== undefined ? { jobs: options.jobs } : {}),
       signal: AbortSignal.any([interrupts.signal, refused.signal]),
       onCreated: startChecks,
@@ -134,13 +135,12 @@ export async function rollbackBySwap(context: Context, target: ConnectionTarget,
         'Verify the backup with astra backup verify --deep.',
       );
     log.info(
-      `Checked ${names.restore}: ${manifest.tables.length} table(s) hold the rows the backup recorded; the ledger is at ${manifest.schemaVersion ?? 'no migration'}${copy.unanalyzed === undefined ? '; planner statistics gathered' : ''}.`,
+      `Checked ${names.restore}: ${manifest.tables.length} table(s) hold the rows the backup recorded; the ledger is at ${manifest.schemaVersion ?? 'no migration'}.`,
     );
-    if (copy.unanalyzed !== undefined)
-      log.warn(
-        `The planner's statistics of ${names.restore} could not be gathered (${copy.unanalyzed}): once the rollback is done, run ANALYZE in ${database}, or autovacuum will in time.`,
-      );
     await copyDatabaseProperties(admin, database, names.restore);
+    stopIfInterrupted();
+    // With the database's own settings (a default_statistics_target, say), before the application is on it.
+    reportStatistics(log, database, await gatherStatistics(targetFor(target, names.restore), interrupts.signal));
     stopIfInterrupted();
 
     for (let attempt = 1; ; attempt += 1) {

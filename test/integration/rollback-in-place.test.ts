@@ -69,7 +69,7 @@ describe('astra rollback by a role that cannot create databases', () => {
     expect(await db.query("SELECT 1 FROM pg_type WHERE typname = 'order_state'")).toEqual([]);
     expect(await ledgerVersions(db)).toEqual([1]);
     // pg_restore brings back no planner statistics: the database comes back analyzed (by astra, not autovacuum).
-    expect(result.stderr).toContain(`Planner statistics of ${db.name} gathered.`);
+    expect(result.stderr).toContain(`Gathered the planner's statistics of the restored ${db.name} (ANALYZE of 3 table(s)).`);
     expect(
       await db.query(
         "SELECT s.relname AS table, s.last_analyze IS NOT NULL AS by_astra, c.reltuples::int AS estimate FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid WHERE s.relname IN ('accounts', 'notes') ORDER BY 1",

@@ -1,0 +1,25 @@
+import type { StatisticsOutcome } from '../backup/restored-check.js';
+import type { Log } from '../ui/log.js';
+
+/**
+ * Says how gathering the restored database's statistics went: a line when
+ * it did, a warning with the command to run when it did not, or when ANALYZE
+ * skipped tables the role may not analyze. `database` is the name the
+ * database has once the rollback is done.
+ */
+export function reportStatistics(log: Log, database: string, outcome: StatisticsOutcome): void {
+  const command = `vacuumdb --analyze-only --dbname=${database}`;
+  const meanwhile = 'until then its queries may be planned as if its tables were empty; autovacuum gathers them in time otherwise';
+  if (!outcome.gathered) {
+    log.warn(
+      `The planner's statistics of the restored ${database} could not be gathered (${outcome.problem}): once the rollback is done, run ${command} as its owner; ${meanwhile}.`,
+    );
+    return;
+  }
+  log.info(`Gathered the planner's statistics of the restored ${database} (ANALYZE of ${outcome.tables} table(s)).`);
+  if (outcome.skipped.length > 0) {
+    log.warn(
+      `ANALYZE skipped ${outcome.skipped.length} table(s) the role may not analyze (${outcome.skipped.join('; ')}): run ${command} as their owner; ${meanwhile}.`,
+    );
+  }
+}
