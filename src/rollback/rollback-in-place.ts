@@ -13,7 +13,7 @@ import { createBackup } from '../backup/create.js';
 import { interruptedError, stopRollbackIfInterrupted, type InterruptSignal, type InterruptWatch } from '../engine/interrupt.js';
 import type { BackupManifest } from '../backup/manifest.js';
 import { listArchive, restoreInPlace, type InPlaceOutcome } from '../pgtools/pg-restore.js';
-import { gatherStatistics, restoredDifferences } from '../backup/restored-check.js';
+import { gatherStatistics, restoredDifferences, type StatisticsOutcome } from '../backup/restored-check.js';
 import { reportStatistics } from './statistics.js';
 import type { Session } from '../db/sessions.js';
 import { parseToc } from '../pgtools/toc.js';
@@ -47,7 +47,7 @@ export async function rollbackInPlace(
   db: Database,
   manifest: BackupManifest,
   options: InPlaceOptions,
-): Promise<{ safety: BackupManifest; differences: string[] }> {
+): Promise<{ safety: BackupManifest; differences: string[]; statistics: StatisticsOutcome }> {
   const { log } = context;
   const database = String(db.target.config.database);
   const role = String(db.target.config.user ?? 'this role');
@@ -57,7 +57,7 @@ export async function rollbackInPlace(
   const recorded: { guard: ConnectGuard | undefined } = { guard: undefined };
   // The guard comes down however the rollback ends (restored or not); false when it could not.
   const undo = once(async () => (recorded.guard ? recorded.guard.release() : true), false);
-  const restore = async (): Promise<{ safety: BackupManifest; differences: string[] }> => {
+  const restore = async (): Promise<{ safety: BackupManifest; differences: string[]; statistics: StatisticsOutcome }> => {
     const guard = await keepClientsOut(db, database);
     recorded.guard = guard;
     if (!guard.publicKeptOut) {
@@ -140,12 +140,11 @@ export async function rollbackInPlace(
       `the check after the restore could not run (${errorMessage(error)})`,
     ]);
     // While PUBLIC is still kept out; not after an interrupt, which asks for the end.
-    reportStatistics(
-      log,
-      database,
-      interrupts.received() ? { gathered: false, problem: 'interrupted before it began' } : await gatherStatistics(db.target, interrupts.signal),
-    );
-    return { safety, differences };
+    const statistics: StatisticsOutcome = interrupts.received()
+      ? { gathered: false, problem: 'interrupted before it began' }
+      : await gatherStatistics(db.target, interrupts.signal);
+    reportStatistics(log, database, statistics);
+    return { safety, differences, statistics };
   };
   const ended = await restore().then(
     (restored) => ({ ok: true as const, restored }),

@@ -5,7 +5,7 @@ import { quoteIdent } from '../db/quote.js';
 import { AstraError, errorMessage, operationError } from '../errors.js';
 import type { ClientTool } from '../pgtools/client-tools.js';
 import { restoreCopy } from '../backup/restore-copy.js';
-import { gatherStatistics } from '../backup/restored-check.js';
+import { gatherStatistics, type StatisticsOutcome } from '../backup/restored-check.js';
 import { reportStatistics } from './statistics.js';
 import { clearSessions } from '../db/clear-sessions.js';
 import { connectMaintenance, databaseExists, databaseShape, onAnyConnection, targetFor } from '../db/database-admin.js';
@@ -52,7 +52,12 @@ export interface SwapOptions {
  * the swap commits, any failure or interrupt drops the new database and leaves
  * the current one exactly as it was. Returns the kept database's name.
  */
-export async function rollbackBySwap(context: Context, target: ConnectionTarget, manifest: BackupManifest, options: SwapOptions): Promise<string> {
+export async function rollbackBySwap(
+  context: Context,
+  target: ConnectionTarget,
+  manifest: BackupManifest,
+  options: SwapOptions,
+): Promise<{ kept: string; statistics: StatisticsOutcome }> {
   const { log } = context;
   const database = String(target.config.database);
   const names = rollbackDatabaseNames(database, rollbackStamp(new Date()));
@@ -140,7 +145,8 @@ export async function rollbackBySwap(context: Context, target: ConnectionTarget,
     await copyDatabaseProperties(admin, database, names.restore);
     stopIfInterrupted();
     // With the database's own settings (a default_statistics_target, say), before the application is on it.
-    reportStatistics(log, database, await gatherStatistics(targetFor(target, names.restore), interrupts.signal));
+    const statistics = await gatherStatistics(targetFor(target, names.restore), interrupts.signal);
+    reportStatistics(log, database, statistics);
     stopIfInterrupted();
 
     for (let attempt = 1; ; attempt += 1) {
@@ -197,7 +203,7 @@ export async function rollbackBySwap(context: Context, target: ConnectionTarget,
     }
     log.info(`Swapped: ${database} is now the restored database; the previous one is kept as ${names.kept}.`);
     if (interrupts.received()) log.warn(`The swap had committed when the interrupt came: the rollback is complete.`);
-    return names.kept;
+    return { kept: names.kept, statistics };
   } catch (failure) {
     // A backup that fails its checks is what is reported, whatever failed besides (as when they ran first).
     startChecks();

@@ -10,6 +10,7 @@ import { databasePrivileges } from '../db/database-admin.js';
 import { readBackup } from '../backup/folder.js';
 import { stopRollbackIfInterrupted, whileWatching } from '../engine/interrupt.js';
 import type { BackupManifest } from '../backup/manifest.js';
+import type { StatisticsOutcome } from '../backup/restored-check.js';
 import { rollbackInPlace } from './rollback-in-place.js';
 import { rollbackBySwap } from './rollback-swap.js';
 import type { Session } from '../db/sessions.js';
@@ -64,6 +65,8 @@ export interface RollbackResult {
   safetyBackupId: string | null;
   schemaVersion: MigrationVersion | null;
   appliedMigrations: MigrationVersion[];
+  /** The restored database's planner statistics (ANALYZE): gathered (with the tables skipped), or why not. */
+  statistics: StatisticsOutcome;
 }
 
 /** The context with its informational log lines sent to `onProgress` (warnings and errors stay on the log). */
@@ -213,7 +216,7 @@ export async function rollbackToBackup(outerContext: Context, options: RollbackO
                 await db.close();
               },
             };
-            const kept = await rollbackBySwap(context, target, manifest, {
+            const { kept, statistics } = await rollbackBySwap(context, target, manifest, {
               ...common,
               lockHolder,
               verify: async (refuse) => {
@@ -221,13 +224,13 @@ export async function rollbackToBackup(outerContext: Context, options: RollbackO
               },
               ...(options.jobs !== undefined ? { jobs: options.jobs } : {}),
             });
-            return { ...result, method: 'swap' as const, keptDatabase: kept, safetyBackupId: null };
+            return { ...result, method: 'swap' as const, keptDatabase: kept, safetyBackupId: null, statistics };
           }
           log.warn(
             `The role ${privileges.role} cannot create and rename databases (that needs CREATEDB and ownership of ${database}): restoring in place, in one transaction, after a fresh safety backup.`,
           );
           const psql = await findClientTool('psql', serverMajor, options.pgBinDir);
-          const { safety, differences } = await rollbackInPlace(context, db, manifest, {
+          const { safety, differences, statistics } = await rollbackInPlace(context, db, manifest, {
             ...common,
             psql,
             ...(options.pgBinDir ? { pgBinDir: options.pgBinDir } : {}),
@@ -240,7 +243,7 @@ export async function rollbackToBackup(outerContext: Context, options: RollbackO
               database: 'changed',
             });
           }
-          return { ...result, method: 'in-place' as const, keptDatabase: null, safetyBackupId: safety.id };
+          return { ...result, method: 'in-place' as const, keptDatabase: null, safetyBackupId: safety.id, statistics };
         },
       ),
     );

@@ -109,4 +109,5 @@ export interface UpgradeReport extends JsonReport {
 export interface RollbackReport extends JsonReport {
   backupId: string;
   keptDatabase: string | null;
+  statistics: { gathered: true; tables: number; skipped: string[] } | { gathered: false; problem: string };
 }

@@ -133,6 +133,7 @@ describe('astra rollback', () => {
     expect(result.exitCode).toBe(0);
     const report = parseJson<RollbackReport>(result.stdout);
     expect(report).toMatchObject({ ok: true, backupId, database: db.name, method: 'swap', schemaVersion: 1, safetyBackupId: null });
+    expect(report.statistics).toEqual({ gathered: true, tables: 3, skipped: [] });
     expect(report.keptDatabase).toMatch(/__pre_rollback_/);
   });
 
