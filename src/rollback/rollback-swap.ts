@@ -146,8 +146,9 @@ export async function rollbackBySwap(
     stopIfInterrupted();
     // With the database's own settings (a default_statistics_target, say), before the application is on it.
     const statistics = await gatherStatistics(targetFor(target, names.restore), interrupts.signal);
-    reportStatistics(log, database, statistics);
+    // An interrupt that cancelled it undoes the rollback: there is nothing to say of statistics then.
     stopIfInterrupted();
+    reportStatistics(log, database, statistics);
 
     for (let attempt = 1; ; attempt += 1) {
       await clearSessions(admin, {
