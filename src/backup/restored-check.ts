@@ -1,5 +1,6 @@
 import type { ConnectionTarget } from '../db/connection.js';
 import { compareVersions } from '../migration-version.js';
+import { errorMessage } from '../errors.js';
 import { cancelQuery, Database } from '../db/database.js';
 import type { BackupManifest } from './manifest.js';
 import { countListedRows, rowCountDifferences } from './row-counts.js';
@@ -79,6 +80,6 @@ export async function gatherStatistics(target: ConnectionTarget, signal?: AbortS
       await db.close();
     }
   } catch (error) {
-    return { gathered: false, problem: signal?.aborted ? 'interrupted' : error instanceof Error ? error.message : String(error) };
+    return { gathered: false, problem: signal?.aborted ? 'interrupted' : errorMessage(error) };
   }
 }

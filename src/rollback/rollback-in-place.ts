@@ -121,7 +121,7 @@ export async function rollbackInPlace(
     }
 
     log.info(`Restoring backup ${manifest.id} over ${database} in one transaction…`);
-    const { rows } = await db.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+    const pid = await db.backendPid();
     const applicationName = `astra ${astraVersion} restore`;
     const outcome = await restoreInPlace({
       pgRestore: options.pgRestore.path,
@@ -129,7 +129,7 @@ export async function rollbackInPlace(
       env: childEnvironment(db.target.config, applicationName),
       archive,
       prelude: dropStatements(extras),
-      finalCheck: noOtherClientsCheck(rows.map((row) => row.pid)),
+      finalCheck: noOtherClientsCheck([pid]),
       signal: interrupts.signal,
       endSession: () => endRestoreSession(db, database, applicationName),
     });
@@ -139,10 +139,8 @@ export async function rollbackInPlace(
     const differences = await restoredDifferences(db.target, manifest).catch((error: unknown) => [
       `the check after the restore could not run (${errorMessage(error)})`,
     ]);
-    // While PUBLIC is still kept out; not after an interrupt, which asks for the end.
-    const statistics: StatisticsOutcome = interrupts.received()
-      ? { gathered: false, problem: 'interrupted before it began' }
-      : await gatherStatistics(db.target, interrupts.signal);
+    // While PUBLIC is still kept out; not after an interrupt (its signal), which asks for the end.
+    const statistics = await gatherStatistics(db.target, interrupts.signal);
     reportStatistics(log, database, statistics);
     return { safety, differences, statistics };
   };

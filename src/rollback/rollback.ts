@@ -208,9 +208,8 @@ export async function rollbackToBackup(outerContext: Context, options: RollbackO
             appliedMigrations: manifest.appliedMigrations,
           };
           if (bySwap) {
-            const { rows } = await db.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
             const lockHolder = {
-              pid: Number(rows[0]?.pid),
+              pid: await db.backendPid(),
               close: async () => {
                 recorded.closed = true;
                 await db.close();
