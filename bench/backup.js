@@ -122,7 +122,7 @@ async function measureRestore(bench, { tools, dir, backupDir, id, archive }) {
     // The floor: pg_restore alone as astra runs it (its jobs and session settings), with no checksum, no row counts, no swap.
     async (round) => {
       bench.progress(`  pg_restore (${jobs} jobs, astra's settings) into a new database, round ${round + 1} of ${ROUNDS}`);
-      await intoScratch(floor, [`--jobs=${jobs}`], { PGOPTIONS: restoreSessionOptions(undefined, jobs) });
+      await intoScratch(floor, [`--jobs=${jobs}`], { PGOPTIONS: restoreSessionOptions(undefined) });
     },
     async (round) => {
       bench.progress(`  astra rollback --backup ${id}, round ${round + 1} of ${ROUNDS}`);
@@ -227,7 +227,7 @@ export function renderBackups(results) {
         ['RUN', 'WALL', 'RATIO', 'PEAK RSS', 'BUSY CORES'],
         restore.map((run) => [`${run.label}${run.baseline ? ' (baseline)' : ''}`, formatMs(run.wallMs), formatRatio(run.ratio), formatKb(run.peakRssKb), formatCores(run.busyCores)]),
         [
-          'astra rollback runs pg_restore with one job per core (at most 4), 256MB of maintenance_work_mem per session and asynchronous commits, the archive\'s checksum and pg_restore --list alongside; then counts rows, runs ANALYZE on the copy and swaps the databases. The floor row is pg_restore alone as astra runs it.',
+          'astra rollback runs pg_restore with one job per core (at most 4), the server\'s maintenance_work_mem and asynchronous commits, the archive\'s checksum and pg_restore --list alongside; then counts rows, runs ANALYZE on the copy and swaps the databases. The floor row is pg_restore alone as astra runs it.',
           ...restoreLimit(restore),
         ],
       ),

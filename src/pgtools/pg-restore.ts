@@ -51,28 +51,23 @@ export function defaultRestoreJobs(freeConnections = Number.POSITIVE_INFINITY): 
   return Math.max(1, Math.min(MAX_DEFAULT_RESTORE_JOBS, availableParallelism(), freeConnections - 1));
 }
 
-/** Memory for index builds shared by all the restore's sessions (the server's default, 64MB, sorts a large index on disk). */
-export const RESTORE_MAINTENANCE_WORK_MEM_MB = 256;
-
 /**
- * The sessions pg_restore opens share RESTORE_MAINTENANCE_WORK_MEM_MB for
- * index builds (never less than the server's default of 64MB each), and
- * commit without waiting for each commit to reach the disk: the copy is
- * checked and only then swapped in by a commit of astra's own, made with
- * synchronous_commit on, which waits for the WAL up to it, so nothing of
- * the copy is used before it is durable. Settings the operator put in
- * PGOPTIONS come after these, so theirs win.
+ * The sessions pg_restore opens commit without waiting for each commit to
+ * reach the disk: the copy is checked and only then swapped in by a commit
+ * of astra's own, made with synchronous_commit on, which waits for the WAL
+ * up to it, so nothing of the copy is used before it is durable. Settings
+ * the operator put in PGOPTIONS come after this, so theirs win.
+ *
+ * Index builds keep the server's maintenance_work_mem: on the restore
+ * benchmark, raising it made them slower, not faster (the whole restore
+ * about 20% slower at 128MB per job than at the default 64MB, 1GB slower
+ * still; bench/RESULTS.md): the larger sorts lose more to the CPU's caches
+ * than the smaller ones spend on temporary files.
  */
-export function restoreSessionOptions(given: string | undefined, jobs = 1): string {
-  const memory = Math.max(64, Math.floor(RESTORE_MAINTENANCE_WORK_MEM_MB / Math.max(1, jobs)));
-  return [`-c maintenance_work_mem=${memory}MB`, '-c synchronous_commit=off', ...(given?.trim() ? [given.trim()] : [])].join(' ');
+export function restoreSessionOptions(given: string | undefined): string {
+  return ['-c synchronous_commit=off', ...(given?.trim() ? [given.trim()] : [])].join(' ');
 }
 
-/**
- * Restores `archive` into the (empty) database named by PGDATABASE, stopping
- * at the first error. `--dbname=` is empty on purpose: libpq then takes the
- * database and everything else from the environment, so argv names nothing.
- */
 export async function restoreArchive(run: RestoreRun): Promise<void> {
   const args = ['--dbname=', '--no-password', '--exit-on-error'];
   const jobs = run.jobs ?? defaultRestoreJobs(run.freeConnections);
@@ -80,7 +75,7 @@ export async function restoreArchive(run: RestoreRun): Promise<void> {
   if (run.dataOnlyOwnership) args.push('--no-owner', '--no-privileges');
   args.push(run.archive);
   const result = await execa(run.tool, args, {
-    env: { ...run.env, PGOPTIONS: restoreSessionOptions(run.env.PGOPTIONS ?? process.env.PGOPTIONS, jobs) },
+    env: { ...run.env, PGOPTIONS: restoreSessionOptions(run.env.PGOPTIONS ?? process.env.PGOPTIONS) },
     reject: false,
     stdin: 'ignore',
     ...(run.signal ? { cancelSignal: run.signal } : {}),

@@ -11,10 +11,9 @@ describe('pg_restore settings', () => {
     expect(defaultRestoreJobs(0)).toBe(1);
   });
 
-  it("shares 256MB of index memory among the jobs (64MB at least), commits asynchronously, and puts the operator's PGOPTIONS last so that theirs win", () => {
-    expect(restoreSessionOptions(undefined)).toBe('-c maintenance_work_mem=256MB -c synchronous_commit=off');
-    expect(restoreSessionOptions('  ', 2)).toBe('-c maintenance_work_mem=128MB -c synchronous_commit=off');
-    expect(restoreSessionOptions(undefined, 8)).toBe('-c maintenance_work_mem=64MB -c synchronous_commit=off');
-    expect(restoreSessionOptions('-c maintenance_work_mem=1GB', 1)).toBe('-c maintenance_work_mem=256MB -c synchronous_commit=off -c maintenance_work_mem=1GB');
+  it("commits asynchronously, leaves index memory to the server, and puts the operator's PGOPTIONS last so that theirs win", () => {
+    expect(restoreSessionOptions(undefined)).toBe('-c synchronous_commit=off');
+    expect(restoreSessionOptions('  ')).toBe('-c synchronous_commit=off');
+    expect(restoreSessionOptions('-c maintenance_work_mem=1GB')).toBe('-c synchronous_commit=off -c maintenance_work_mem=1GB');
   });
 });
