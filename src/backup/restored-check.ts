@@ -1,7 +1,7 @@
 import type { ConnectionTarget } from '../db/connection.js';
 import { compareVersions } from '../migration-version.js';
 import { errorMessage } from '../errors.js';
-import { cancelQuery, Database } from '../db/database.js';
+import { cancelQuery, Database, isPgError, LOCK_NOT_AVAILABLE } from '../db/database.js';
 import type { BackupManifest } from './manifest.js';
 import { countListedRows, rowCountDifferences } from './row-counts.js';
 import { schemaState } from './snapshot.js';
@@ -37,6 +37,15 @@ export async function restoredDifferences(
   }
 }
 
+/** How long the first pass of gatherStatistics waits for a table's lock before leaving it for the second. */
+export const FIRST_PASS_LOCK_WAIT_MS = 50;
+
+/** How long ANALYZE waits for an autovacuum worker before the server cancels it, when the role may say so. */
+const AUTOVACUUM_WAIT_MS = 10;
+
+/** SQLSTATE of "permission denied" (to set a parameter, here). */
+const INSUFFICIENT_PRIVILEGE = '42501';
+
 /** How gathering a restored database's statistics ended. */
 export type StatisticsOutcome =
   /** Every table analyzed but `skipped`: those the role may not analyze (ANALYZE's own warnings, as the server words them). */
@@ -54,6 +63,15 @@ export type StatisticsOutcome =
  * them while the application runs. One session, after the checks (a role
  * with few connections left has the one it needs). `signal` cancels the
  * ANALYZE. Never rejects: a restore does not fail for want of statistics.
+ *
+ * Table by table, in two passes. Autovacuum starts on a new database's
+ * tables as soon as they are loaded, and ANALYZE waits for the table's lock
+ * until the server cancels the autovacuum worker (deadlock_timeout, 1 s by
+ * default), once per table the worker is met on: so the first pass leaves a
+ * table whose lock does not come within FIRST_PASS_LOCK_WAIT_MS, and the
+ * second analyzes those, waiting as long as it takes. A role that may set
+ * deadlock_timeout (a superuser, or one granted SET on it) has the server
+ * cancel the worker after AUTOVACUUM_WAIT_MS instead.
  */
 export async function gatherStatistics(target: ConnectionTarget, signal?: AbortSignal): Promise<StatisticsOutcome> {
   if (signal?.aborted) return { gathered: false, problem: 'interrupted before it began' };
@@ -73,7 +91,22 @@ export async function gatherStatistics(target: ConnectionTarget, signal?: AbortS
       const pid = await db.backendPid();
       cancel = () => void cancelQuery(db, pid);
       signal?.addEventListener('abort', cancel, { once: true });
-      await db.query(`ANALYZE ${rows.map((row) => row.name).join(', ')}`);
+      const later: string[] = [];
+      await db.query(`SET deadlock_timeout = '${AUTOVACUUM_WAIT_MS}ms'`).catch((error: unknown) => {
+        if (!isPgError(error) || error.code !== INSUFFICIENT_PRIVILEGE) throw error;
+      });
+      await db.query(`SET lock_timeout = '${FIRST_PASS_LOCK_WAIT_MS}ms'`);
+      for (const { name } of rows) {
+        if (signal?.aborted) break;
+        try {
+          await db.query(`ANALYZE ${name}`);
+        } catch (error) {
+          if (!isPgError(error) || error.code !== LOCK_NOT_AVAILABLE) throw error;
+          later.push(name);
+        }
+      }
+      await db.query('SET lock_timeout = 0');
+      if (later.length > 0 && !signal?.aborted) await db.query(`ANALYZE ${later.join(', ')}`);
       return signal?.aborted ? { gathered: false, problem: 'interrupted' } : { gathered: true, tables: rows.length, skipped };
     } finally {
       if (cancel) signal?.removeEventListener('abort', cancel);
