@@ -38,13 +38,13 @@ export async function restoredDifferences(
 }
 
 /** How long the first pass of gatherStatistics waits for a table's lock before leaving it for the second. */
-export const FIRST_PASS_LOCK_WAIT_MS = 50;
+const FIRST_PASS_LOCK_WAIT_MS = 50;
 
 /** How long ANALYZE waits for an autovacuum worker before the server cancels it, when the role may say so. */
 const AUTOVACUUM_WAIT_MS = 10;
 
-/** SQLSTATE of "permission denied" (to set a parameter, here). */
-const INSUFFICIENT_PRIVILEGE = '42501';
+/** The server's warnings for a table ANALYZE leaves out for want of privilege (up to 15; 16 and later). */
+const SKIPPED_NOTICE = /^skipping\b|, skipping it$/i;
 
 /** How gathering a restored database's statistics ended. */
 export type StatisticsOutcome =
@@ -69,35 +69,39 @@ export type StatisticsOutcome =
  * until the server cancels the autovacuum worker (deadlock_timeout, 1 s by
  * default), once per table the worker is met on: so the first pass leaves a
  * table whose lock does not come within FIRST_PASS_LOCK_WAIT_MS, and the
- * second analyzes those, waiting as long as it takes. A role that may set
- * deadlock_timeout (a superuser, or one granted SET on it) has the server
- * cancel the worker after AUTOVACUUM_WAIT_MS instead.
+ * second analyzes those, under the database's own lock_timeout (none by
+ * default). A role that may set deadlock_timeout (a superuser, or on 15
+ * and later one granted SET on it) has the server cancel the worker after
+ * AUTOVACUUM_WAIT_MS instead; the role is asked first, so that a refusal
+ * leaves no error in the server's log. Partitions are not listed: ANALYZE
+ * of their partitioned table covers them.
  */
 export async function gatherStatistics(target: ConnectionTarget, signal?: AbortSignal): Promise<StatisticsOutcome> {
   if (signal?.aborted) return { gathered: false, problem: 'interrupted before it began' };
   try {
     const db = await Database.connect(target, signal ? { signal } : {});
-    const skipped: string[] = [];
+    // A table left for the second pass may warn twice.
+    const skipped = new Set<string>();
     db.onNotice((message) => {
-      if (/^skipping\b/i.test(message)) skipped.push(message);
+      if (SKIPPED_NOTICE.test(message)) skipped.add(message);
     });
     let cancel: (() => void) | undefined;
+    const interrupted: StatisticsOutcome = { gathered: false, problem: 'interrupted' };
     try {
       const { rows } = await db.query<{ name: string }>(
         `SELECT format('%I.%I', n.nspname, c.relname) AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-          WHERE c.relkind IN ('r', 'p', 'm') AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%' ORDER BY 1`,
+          WHERE c.relkind IN ('r', 'p', 'm') AND NOT c.relispartition
+            AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%' ORDER BY 1`,
       );
-      if (rows.length === 0) return { gathered: true, tables: 0, skipped };
+      if (rows.length === 0) return { gathered: true, tables: 0, skipped: [] };
       const pid = await db.backendPid();
       cancel = () => void cancelQuery(db, pid);
       signal?.addEventListener('abort', cancel, { once: true });
+      if (await maySetDeadlockTimeout(db)) await db.query("SELECT set_config('deadlock_timeout', $1, false)", [`${AUTOVACUUM_WAIT_MS}ms`]);
+      await db.query("SELECT set_config('lock_timeout', $1, false)", [`${FIRST_PASS_LOCK_WAIT_MS}ms`]);
       const later: string[] = [];
-      await db.query(`SET deadlock_timeout = '${AUTOVACUUM_WAIT_MS}ms'`).catch((error: unknown) => {
-        if (!isPgError(error) || error.code !== INSUFFICIENT_PRIVILEGE) throw error;
-      });
-      await db.query(`SET lock_timeout = '${FIRST_PASS_LOCK_WAIT_MS}ms'`);
       for (const { name } of rows) {
-        if (signal?.aborted) break;
+        if (signal?.aborted) return interrupted;
         try {
           await db.query(`ANALYZE ${name}`);
         } catch (error) {
@@ -105,9 +109,12 @@ export async function gatherStatistics(target: ConnectionTarget, signal?: AbortS
           later.push(name);
         }
       }
-      await db.query('SET lock_timeout = 0');
-      if (later.length > 0 && !signal?.aborted) await db.query(`ANALYZE ${later.join(', ')}`);
-      return signal?.aborted ? { gathered: false, problem: 'interrupted' } : { gathered: true, tables: rows.length, skipped };
+      if (later.length > 0) {
+        await db.query('RESET lock_timeout');
+        if (signal?.aborted) return interrupted;
+        await db.query(`ANALYZE ${later.join(', ')}`);
+      }
+      return signal?.aborted ? interrupted : { gathered: true, tables: rows.length, skipped: [...skipped] };
     } finally {
       if (cancel) signal?.removeEventListener('abort', cancel);
       await db.close();
@@ -115,4 +122,16 @@ export async function gatherStatistics(target: ConnectionTarget, signal?: AbortS
   } catch (error) {
     return { gathered: false, problem: signal?.aborted ? 'interrupted' : errorMessage(error) };
   }
+}
+
+/** Whether this session's role may set deadlock_timeout: a superuser, or (15 and later) a role granted SET on it. */
+async function maySetDeadlockTimeout(db: Database): Promise<boolean> {
+  const { rows } = await db.query<{ superuser: boolean; version: number }>(
+    "SELECT current_setting('is_superuser') = 'on' AS superuser, current_setting('server_version_num')::int AS version",
+  );
+  const facts = rows[0];
+  if (facts?.superuser) return true;
+  if (!facts || facts.version < 150000) return false;
+  const granted = await db.query<{ may: boolean }>("SELECT has_parameter_privilege('deadlock_timeout', 'SET') AS may");
+  return granted.rows[0]?.may === true;
 }

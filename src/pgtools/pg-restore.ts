@@ -58,16 +58,21 @@ export function defaultRestoreJobs(freeConnections = Number.POSITIVE_INFINITY): 
  * up to it, so nothing of the copy is used before it is durable. Settings
  * the operator put in PGOPTIONS come after this, so theirs win.
  *
- * Index builds keep the server's maintenance_work_mem: on the restore
- * benchmark, raising it made them slower, not faster (the whole restore
- * about 20% slower at 128MB per job than at the default 64MB, 1GB slower
- * still; bench/RESULTS.md): the larger sorts lose more to the CPU's caches
- * than the smaller ones spend on temporary files.
+ * Index builds keep the server's maintenance_work_mem: measured here,
+ * raising it made them slower, not faster (whole restores 12 to 22% slower
+ * at 128MB per job than at the default 64MB; a single index build slower
+ * still at 256MB and 1GB; bench/RESULTS.md): the larger sorts lose more to
+ * the CPU's caches than the smaller ones spend on temporary files.
  */
 export function restoreSessionOptions(given: string | undefined): string {
   return ['-c synchronous_commit=off', ...(given?.trim() ? [given.trim()] : [])].join(' ');
 }
 
+/**
+ * Restores `archive` into the (empty) database named by PGDATABASE, stopping
+ * at the first error. `--dbname=` is empty on purpose: libpq then takes the
+ * database and everything else from the environment, so argv names nothing.
+ */
 export async function restoreArchive(run: RestoreRun): Promise<void> {
   const args = ['--dbname=', '--no-password', '--exit-on-error'];
   const jobs = run.jobs ?? defaultRestoreJobs(run.freeConnections);
