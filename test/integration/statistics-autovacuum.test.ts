@@ -17,8 +17,9 @@ import { waitUntil } from '../helpers/wait.js';
 let baseDir: string;
 let cluster: LocalCluster;
 
-async function onApp<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client(cluster.connectionConfig('app'));
+/** Runs `work` on a session of the server's superuser, in `database`, closed afterwards. */
+async function on<T>(database: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client(cluster.connectionConfig(database));
   await client.connect();
   try {
     return await work(client);
@@ -32,12 +33,11 @@ beforeAll(async () => {
   cluster = new LocalCluster(join(baseDir, 'cluster'), { durable: false });
   await cluster.init();
   await cluster.start();
-  const admin = new pg.Client(cluster.connectionConfig());
-  await admin.connect();
-  await admin.query("ALTER SYSTEM SET autovacuum_naptime = '1s'");
-  await admin.query("ALTER SYSTEM SET deadlock_timeout = '1h'");
-  await admin.query('SELECT pg_reload_conf()');
-  await admin.end();
+  await on('postgres', async (admin) => {
+    await admin.query("ALTER SYSTEM SET autovacuum_naptime = '1s'");
+    await admin.query("ALTER SYSTEM SET deadlock_timeout = '1h'");
+    await admin.query('SELECT pg_reload_conf()');
+  });
   await cluster.ensureDatabase('app');
 }, 120_000);
 afterAll(async () => {
@@ -48,7 +48,7 @@ afterAll(async () => {
 describe('gathering statistics while autovacuum works on a table', () => {
   it('has the server cancel the worker rather than wait for it, when the role may set deadlock_timeout', async () => {
     // A vacuum that sleeps 100 ms per page read, on 3,000 pages: it would hold the table for minutes.
-    await onApp(async (client) => {
+    await on('app', async (client) => {
       await client.query(
         `CREATE TABLE slow (id int, pad text) WITH (autovacuum_vacuum_cost_delay = 100, autovacuum_vacuum_cost_limit = 1,
            autovacuum_vacuum_insert_threshold = 1, autovacuum_vacuum_insert_scale_factor = 0, autovacuum_analyze_threshold = 2000000000)`,
@@ -58,7 +58,8 @@ describe('gathering statistics while autovacuum works on a table', () => {
     await waitUntil(
       'autovacuum works on the table',
       () =>
-        onApp(
+        on(
+          'app',
           async (client) =>
             (await client.query("SELECT 1 FROM pg_stat_activity WHERE backend_type = 'autovacuum worker' AND query LIKE '%slow%'")).rows.length > 0,
         ),
@@ -72,7 +73,7 @@ describe('gathering statistics while autovacuum works on a table', () => {
       new Promise<StatisticsOutcome>((resolve) => setTimeout(() => resolve({ gathered: false, problem: 'still waiting after 30 s' }), 30_000)),
     ]);
     expect(outcome).toEqual({ gathered: true, tables: 1, skipped: [] });
-    const { rows } = await onApp((client) =>
+    const { rows } = await on('app', (client) =>
       client.query<{ analyzed: boolean }>("SELECT last_analyze IS NOT NULL AS analyzed FROM pg_stat_user_tables WHERE relname = 'slow'"),
     );
     expect(rows[0]?.analyzed).toBe(true);
