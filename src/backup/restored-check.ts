@@ -46,10 +46,21 @@ const AUTOVACUUM_WAIT_MS = 10;
 /** The server's warnings for a table ANALYZE leaves out for want of privilege (up to 15; 16 and later). */
 const SKIPPED_NOTICE = /^skipping\b|, skipping it$/i;
 
+/** A table whose ANALYZE the server refused with an error, and that error. */
+export interface StatisticsFailure {
+  table: string;
+  problem: string;
+}
+
 /** How gathering a restored database's statistics ended. */
 export type StatisticsOutcome =
-  /** Every table analyzed but `skipped`: those the role may not analyze (ANALYZE's own warnings, as the server words them). */
-  | { gathered: true; tables: number; skipped: string[] }
+  /**
+   * Every table analyzed but `skipped` (those the role may not analyze:
+   * ANALYZE's own warnings, as the server words them) and `failed` (an
+   * error of that table's ANALYZE: a function of an expression index that
+   * raises, the database's statement_timeout).
+   */
+  | { gathered: true; tables: number; skipped: string[]; failed: StatisticsFailure[] }
   /** Not gathered: `problem` says why (the error, or the interrupt that came first). */
   | { gathered: false; problem: string };
 
@@ -74,7 +85,9 @@ export type StatisticsOutcome =
  * and later one granted SET on it) has the server cancel the worker after
  * AUTOVACUUM_WAIT_MS instead; the role is asked first, so that a refusal
  * leaves no error in the server's log. Partitions are not listed: ANALYZE
- * of their partitioned table covers them.
+ * of their partitioned table covers them. A table whose ANALYZE fails with
+ * an error of its own is listed under `failed` and the others are still
+ * analyzed; an error of the session (the connection lost) ends the step.
  */
 export async function gatherStatistics(target: ConnectionTarget, signal?: AbortSignal): Promise<StatisticsOutcome> {
   if (signal?.aborted) return { gathered: false, problem: 'interrupted before it began' };
@@ -93,28 +106,38 @@ export async function gatherStatistics(target: ConnectionTarget, signal?: AbortS
           WHERE c.relkind IN ('r', 'p', 'm') AND NOT c.relispartition
             AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%' ORDER BY 1`,
       );
-      if (rows.length === 0) return { gathered: true, tables: 0, skipped: [] };
+      if (rows.length === 0) return { gathered: true, tables: 0, skipped: [], failed: [] };
       const pid = await db.backendPid();
       cancel = () => void cancelQuery(db, pid);
       signal?.addEventListener('abort', cancel, { once: true });
       if (await maySetDeadlockTimeout(db)) await db.query("SELECT set_config('deadlock_timeout', $1, false)", [`${AUTOVACUUM_WAIT_MS}ms`]);
       await db.query("SELECT set_config('lock_timeout', $1, false)", [`${FIRST_PASS_LOCK_WAIT_MS}ms`]);
-      const later: string[] = [];
-      for (const { name } of rows) {
-        if (signal?.aborted) return interrupted;
+      const failed: StatisticsFailure[] = [];
+      // 'later' when the first pass could not lock the table in time.
+      const analyze = async (name: string, firstPass: boolean): Promise<'done' | 'later'> => {
         try {
           await db.query(`ANALYZE ${name}`);
         } catch (error) {
-          if (!isPgError(error) || error.code !== LOCK_NOT_AVAILABLE) throw error;
-          later.push(name);
+          // A cancel of ours, or a session that is gone, ends the step.
+          if (signal?.aborted || !isPgError(error) || error.severity !== 'ERROR') throw error;
+          if (firstPass && error.code === LOCK_NOT_AVAILABLE) return 'later';
+          failed.push({ table: name, problem: error.message });
         }
+        return 'done';
+      };
+      const later: string[] = [];
+      for (const { name } of rows) {
+        if (signal?.aborted) return interrupted;
+        if ((await analyze(name, true)) === 'later') later.push(name);
       }
       if (later.length > 0) {
         await db.query('RESET lock_timeout');
-        if (signal?.aborted) return interrupted;
-        await db.query(`ANALYZE ${later.join(', ')}`);
+        for (const name of later) {
+          if (signal?.aborted) return interrupted;
+          await analyze(name, false);
+        }
       }
-      return signal?.aborted ? interrupted : { gathered: true, tables: rows.length, skipped: [...skipped] };
+      return signal?.aborted ? interrupted : { gathered: true, tables: rows.length, skipped: [...skipped], failed };
     } finally {
       if (cancel) signal?.removeEventListener('abort', cancel);
       await db.close();

@@ -3,9 +3,9 @@ import type { Log } from '../ui/log.js';
 
 /**
  * Says how gathering the restored database's statistics went: a line when
- * it did, a warning with the command to run when it did not, or when ANALYZE
- * skipped tables the role may not analyze. `database` is the name the
- * database has once the rollback is done.
+ * it did, a warning with the command to run when it did not, when ANALYZE
+ * skipped tables the role may not analyze, or when it failed on some of
+ * them. `database` is the name the database has once the rollback is done.
  */
 export function reportStatistics(log: Log, database: string, outcome: StatisticsOutcome): void {
   const command = `vacuumdb --analyze-only --dbname=${database}`;
@@ -16,10 +16,18 @@ export function reportStatistics(log: Log, database: string, outcome: Statistics
     );
     return;
   }
-  log.info(`Gathered the planner's statistics of the restored ${database} (ANALYZE of ${outcome.tables} table(s)).`);
+  const of = outcome.failed.length > 0 ? `${outcome.tables - outcome.failed.length} of ` : '';
+  log.info(`Gathered the planner's statistics of the restored ${database} (ANALYZE of ${of}${outcome.tables} table(s)).`);
   if (outcome.skipped.length > 0) {
     log.warn(
       `ANALYZE skipped ${outcome.skipped.length} table(s) the role may not analyze (${outcome.skipped.join('; ')}): run ${command} as their owner; ${meanwhile}.`,
+    );
+  }
+  if (outcome.failed.length > 0) {
+    // Each name in single quotes for the shell, a quote in it closed, escaped and reopened.
+    const tables = outcome.failed.map((failure) => ` --table='${failure.table.replaceAll("'", "'\\''")}'`).join('');
+    log.warn(
+      `ANALYZE failed on ${outcome.failed.length} table(s) (${outcome.failed.map((failure) => `${failure.table}: ${failure.problem}`).join('; ')}): once the cause is fixed, run ${command}${tables}; ${meanwhile}.`,
     );
   }
 }

@@ -109,5 +109,5 @@ export interface UpgradeReport extends JsonReport {
 export interface RollbackReport extends JsonReport {
   backupId: string;
   keptDatabase: string | null;
-  statistics: { gathered: true; tables: number; skipped: string[] } | { gathered: false; problem: string };
+  statistics: { gathered: true; tables: number; skipped: string[]; failed: { table: string; problem: string }[] } | { gathered: false; problem: string };
 }

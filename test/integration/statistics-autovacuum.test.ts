@@ -72,7 +72,7 @@ describe('gathering statistics while autovacuum works on a table', () => {
       gatherStatistics(target),
       new Promise<StatisticsOutcome>((resolve) => setTimeout(() => resolve({ gathered: false, problem: 'still waiting after 30 s' }), 30_000)),
     ]);
-    expect(outcome).toEqual({ gathered: true, tables: 1, skipped: [] });
+    expect(outcome).toEqual({ gathered: true, tables: 1, skipped: [], failed: [] });
     const { rows } = await on('app', (client) =>
       client.query<{ analyzed: boolean }>("SELECT last_analyze IS NOT NULL AS analyzed FROM pg_stat_user_tables WHERE relname = 'slow'"),
     );
