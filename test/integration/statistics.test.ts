@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { gatherStatistics, type StatisticsOutcome } from '../../src/backup/restored-check.js';
 import type { ConnectionTarget } from '../../src/db/target.js';
 import { admin, createTestDatabase, type TestDatabase } from '../helpers/database.js';
+import { match } from '../helpers/matchers.js';
 import { waitUntil } from '../helpers/wait.js';
 
 let db: TestDatabase;
@@ -69,7 +70,7 @@ describe('gathering the statistics of a restored database', () => {
       gathered: true,
       tables: 4,
       skipped: [],
-      failed: [{ table: 'public.b_fails', problem: expect.stringContaining('trips on') }],
+      failed: [{ table: 'public.b_fails', problem: match.stringContaining('trips on') }],
     });
     expect([await analyzed('a_first'), await analyzed('b_fails'), await analyzed('c_last'), await analyzed('flag')]).toEqual([true, false, true, true]);
   });
