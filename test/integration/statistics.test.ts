@@ -50,7 +50,7 @@ describe('gathering the statistics of a restored database', () => {
     expect(await analyzed('b_locked')).toBe(true);
   });
 
-  it('analyzes the tables after one whose ANALYZE fails, and names that one with the server\'s error', async () => {
+  it("analyzes the tables after one whose ANALYZE fails, and names that one with the server's error", async () => {
     // ANALYZE evaluates an expression index on its sample: this one raises once the flag is set, after the rows are in.
     await db.query('CREATE TABLE flag (on_ boolean)');
     await db.query(
