@@ -1,4 +1,3 @@
-import { createHash, randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -49,6 +48,17 @@ export interface ParseCache {
 /** The largest file whose parse is kept. */
 export const LARGEST_KEPT_FILE = 1024 * 1024;
 const UNUSED_BUILD_MS = 30 * 24 * 3600 * 1000;
+
+const requireHere = createRequire(import.meta.url);
+
+/**
+ * node:crypto, loaded when a shelf is first named rather than with the CLI:
+ * it is twenty-odd modules of Node's own that `astra --help` has no use for
+ * (bench/RESULTS.md). Every command that connects loads it anyway.
+ */
+function crypto(): typeof import('node:crypto') {
+  return requireHere('node:crypto') as typeof import('node:crypto');
+}
 const BUILD_FOLDER = /^parsed-[0-9a-f]{16}$/;
 
 let buildFile: string | undefined;
@@ -64,7 +74,7 @@ export function useParseCache(moduleUrl: string): void {
 export function openParseCache(scope: string): ParseCache | undefined {
   const folder = currentBuildFolder();
   if (!folder) return undefined;
-  const file = join(folder, `${createHash('sha256').update(scope).digest('hex').slice(0, 32)}.json`);
+  const file = join(folder, `${crypto().createHash('sha256').update(scope).digest('hex').slice(0, 32)}.json`);
   const stored = readShelf(folder, file);
   const kept = new Map<string, unknown>();
   let added = false;
@@ -94,7 +104,7 @@ function currentBuildFolder(): string | undefined {
   const root = buildFile ? cacheRoot() : undefined;
   if (!root || !buildFile) return undefined;
   try {
-    const build = createHash('sha256').update(readFileSync(buildFile)).update(`\n${parserVersion()}`).digest('hex');
+    const build = crypto().createHash('sha256').update(readFileSync(buildFile)).update(`\n${parserVersion()}`).digest('hex');
     buildFolder = join(root, `parsed-${build.slice(0, 16)}`);
   } catch {
     return undefined;
@@ -104,7 +114,7 @@ function currentBuildFolder(): string | undefined {
 
 /** The version of libpg-query the build uses: its trees are what an entry holds. */
 function parserVersion(): string {
-  let dir = dirname(createRequire(import.meta.url).resolve('libpg-query'));
+  let dir = dirname(requireHere.resolve('libpg-query'));
   for (; dirname(dir) !== dir; dir = dirname(dir)) {
     const manifest = join(dir, 'package.json');
     if (existsSync(manifest)) {
@@ -128,7 +138,7 @@ function readShelf(folder: string, file: string): Map<string, unknown> {
 }
 
 function writeShelf(folder: string, file: string, entries: Map<string, unknown>): void {
-  const partial = `${file}.${randomUUID()}.partial`;
+  const partial = `${file}.${crypto().randomUUID()}.partial`;
   try {
     if (mkdirSync(folder, { recursive: true, mode: 0o700 }) !== undefined) removeUnusedBuilds(dirname(folder), folder);
     if (!trustedFolder(folder)) return;
