@@ -53,7 +53,7 @@ const requireHere = createRequire(import.meta.url);
 
 /**
  * node:crypto, loaded when a shelf is first named rather than with the CLI:
- * it is twenty-odd modules of Node's own that `astra --help` has no use for
+ * it is 17 of Node's own modules that `astra --help` has no use for
  * (bench/RESULTS.md). Every command that connects loads it anyway.
  */
 function crypto(): typeof import('node:crypto') {

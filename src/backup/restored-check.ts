@@ -46,6 +46,20 @@ const AUTOVACUUM_WAIT_MS = 10;
 /** The server's warnings for a table ANALYZE leaves out for want of privilege (up to 15; 16 and later). */
 const SKIPPED_NOTICE = /^skipping\b|, skipping it$/i;
 
+/**
+ * SQLSTATEs of an error that is not one table's: the connection lost (08),
+ * the server shutting down or the database gone (57P01-57P05), a server
+ * short of memory or disk (53), an I/O error (58), an internal error (XX).
+ * Every table after it would fail the same way, so it ends the step. Told by
+ * code, not by the error's severity: the server translates that word.
+ */
+const NOT_THE_TABLES = /^(08|53|57P0[1-5]|58|XX)/;
+
+/** Whether an error of a table's ANALYZE is that table's own, so that the others are still analyzed. */
+export function isTablesOwnError(error: unknown): boolean {
+  return isPgError(error) && error.code !== undefined && !NOT_THE_TABLES.test(error.code);
+}
+
 /** A table whose ANALYZE the server refused with an error, and that error. */
 export interface StatisticsFailure {
   table: string;
@@ -87,7 +101,8 @@ export type StatisticsOutcome =
  * leaves no error in the server's log. Partitions are not listed: ANALYZE
  * of their partitioned table covers them. A table whose ANALYZE fails with
  * an error of its own is listed under `failed` and the others are still
- * analyzed; an error of the session (the connection lost) ends the step.
+ * analyzed; an error that is not one table's (isTablesOwnError: the
+ * connection lost, a full disk) ends the step.
  */
 export async function gatherStatistics(target: ConnectionTarget, signal?: AbortSignal): Promise<StatisticsOutcome> {
   if (signal?.aborted) return { gathered: false, problem: 'interrupted before it began' };
@@ -118,8 +133,8 @@ export async function gatherStatistics(target: ConnectionTarget, signal?: AbortS
         try {
           await db.query(`ANALYZE ${name}`);
         } catch (error) {
-          // A cancel of ours, or a session that is gone, ends the step.
-          if (signal?.aborted || !isPgError(error) || error.severity !== 'ERROR') throw error;
+          // A cancel of ours, or an error that is not the table's, ends the step.
+          if (signal?.aborted || !isPgError(error) || !isTablesOwnError(error)) throw error;
           if (firstPass && error.code === LOCK_NOT_AVAILABLE) return 'later';
           failed.push({ table: name, problem: error.message });
         }

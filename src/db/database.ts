@@ -9,8 +9,6 @@ import { quoteIdent } from './quote.js';
 /** A PostgreSQL error as `pg` raises it, with the fields astra reads. */
 export interface PgError extends Error {
   code?: string;
-  /** ERROR for a statement's own failure; FATAL or PANIC when the session is gone with it. */
-  severity?: string;
   position?: string;
   detail?: string;
   hint?: string;

@@ -65,7 +65,7 @@ export interface RollbackResult {
   safetyBackupId: string | null;
   schemaVersion: MigrationVersion | null;
   appliedMigrations: MigrationVersion[];
-  /** The restored database's planner statistics (ANALYZE): gathered (with the tables skipped), or why not. */
+  /** The restored database's planner statistics (ANALYZE): gathered (with the tables skipped and those whose ANALYZE failed), or why not. */
   statistics: StatisticsOutcome;
 }
 

@@ -8,7 +8,7 @@ import type { Log } from '../ui/log.js';
  * them. `database` is the name the database has once the rollback is done.
  */
 export function reportStatistics(log: Log, database: string, outcome: StatisticsOutcome): void {
-  const command = `vacuumdb --analyze-only --dbname=${database}`;
+  const command = `vacuumdb --analyze-only --dbname=${shellWord(database)}`;
   const meanwhile = 'until then its queries may be planned as if its tables were empty; autovacuum gathers them in time otherwise';
   if (!outcome.gathered) {
     log.warn(
@@ -24,10 +24,18 @@ export function reportStatistics(log: Log, database: string, outcome: Statistics
     );
   }
   if (outcome.failed.length > 0) {
-    // Each name in single quotes for the shell, a quote in it closed, escaped and reopened.
-    const tables = outcome.failed.map((failure) => ` --table='${failure.table.replaceAll("'", "'\\''")}'`).join('');
+    const tables = outcome.failed.map((failure) => ` --table=${shellWord(failure.table)}`).join('');
     log.warn(
       `ANALYZE failed on ${outcome.failed.length} table(s) (${outcome.failed.map((failure) => `${failure.table}: ${failure.problem}`).join('; ')}): once the cause is fixed, run ${command}${tables}; ${meanwhile}.`,
     );
   }
+}
+
+/**
+ * `text` as one word of a POSIX shell command: as it is when the shell would
+ * read it so, else in single quotes (a quote in it closed, escaped and
+ * reopened). Table names come quoted as SQL quotes them (`public."Order"`).
+ */
+export function shellWord(text: string): string {
+  return /^[\w.,:/=@%+-]+$/.test(text) ? text : `'${text.replaceAll("'", "'\\''")}'`;
 }

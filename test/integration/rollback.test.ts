@@ -155,7 +155,7 @@ describe('astra rollback', () => {
     expect(result.exitCode, result.stderr).toBe(0);
     expect(result.stderr).toContain(`Gathered the planner's statistics of the restored ${db.name} (ANALYZE of 2 of 3 table(s)).`);
     expect(result.stderr).toContain(
-      `ANALYZE failed on 1 table(s) (public.accounts: no statistics today): once the cause is fixed, run vacuumdb --analyze-only --dbname=${db.name} --table='public.accounts';`,
+      `ANALYZE failed on 1 table(s) (public.accounts: no statistics today): once the cause is fixed, run vacuumdb --analyze-only --dbname=${db.name} --table=public.accounts;`,
     );
     expect(parseJson<RollbackReport>(result.stdout).statistics).toEqual({
       gathered: true,
