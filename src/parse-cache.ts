@@ -48,6 +48,7 @@ export interface ParseCache {
 /** The largest file whose parse is kept. */
 export const LARGEST_KEPT_FILE = 1024 * 1024;
 const UNUSED_BUILD_MS = 30 * 24 * 3600 * 1000;
+const BUILD_FOLDER = /^parsed-[0-9a-f]{16}$/;
 
 const requireHere = createRequire(import.meta.url);
 
@@ -59,7 +60,6 @@ const requireHere = createRequire(import.meta.url);
 function crypto(): typeof import('node:crypto') {
   return requireHere('node:crypto') as typeof import('node:crypto');
 }
-const BUILD_FOLDER = /^parsed-[0-9a-f]{16}$/;
 
 let buildFile: string | undefined;
 let buildFolder: string | null | undefined;
