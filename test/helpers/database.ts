@@ -21,7 +21,12 @@ export function serverConfig(database = 'postgres'): pg.ClientConfig {
 
 /** Runs `work` on a session of the test server's superuser, closed afterwards. */
 export async function admin<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client(serverConfig());
+  return withClient(serverConfig(), work);
+}
+
+/** Runs `work` on a session opened with `config` (any server, a test's own included), closed afterwards. */
+export async function withClient<T>(config: pg.ClientConfig, work: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client(config);
   await client.connect();
   try {
     return await work(client);

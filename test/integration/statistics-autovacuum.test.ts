@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gatherStatistics, type StatisticsOutcome } from '../../src/backup/restored-check.js';
 import { LocalCluster } from '../../src/cluster/local-cluster.js';
 import type { ConnectionTarget } from '../../src/db/target.js';
+import { withClient } from '../helpers/database.js';
 import { waitUntil } from '../helpers/wait.js';
 
 /**
@@ -18,15 +19,7 @@ let baseDir: string;
 let cluster: LocalCluster;
 
 /** Runs `work` on a session of the server's superuser, in `database`, closed afterwards. */
-async function on<T>(database: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client(cluster.connectionConfig(database));
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
-}
+const on = <T>(database: string, work: (client: pg.Client) => Promise<T>): Promise<T> => withClient(cluster.connectionConfig(database), work);
 
 beforeAll(async () => {
   baseDir = mkdtempSync(join(tmpdir(), 'astra-autovacuum-'));
