@@ -1,7 +1,7 @@
 import type { ConnectionTarget } from '../db/connection.js';
 import { compareVersions } from '../migration-version.js';
 import { errorMessage } from '../errors.js';
-import { cancelQuery, Database, isPgError, LOCK_NOT_AVAILABLE } from '../db/database.js';
+import { cancelQuery, Database, isPgError, LOCK_NOT_AVAILABLE, type PgError } from '../db/database.js';
 import type { BackupManifest } from './manifest.js';
 import { countListedRows, rowCountDifferences } from './row-counts.js';
 import { schemaState } from './snapshot.js';
@@ -56,7 +56,7 @@ const SKIPPED_NOTICE = /^skipping\b|, skipping it$/i;
 const NOT_THE_TABLES = /^(08|53|57P0[1-5]|58|XX)/;
 
 /** Whether an error of a table's ANALYZE is that table's own, so that the others are still analyzed. */
-export function isTablesOwnError(error: unknown): boolean {
+export function isTablesOwnError(error: unknown): error is PgError {
   return isPgError(error) && error.code !== undefined && !NOT_THE_TABLES.test(error.code);
 }
 
@@ -134,7 +134,7 @@ export async function gatherStatistics(target: ConnectionTarget, signal?: AbortS
           await db.query(`ANALYZE ${name}`);
         } catch (error) {
           // A cancel of ours, or an error that is not the table's, ends the step.
-          if (signal?.aborted || !isPgError(error) || !isTablesOwnError(error)) throw error;
+          if (signal?.aborted || !isTablesOwnError(error)) throw error;
           if (firstPass && error.code === LOCK_NOT_AVAILABLE) return 'later';
           failed.push({ table: name, problem: error.message });
         }
