@@ -1,11 +1,12 @@
 // The runner: many small migrations on an empty database, applied by astra,
 // dbmate and node-pg-migrate (each as its user runs it, with its own defaults),
 // and by psql in one session and one transaction as the floor; then `astra status` and
-// `astra doctor` on the result. Alternating runs, medians.
+// `astra doctor` on the result, each beside its floor (lib/floor.js). Alternating runs, medians.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { findClientTool } from '../dist/pgtools/client-tools.js';
 import { createDatabase, dropDatabase, libpqEnv } from './lib/cluster.js';
+import { bundleFloor, recordStatements } from './lib/floor.js';
 import { astraBin, childEnv, repoRoot, runMeasured } from './lib/measure.js';
 import { formatCount, formatKb, formatMs, formatRatio, jsonRatio, ratio, section } from './lib/report.js';
 import { quantile } from './lib/stats.js';
@@ -125,17 +126,21 @@ export async function measureRunner(bench) {
     results.push({ count, rows });
 
     if (count === Math.max(...RUNNER_COUNTS)) {
-      progress(`  astra status with ${count} migrations applied, ${STATUS_RUNS} runs...`);
+      progress(`  astra status with ${count} migrations applied, ${STATUS_RUNS} runs beside its floor...`);
+      const statusArgs = [astraBin, '--migrations-dir', folders.astra, 'status', '--json'];
+      const statusFloor = await floorOf(statusArgs, { env: astraEnv(kept, warmCache), cwd: dir, files: folders.astra });
       const wall = [];
       const rss = [];
       const node = [];
+      const floor = [];
       for (let run = 0; run < STATUS_RUNS; run++) {
-        const measured = await runMeasured('node', [astraBin, '--migrations-dir', folders.astra, 'status', '--json'], { env: astraEnv(kept, warmCache), cwd: dir });
+        const measured = await runMeasured('node', statusArgs, { env: astraEnv(kept, warmCache), cwd: dir });
         wall.push(measured.wallMs);
         if (measured.peakRssKb !== undefined) rss.push(measured.peakRssKb);
+        floor.push((await statusFloor.run()).wallMs);
         node.push((await nodeStart(dir)).wallMs);
       }
-      statusRow = { count, wallMs: quantile(wall, 0.5), peakRssKb: quantile(rss, 0.5), nodeMs: quantile(node, 0.5) };
+      statusRow = { count, wallMs: quantile(wall, 0.5), peakRssKb: quantile(rss, 0.5), nodeMs: quantile(node, 0.5), floorMs: quantile(floor, 0.5), statements: statusFloor.statements };
     }
     await dropDatabase(cluster, kept);
     rmSync(dir, { recursive: true, force: true });
@@ -162,10 +167,16 @@ async function measureDoctor(bench) {
   await astra(['migrate', 'up']);
   const created = JSON.parse((await astra(['--json', 'backup', 'create'])).stdout);
   await astra(['backup', 'verify', created.backup.id]);
-  progress(`  astra doctor, ${DOCTOR_RUNS} runs...`);
+  progress(`  astra doctor, ${DOCTOR_RUNS} runs beside its floor...`);
+  const doctorFloor = await floorOf([astraBin, '--json', 'doctor'], {
+    env: childEnv({ DATABASE_URL: cluster.connectionUrl(database), ASTRA_CACHE_DIR: cache }),
+    cwd: dir,
+    files: join(repoRoot, 'migrations'),
+  });
   // With the cache as migrate up left it (the shipped migrations parsed), and without one (every file parsed, the parser loaded), alternating.
   const samples = { warm: { wall: [], rss: [] }, cold: { wall: [], rss: [] } };
   const node = [];
+  const floor = [];
   let report;
   for (let run = 0; run < DOCTOR_RUNS; run++) {
     for (const [kind, cacheDir] of run % 2 ? [['cold', 'off'], ['warm', cache]] : [['warm', cache], ['cold', 'off']]) {
@@ -174,12 +185,35 @@ async function measureDoctor(bench) {
       samples[kind].wall.push(measured.wallMs);
       if (measured.peakRssKb !== undefined) samples[kind].rss.push(measured.peakRssKb);
     }
+    floor.push((await doctorFloor.run()).wallMs);
     node.push((await nodeStart(dir)).wallMs);
   }
   await dropDatabase(cluster, database);
   rmSync(dir, { recursive: true, force: true });
   const median = ({ wall, rss }) => ({ wallMs: quantile(wall, 0.5), peakRssKb: quantile(rss, 0.5) });
-  return { checks: report.checks.length, summary: report.summary, ...median(samples.warm), cold: median(samples.cold), nodeMs: quantile(node, 0.5) };
+  return {
+    checks: report.checks.length,
+    summary: report.summary,
+    ...median(samples.warm),
+    cold: median(samples.cold),
+    nodeMs: quantile(node, 0.5),
+    floorMs: quantile(floor, 0.5),
+    statements: doctorFloor.statements,
+  };
+}
+
+/**
+ * The floor of a command that reads a database and a migrations folder
+ * (doctor, status): the statements it sends, recorded from one run of it
+ * (which also leaves its caches as a second run finds them), sent again by
+ * bench/floor/replay.js after reading and hashing the folder's files.
+ */
+async function floorOf(args, { env, cwd, files }) {
+  const script = await bundleFloor(cwd);
+  const recorded = join(cwd, 'floor-statements.json');
+  const statements = await recordStatements(args, { env, cwd, file: recorded });
+  const floorEnv = childEnv({ DATABASE_URL: env.DATABASE_URL, FLOOR_FILES: files, FLOOR_STATEMENTS: recorded });
+  return { statements, run: () => runMeasured('node', [script], { env: floorEnv, cwd }) };
 }
 
 /**
@@ -188,6 +222,10 @@ async function measureDoctor(bench) {
  * of percent over minutes), so that a reader can tell astra's time from it.
  */
 const nodeStart = (cwd) => runMeasured('node', ['-e', '0'], { env: childEnv({}), cwd });
+
+/** The floor beside a command's time, and Node's start beside both. */
+const floorSentence = (row, files) =>
+  `its floor (bench/floor/replay.js: Node, pg, one connection, the ${row.statements} statements it sent, ${files}; nothing else) ${formatMs(row.floorMs)}, ${formatRatio(ratio(row.wallMs, row.floorMs))} of it, ${formatMs(row.wallMs - row.floorMs)} above; \`node -e 0\` between them ${formatMs(row.nodeMs)}`;
 
 export function renderRunner({ results, status, doctor }) {
   const out = [];
@@ -201,10 +239,13 @@ export function renderRunner({ results, status, doctor }) {
       ),
     );
   }
-  if (status) out.push(`astra status with ${formatCount(status.count)} migrations applied: ${formatMs(status.wallMs)} (median of ${STATUS_RUNS}; target under 300 ms), peak RSS ${formatKb(status.peakRssKb)}; \`node -e 0\` between them ${formatMs(status.nodeMs)}\n`);
+  if (status)
+    out.push(
+      `astra status with ${formatCount(status.count)} migrations applied: ${formatMs(status.wallMs)} (median of ${STATUS_RUNS}; target under 300 ms), peak RSS ${formatKb(status.peakRssKb)}; ${floorSentence(status, 'its files read and hashed')}\n`,
+    );
   if (doctor)
     out.push(
-      `astra doctor on a healthy database (shipped migrations applied, verified backup; ${doctor.checks} checks, ${doctor.summary.ok} ok, ${doctor.summary.warn} warnings, ${doctor.summary.fail} failures): ${formatMs(doctor.wallMs)} (median of ${DOCTOR_RUNS}; target under 300 ms), peak RSS ${formatKb(doctor.peakRssKb)} (target under 90 MB); without the parse cache (ASTRA_CACHE_DIR=off) ${formatMs(doctor.cold.wallMs)}, ${formatKb(doctor.cold.peakRssKb)}; \`node -e 0\` between them ${formatMs(doctor.nodeMs)}\n`,
+      `astra doctor on a healthy database (shipped migrations applied, verified backup; ${doctor.checks} checks, ${doctor.summary.ok} ok, ${doctor.summary.warn} warnings, ${doctor.summary.fail} failures): ${formatMs(doctor.wallMs)} (median of ${DOCTOR_RUNS}; target under 300 ms), peak RSS ${formatKb(doctor.peakRssKb)} (target under 90 MB); without the parse cache (ASTRA_CACHE_DIR=off) ${formatMs(doctor.cold.wallMs)}, ${formatKb(doctor.cold.peakRssKb)}; ${floorSentence(doctor, 'the shipped migrations read and hashed')}\n`,
     );
   return out.join('\n');
 }
@@ -215,9 +256,11 @@ export function runnerJson({ results, status, doctor }) {
       migrations: count,
       rows: rows.map((row) => ({ name: row.name, wallMs: Math.round(row.wallMs), ratioToFasterTool: jsonRatio(row.ratio), peakRssKb: row.peakRssKb ?? null })),
     })),
-    status: status ? { migrations: status.count, wallMs: Math.round(status.wallMs), peakRssKb: status.peakRssKb ?? null, nodeStartMs: Math.round(status.nodeMs) } : null,
+    status: status
+      ? { migrations: status.count, wallMs: Math.round(status.wallMs), peakRssKb: status.peakRssKb ?? null, floorMs: Math.round(status.floorMs), nodeStartMs: Math.round(status.nodeMs) }
+      : null,
     doctor: doctor
-      ? { checks: doctor.checks, summary: doctor.summary, wallMs: Math.round(doctor.wallMs), peakRssKb: doctor.peakRssKb ?? null, withoutCache: { wallMs: Math.round(doctor.cold.wallMs), peakRssKb: doctor.cold.peakRssKb ?? null }, nodeStartMs: Math.round(doctor.nodeMs) }
+      ? { checks: doctor.checks, summary: doctor.summary, wallMs: Math.round(doctor.wallMs), peakRssKb: doctor.peakRssKb ?? null, withoutCache: { wallMs: Math.round(doctor.cold.wallMs), peakRssKb: doctor.cold.peakRssKb ?? null }, floorMs: Math.round(doctor.floorMs), nodeStartMs: Math.round(doctor.nodeMs) }
       : null,
   };
 }

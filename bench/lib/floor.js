@@ -1,0 +1,29 @@
+// The floor scripts of the doctor and status measurements (bench/floor/),
+// bundled for the run the way scripts/bundle.js bundles the CLI, so that pg
+// loads as it loads in astra; and the statements a command sends, recorded
+// from one run of it (sql-spy.cjs) for the floor to send again.
+import { build } from 'esbuild';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { nodeBundleOptions } from '../../scripts/pg-on-node.js';
+import { repoRoot, runMeasured } from './measure.js';
+
+/** Bundles bench/floor/replay.js into `dir`; returns the bundle's path. */
+export async function bundleFloor(dir) {
+  const outfile = join(dir, 'floor-replay.mjs');
+  await build({ ...nodeBundleOptions, entryPoints: [join(repoRoot, 'bench', 'floor', 'replay.js')], outfile, external: ['pg-native'] });
+  return outfile;
+}
+
+/**
+ * Runs `node <args>` once with the SQL recorder preloaded (in `env`, in
+ * `cwd`); the statements it sent are written to `file`, and their number
+ * returned. Throws when the command fails or sent nothing, so that a floor
+ * never replays an empty list.
+ */
+export async function recordStatements(args, { env, cwd, file }) {
+  await runMeasured('node', ['--require', join(repoRoot, 'bench', 'lib', 'sql-spy.cjs'), ...args], { env: { ...env, ASTRA_BENCH_SQL_OUT: file }, cwd });
+  const statements = JSON.parse(readFileSync(file, 'utf8'));
+  if (statements.length === 0) throw new Error(`node ${args.join(' ')} sent no statement to record.`);
+  return statements.length;
+}
