@@ -1,5 +1,5 @@
 // An esbuild plugin for what bundles pg to run on Node: the CLI's bundle
-// (scripts/bundle.js) and the benchmark's floor scripts (bench/lib/floor.js).
+// (scripts/bundle.js) and the benchmark's floor script (bench/lib/floor.js).
 import { readFileSync } from 'node:fs';
 
 /**
@@ -19,16 +19,4 @@ export const nodeOnlyPg = {
       return { contents: source.replace(question, 'if (false) {'), loader: 'js' };
     });
   },
-};
-
-/** What a bundle that imports from pg needs: ES module output for Node, with a require() for pg's CommonJS. */
-export const nodeBundleOptions = {
-  bundle: true,
-  format: 'esm',
-  platform: 'node',
-  target: 'node20',
-  // CommonJS dependencies (pg) call require(); an ES module has none of its own.
-  banner: { js: "import { createRequire as __astraCreateRequire } from 'node:module'; const require = __astraCreateRequire(import.meta.url);" },
-  plugins: [nodeOnlyPg],
-  logLevel: 'warning',
 };

@@ -1,17 +1,27 @@
-// The floor scripts of the doctor and status measurements (bench/floor/),
-// bundled for the run the way scripts/bundle.js bundles the CLI, so that pg
-// loads as it loads in astra; and the statements a command sends, recorded
+// The floor script of the doctor and status measurements (bench/floor/),
+// bundled for the run as scripts/bundle.js bundles the CLI (CommonJS, pg with
+// the same plugin), so that pg loads as it loads in astra; and the statements a command sends, recorded
 // from one run of it (sql-spy.cjs) for the floor to send again.
 import { build } from 'esbuild';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { nodeBundleOptions } from '../../scripts/pg-on-node.js';
+import { nodeOnlyPg } from '../../scripts/pg-on-node.js';
 import { repoRoot, runMeasured } from './measure.js';
 
 /** Bundles bench/floor/replay.js into `dir`; returns the bundle's path. */
 export async function bundleFloor(dir) {
-  const outfile = join(dir, 'floor-replay.mjs');
-  await build({ ...nodeBundleOptions, entryPoints: [join(repoRoot, 'bench', 'floor', 'replay.js')], outfile, external: ['pg-native'] });
+  const outfile = join(dir, 'floor-replay.cjs');
+  await build({
+    entryPoints: [join(repoRoot, 'bench', 'floor', 'replay.js')],
+    outfile,
+    bundle: true,
+    format: 'cjs',
+    platform: 'node',
+    target: 'node20',
+    external: ['pg-native'],
+    plugins: [nodeOnlyPg],
+    logLevel: 'warning',
+  });
   return outfile;
 }
 

@@ -24,8 +24,8 @@ describe('astra --version', () => {
   );
 
   it('alone, is answered without the bundle, which everything else needs', async () => {
-    for (const dir of ['bin', 'dist', 'release-notes']) mkdirSync(join(stripped, dir));
-    for (const file of ['package.json', 'bin/astra.js', 'dist/version.js']) copyFileSync(join(repoRoot, file), join(stripped, file));
+    mkdirSync(join(stripped, 'bin'));
+    for (const file of ['package.json', 'bin/astra.js', 'bin/package.json']) copyFileSync(join(repoRoot, file), join(stripped, file));
     const run = (...args: string[]) => execa('node', [join(stripped, 'bin', 'astra.js'), ...args], { env: cleanEnv(), extendEnv: false, reject: false });
 
     const alone = await run('--version');
@@ -33,6 +33,6 @@ describe('astra --version', () => {
     expect(alone.stdout).toBe(version);
     const withAnother = await run('--json', '--version');
     expect(withAnother.exitCode).not.toBe(0);
-    expect(withAnother.stderr).toContain('ERR_MODULE_NOT_FOUND');
+    expect(withAnother.stderr).toMatch(/Cannot find module .*dist[\\/]bundle/);
   });
 });
