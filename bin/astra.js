@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The CLI runs from its bundle (dist/bundle/, made by npm run build): see scripts/bundle.js.
-// This file and the bundle are CommonJS (bin/package.json, dist/bundle/package.json): Node
+// This file and the bundle are CommonJS (bin/package.json, dist/bundle/package.json): Node 20
 // loads them with less work than ES modules.
 // `astra --version` alone reads the version and loads nothing else: the bundle's argument parser
 // and its chunks are most of what it would otherwise take (bench/RESULTS.md). Any other arguments,
@@ -13,7 +13,17 @@ if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
 } else {
   require('../dist/bundle/compile-cache.js').useCompileCache();
   const { main } = require('../dist/bundle/cli.js');
-  main(process.argv).then((code) => {
-    process.exitCode = code;
-  });
+  // Failed until main() says otherwise: should its work ever wait on something that never
+  // comes, Node exits once nothing is left to run, and that must not read as success.
+  process.exitCode = 1;
+  main(process.argv).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    // main() reports every error of a command itself; this is astra failing before it could.
+    (error) => {
+      process.stderr.write(`error: ${(args.includes('--debug') && error?.stack) || error?.message || error}\n`);
+      process.exitCode = 1;
+    },
+  );
 }

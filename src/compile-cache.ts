@@ -16,7 +16,9 @@ type EnableCompileCache = (dir: string) => unknown;
  * compiles. V8 checks an entry against its flags too: a chunk a parsing
  * command loads after setting --liftoff-only (sql-parser.ts) may be compiled
  * again by a command that parses nothing, and the other way round.
- * Called by bin/astra.js before the bundle loads.
+ * Called by bin/astra.js before the CLI loads: it is an entry of the bundle
+ * itself, so it and the few small chunks it shares are compiled before the
+ * cache is on.
  */
 export function useCompileCache(
   env: NodeJS.ProcessEnv = process.env,

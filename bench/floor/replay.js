@@ -1,6 +1,6 @@
 // The floor of `astra doctor` and `astra status`: what such a command cannot
-// skip, and nothing else. Node starts and loads pg (bundled as astra bundles
-// it, into one CommonJS file: bench/lib/floor.js); one connection opens while the migration files are
+// skip, and nothing else. Node starts and loads pg (bundled with the plugin
+// astra's bundle uses, as CommonJS, into one file: bench/lib/floor.js); one connection opens while the migration files are
 // read and their sha256 computed (FLOOR_FILES, a folder: every file in it);
 // then the statements the command itself sent in an earlier run
 // (FLOOR_STATEMENTS, a JSON file written by bench/lib/sql-spy.cjs) go again,
@@ -17,7 +17,7 @@ async function main() {
   const connecting = client.connect();
   const folder = process.env.FLOOR_FILES;
   const checksums = folder ? readdirSync(folder).map((name) => createHash('sha256').update(readFileSync(join(folder, name))).digest('hex')) : [];
-  const statements = JSON.parse(readFileSync(process.env.FLOOR_STATEMENTS, 'utf8'));
+  const { statements } = JSON.parse(readFileSync(process.env.FLOOR_STATEMENTS, 'utf8'));
   await connecting;
   let rows = 0;
   for (const { sql, params } of statements) rows += (await client.query(sql, params)).rowCount ?? 0;

@@ -28,12 +28,14 @@ export async function bundleFloor(dir) {
 /**
  * Runs `node <args>` once with the SQL recorder preloaded (in `env`, in
  * `cwd`); the statements it sent are written to `file`, and their number
- * returned. Throws when the command fails or sent nothing, so that a floor
- * never replays an empty list.
+ * returned. Throws when the command fails, sent nothing, or sent what the
+ * recorder says cannot be replayed as it was, so that a floor never replays
+ * something else.
  */
 export async function recordStatements(args, { env, cwd, file }) {
   await runMeasured('node', ['--require', join(repoRoot, 'bench', 'lib', 'sql-spy.cjs'), ...args], { env: { ...env, ASTRA_BENCH_SQL_OUT: file }, cwd });
-  const statements = JSON.parse(readFileSync(file, 'utf8'));
+  const { statements, unsupported } = JSON.parse(readFileSync(file, 'utf8'));
+  if (unsupported) throw new Error(`node ${args.join(' ')} cannot be replayed as a floor: ${unsupported}.`);
   if (statements.length === 0) throw new Error(`node ${args.join(' ')} sent no statement to record.`);
   return statements.length;
 }
