@@ -20,10 +20,10 @@ if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
     (code) => {
       process.exitCode = code;
     },
-    // main() reports every error of a command itself; this is astra failing before it could.
+    // main() reports every error of a command itself; this is astra failing before it could
+    // (the exit code is still the 1 set above).
     (error) => {
       process.stderr.write(`error: ${(args.includes('--debug') && error?.stack) || error?.message || error}\n`);
-      process.exitCode = 1;
     },
   );
 }
