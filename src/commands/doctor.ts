@@ -81,8 +81,11 @@ export function doctorOptions(flags: DoctorFlags): DoctorOptions {
 export async function doctor(context: Context, options: DoctorOptions): Promise<DoctorReport> {
   const target = await context.target();
   // The connection opens while the checks' code loads; the run closes it, or this does when that code cannot load.
-  const connection = import('../doctor/connect.js').then(({ timedConnect }) => timedConnect(target, options.checkTimeoutMs ?? DEFAULT_CHECK_TIMEOUT_MS));
+  const { timedConnect } = await import('../doctor/connect.js');
+  const connection = timedConnect(target, options.checkTimeoutMs ?? DEFAULT_CHECK_TIMEOUT_MS);
   connection.catch(() => {});
+  // One turn of the event loop first: the socket connects and the startup message leaves, and the server starts the session while the code loads.
+  await new Promise((resolve) => setImmediate(resolve));
   let modules: [typeof import('../doctor/runner.js'), typeof import('../doctor/report.js')];
   try {
     modules = await Promise.all([import('../doctor/runner.js'), import('../doctor/report.js')]);

@@ -48,6 +48,8 @@ export async function withDatabaseWhile<P, T>(
   opening.catch(() => {});
   let prepared: P;
   try {
+    // One turn of the event loop before prepare's synchronous work: the socket connects and the startup message leaves, so the server starts the session meanwhile.
+    await new Promise((resolve) => setImmediate(resolve));
     prepared = await prepare();
   } catch (error) {
     abandon.abort(new Error('The connection was not needed: the work before it failed.'));

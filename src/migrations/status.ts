@@ -3,7 +3,7 @@ import type { MigrationVersion } from '../migration-version.js';
 import { Ledger } from '../db/ledger.js';
 import type { Context } from '../engine/context.js';
 import { withDatabaseWhile } from '../engine/run-lock.js';
-import { loadReleaseNotes } from '../release/notes.js';
+import type { ReleaseNotes } from '../release/notes.js';
 import { databaseVersion } from '../release/versions.js';
 import { astraVersion } from '../version.js';
 import { readMigrationFiles, readRepeatableFiles } from './load.js';
@@ -34,10 +34,15 @@ export interface StatusReport {
 /** `astra status` and the library's `status()`: application version, database version, applied and pending migrations. Changes nothing. */
 export async function statusReport(context: Context): Promise<StatusReport> {
   // Without a release notes folder there is no release to name; invalid notes are an input error, met after the database's.
-  const reading = existsSync(context.releaseNotesDir) ? loadReleaseNotes(context.releaseNotesDir, context.versions) : Promise.resolve([]);
-  reading.catch(() => {});
-  // The connection opens while the files are read.
-  const files = async () => ({ migrations: await readMigrationFiles(context.migrationsDir, context.versions), repeatables: readRepeatableFiles(context.migrationsDir) });
+  let reading: Promise<ReleaseNotes[]> = Promise.resolve([]);
+  // The connection opens while the release notes (their code too) and the files are read.
+  const files = async () => {
+    if (existsSync(context.releaseNotesDir)) {
+      reading = import('../release/notes.js').then(({ loadReleaseNotes }) => loadReleaseNotes(context.releaseNotesDir, context.versions));
+      reading.catch(() => {});
+    }
+    return { migrations: await readMigrationFiles(context.migrationsDir, context.versions), repeatables: readRepeatableFiles(context.migrationsDir) };
+  };
   const { statuses, label, recorded: repeatableRows, repeatables } = await withDatabaseWhile(context, files, async (db, { migrations, repeatables }) => {
     const ledger = await Ledger.open(db, { create: false });
     const statuses = migrationStatuses(migrations, await ledger.rows());
