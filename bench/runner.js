@@ -133,14 +133,27 @@ export async function measureRunner(bench) {
       const rss = [];
       const node = [];
       const floor = [];
+      const withoutCa = { wall: [], node: [] };
       for (let run = 0; run < STATUS_RUNS; run++) {
         const measured = await runMeasured('node', statusArgs, { env: astraEnv(kept, warmCache), cwd: dir });
         wall.push(measured.wallMs);
         if (measured.peakRssKb !== undefined) rss.push(measured.peakRssKb);
         floor.push((await statusFloor.run()).wallMs);
         node.push((await nodeStart(dir)).wallMs);
+        if (EXTRA_CA_CERTS) {
+          withoutCa.wall.push((await runMeasured('node', statusArgs, { env: withoutExtraCa(astraEnv(kept, warmCache)), cwd: dir })).wallMs);
+          withoutCa.node.push((await nodeStart(dir, withoutExtraCa)).wallMs);
+        }
       }
-      statusRow = { count, wallMs: quantile(wall, 0.5), peakRssKb: quantile(rss, 0.5), nodeMs: quantile(node, 0.5), floorMs: quantile(floor, 0.5), statements: statusFloor.statements };
+      statusRow = {
+        count,
+        wallMs: quantile(wall, 0.5),
+        peakRssKb: quantile(rss, 0.5),
+        nodeMs: quantile(node, 0.5),
+        floorMs: quantile(floor, 0.5),
+        statements: statusFloor.statements,
+        withoutCa: EXTRA_CA_CERTS ? { wallMs: quantile(withoutCa.wall, 0.5), nodeMs: quantile(withoutCa.node, 0.5) } : undefined,
+      };
     }
     await dropDatabase(cluster, kept);
     rmSync(dir, { recursive: true, force: true });
@@ -162,7 +175,8 @@ async function measureDoctor(bench) {
   await dropDatabase(cluster, database);
   await createDatabase(cluster, database);
   const cache = join(dir, 'cache');
-  const astra = (args, cacheDir = cache) => runMeasured('node', [astraBin, ...args], { env: childEnv({ DATABASE_URL: cluster.connectionUrl(database), ASTRA_CACHE_DIR: cacheDir }), cwd: dir });
+  const astra = (args, cacheDir = cache, envOf = (env) => env) =>
+    runMeasured('node', [astraBin, ...args], { env: envOf(childEnv({ DATABASE_URL: cluster.connectionUrl(database), ASTRA_CACHE_DIR: cacheDir })), cwd: dir });
   progress('  doctor: applying the shipped migrations and taking a verified backup...');
   await astra(['migrate', 'up']);
   const created = JSON.parse((await astra(['--json', 'backup', 'create'])).stdout);
@@ -177,6 +191,7 @@ async function measureDoctor(bench) {
   const samples = { warm: { wall: [], rss: [] }, cold: { wall: [], rss: [] } };
   const node = [];
   const floor = [];
+  const withoutCa = { wall: [], node: [] };
   let report;
   for (let run = 0; run < DOCTOR_RUNS; run++) {
     for (const [kind, cacheDir] of run % 2 ? [['cold', 'off'], ['warm', cache]] : [['warm', cache], ['cold', 'off']]) {
@@ -187,6 +202,10 @@ async function measureDoctor(bench) {
     }
     floor.push((await doctorFloor.run()).wallMs);
     node.push((await nodeStart(dir)).wallMs);
+    if (EXTRA_CA_CERTS) {
+      withoutCa.wall.push((await astra(['--json', 'doctor'], cache, withoutExtraCa)).wallMs);
+      withoutCa.node.push((await nodeStart(dir, withoutExtraCa)).wallMs);
+    }
   }
   await dropDatabase(cluster, database);
   rmSync(dir, { recursive: true, force: true });
@@ -199,6 +218,7 @@ async function measureDoctor(bench) {
     nodeMs: quantile(node, 0.5),
     floorMs: quantile(floor, 0.5),
     statements: doctorFloor.statements,
+    withoutCa: EXTRA_CA_CERTS ? { wallMs: quantile(withoutCa.wall, 0.5), nodeMs: quantile(withoutCa.node, 0.5) } : undefined,
   };
 }
 
@@ -221,7 +241,27 @@ async function floorOf(args, { env, cwd, files }) {
  * is Node starting, on this machine at that moment (its speed drifts by tens
  * of percent over minutes), so that a reader can tell astra's time from it.
  */
-const nodeStart = (cwd) => runMeasured('node', ['-e', '0'], { env: childEnv({}), cwd });
+const nodeStart = (cwd, envOf = (env) => env) => runMeasured('node', ['-e', '0'], { env: envOf(childEnv({})), cwd });
+
+/**
+ * A file of certificate authorities that Node reads and parses as it starts,
+ * before any code of the program runs, when NODE_EXTRA_CA_CERTS names one
+ * (Node 20 does, at every start; about 40 ms of `node -e 0` with Debian's
+ * bundle on the machine of bench/RESULTS.md). Where the environment sets it,
+ * doctor and status are measured without it too, beside `node -e 0` without
+ * it, so that a reader can tell Node's start in this environment from astra.
+ */
+const EXTRA_CA_CERTS = process.env.NODE_EXTRA_CA_CERTS !== undefined && process.env.NODE_EXTRA_CA_CERTS !== '';
+const withoutExtraCa = (env) => {
+  const { NODE_EXTRA_CA_CERTS: _left, ...rest } = env;
+  return rest;
+};
+
+/** The sentence on a run without NODE_EXTRA_CA_CERTS, when there was one. */
+const withoutCaSentence = (row) =>
+  row.withoutCa
+    ? `; without NODE_EXTRA_CA_CERTS (which this environment sets) ${formatMs(row.withoutCa.wallMs)}, \`node -e 0\` then ${formatMs(row.withoutCa.nodeMs)}`
+    : '';
 
 /** The floor beside a command's time, and Node's start beside both. */
 const floorSentence = (row, files) =>
@@ -241,14 +281,16 @@ export function renderRunner({ results, status, doctor }) {
   }
   if (status)
     out.push(
-      `astra status with ${formatCount(status.count)} migrations applied: ${formatMs(status.wallMs)} (median of ${STATUS_RUNS}; target under 300 ms), peak RSS ${formatKb(status.peakRssKb)}; ${floorSentence(status, 'its files read and hashed')}\n`,
+      `astra status with ${formatCount(status.count)} migrations applied: ${formatMs(status.wallMs)} (median of ${STATUS_RUNS}; target under 300 ms), peak RSS ${formatKb(status.peakRssKb)}; ${floorSentence(status, 'its files read and hashed')}${withoutCaSentence(status)}\n`,
     );
   if (doctor)
     out.push(
-      `astra doctor on a healthy database (shipped migrations applied, verified backup; ${doctor.checks} checks, ${doctor.summary.ok} ok, ${doctor.summary.warn} warnings, ${doctor.summary.fail} failures): ${formatMs(doctor.wallMs)} (median of ${DOCTOR_RUNS}; target under 300 ms), peak RSS ${formatKb(doctor.peakRssKb)} (target under 90 MB); without the parse cache (ASTRA_CACHE_DIR=off) ${formatMs(doctor.cold.wallMs)}, ${formatKb(doctor.cold.peakRssKb)}; ${floorSentence(doctor, 'the shipped migrations read and hashed')}\n`,
+      `astra doctor on a healthy database (shipped migrations applied, verified backup; ${doctor.checks} checks, ${doctor.summary.ok} ok, ${doctor.summary.warn} warnings, ${doctor.summary.fail} failures): ${formatMs(doctor.wallMs)} (median of ${DOCTOR_RUNS}; target under 300 ms), peak RSS ${formatKb(doctor.peakRssKb)} (target under 90 MB); without the parse cache (ASTRA_CACHE_DIR=off) ${formatMs(doctor.cold.wallMs)}, ${formatKb(doctor.cold.peakRssKb)}; ${floorSentence(doctor, 'the shipped migrations read and hashed')}${withoutCaSentence(doctor)}\n`,
     );
   return out.join('\n');
 }
+
+const jsonWithoutCa = (row) => (row.withoutCa ? { wallMs: Math.round(row.withoutCa.wallMs), nodeStartMs: Math.round(row.withoutCa.nodeMs) } : null);
 
 export function runnerJson({ results, status, doctor }) {
   return {
@@ -257,10 +299,10 @@ export function runnerJson({ results, status, doctor }) {
       rows: rows.map((row) => ({ name: row.name, wallMs: Math.round(row.wallMs), ratioToFasterTool: jsonRatio(row.ratio), peakRssKb: row.peakRssKb ?? null })),
     })),
     status: status
-      ? { migrations: status.count, wallMs: Math.round(status.wallMs), peakRssKb: status.peakRssKb ?? null, floorMs: Math.round(status.floorMs), nodeStartMs: Math.round(status.nodeMs) }
+      ? { migrations: status.count, wallMs: Math.round(status.wallMs), peakRssKb: status.peakRssKb ?? null, floorMs: Math.round(status.floorMs), nodeStartMs: Math.round(status.nodeMs), withoutExtraCaCerts: jsonWithoutCa(status) }
       : null,
     doctor: doctor
-      ? { checks: doctor.checks, summary: doctor.summary, wallMs: Math.round(doctor.wallMs), peakRssKb: doctor.peakRssKb ?? null, withoutCache: { wallMs: Math.round(doctor.cold.wallMs), peakRssKb: doctor.cold.peakRssKb ?? null }, floorMs: Math.round(doctor.floorMs), nodeStartMs: Math.round(doctor.nodeMs) }
+      ? { checks: doctor.checks, summary: doctor.summary, wallMs: Math.round(doctor.wallMs), peakRssKb: doctor.peakRssKb ?? null, withoutCache: { wallMs: Math.round(doctor.cold.wallMs), peakRssKb: doctor.cold.peakRssKb ?? null }, floorMs: Math.round(doctor.floorMs), nodeStartMs: Math.round(doctor.nodeMs), withoutExtraCaCerts: jsonWithoutCa(doctor) }
       : null,
   };
 }
