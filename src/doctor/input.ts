@@ -1,10 +1,12 @@
 import { setMaxListeners } from 'node:events';
+import { resolve } from 'node:path';
 import type { Database } from '../db/database.js';
 import type { ConnectionTarget } from '../db/connection.js';
 import { Ledger, type LedgerRow } from '../db/ledger.js';
 import { timedConnect, type TimedConnection } from './connect.js';
 import { foreignManager, type ForeignManager } from '../migrations/fresh.js';
-import { loadMigrations, readRepeatableFiles, type Migration, type VersionRange } from '../migrations/load.js';
+import { loadMigrations, readMigrationFiles, readRepeatableFiles, type Migration, type MigrationFile, type VersionRange } from '../migrations/load.js';
+import { openParseCache } from '../parse-cache.js';
 import { RepeatableLedger } from '../db/repeatable-ledger.js';
 import type { ConnectionFacts, DoctorDatabase, DoctorInput } from './types.js';
 import type { SeedCatalog } from '../seed/catalog.js';
@@ -87,6 +89,8 @@ export function createDoctorInput(context: DoctorContext, options: InputOptions)
   };
   // The checks read the statements' parse trees, never the parser: a folder read before costs no WebAssembly.
   const migrations = once((): Promise<Migration[]> => loadMigrations(context.migrationsDir, context.versions, { parser: 'unneeded' }));
+  const migrationFiles = once((): Promise<MigrationFile[]> => readMigrationFiles(context.migrationsDir, context.versions));
+  const derivedCache = (purpose: string) => openParseCache(`${purpose}\n${resolve(context.migrationsDir)}\n${JSON.stringify(context.versions ?? null)}`);
   const ledgerRows = once(async (): Promise<LedgerRow[]> => {
     const { serial } = await connected();
     return serial(async (db) => (await Ledger.open(db, { create: false })).rows());
@@ -107,6 +111,8 @@ export function createDoctorInput(context: DoctorContext, options: InputOptions)
     database,
     connectionFacts: async () => (await connected()).facts,
     migrations,
+    migrationFiles,
+    derivedCache,
     ledgerRows,
     changedRepeatables,
     foreignManager: foreignManagerOnce,

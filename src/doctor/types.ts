@@ -1,7 +1,8 @@
 import type { ConnectionTarget } from '../db/connection.js';
 import type { ForeignManager } from '../migrations/fresh.js';
 import type { LedgerRow } from '../db/ledger.js';
-import type { Migration } from '../migrations/load.js';
+import type { Migration, MigrationFile } from '../migrations/load.js';
+import type { ParseCache } from '../parse-cache.js';
 import type { SeedCatalog } from '../seed/catalog.js';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail';
@@ -38,6 +39,14 @@ export interface DoctorInput {
   connectionFacts(): Promise<ConnectionFacts>;
   /** The package's migrations, read and parsed; rejects with an input error for a bad folder. */
   migrations(): Promise<Migration[]>;
+  /** The package's migration files, read (names, checksums) but not parsed; rejects as migrations() does for a bad folder. */
+  migrationFiles(): Promise<MigrationFile[]>;
+  /**
+   * A shelf of the CLI's parse cache (src/parse-cache.ts) for what a check
+   * derives from this run's migrations folder, `purpose` naming what; absent
+   * or undefined when the cache is off (the library, ASTRA_CACHE_DIR=off).
+   */
+  derivedCache?(purpose: string): ParseCache | undefined;
   /** astra's ledger of the database; empty when it has none. */
   ledgerRows(): Promise<LedgerRow[]>;
   /** The folder's repeatable migrations (R__) that are new or changed since last applied: the next migrate up runs them; absent: not looked for. */

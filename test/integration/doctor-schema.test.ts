@@ -1,4 +1,4 @@
-import { appendFileSync, mkdtempSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -89,6 +89,51 @@ describe('schema-drift', () => {
     const fixed = await cli(['doctor']);
     expect(entry(fixed.stdout, 'Schema drift').status).toBe('ok');
     expect(fixed.exitCode).toBe(0);
+  });
+});
+
+describe('schema-drift, with the model kept from an earlier run', () => {
+  /** The parse cache's shelf that holds the drift check's model (the one entry with origins), and that entry. */
+  function keptModel(cacheDir: string): { file: string; shelf: Record<string, { tables: unknown[] }> } {
+    const files = readdirSync(cacheDir)
+      .filter((name) => name.startsWith('parsed-'))
+      .flatMap((folder) => readdirSync(join(cacheDir, folder)).map((name) => join(cacheDir, folder, name)));
+    const found = files.filter((file) => readFileSync(file, 'utf8').includes('"origins"'));
+    expect(found).toHaveLength(1);
+    return { file: found[0]!, shelf: JSON.parse(readFileSync(found[0]!, 'utf8')) as Record<string, { tables: unknown[] }> };
+  }
+
+  it('reads the model kept for the same files and ledger, and works it out again when a file is added, parse errors included', async () => {
+    const dir = copyFixture('doctor-app');
+    const cacheDir = mkdtempSync(join(tmpdir(), 'astra-doctor-cache-'));
+    const doctor = () => astra(['--migrations-dir', dir, '--backup-dir', backupDir, 'doctor'], { env: { DATABASE_URL: db.url, ASTRA_CACHE_DIR: cacheDir } });
+    await migrated(dir);
+    const first = await doctor();
+    expect(entry(first.stdout, 'Schema drift').status).toBe('ok');
+
+    // A table the kept model says a migration made: the next run expects it, so it read the model and not the migrations.
+    const { file, shelf } = keptModel(cacheDir);
+    for (const model of Object.values(shelf)) model.tables.push(['public.ghost', 'public', 'ghost', 0, []]);
+    writeFileSync(file, JSON.stringify(shelf));
+    const second = await doctor();
+    expect(entry(second.stdout, 'Schema drift')).toMatchObject({ status: 'fail', detail: match.stringContaining('table public.ghost is missing') });
+
+    // A new file changes the key: the model is worked out from the migrations again.
+    writeFileSync(join(dir, '000004_notes.up.sql'), 'CREATE TABLE notes (id bigint PRIMARY KEY);\n');
+    const third = await doctor();
+    expect(entry(third.stdout, 'Schema drift').status).toBe('ok');
+    expect(entry(third.stdout, 'Migrations')).toMatchObject({ status: 'warn', detail: match.stringContaining('1 pending: 4 (000004_notes.up.sql)') });
+
+    // And a file that does not parse is met, never hidden by a model kept before it was written.
+    writeFileSync(join(dir, '000005_broken.up.sql'), 'CREATE TABLE broken (id bigint PRIMARY KEY;\n');
+    const fourth = await doctor();
+    expect(fourth.exitCode).toBe(1);
+    expect(entry(fourth.stdout, 'Schema drift')).toMatchObject({ status: 'fail', detail: match.stringContaining('skipped: the migrations could not be read') });
+    expect(entry(fourth.stdout, 'Schema drift').detail).toContain('000005_broken.up.sql');
+    expect(entry(fourth.stdout, 'Migrations')).toMatchObject({
+      status: 'fail',
+      detail: match.stringContaining('000005_broken.up.sql, line 1: the SQL does not parse'),
+    });
   });
 });
 

@@ -11,6 +11,9 @@ interface Finding {
   fix: string;
 }
 
+/** A migration as the check reads it: its statements only where a finding needs them (an unfinished migration). */
+type KnownMigration = Omit<Migration, 'statements'> & { statements?: Migration['statements'] };
+
 const named = (status: MigrationStatus) => `${status.version} (${status.file ?? status.name})`;
 
 /** Names a few migrations, or the first and last of many. */
@@ -19,13 +22,13 @@ function list(statuses: MigrationStatus[]): string {
   return `${named(statuses[0]!)} to ${named(statuses.at(-1)!)}`;
 }
 
-function dirtyFinding(status: MigrationStatus, row: LedgerRow | undefined, migrations: Migration[]): Finding {
+function dirtyFinding(status: MigrationStatus, row: LedgerRow | undefined, migrations: KnownMigration[]): Finding {
   const migration = migrations.find((candidate) => candidate.version === status.version);
-  const total = migration?.statements.length;
+  const total = migration?.statements?.length;
   // Resuming makes sense when the ledger says where, for the file as it was applied.
   const resumeAt = row && row.nextStatement !== null && row.checksum === migration?.checksum ? row.nextStatement : undefined;
   // A run that was killed records no failed statement; the one it was at is the one to resume at.
-  const statement = status.failedStatement ?? (resumeAt === undefined ? undefined : migration?.statements[resumeAt]?.text);
+  const statement = status.failedStatement ?? (resumeAt === undefined ? undefined : migration?.statements?.[resumeAt]?.text);
   const position = resumeAt === undefined ? '' : ` at statement ${resumeAt + 1}${total ? ` of ${total}` : ''}`;
   const text = statement ? `${position ? ':' : ' at:'} ${oneLine(statement)}` : '';
   const cause = status.error ? ` — ${status.error}` : status.failedStatement ? '' : ' (the run was interrupted)';
@@ -40,7 +43,7 @@ function dirtyFinding(status: MigrationStatus, row: LedgerRow | undefined, migra
 }
 
 /** Decides on the ledger against the package's migrations. */
-export function judgeMigrations(migrations: Migration[], rows: LedgerRow[], changedRepeatables: string[] = []): CheckOutcome {
+export function judgeMigrations(migrations: KnownMigration[], rows: LedgerRow[], changedRepeatables: string[] = []): CheckOutcome {
   const statuses = migrationStatuses(migrations, rows);
   const rowByVersion = new Map(rows.map((row) => [row.version, row]));
   const of = (state: MigrationStatus['state']) => statuses.filter((status) => status.state === state);
@@ -113,11 +116,17 @@ export function foreignManaged(managed: ForeignLedger): CheckOutcome {
 }
 
 async function run(input: DoctorInput): Promise<CheckOutcome> {
-  const [migrations, rows] = await Promise.all([input.migrations(), input.ledgerRows()]);
-  if (rows.length === 0 && migrations.length > 0) {
+  const [files, rows] = await Promise.all([input.migrationFiles(), input.ledgerRows()]);
+  if (rows.length === 0 && files.length > 0) {
     const managed = await input.foreignManager?.();
     if (managed) return foreignManaged(managed.ledger);
   }
+  // Read and parsed only when a file is not applied as it is, or a migration is unfinished: a file that
+  // does not parse is reported, and an unfinished migration's finding names the statement it stopped at.
+  // Every other file ran on this database as it is.
+  const recorded = new Map(rows.map((row) => [row.version, row]));
+  const asApplied = files.every((file) => recorded.get(file.version)?.checksum === file.checksum);
+  const migrations = asApplied && !rows.some((row) => row.dirty) ? files : await input.migrations();
   return judgeMigrations(migrations, rows, (await input.changedRepeatables?.()) ?? []);
 }
 

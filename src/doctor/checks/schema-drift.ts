@@ -1,8 +1,8 @@
 import type { LedgerRow } from '../../db/ledger.js';
-import type { Migration } from '../../migrations/load.js';
+import { sha256, type Migration, type MigrationFile } from '../../migrations/load.js';
 import { oneLine } from '../../migrations/plan.js';
 import { findDrift, schemasOf, type ActualSchema, type DriftFinding } from '../schema-drift-compare.js';
-import { expectedSchema, keyOf, type AppliedStatements, type ExpectedSchema } from '../schema-model.js';
+import { expectedSchema, keyOf, schemaFromStored, storedSchema, type AppliedStatements, type ExpectedSchema, type StoredSchema } from '../schema-model.js';
 import type { CheckOutcome, DoctorCheck, DoctorDatabase, DoctorInput } from '../types.js';
 
 /**
@@ -102,11 +102,53 @@ export function judgeDrift(findings: DriftFinding[], expected: ExpectedSchema): 
   };
 }
 
+/**
+ * The key of the model of one state: every file's checksum (so that a file
+ * that does not parse never meets a model kept before it was written), the
+ * ledger's rows and the schema that places unqualified names. The cache's
+ * folder is one build's of astra: a build that models differently keeps its
+ * own.
+ */
+function modelKey(files: MigrationFile[], rows: LedgerRow[], defaultSchema: string): string {
+  return sha256(
+    JSON.stringify([
+      defaultSchema,
+      files.map((file) => [String(file.version), file.file, file.checksum]),
+      rows.map((row) => [String(row.version), row.checksum]),
+    ]),
+  );
+}
+
+/**
+ * What the applied migrations made. Their parse trees are read (from the
+ * parse cache, a few hundred kilobytes for a hundred migrations) only when
+ * no model was kept for the same files and ledger: a doctor run after
+ * another, or after the upgrade's own, reads the model alone. A dirty
+ * migration is always worked out from its trees.
+ */
+async function expectedOf(input: DoctorInput, rows: LedgerRow[], defaultSchema: string): Promise<ExpectedSchema> {
+  const clean = !rows.some((row) => row.dirty);
+  const cache = clean ? input.derivedCache?.('doctor schema model') : undefined;
+  const key = cache ? modelKey(await input.migrationFiles(), rows, defaultSchema) : undefined;
+  const kept = key === undefined ? undefined : cache?.read(key, (value): value is StoredSchema => typeof value === 'object' && value !== null);
+  const model = kept === undefined ? undefined : schemaFromStored(kept);
+  if (model) return model;
+  const expected = expectedSchema(appliedStatements(await input.migrations(), rows), defaultSchema);
+  if (cache && key !== undefined) {
+    cache.write(key, storedSchema(expected));
+    cache.save();
+  }
+  return expected;
+}
+
 async function run(input: DoctorInput): Promise<CheckOutcome> {
   const db = await input.database();
-  let migrations: Migration[];
+  const rows = await input.ledgerRows();
+  const { rows: schemaRows } = await db.query<{ schema: string | null }>('SELECT current_schema() AS schema');
+  const defaultSchema = schemaRows[0]?.schema ?? 'public';
+  let expected: ExpectedSchema;
   try {
-    migrations = await input.migrations();
+    expected = await expectedOf(input, rows, defaultSchema);
   } catch (error) {
     return {
       status: 'fail',
@@ -114,9 +156,6 @@ async function run(input: DoctorInput): Promise<CheckOutcome> {
       fix: 'Fix the migrations folder first (see the migrations check).',
     };
   }
-  const { rows } = await db.query<{ schema: string | null }>('SELECT current_schema() AS schema');
-  const defaultSchema = rows[0]?.schema ?? 'public';
-  const expected = expectedSchema(appliedStatements(migrations, await input.ledgerRows()), defaultSchema);
   const actual = await readCatalog(db, schemasOf(expected));
   return judgeDrift(findDrift(expected, actual, await resolveTypes(db, expected)), expected);
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { appliedStatements } from '../../../src/doctor/checks/schema-drift.js';
-import { expectedSchema, typeText } from '../../../src/doctor/schema-model.js';
+import { expectedSchema, schemaFromStored, storedSchema, typeText } from '../../../src/doctor/schema-model.js';
 import { ledgerRow, migration } from './helpers.js';
 
 async function model(...sqls: string[]) {
@@ -78,5 +78,37 @@ describe('typeText', () => {
     const [m] = [await migration(1, '001-t.sql', 'CREATE TABLE t (a serial, b varchar(20)[], c timestamptz, d bigserial, e int);')];
     const types = (m.statements[0]!.node.tableElts as { ColumnDef: { typeName: unknown } }[]).map((element) => typeText(element.ColumnDef.typeName));
     expect(types).toEqual(['pg_catalog.int4', 'pg_catalog.varchar[]', 'timestamptz', 'pg_catalog.int8', 'pg_catalog.int4']);
+  });
+});
+
+describe('storedSchema and schemaFromStored', () => {
+  it('keep a model as JSON and give the same model back, each statement text once', async () => {
+    const schema = await model(
+      'CREATE TABLE items (id bigserial PRIMARY KEY, code text NOT NULL, tags text[]); CREATE INDEX items_code_idx ON items (code);',
+      'ALTER TABLE items ADD COLUMN checked_at timestamptz; ALTER TABLE outside ADD COLUMN note text; ALTER TABLE items ADD COLUMN odd pg_catalog.int4 [];',
+    );
+    const stored = storedSchema(schema);
+    const text = JSON.stringify(stored);
+    expect(text.split('CREATE TABLE items').length - 1).toBe(1);
+    expect(schemaFromStored(JSON.parse(text))).toEqual(schema);
+    // A table only altered has no origin; it comes back without one.
+    expect(schemaFromStored(JSON.parse(text))?.tables.get('public.outside')?.origin).toBeUndefined();
+  });
+
+  it.each([
+    ['nothing', null],
+    ['another kind of entry', [{ index: 0, text: 'SELECT 1' }]],
+    ['an origin out of range', { origins: [], tables: [['public.a', 'public', 'a', 0, []]], indexes: [] }],
+    [
+      'a column without an origin',
+      { origins: [{ version: 1, file: 'f', statement: 's' }], tables: [['public.a', 'public', 'a', 0, [['id', 'int', 5]]]], indexes: [] },
+    ],
+    [
+      'an index whose columns are not names',
+      { origins: [{ version: 1, file: 'f', statement: 's' }], tables: [], indexes: [['public.i', 'public', 'i', 'public.a', [1], 0]] },
+    ],
+    ['an origin without a file', { origins: [{ version: 1, statement: 's' }], tables: [], indexes: [] }],
+  ])('refuse %s', (_label, value) => {
+    expect(schemaFromStored(value)).toBeUndefined();
   });
 });
