@@ -10,7 +10,10 @@ import { cacheRoot, trustedFolder } from './cache-root.js';
  * has read before neither loads the SQL parser (WebAssembly, about 90 ms with
  * its first parse) nor the YAML parser, nor parses the files again; and the
  * versions PostgreSQL's programs printed (cluster/binaries.ts), keyed by the
- * program file's identity, so that they are not started again to ask.
+ * program file's identity, so that they are not started again to ask; and
+ * doctor's model of the schema the applied migrations made
+ * (doctor/checks/schema-drift.ts), keyed by every file's checksum and the
+ * ledger, so that a doctor run after another reads no parse trees.
  *
  * One shelf per folder read (a JSON file of entries), in a folder per build of
  * astra: the sha256 of its CLI bundle (whose chunk names are hashes of their
