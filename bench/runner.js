@@ -140,7 +140,7 @@ export async function measureRunner(bench) {
         if (measured.peakRssKb !== undefined) rss.push(measured.peakRssKb);
         floor.push((await statusFloor.run()).wallMs);
         node.push((await nodeStart(dir)).wallMs);
-        if (EXTRA_CA_CERTS) {
+        if (extraCaCertsSet) {
           withoutCa.wall.push((await runMeasured('node', statusArgs, { env: withoutExtraCa(astraEnv(kept, warmCache)), cwd: dir })).wallMs);
           withoutCa.node.push((await nodeStart(dir, withoutExtraCa)).wallMs);
         }
@@ -152,7 +152,7 @@ export async function measureRunner(bench) {
         nodeMs: quantile(node, 0.5),
         floorMs: quantile(floor, 0.5),
         statements: statusFloor.statements,
-        withoutCa: EXTRA_CA_CERTS ? { wallMs: quantile(withoutCa.wall, 0.5), nodeMs: quantile(withoutCa.node, 0.5) } : undefined,
+        withoutCa: extraCaCertsSet ? { wallMs: quantile(withoutCa.wall, 0.5), nodeMs: quantile(withoutCa.node, 0.5) } : undefined,
       };
     }
     await dropDatabase(cluster, kept);
@@ -202,7 +202,7 @@ async function measureDoctor(bench) {
     }
     floor.push((await doctorFloor.run()).wallMs);
     node.push((await nodeStart(dir)).wallMs);
-    if (EXTRA_CA_CERTS) {
+    if (extraCaCertsSet) {
       withoutCa.wall.push((await astra(['--json', 'doctor'], cache, withoutExtraCa)).wallMs);
       withoutCa.node.push((await nodeStart(dir, withoutExtraCa)).wallMs);
     }
@@ -218,7 +218,7 @@ async function measureDoctor(bench) {
     nodeMs: quantile(node, 0.5),
     floorMs: quantile(floor, 0.5),
     statements: doctorFloor.statements,
-    withoutCa: EXTRA_CA_CERTS ? { wallMs: quantile(withoutCa.wall, 0.5), nodeMs: quantile(withoutCa.node, 0.5) } : undefined,
+    withoutCa: extraCaCertsSet ? { wallMs: quantile(withoutCa.wall, 0.5), nodeMs: quantile(withoutCa.node, 0.5) } : undefined,
   };
 }
 
@@ -251,7 +251,7 @@ const nodeStart = (cwd, envOf = (env) => env) => runMeasured('node', ['-e', '0']
  * doctor and status are measured without it too, beside `node -e 0` without
  * it, so that a reader can tell Node's start in this environment from astra.
  */
-const EXTRA_CA_CERTS = process.env.NODE_EXTRA_CA_CERTS !== undefined && process.env.NODE_EXTRA_CA_CERTS !== '';
+const extraCaCertsSet = process.env.NODE_EXTRA_CA_CERTS !== undefined && process.env.NODE_EXTRA_CA_CERTS !== '';
 const withoutExtraCa = (env) => {
   const { NODE_EXTRA_CA_CERTS: _left, ...rest } = env;
   return rest;

@@ -84,7 +84,7 @@ export async function doctor(context: Context, options: DoctorOptions): Promise<
   const { timedConnect } = await import('../doctor/connect.js');
   const connection = timedConnect(target, options.checkTimeoutMs ?? DEFAULT_CHECK_TIMEOUT_MS);
   connection.catch(() => {});
-  // One turn of the event loop first: the socket connects and the startup message leaves, and the server starts the session while the code loads.
+  // One turn of the event loop first, for the socket to connect: on a local server that is enough for the startup message to leave, and the server starts the session while the code loads.
   await new Promise((resolve) => setImmediate(resolve));
   let modules: [typeof import('../doctor/runner.js'), typeof import('../doctor/report.js')];
   try {

@@ -88,8 +88,8 @@ export function createDoctorInput(context: DoctorContext, options: InputOptions)
     return { query: <Row extends object>(sql: string, params: unknown[] = []) => serial((db) => db.query(sql, params) as Promise<{ rows: Row[] }>) };
   };
   // The checks read the statements' parse trees, never the parser: a folder read before costs no WebAssembly.
-  const migrations = once((): Promise<Migration[]> => loadMigrations(context.migrationsDir, context.versions, { parser: 'unneeded' }));
   const migrationFiles = once((): Promise<MigrationFile[]> => readMigrationFiles(context.migrationsDir, context.versions));
+  const migrations = once((): Promise<Migration[]> => loadMigrations(context.migrationsDir, context.versions, { parser: 'unneeded', files: migrationFiles() }));
   const derivedCache = (purpose: string) => openParseCache(`${purpose}\n${resolve(context.migrationsDir)}\n${JSON.stringify(context.versions ?? null)}`);
   const ledgerRows = once(async (): Promise<LedgerRow[]> => {
     const { serial } = await connected();

@@ -48,7 +48,7 @@ export async function withDatabaseWhile<P, T>(
   opening.catch(() => {});
   let prepared: P;
   try {
-    // One turn of the event loop before prepare's synchronous work: the socket connects and the startup message leaves, so the server starts the session meanwhile.
+    // One turn of the event loop before prepare's synchronous work, for the socket to connect: on a local server that is enough for the startup message to leave, and the server starts the session meanwhile.
     await new Promise((resolve) => setImmediate(resolve));
     prepared = await prepare();
   } catch (error) {

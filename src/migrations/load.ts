@@ -128,13 +128,17 @@ function readMigrationFile(folder: string, migration: DiscoveredMigration): Migr
  * default), unless the caller awaits loadParser() itself where it needs it
  * (`'unneeded'`).
  */
-export async function loadMigrations(folder: string, versions?: VersionRange, options: { parser?: 'loaded' | 'unneeded' } = {}): Promise<Migration[]> {
+export async function loadMigrations(
+  folder: string,
+  versions?: VersionRange,
+  options: { parser?: 'loaded' | 'unneeded'; /** The folder's files, read already (readMigrationFiles): not read again. */ files?: Promise<MigrationFile[]> } = {},
+): Promise<Migration[]> {
   const cache = openParseCache(`migrations\n${resolve(folder)}\n${JSON.stringify(versions ?? null)}`);
   // When the parser will be needed for sure, it loads (its WebAssembly compiling on other threads) while the files are read.
   const early = options.parser !== 'unneeded' || !cache || cache.empty ? loadParser() : undefined;
   // A failure to load is met below, once the files have been read (their errors first).
   early?.catch(() => {});
-  const files = await readMigrationFiles(folder, versions);
+  const files = await (options.files ?? readMigrationFiles(folder, versions));
   const cached = files.map((file) => cache?.read(file.checksum, (value): value is Statement[] => isStatementListOf(value, file.sections.up)));
   // Started early for a folder the cache knew nothing of, it is still not waited for when every file came from it after all.
   if (options.parser !== 'unneeded' || cached.some((statements) => statements === undefined)) await loadParser();

@@ -24,17 +24,17 @@ beforeAll(async () => {
   baseDir = mkdtempSync(join(tmpdir(), 'astra-auth-'));
   cluster = new LocalCluster(join(baseDir, 'cluster'), { durable: false });
   await cluster.init();
+  // Before the server starts, so that it reads the line as it starts (a reload is only a signal).
+  const hbaFile = join(cluster.dataDir, 'pg_hba.conf');
+  writeFileSync(hbaFile, `host all app_md5 127.0.0.1/32 md5\n${readFileSync(hbaFile, 'utf8')}`);
   await cluster.start();
   await cluster.ensureDatabase('app');
   port = cluster.connectionConfig('app').port as number;
   await withClient(cluster.connectionConfig('postgres'), async (admin) => {
-    const hbaFile = (await admin.query<{ hba_file: string }>('SHOW hba_file')).rows[0]!.hba_file;
-    writeFileSync(hbaFile, `host all app_md5 127.0.0.1/32 md5\n${readFileSync(hbaFile, 'utf8')}`);
     await admin.query("SET password_encryption = 'md5'");
-    await admin.query(`CREATE ROLE app_md5 LOGIN PASSWORD '${MD5_PASSWORD}'`);
+    await admin.query(`CREATE ROLE app_md5 LOGIN PASSWORD ${admin.escapeLiteral(MD5_PASSWORD)}`);
     await admin.query("SET password_encryption = 'scram-sha-256'");
-    await admin.query(`CREATE ROLE app_scram LOGIN PASSWORD '${SCRAM_PASSWORD}'`);
-    await admin.query('SELECT pg_reload_conf()');
+    await admin.query(`CREATE ROLE app_scram LOGIN PASSWORD ${admin.escapeLiteral(SCRAM_PASSWORD)}`);
   });
 }, 120_000);
 afterAll(async () => {

@@ -1,4 +1,5 @@
 import { appendFileSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -118,6 +119,14 @@ describe('schema-drift, with the model kept from an earlier run', () => {
     const second = await doctor();
     expect(entry(second.stdout, 'Schema drift')).toMatchObject({ status: 'fail', detail: match.stringContaining('table public.ghost is missing') });
 
+    // An unfinished migration is always worked out from the parse trees; once finished again, the kept model is found again.
+    await db.query('UPDATE astra_migrations SET dirty = true WHERE version = 3');
+    const dirty = await doctor();
+    expect(entry(dirty.stdout, 'Migrations').status).toBe('fail');
+    expect(entry(dirty.stdout, 'Schema drift').detail).not.toContain('ghost');
+    await db.query('UPDATE astra_migrations SET dirty = false WHERE version = 3');
+    expect(entry((await doctor()).stdout, 'Schema drift').detail).toContain('table public.ghost is missing');
+
     // A new file changes the key: the model is worked out from the migrations again.
     writeFileSync(join(dir, '000004_notes.up.sql'), 'CREATE TABLE notes (id bigint PRIMARY KEY);\n');
     const third = await doctor();
@@ -133,6 +142,26 @@ describe('schema-drift, with the model kept from an earlier run', () => {
     expect(entry(fourth.stdout, 'Migrations')).toMatchObject({
       status: 'fail',
       detail: match.stringContaining('000005_broken.up.sql, line 1: the SQL does not parse'),
+    });
+  });
+});
+
+describe('a migration applied that this astra cannot parse', () => {
+  it('the migrations check finds it applied as it is; the drift check says it cannot read it, and why', async () => {
+    const dir = copyFixture('doctor-app');
+    await migrated(dir);
+    const text = 'CREATE TABLE legacy (id bigint PRIMARY KEY;\n';
+    writeFileSync(join(dir, '000004_legacy.up.sql'), text);
+    await db.query("INSERT INTO astra_migrations (version, name, checksum, astra_version) VALUES (4, 'legacy', $1, '0.0.1')", [
+      createHash('sha256').update(text).digest('hex'),
+    ]);
+    const result = await cli(['doctor'], dir);
+    expect(result.exitCode).toBe(1);
+    expect(entry(result.stdout, 'Migrations')).toMatchObject({ status: 'ok', detail: '4 applied, none pending (newest 4)' });
+    expect(entry(result.stdout, 'Schema drift')).toEqual({
+      status: 'fail',
+      detail: match.stringContaining('skipped: the migrations could not be read (000004_legacy.up.sql, line 1: the SQL does not parse'),
+      fix: 'Fix the SQL; nothing was applied.',
     });
   });
 });

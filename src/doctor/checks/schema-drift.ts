@@ -1,8 +1,10 @@
 import type { LedgerRow } from '../../db/ledger.js';
+import { AstraError, errorMessage } from '../../errors.js';
 import { sha256, type Migration, type MigrationFile } from '../../migrations/load.js';
 import { oneLine } from '../../migrations/plan.js';
 import { findDrift, schemasOf, type ActualSchema, type DriftFinding } from '../schema-drift-compare.js';
-import { expectedSchema, keyOf, schemaFromStored, storedSchema, type AppliedStatements, type ExpectedSchema, type StoredSchema } from '../schema-model.js';
+import { expectedSchema, keyOf, type AppliedStatements, type ExpectedSchema } from '../schema-model.js';
+import { schemaFromStored, storedSchema, type StoredSchema } from '../stored-schema.js';
 import type { CheckOutcome, DoctorCheck, DoctorDatabase, DoctorInput } from '../types.js';
 
 /**
@@ -109,7 +111,7 @@ export function judgeDrift(findings: DriftFinding[], expected: ExpectedSchema): 
  * folder is one build's of astra: a build that models differently keeps its
  * own.
  */
-function modelKey(files: MigrationFile[], rows: LedgerRow[], defaultSchema: string): string {
+function modelKey(files: readonly Pick<MigrationFile, 'version' | 'file' | 'checksum'>[], rows: LedgerRow[], defaultSchema: string): string {
   return sha256(
     JSON.stringify([
       defaultSchema,
@@ -133,8 +135,10 @@ async function expectedOf(input: DoctorInput, rows: LedgerRow[], defaultSchema: 
   const kept = key === undefined ? undefined : cache?.read(key, (value): value is StoredSchema => typeof value === 'object' && value !== null);
   const model = kept === undefined ? undefined : schemaFromStored(kept);
   if (model) return model;
-  const expected = expectedSchema(appliedStatements(await input.migrations(), rows), defaultSchema);
-  if (cache && key !== undefined) {
+  const migrations = await input.migrations();
+  const expected = expectedSchema(appliedStatements(migrations, rows), defaultSchema);
+  // Kept under the key of the files the model was made from (the same reading, in this run).
+  if (cache && key !== undefined && key === modelKey(migrations, rows, defaultSchema)) {
     cache.write(key, storedSchema(expected));
     cache.save();
   }
@@ -152,8 +156,8 @@ async function run(input: DoctorInput): Promise<CheckOutcome> {
   } catch (error) {
     return {
       status: 'fail',
-      detail: `skipped: the migrations could not be read (${(error as Error).message})`,
-      fix: 'Fix the migrations folder first (see the migrations check).',
+      detail: `skipped: the migrations could not be read (${errorMessage(error)})`,
+      fix: error instanceof AstraError && error.fix ? error.fix : 'Fix the migrations folder first.',
     };
   }
   const actual = await readCatalog(db, schemasOf(expected));

@@ -45,9 +45,20 @@ describe('pg-crypto-on-node', () => {
     }
   });
 
-  it.each(['SHA-256', 'SHA-384', 'SHA-512'])('hashes a certificate with %s as pg does (channel binding)', async (name) => {
+  it('derives the key pg derives for a role stored with more iterations than it derives at once', async () => {
+    const salt = Buffer.from('another salt');
+    expect(hex(await ours.deriveKey('a password', salt, 20_000))).toBe(hex(await theirs.deriveKey('a password', salt, 20_000)));
+  });
+
+  it.each(['SHA-1', 'SHA-256', 'SHA-384', 'SHA-512'])('hashes a certificate with %s as pg does (channel binding)', async (name) => {
     const certificate = Buffer.from('a certificate, as DER bytes would be');
     expect(hex(await ours.hashByName(name, certificate))).toBe(hex(await theirs.hashByName(name, certificate)));
+  });
+
+  it.each(['SHA-224', 'SHA512-256', 'MD5'])('refuses %s as pg does, with a rejected promise', async (name) => {
+    const certificate = Buffer.from('a certificate');
+    await expect(theirs.hashByName(name, certificate)).rejects.toThrow(/Unrecognized algorithm name/);
+    await expect(ours.hashByName(name, certificate)).rejects.toThrow(/Unrecognized algorithm name/);
   });
 
   it('answers an md5 password request with the hash PostgreSQL expects', async () => {

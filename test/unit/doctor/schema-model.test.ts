@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { appliedStatements } from '../../../src/doctor/checks/schema-drift.js';
-import { expectedSchema, schemaFromStored, storedSchema, typeText } from '../../../src/doctor/schema-model.js';
+import { expectedSchema, typeText } from '../../../src/doctor/schema-model.js';
+import { schemaFromStored, storedSchema } from '../../../src/doctor/stored-schema.js';
 import { ledgerRow, migration } from './helpers.js';
 
 async function model(...sqls: string[]) {
