@@ -152,7 +152,7 @@ export async function measureRunner(bench) {
         nodeMs: quantile(node, 0.5),
         floorMs: quantile(floor, 0.5),
         statements: statusFloor.statements,
-        withoutCa: extraCaCertsSet ? { wallMs: quantile(withoutCa.wall, 0.5), nodeMs: quantile(withoutCa.node, 0.5) } : undefined,
+        withoutCa: withoutCaMedians(withoutCa),
       };
     }
     await dropDatabase(cluster, kept);
@@ -218,7 +218,7 @@ async function measureDoctor(bench) {
     nodeMs: quantile(node, 0.5),
     floorMs: quantile(floor, 0.5),
     statements: doctorFloor.statements,
-    withoutCa: extraCaCertsSet ? { wallMs: quantile(withoutCa.wall, 0.5), nodeMs: quantile(withoutCa.node, 0.5) } : undefined,
+    withoutCa: withoutCaMedians(withoutCa),
   };
 }
 
@@ -256,6 +256,9 @@ const withoutExtraCa = (env) => {
   const { NODE_EXTRA_CA_CERTS: _left, ...rest } = env;
   return rest;
 };
+
+/** The medians of the runs without NODE_EXTRA_CA_CERTS; undefined when the environment does not set it (none ran). */
+const withoutCaMedians = ({ wall, node }) => (extraCaCertsSet ? { wallMs: quantile(wall, 0.5), nodeMs: quantile(node, 0.5) } : undefined);
 
 /** The sentence on a run without NODE_EXTRA_CA_CERTS, when there was one. */
 const withoutCaSentence = (row) =>

@@ -35,33 +35,32 @@ export const nodeOnlyPg = {
   name: 'pg-on-node',
   setup(esbuild) {
     // Both files are met whenever the build bundles pg: should pg move either, the build stops rather than ship pg unchanged.
-    const met = { pg: false, stream: false, crypto: false };
+    let bundlesPg = false;
+    const changed = new Set();
     esbuild.onStart(() => {
-      for (const name of Object.keys(met)) met[name] = false;
+      bundlesPg = false;
+      changed.clear();
     });
     esbuild.onResolve({ filter: /^pg$/ }, () => {
-      met.pg = true;
+      bundlesPg = true;
       return undefined;
     });
     esbuild.onEnd((result) => {
-      if (result.errors.length > 0 || !met.pg) return;
-      const missed = Object.entries(met)
-        .filter(([name, seen]) => name !== 'pg' && !seen)
-        .map(([name]) => `pg/lib/${name === 'stream' ? 'stream.js' : 'crypto/utils.js'}`);
-      if (missed.length > 0)
+      const missed = ['pg/lib/stream.js', 'pg/lib/crypto/utils.js'].filter((file) => !changed.has(file));
+      if (result.errors.length === 0 && bundlesPg && missed.length > 0)
         return {
           errors: [{ text: `${missed.join(' and ')} no longer in the build: scripts/pg-on-node.js has nothing to change there; look at pg's files again.` }],
         };
     });
     esbuild.onLoad({ filter: /[\\/]pg[\\/]lib[\\/]stream\.js$/ }, ({ path }) => {
-      met.stream = true;
+      changed.add('pg/lib/stream.js');
       const source = readFileSync(path, 'utf8');
       const question = 'if (isCloudflareRuntime()) {';
       if (!source.includes(question)) throw new Error(`${path} no longer reads as scripts/pg-on-node.js expects: look at its Cloudflare test again.`);
       return { contents: source.replace(question, 'if (false) {'), loader: 'js' };
     });
     esbuild.onLoad({ filter: /[\\/]pg[\\/]lib[\\/]crypto[\\/]utils\.js$/ }, ({ path }) => {
-      met.crypto = true;
+      changed.add('pg/lib/crypto/utils.js');
       const ours = readFileSync(NODE_CRYPTO, 'utf8');
       const theirs = exportedNames(readFileSync(path, 'utf8'));
       if (theirs.length === 0 || theirs.join() !== exportedNames(ours).join()) {

@@ -18,3 +18,14 @@ export function pauser(everyMs = 5): () => Promise<void> | undefined {
     );
   };
 }
+
+/**
+ * One turn of the event loop, taken right after a connection starts opening
+ * and before synchronous work (loading code, reading files): the socket
+ * connects meanwhile, and on a local server that is enough for the startup
+ * message to leave, so the server starts the session while this process
+ * works.
+ */
+export function letConnectionStart(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}

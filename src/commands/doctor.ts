@@ -4,6 +4,7 @@ import type { DoctorOptions } from '../doctor/runner.js';
 import type { DoctorReport } from '../doctor/types.js';
 import { parseDuration } from '../duration.js';
 import { AstraError, EXIT_FAILED, inputError } from '../errors.js';
+import { letConnectionStart } from '../pause.js';
 import { useColor } from '../ui/log.js';
 import type { Context, Wrap } from './context.js';
 
@@ -84,8 +85,7 @@ export async function doctor(context: Context, options: DoctorOptions): Promise<
   const { timedConnect } = await import('../doctor/connect.js');
   const connection = timedConnect(target, options.checkTimeoutMs ?? DEFAULT_CHECK_TIMEOUT_MS);
   connection.catch(() => {});
-  // One turn of the event loop first, for the socket to connect: on a local server that is enough for the startup message to leave, and the server starts the session while the code loads.
-  await new Promise((resolve) => setImmediate(resolve));
+  await letConnectionStart();
   let modules: [typeof import('../doctor/runner.js'), typeof import('../doctor/report.js')];
   try {
     modules = await Promise.all([import('../doctor/runner.js'), import('../doctor/report.js')]);

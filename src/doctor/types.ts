@@ -37,7 +37,7 @@ export interface DoctorInput {
   database(): Promise<DoctorDatabase>;
   /** What opening the connection measured; rejects as database() does. */
   connectionFacts(): Promise<ConnectionFacts>;
-  /** The package's migrations, read and parsed; rejects with an input error for a bad folder. */
+  /** The package's migrations, read and parsed (the same reading as migrationFiles()); rejects with an input error for a bad folder. */
   migrations(): Promise<Migration[]>;
   /** The package's migration files, read (names, checksums) but not parsed; rejects as migrations() does for a bad folder. */
   migrationFiles(): Promise<MigrationFile[]>;

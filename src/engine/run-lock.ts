@@ -1,6 +1,7 @@
 import { acquireRunLock, releaseRunLock } from '../db/advisory-lock.js';
 import { Database, refusedForSwap } from '../db/database.js';
 import { formatMs } from '../duration.js';
+import { letConnectionStart } from '../pause.js';
 import type { Context } from './context.js';
 
 /**
@@ -48,8 +49,7 @@ export async function withDatabaseWhile<P, T>(
   opening.catch(() => {});
   let prepared: P;
   try {
-    // One turn of the event loop before prepare's synchronous work, for the socket to connect: on a local server that is enough for the startup message to leave, and the server starts the session meanwhile.
-    await new Promise((resolve) => setImmediate(resolve));
+    await letConnectionStart();
     prepared = await prepare();
   } catch (error) {
     abandon.abort(new Error('The connection was not needed: the work before it failed.'));

@@ -111,7 +111,7 @@ export function judgeDrift(findings: DriftFinding[], expected: ExpectedSchema): 
  * folder is one build's of astra: a build that models differently keeps its
  * own.
  */
-function modelKey(files: readonly Pick<MigrationFile, 'version' | 'file' | 'checksum'>[], rows: LedgerRow[], defaultSchema: string): string {
+function modelKey(files: MigrationFile[], rows: LedgerRow[], defaultSchema: string): string {
   return sha256(
     JSON.stringify([
       defaultSchema,
@@ -135,10 +135,9 @@ async function expectedOf(input: DoctorInput, rows: LedgerRow[], defaultSchema: 
   const kept = key === undefined ? undefined : cache?.read(key, (value): value is StoredSchema => typeof value === 'object' && value !== null);
   const model = kept === undefined ? undefined : schemaFromStored(kept);
   if (model) return model;
-  const migrations = await input.migrations();
-  const expected = expectedSchema(appliedStatements(migrations, rows), defaultSchema);
-  // Kept under the key of the files the model was made from (the same reading, in this run).
-  if (cache && key !== undefined && key === modelKey(migrations, rows, defaultSchema)) {
+  // migrations() parses the same reading of the files as migrationFiles(): the key is that of what the model is made from.
+  const expected = expectedSchema(appliedStatements(await input.migrations(), rows), defaultSchema);
+  if (cache && key !== undefined) {
     cache.write(key, storedSchema(expected));
     cache.save();
   }
